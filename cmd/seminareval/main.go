@@ -1,0 +1,214 @@
+// Command seminareval serves the evaluation questionnaires and runs the
+// administrative subcommands (migrate, import, user, token, report, wechat).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "seminareval:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// env is what every subcommand gets: its arguments, the process's streams
+// and environment. Nothing reads globals, so tests can run commands in-process.
+type env struct {
+	args    []string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	environ []string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env) error
+}
+
+// commands is the table of subcommands; serve is the default.
+var commands = map[string]command{
+	"serve":   {"serve the site (default)", runServe},
+	"migrate": {"create or update the database schema (MySQL; SQLite migrates itself)", runMigrate},
+	"import":  {"import FILE: load a questionnaire definition (YAML or JSON)", runImport},
+	"user":    {"user add --name N --role admin|staff|organiser: manage console users", runUser},
+	"token":   {"token create --user N: create an API token", runToken},
+	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
+	"wechat":  {"wechat menu: set the official account's menu", runWeChat},
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) error {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		usage(stdout)
+		return nil
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	return cmd.run(ctx, env{args: args, stdin: stdin, stdout: stdout, stderr: stderr, environ: environ})
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: seminareval [command] [-config config.yaml] [flags]")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "Every config key can be set by SEMINAREVAL_<SECTION>_<KEY>; see config.yaml.")
+}
+
+// flags returns a flag set with the -config flag every subcommand accepts.
+func (e env) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("seminareval "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: config.yaml if present; SEMINAREVAL_CONFIG)")
+	return fs, cfgPath
+}
+
+// loadConfig reads the file named by -config, SEMINAREVAL_CONFIG, or
+// ./config.yaml when it exists.
+func (e env) loadConfig(path string) (service.Config, error) {
+	optional := false
+	if path == "" {
+		for _, kv := range e.environ {
+			if v, ok := strings.CutPrefix(kv, "SEMINAREVAL_CONFIG="); ok {
+				path = v
+			}
+		}
+	}
+	if path == "" {
+		path, optional = "config.yaml", true
+	}
+	return service.LoadConfig(path, optional, e.environ)
+}
+
+func newLogger(cfg service.LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB connects and, for SQLite (or with database.auto_migrate), migrates.
+// MySQL without auto_migrate must have been migrated by `seminareval migrate`.
+func openDB(ctx context.Context, cfg service.Config, log *slog.Logger) (*gorm.DB, error) {
+	db, err := model.Open(model.DBConfig{
+		Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
+		MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime, SlowThreshold: cfg.Database.SlowThreshold,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Database.Driver == "sqlite" || cfg.Database.AutoMigrate {
+		if err := model.Migrate(ctx, db); err != nil {
+			return nil, err
+		}
+	} else if model.NeedsMigration(ctx, db) {
+		return nil, errors.New("the MySQL schema is missing or out of date: run `seminareval migrate` first")
+	}
+	return db, nil
+}
+
+func closeDB(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+func runMigrate(ctx context.Context, e env) error {
+	fs, cfgPath := e.flags("migrate")
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, e.stderr)
+	db, err := model.Open(model.DBConfig{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN}, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	if err := model.Migrate(ctx, db); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "migrated %s database\n", cfg.Database.Driver)
+	return nil
+}
+
+func runImport(ctx context.Context, e env) error {
+	fs, cfgPath := e.flags("import")
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: seminareval import FILE (a definition in YAML or JSON)")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	def, err := service.ParseDefinition(data)
+	if err != nil {
+		if problems, ok := service.AsInvalid(err); ok {
+			for _, p := range problems {
+				fmt.Fprintf(e.stderr, "%s: %s\n", fs.Arg(0), p)
+			}
+			return fmt.Errorf("%s: %d problem(s), nothing imported", fs.Arg(0), len(problems))
+		}
+		return err
+	}
+	cfg, err := e.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, e.stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	q, err := service.NewQuestionnaires(db, nil).Import(ctx, def)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported questionnaire %d %q (%s): %s/s/%s\n", q.ID, q.Slug, q.Status, strings.TrimRight(cfg.Server.BaseURL, "/"), q.Slug)
+	return nil
+}

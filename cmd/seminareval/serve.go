@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"seminareval/handler"
+	"seminareval/service"
+	"seminareval/templates"
+)
+
+// demoDefinition is the demo questionnaire seeded on an empty database.
+const demoDefinition = "definitions/sanya-2018-evaluation.yaml"
+
+func runServe(ctx context.Context, e env) error {
+	fs, cfgPath := e.flags("serve")
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, e.stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo.Enabled {
+		if err := seedDemo(ctx, db, log, cfg); err != nil {
+			return err
+		}
+	}
+	if err := bootstrapAdmin(ctx, db, log, e); err != nil {
+		return err
+	}
+	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "database", cfg.Database.Driver,
+		"wechat", cfg.WeChat.Enabled, "console", strings.TrimRight(cfg.Server.BaseURL, "/")+"/admin/")
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// seedDemo imports the demo questionnaire into an empty database and says
+// where to point a browser.
+func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, cfg service.Config) error {
+	qs := service.NewQuestionnaires(db, time.Now)
+	n, err := qs.Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	data, err := templates.Definitions.ReadFile(demoDefinition)
+	if err != nil {
+		return err
+	}
+	def, err := service.ParseDefinition(data)
+	if err != nil {
+		return fmt.Errorf("demo definition: %w", err)
+	}
+	if _, err := qs.Import(ctx, def); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	log.Info("seeded the demo questionnaire: open it in a browser", "url", strings.TrimRight(cfg.Server.BaseURL, "/")+"/s/"+def.Slug)
+	return nil
+}

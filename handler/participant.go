@@ -1,0 +1,573 @@
+package handler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"golang.org/x/text/language"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// participantHandler serves the public questionnaire pages.
+type participantHandler struct {
+	*Server
+}
+
+// AssetVersion changes the static URLs whenever a release changes them.
+var AssetVersion = strconv.FormatInt(time.Now().Unix(), 36)
+
+// uiText is the chrome of the participant pages in both languages.
+type uiText struct {
+	RequiredLegend, Required, FixErrors, Submit, DraftRestored, NetworkError string
+	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody       string
+	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt           string
+	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA      string
+	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody   string
+}
+
+var ui = map[string]uiText{
+	"en": {
+		RequiredLegend: "Questions marked * require an answer.", Required: "required",
+		FixErrors: "Some answers need your attention. Please check the questions marked below.",
+		Submit:    "Submit", DraftRestored: "Your unsent answers were restored on this device.",
+		NetworkError:   "Not sent: the network seems to be down. Your answers are kept; please try again.",
+		Sending:        "Sending…", MissingAnswers: "Please answer the questions marked in red.",
+		ThanksHeading:  "Thank you!", AlreadyHeading: "Your answer has been recorded",
+		AlreadyBody:    "You have already answered this questionnaire. Thank you for your participation.",
+		ClosedHeading:  "This questionnaire is closed", ClosedBody: "It no longer accepts answers. Thank you for your interest.",
+		NotOpenHeading: "This questionnaire is not open yet", NotOpenBody: "Please come back when it opens.", OpensAt: "It opens on %s.",
+		NotInvitedHeading: "This questionnaire is by invitation", NotInvitedBody: "Please use the personal link you received, or ask the organisers for one.",
+		NotFoundHeading: "Questionnaire not found", NotFoundBody: "Please check the link or scan the QR code again.",
+		NA: "Not applicable", NPSLow: "0 = not at all likely", NPSHigh: "10 = extremely likely",
+		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
+		TooLargeBody: "The answers sent were too large. Please shorten your comments and try again.",
+	},
+	"zh": {
+		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答",
+		FixErrors: "部分回答需要您再看一下，请检查下面标出的问题。",
+		Submit:    "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
+		NetworkError:   "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
+		Sending:        "正在提交…", MissingAnswers: "请回答标为红色的问题。",
+		ThanksHeading:  "谢谢！", AlreadyHeading: "您的回答已记录",
+		AlreadyBody:    "您已填写过本问卷，感谢您的参与。",
+		ClosedHeading:  "本问卷已关闭", ClosedBody: "问卷已不再接受回答，感谢您的关注。",
+		NotOpenHeading: "本问卷尚未开放", NotOpenBody: "请在问卷开放后再来填写。", OpensAt: "开放时间：%s。",
+		NotInvitedHeading: "本问卷仅限受邀人员填写", NotInvitedBody: "请使用您收到的个人链接，或向组织方索取。",
+		NotFoundHeading: "未找到问卷", NotFoundBody: "请检查链接或重新扫描二维码。",
+		NA: "不适用", NPSLow: "0 = 完全不可能", NPSHigh: "10 = 极有可能",
+		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
+		TooLargeBody: "提交的内容过大，请缩短您的意见后重试。",
+	},
+}
+
+var langNames = map[string]string{"zh": "中文", "en": "English"}
+
+type langLink struct {
+	Lang, Label, URL string
+	Current          bool
+}
+
+// pageBase is what every participant page has.
+type pageBase struct {
+	Lang, PageTitle, SeminarTitle, AssetVersion string
+	LangLinks                                  []langLink
+	T                                          uiText
+}
+
+type questionnairePage struct {
+	pageBase
+	Slug, Title, Intro, Action, SubmissionID, InviteToken string
+	Sections                                              []sectionView
+	Errors                                                map[string]string
+	ScriptI18N                                            template.JS
+}
+
+type sectionView struct {
+	Title     string
+	Questions []questionView
+}
+
+type questionView struct {
+	Key, Type, Text, Help, Error, Layout, TextValue string
+	Number, MaxLength                               int
+	Required, IsText                                bool
+	Choices                                         []choiceView
+	ScaleEnds                                       []string
+}
+
+type choiceView struct {
+	Key, Value, Label, InputType string
+	Checked                      bool
+}
+
+type messagePage struct {
+	pageBase
+	Kind, Heading string
+	Paragraphs    []string
+}
+
+// pickLang applies the order: ?lang, then Accept-Language (WeChat sends it),
+// then the questionnaire's first language.
+func pickLang(c *gin.Context, def *service.Definition) string {
+	if l := c.Query("lang"); l != "" && def.Lang(l) == l {
+		return l
+	}
+	if l := c.PostForm("lang"); l != "" && def.Lang(l) == l {
+		return l
+	}
+	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil {
+		for _, t := range tags {
+			base, _ := t.Base()
+			if l := base.String(); def.Lang(l) == l {
+				return l
+			}
+		}
+	}
+	return def.Lang("")
+}
+
+func (p *participantHandler) base(c *gin.Context, q *service.Loaded, lang, title string) pageBase {
+	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: AssetVersion, T: ui[lang]}
+	if q == nil {
+		return b
+	}
+	if q.Seminar != nil {
+		b.SeminarTitle = q.Seminar.Title.In(lang)
+	}
+	if len(q.Def.Languages) > 1 {
+		for _, l := range q.Def.Languages {
+			v := url.Values{"lang": {l}}
+			if t := c.Query("t"); t != "" {
+				v.Set("t", t)
+			}
+			b.LangLinks = append(b.LangLinks, langLink{Lang: l, Label: langNames[l], URL: c.Request.URL.Path + "?" + v.Encode(), Current: l == lang})
+		}
+	}
+	return b
+}
+
+// respondent gathers who is answering from trusted sources only.
+func (p *participantHandler) respondent(c *gin.Context) service.Respondent {
+	r := service.Respondent{OpenID: p.WeChatOpenID(c), InviteToken: c.Query("t")}
+	if r.InviteToken == "" && c.Request.Method == http.MethodPost && c.ContentType() != "application/json" {
+		r.InviteToken = c.PostForm("t")
+	}
+	if v, err := c.Cookie(cookieRespondent); err == nil && validCookieID(v) {
+		r.CookieID = v
+	}
+	return r
+}
+
+func validCookieID(v string) bool {
+	_, err := uuid.Parse(v)
+	return err == nil && len(v) == 36
+}
+
+// ensureRespondentCookie gives a first-time visitor a random respondent id,
+// which is what recognises a returning browser on open questionnaires.
+func (p *participantHandler) ensureRespondentCookie(c *gin.Context, r *service.Respondent) {
+	if r.CookieID != "" {
+		return
+	}
+	r.CookieID = uuid.NewString()
+	p.setCookie(c, cookieRespondent, r.CookieID, 400*24*3600)
+}
+
+func (p *participantHandler) load(c *gin.Context) (*service.Loaded, bool) {
+	q, err := p.questionnaires.LoadBySlug(c.Request.Context(), c.Param("slug"))
+	if err == nil {
+		return q, true
+	}
+	if model.IsNotFound(err) {
+		p.notFound(c)
+		return nil, false
+	}
+	p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
+	p.internalError(c)
+	return nil, false
+}
+
+// show renders the questionnaire, or says why it cannot be answered.
+func (p *participantHandler) show(c *gin.Context) {
+	q, ok := p.load(c)
+	if !ok {
+		return
+	}
+	if p.wechatEntry != nil && p.wechatEntry(c, q.Slug) {
+		return // redirected to WeChat OAuth
+	}
+	lang := pickLang(c, q.Def)
+	c.Header("Cache-Control", "no-store")
+	if err := service.CheckOpen(&q.Questionnaire, p.now()); err != nil {
+		p.refuse(c, q, lang, err)
+		return
+	}
+	r := p.respondent(c)
+	if err := p.responses.Admit(c.Request.Context(), q, r); err != nil {
+		p.refuse(c, q, lang, err)
+		return
+	}
+	if _, done := p.responses.Answered(c.Request.Context(), q, r); done {
+		p.message(c, http.StatusOK, q, lang, "ok", ui[lang].AlreadyHeading, ui[lang].AlreadyBody)
+		return
+	}
+	p.ensureRespondentCookie(c, &r)
+	p.renderForm(c, http.StatusOK, q, lang, nil, nil, uuid.NewString())
+}
+
+// submit records a form post or a JSON submission.
+func (p *participantHandler) submit(c *gin.Context) {
+	if c.ContentType() == "application/json" {
+		p.submitJSON(c)
+		return
+	}
+	p.submitForm(c)
+}
+
+// jsonSubmission is the body of the JSON contract.
+type jsonSubmission struct {
+	SubmissionID string         `json:"submission_id"`
+	Lang         string         `json:"lang"`
+	Answers      map[string]any `json:"answers"`
+}
+
+func (p *participantHandler) submitJSON(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, p.cfg.Server.MaxBodyBytes)
+	q, err := p.questionnaires.LoadBySlug(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		if model.IsNotFound(err) {
+			c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+			return
+		}
+		p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "too_large", "limit_bytes": mbe.Limit})
+			return
+		}
+		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable_body"})
+		return
+	}
+	var sub jsonSubmission
+	if err := json.Unmarshal(body, &sub); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": gin.H{field: "must be " + jsonKind(te.Type.Kind().String())}})
+			return
+		}
+		c.JSON(http.StatusBadRequest, gin.H{"error": "invalid_json", "detail": err.Error()})
+		return
+	}
+	if sub.Answers == nil {
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": gin.H{"answers": "required: an object of question key to answer"}})
+		return
+	}
+	res, err := p.responses.Submit(c.Request.Context(), q, p.respondent(c), service.Submission{
+		SubmissionID: sub.SubmissionID, Lang: sub.Lang, Answers: sub.Answers,
+	})
+	if err != nil {
+		p.submitJSONError(c, err)
+		return
+	}
+	if res.Already {
+		p.metrics.Submits.WithLabelValues("retry").Inc()
+		c.JSON(http.StatusOK, gin.H{"status": "already_recorded", "response_id": res.ResponseID})
+		return
+	}
+	p.metrics.Submits.WithLabelValues("recorded").Inc()
+	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "response_id": res.ResponseID})
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "a list"
+	case "string":
+		return "a string"
+	}
+	return k
+}
+
+func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
+	var fe service.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		fields := make(map[string]string, len(fe))
+		for k, code := range fe {
+			fields[k] = service.FieldMessage(code, "en")
+		}
+		p.metrics.Submits.WithLabelValues("invalid").Inc()
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fields})
+	case errors.Is(err, service.ErrAlreadyAnswered):
+		p.metrics.Submits.WithLabelValues("duplicate").Inc()
+		c.JSON(http.StatusConflict, gin.H{"error": "already_answered"})
+	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited):
+		p.metrics.Submits.WithLabelValues("refused").Inc()
+		c.JSON(http.StatusForbidden, gin.H{"error": err.Error()})
+	default:
+		p.log.Error("submit", "slug", c.Param("slug"), "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+	}
+}
+
+func (p *participantHandler) submitForm(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, p.cfg.Server.MaxBodyBytes)
+	q, ok := p.load(c)
+	if !ok {
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		lang := q.Def.Lang(c.Query("lang"))
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			p.message(c, http.StatusRequestEntityTooLarge, q, lang, "error", ui[lang].BadRequestHeading, ui[lang].TooLargeBody)
+			return
+		}
+		p.message(c, http.StatusBadRequest, q, lang, "error", ui[lang].BadRequestHeading, err.Error())
+		return
+	}
+	lang := pickLang(c, q.Def)
+	values := map[string][]string{}
+	answers := map[string]any{}
+	for k, v := range c.Request.PostForm {
+		key, isAnswer := strings.CutPrefix(k, "q.")
+		if !isAnswer {
+			continue
+		}
+		values[key] = v
+		answers[key] = v
+	}
+	r := p.respondent(c)
+	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
+		SubmissionID: c.PostForm("submission_id"), Lang: lang, Answers: answers, FromForm: true,
+	})
+	var fe service.FieldErrors
+	switch {
+	case err == nil:
+		outcome := "recorded"
+		if res.Already {
+			outcome = "retry"
+		}
+		p.metrics.Submits.WithLabelValues(outcome).Inc()
+		v := url.Values{"lang": {lang}}
+		if r.InviteToken != "" {
+			v.Set("t", r.InviteToken)
+		}
+		c.Redirect(http.StatusSeeOther, "/s/"+q.Slug+"/thanks?"+v.Encode())
+	case errors.As(err, &fe):
+		p.metrics.Submits.WithLabelValues("invalid").Inc()
+		msgs := make(map[string]string, len(fe))
+		for k, code := range fe {
+			msgs[k] = service.FieldMessage(code, lang)
+		}
+		subID := c.PostForm("submission_id")
+		if _, bad := fe["submission_id"]; bad {
+			subID = uuid.NewString()
+		}
+		p.renderForm(c, http.StatusUnprocessableEntity, q, lang, msgs, values, subID)
+	case errors.Is(err, service.ErrAlreadyAnswered):
+		p.metrics.Submits.WithLabelValues("duplicate").Inc()
+		p.message(c, http.StatusConflict, q, lang, "ok", ui[lang].AlreadyHeading, ui[lang].AlreadyBody)
+	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited):
+		p.metrics.Submits.WithLabelValues("refused").Inc()
+		p.refuse(c, q, lang, err)
+	default:
+		p.log.Error("submit", "slug", q.Slug, "err", err)
+		p.internalError(c)
+	}
+}
+
+// thanks is where a successful form post lands.
+func (p *participantHandler) thanks(c *gin.Context) {
+	q, ok := p.load(c)
+	if !ok {
+		return
+	}
+	lang := pickLang(c, q.Def)
+	body := q.Def.Thanks.In(lang)
+	if body == "" {
+		body = ui[lang].AlreadyBody
+	}
+	p.message(c, http.StatusOK, q, lang, "ok", ui[lang].ThanksHeading, body)
+}
+
+func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang string, err error) {
+	t := ui[lang]
+	switch {
+	case errors.Is(err, service.ErrClosed):
+		p.message(c, http.StatusForbidden, q, lang, "closed", t.ClosedHeading, t.ClosedBody)
+	case errors.Is(err, service.ErrNotInvited):
+		p.message(c, http.StatusForbidden, q, lang, "closed", t.NotInvitedHeading, t.NotInvitedBody)
+	default:
+		paras := []string{t.NotOpenBody}
+		if q.OpensAt != nil && q.Status == model.StatusOpen {
+			paras = append(paras, fmt.Sprintf(t.OpensAt, p.localTime(q, *q.OpensAt)))
+		}
+		p.message(c, http.StatusForbidden, q, lang, "closed", t.NotOpenHeading, paras...)
+	}
+}
+
+// localTime renders t in the seminar's time zone.
+func (p *participantHandler) localTime(q *service.Loaded, t time.Time) string {
+	tz := "Asia/Shanghai"
+	if q.Seminar != nil && q.Seminar.Timezone != "" {
+		tz = q.Seminar.Timezone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func (p *participantHandler) message(c *gin.Context, status int, q *service.Loaded, lang, kind, heading string, paras ...string) {
+	title := heading
+	if q != nil {
+		title = q.Def.Title.In(lang) + " · " + heading
+	}
+	page := messagePage{pageBase: p.base(c, q, lang, title), Kind: kind, Heading: heading, Paragraphs: paras}
+	p.render(c, status, "message.html", page)
+}
+
+func (p *participantHandler) renderForm(c *gin.Context, status int, q *service.Loaded, lang string, errs map[string]string, values map[string][]string, submissionID string) {
+	t := ui[lang]
+	page := questionnairePage{
+		pageBase:     p.base(c, q, lang, q.Def.Title.In(lang)),
+		Slug:         q.Slug,
+		Title:        q.Def.Title.In(lang),
+		Intro:        q.Def.Intro.In(lang),
+		SubmissionID: submissionID,
+		InviteToken:  p.respondent(c).InviteToken,
+		Errors:       errs,
+	}
+	page.Action = "/s/" + q.Slug + "?lang=" + lang
+	i18n, _ := json.Marshal(map[string]string{
+		"sending": t.Sending, "missing": t.MissingAnswers, "network": t.NetworkError, "required": service.FieldMessage("required", lang),
+	})
+	page.ScriptI18N = template.JS(i18n)
+	n := 0
+	for _, sec := range q.Def.Sections {
+		sv := sectionView{Title: sec.Title.In(lang)}
+		for _, qd := range sec.Questions {
+			n++
+			sv.Questions = append(sv.Questions, buildQuestionView(qd, n, lang, errs[qd.Key], values[qd.Key]))
+		}
+		page.Sections = append(page.Sections, sv)
+	}
+	p.render(c, status, "questionnaire.html", page)
+}
+
+func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, values []string) questionView {
+	t := ui[lang]
+	v := questionView{
+		Key: qd.Key, Type: qd.Type, Text: qd.Text.In(lang), Help: qd.Help.In(lang), Error: errMsg,
+		Number: n, Required: qd.Required, MaxLength: qd.MaxLength,
+	}
+	checked := func(val string) bool {
+		for _, x := range values {
+			if x == val {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(val, label, input string) {
+		v.Choices = append(v.Choices, choiceView{Key: qd.Key, Value: val, Label: label, InputType: input, Checked: checked(val)})
+	}
+	switch qd.Type {
+	case model.TypeLikert:
+		v.Layout = "likert"
+		labels := qd.ScaleLabels()
+		for i, lvl := range qd.Levels() {
+			add(strconv.Itoa(lvl), labels[i].In(lang), "radio")
+		}
+		if qd.NA {
+			add("na", t.NA, "radio")
+		}
+	case model.TypeRating:
+		v.Layout = "scale"
+		for _, lvl := range qd.Levels() {
+			add(strconv.Itoa(lvl), strconv.Itoa(lvl), "radio")
+		}
+		v.ScaleEnds = []string{t.RatingLow, t.RatingHigh}
+	case model.TypeNPS:
+		v.Layout = "scale nps"
+		for _, lvl := range qd.Levels() {
+			add(strconv.Itoa(lvl), strconv.Itoa(lvl), "radio")
+		}
+		v.ScaleEnds = []string{t.NPSLow, t.NPSHigh}
+	case model.TypeSingle, model.TypeMulti:
+		input := "radio"
+		if qd.Type == model.TypeMulti {
+			input = "checkbox"
+		}
+		v.Layout = "list"
+		for _, o := range qd.Options {
+			add(o.Value, o.Label.In(lang), input)
+		}
+	case model.TypeText, model.TypeLongText:
+		v.IsText = true
+		if len(values) > 0 {
+			v.TextValue = values[0]
+		}
+	}
+	return v
+}
+
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
+	c.Status(status)
+	if err := s.pages.ExecuteTemplate(c.Writer, name, data); err != nil {
+		s.log.Error("render", "template", name, "err", err)
+	}
+}
+
+// notFound answers unknown routes: JSON for API clients, a page otherwise.
+func (s *Server) notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") || c.ContentType() == "application/json" {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+		return
+	}
+	lang := "en"
+	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil && len(tags) > 0 {
+		if b, _ := tags[0].Base(); b.String() == "zh" {
+			lang = "zh"
+		}
+	}
+	t := ui[lang]
+	s.render(c, http.StatusNotFound, "message.html", messagePage{
+		pageBase: pageBase{Lang: lang, PageTitle: t.NotFoundHeading, AssetVersion: AssetVersion, T: t},
+		Kind:     "closed", Heading: t.NotFoundHeading, Paragraphs: []string{t.NotFoundBody},
+	})
+}
+
+func (s *Server) internalError(c *gin.Context) {
+	c.Header("Content-Type", "text/plain; charset=utf-8")
+	c.String(http.StatusInternalServerError, "Internal error / 内部错误. Please try again.")
+}

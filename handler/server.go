@@ -1,0 +1,192 @@
+// Package handler is the HTTP layer: the gin router, middleware and handlers.
+// Handlers parse the request, call one service method and render; no SQL and
+// no business rules live here.
+package handler
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/service"
+	"seminareval/templates"
+)
+
+// Deps are what the HTTP layer is built from.
+type Deps struct {
+	Config service.Config
+	DB     *gorm.DB
+	Log    *slog.Logger
+	Secret []byte           // from service.EnsureSecret
+	Now    func() time.Time // nil: time.Now
+}
+
+// Server holds the router and the services behind it.
+type Server struct {
+	cfg     service.Config
+	db      *gorm.DB
+	log     *slog.Logger
+	now     func() time.Time
+	baseURL *url.URL
+	cookies *securecookie.SecureCookie
+	pages   *template.Template
+	metrics *metrics
+	engine  *gin.Engine
+
+	questionnaires *service.Questionnaires
+	responses      *service.Responses
+
+	// wechatEntry, when set by the WeChat handlers, may answer a
+	// participant page request itself (an OAuth redirect inside WeChat) and
+	// return true. It is nil while WeChat is off.
+	wechatEntry func(c *gin.Context, slug string) bool
+
+	closers []func()
+}
+
+// New builds the server and its routes.
+func New(ctx context.Context, d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	base, err := url.Parse(strings.TrimRight(d.Config.Server.BaseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("server.base_url: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	cookies := securecookie.New(deriveKey(d.Secret, "cookie-hash"), nil)
+	cookies.MaxAge(365 * 24 * 3600)
+	s := &Server{
+		cfg:            d.Config,
+		db:             d.DB,
+		log:            d.Log,
+		now:            d.Now,
+		baseURL:        base,
+		cookies:        cookies,
+		pages:          pages,
+		metrics:        newMetrics(),
+		questionnaires: service.NewQuestionnaires(d.DB, d.Now),
+		responses:      service.NewResponses(d.DB, d.Secret, d.Now),
+	}
+	if err := s.routes(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Close releases what the handlers hold (Redis clients and the like).
+func (s *Server) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// Questionnaires exposes the questionnaire service (the CLI and tests use it).
+func (s *Server) Questionnaires() *service.Questionnaires { return s.questionnaires }
+
+// requiredPages must exist in templates/, checked at start so that a missing
+// page fails the start and not a participant's request.
+var requiredPages = []string{"questionnaire.html", "message.html"}
+
+func parsePages() (*template.Template, error) {
+	t := template.New("").Funcs(template.FuncMap{
+		"lower": strings.ToLower,
+	})
+	t, err := t.ParseFS(templates.Pages, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	for _, name := range requiredPages {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("template %s is missing", name)
+		}
+	}
+	return t, nil
+}
+
+func (s *Server) routes(ctx context.Context) error {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
+		return fmt.Errorf("server.trusted_proxies: %w", err)
+	}
+	r.Use(s.recovery(), s.requestLog(), s.metrics.middleware())
+	r.NoRoute(s.notFound)
+
+	static, _ := fs.Sub(templates.Static, "static")
+	r.GET("/static/*path", s.staticFiles(static))
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	r.GET("/", s.home)
+
+	p := &participantHandler{Server: s}
+	r.GET("/s/:slug", p.show)
+	r.POST("/s/:slug", p.submit)
+	r.GET("/s/:slug/thanks", p.thanks)
+
+	s.engine = r
+	for _, register := range []func(context.Context, *gin.Engine) error{s.registerAdmin, s.registerAPI, s.registerWeChat, s.registerReports} {
+		if err := register(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// home sends visitors of the bare host somewhere useful.
+func (s *Server) home(c *gin.Context) {
+	qs, err := s.questionnaires.OpenNow(c.Request.Context())
+	if err == nil && len(qs) == 1 {
+		c.Redirect(http.StatusFound, "/s/"+qs[0].Slug)
+		return
+	}
+	c.Redirect(http.StatusFound, "/admin/")
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := model.Ping(ctx, s.db); err != nil {
+		s.log.Warn("readiness: database unreachable", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// AbsoluteURL turns a path into a URL under server.base_url.
+func (s *Server) AbsoluteURL(path string) string {
+	return s.baseURL.String() + path
+}
+
+// secureCookies is true when the service is reached over https.
+func (s *Server) secureCookies() bool { return s.baseURL.Scheme == "https" }

@@ -1,0 +1,201 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DBConfig is the database section of the configuration.
+type DBConfig struct {
+	Driver          string        // sqlite | mysql
+	DSN             string        // file path for sqlite, DSN for mysql
+	MaxOpenConns    int           // mysql only; sqlite always uses one connection
+	MaxIdleConns    int           // mysql only
+	ConnMaxLifetime time.Duration // mysql only
+	SlowThreshold   time.Duration // queries slower than this are logged at warn
+}
+
+// Open connects to the database described by cfg, tuned for this service's
+// write pattern (many small transactions):
+//   - SkipDefaultTransaction: GORM's implicit transaction per write halves
+//     insert throughput; writes that need one open it explicitly.
+//   - PrepareStmt: the submit path repeats the same statements.
+//   - TranslateError: unique-key violations become gorm.ErrDuplicatedKey on
+//     both drivers, which is how duplicates are detected.
+//   - SQLite: WAL, busy_timeout and BEGIN IMMEDIATE with one connection, so
+//     concurrent writers queue instead of failing with SQLITE_BUSY.
+func Open(cfg DBConfig, log *slog.Logger) (*gorm.DB, error) {
+	gcfg := &gorm.Config{
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		Logger:                 newLogger(log, cfg.SlowThreshold),
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	switch cfg.Driver {
+	case "", "sqlite":
+		dsn, derr := sqliteDSN(cfg.DSN)
+		if derr != nil {
+			return nil, derr
+		}
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", cfg.DSN, err)
+		}
+		sqlDB, _ := db.DB()
+		// One connection: SQLite has one writer anyway, and a single
+		// connection makes "database is locked" impossible.
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0)
+	case "mysql":
+		db, err = gorm.Open(mysql.New(mysql.Config{DSN: MySQLDSN(cfg.DSN)}), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("open mysql: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		open := cfg.MaxOpenConns
+		if open <= 0 {
+			open = 64
+		}
+		idle := cfg.MaxIdleConns
+		if idle <= 0 || idle > open {
+			// Keep as many idle as open: under a burst of submissions,
+			// closing and reopening connections costs more than it saves.
+			idle = open
+		}
+		sqlDB.SetMaxOpenConns(open)
+		sqlDB.SetMaxIdleConns(idle)
+		life := cfg.ConnMaxLifetime
+		if life <= 0 {
+			life = 30 * time.Minute
+		}
+		sqlDB.SetConnMaxLifetime(life)
+	default:
+		return nil, fmt.Errorf("database.driver %q: want sqlite or mysql", cfg.Driver)
+	}
+	return db, nil
+}
+
+// sqliteDSN turns a file path (or a DSN that already has parameters) into a
+// DSN with the pragmas this service needs, creating the directory.
+func sqliteDSN(path string) (string, error) {
+	if path == "" {
+		path = "data/seminareval.db"
+	}
+	file, query, _ := strings.Cut(path, "?")
+	if file != ":memory:" && !strings.HasPrefix(file, "file:") {
+		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+			return "", fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("database.dsn %q: %w", path, err)
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	if len(q["_pragma"]) == 0 {
+		q["_pragma"] = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
+	}
+	return file + "?" + q.Encode(), nil
+}
+
+// MySQLDSN adds the parameters this service depends on to a MySQL DSN:
+// utf8mb4 (Debian's MariaDB defaults to latin1 and rejects Chinese text),
+// parseTime and UTC.
+func MySQLDSN(dsn string) string {
+	base, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return dsn
+	}
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_unicode_ci"} {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	return base + "?" + q.Encode()
+}
+
+// Migrate creates or updates the schema. MySQL tables are created utf8mb4.
+func Migrate(ctx context.Context, db *gorm.DB) error {
+	tx := db.WithContext(ctx)
+	if db.Dialector.Name() == "mysql" {
+		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+	}
+	if err := tx.AutoMigrate(All()...); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// NeedsMigration reports whether the schema is missing any table, which for
+// MySQL means the operator has to run `seminareval migrate`.
+func NeedsMigration(ctx context.Context, db *gorm.DB) bool {
+	m := db.WithContext(ctx).Migrator()
+	for _, v := range All() {
+		if !m.HasTable(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ping checks that the database answers.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+func newLogger(log *slog.Logger, slow time.Duration) logger.Interface {
+	if log == nil {
+		return logger.Discard
+	}
+	if slow <= 0 {
+		slow = 500 * time.Millisecond
+	}
+	return quietDuplicates{logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             slow,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true, // never log answers or personal data
+	})}
+}
+
+// quietDuplicates keeps unique-key violations out of the error log: they are
+// how duplicates and retries are detected, an expected outcome, not a fault.
+type quietDuplicates struct{ logger.Interface }
+
+func (q quietDuplicates) LogMode(l logger.LogLevel) logger.Interface {
+	return quietDuplicates{q.Interface.LogMode(l)}
+}
+
+func (q quietDuplicates) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	var me *mysqldriver.MySQLError
+	if errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062) {
+		err = nil
+	}
+	q.Interface.Trace(ctx, begin, fc, err)
+}

@@ -1,0 +1,495 @@
+// Package service holds the use cases of seminareval: questionnaire
+// definitions, submissions, reports, the Excel annex, WeChat and accounts.
+// Functions take ctx first and open their own transactions; nothing here
+// knows about HTTP.
+package service
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"seminareval/model"
+)
+
+// FormatV1 is the only definition format version so far.
+const FormatV1 = "seminareval/v1"
+
+// Default and maximum lengths of a text answer, in characters.
+const (
+	DefaultMaxLength = 2000
+	MaxMaxLength     = 20000
+)
+
+// Definition is the questionnaire interchange document (DESIGN.md,
+// "Questionnaire definition"). It is read from YAML or JSON, written back as
+// JSON, and is what the database keeps as the questionnaire's source.
+type Definition struct {
+	Format    string      `json:"format" yaml:"format"`
+	Slug      string      `json:"slug" yaml:"slug"`
+	Title     model.Text  `json:"title" yaml:"title"`
+	Intro     model.Text  `json:"intro,omitempty" yaml:"intro,omitempty"`
+	Thanks    model.Text  `json:"thanks,omitempty" yaml:"thanks,omitempty"`
+	Languages []string    `json:"languages" yaml:"languages"`
+	Status    string      `json:"status" yaml:"status"`
+	Access    string      `json:"access" yaml:"access"`
+	Anonymous bool        `json:"anonymous" yaml:"anonymous"`
+	OpensAt   *time.Time  `json:"opens_at,omitempty" yaml:"opens_at,omitempty"`
+	ClosesAt  *time.Time  `json:"closes_at,omitempty" yaml:"closes_at,omitempty"`
+	Seminar   *SeminarDef `json:"seminar,omitempty" yaml:"seminar,omitempty"`
+	Sections  []Section   `json:"sections" yaml:"sections"`
+}
+
+// SeminarDef is the optional seminar block of a definition.
+type SeminarDef struct {
+	Slug     string     `json:"slug" yaml:"slug"`
+	Title    model.Text `json:"title,omitempty" yaml:"title,omitempty"`
+	StartsOn string     `json:"starts_on,omitempty" yaml:"starts_on,omitempty"`
+	EndsOn   string     `json:"ends_on,omitempty" yaml:"ends_on,omitempty"`
+	Location model.Text `json:"location,omitempty" yaml:"location,omitempty"`
+	Timezone string     `json:"timezone,omitempty" yaml:"timezone,omitempty"`
+}
+
+// Section groups questions under an optional title.
+type Section struct {
+	Title     model.Text    `json:"title,omitempty" yaml:"title,omitempty"`
+	Questions []QuestionDef `json:"questions" yaml:"questions"`
+}
+
+// QuestionDef is one question of a definition.
+type QuestionDef struct {
+	Key       string       `json:"key" yaml:"key"`
+	Type      string       `json:"type" yaml:"type"`
+	Text      model.Text   `json:"text" yaml:"text"`
+	Help      model.Text   `json:"help,omitempty" yaml:"help,omitempty"`
+	Report    model.Text   `json:"report,omitempty" yaml:"report,omitempty"`
+	Required  bool         `json:"required" yaml:"required"`
+	NA        bool         `json:"na,omitempty" yaml:"na,omitempty"`
+	Options   []Option     `json:"options,omitempty" yaml:"options,omitempty"`
+	Scale     []model.Text `json:"scale,omitempty" yaml:"scale,omitempty"`
+	MaxLength int          `json:"max_length,omitempty" yaml:"max_length,omitempty"`
+}
+
+// Option is one choice of a single or multi question.
+type Option struct {
+	Value string     `json:"value" yaml:"value"`
+	Label model.Text `json:"label" yaml:"label"`
+}
+
+// Problem is one thing wrong with a definition (or an import row), with the
+// path of the offending element: "sections[0].questions[2].options".
+type Problem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Message
+	}
+	return p.Path + ": " + p.Message
+}
+
+// InvalidError carries every problem found, so a user can fix them in one go.
+type InvalidError struct {
+	Problems []Problem
+}
+
+func (e *InvalidError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "invalid definition: " + strings.Join(parts, "; ")
+}
+
+// AsInvalid returns the problems of err when it is an *InvalidError.
+func AsInvalid(err error) ([]Problem, bool) {
+	var ie *InvalidError
+	if errors.As(err, &ie) {
+		return ie.Problems, true
+	}
+	return nil, false
+}
+
+// LikertLabels are the default labels of the 5-point agreement scale, from
+// value 5 (strongly agree) down to 1.
+var LikertLabels = []model.Text{
+	{"en": "Strongly agree", "zh": "非常同意"},
+	{"en": "Agree", "zh": "同意"},
+	{"en": "Neutral", "zh": "一般"},
+	{"en": "Disagree", "zh": "不同意"},
+	{"en": "Strongly disagree", "zh": "非常不同意"},
+}
+
+// NALabel labels the "not applicable" choice of a Likert question.
+var NALabel = model.Text{"en": "Not applicable", "zh": "不适用"}
+
+// SupportedLanguages are the languages a questionnaire may be written in.
+var SupportedLanguages = []string{"zh", "en"}
+
+var (
+	slugRe      = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
+	keyRe       = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
+	optionRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	dateRe      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	yamlLineRe  = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+	validTypes  = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText}
+	validStatus = []string{model.StatusDraft, model.StatusOpen, model.StatusClosed}
+)
+
+// MaxDefinitionBytes bounds a definition document.
+const MaxDefinitionBytes = 1 << 20
+
+// ParseDefinition reads a definition from YAML or JSON (JSON is detected by
+// its leading brace), fills defaults and validates it. Unknown fields are
+// errors: a misspelt "requried" must not silently make a question optional.
+func ParseDefinition(data []byte) (*Definition, error) {
+	if len(data) > MaxDefinitionBytes {
+		return nil, &InvalidError{[]Problem{{Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
+	}
+	var d Definition
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(trimmed) == 0 {
+		return nil, &InvalidError{[]Problem{{Message: "document is empty"}}}
+	}
+	if trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			return nil, &InvalidError{[]Problem{{Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
+		}
+		if dec.More() {
+			return nil, &InvalidError{[]Problem{{Message: "unexpected data after the JSON object"}}}
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(trimmed))
+		dec.KnownFields(true)
+		if err := dec.Decode(&d); err != nil {
+			return nil, &InvalidError{yamlProblems(err)}
+		}
+	}
+	d.Normalize()
+	if problems := d.Validate(); len(problems) > 0 {
+		return nil, &InvalidError{problems}
+	}
+	return &d, nil
+}
+
+func yamlProblems(err error) []Problem {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		ps := make([]Problem, 0, len(te.Errors))
+		for _, e := range te.Errors {
+			if m := yamlLineRe.FindStringSubmatch(e); m != nil {
+				ps = append(ps, Problem{Path: "line " + m[1], Message: "unknown field " + m[2]})
+				continue
+			}
+			ps = append(ps, Problem{Message: strings.TrimPrefix(e, "yaml: ")})
+		}
+		return ps
+	}
+	return []Problem{{Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+}
+
+func jsonErrorPath(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	return ""
+}
+
+func jsonErrorMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, se)
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return "unknown field " + f
+	}
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+// Normalize fills defaults so that a parsed definition and its exported JSON
+// are the same document.
+func (d *Definition) Normalize() {
+	if d.Format == "" {
+		d.Format = FormatV1
+	}
+	if len(d.Languages) == 0 {
+		d.Languages = []string{"zh", "en"}
+	}
+	if d.Status == "" {
+		d.Status = model.StatusDraft
+	}
+	if d.Access == "" {
+		d.Access = model.AccessOpen
+	}
+	if d.OpensAt != nil {
+		t := d.OpensAt.UTC()
+		d.OpensAt = &t
+	}
+	if d.ClosesAt != nil {
+		t := d.ClosesAt.UTC()
+		d.ClosesAt = &t
+	}
+	if d.Seminar != nil && d.Seminar.Timezone == "" {
+		d.Seminar.Timezone = "Asia/Shanghai"
+	}
+	for si := range d.Sections {
+		for qi := range d.Sections[si].Questions {
+			q := &d.Sections[si].Questions[qi]
+			if (q.Type == model.TypeText || q.Type == model.TypeLongText) && q.MaxLength == 0 {
+				q.MaxLength = DefaultMaxLength
+			}
+		}
+	}
+}
+
+// Validate returns every problem of the definition, each naming its path.
+func (d *Definition) Validate() []Problem {
+	var ps []Problem
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if d.Format != FormatV1 {
+		add("format", "must be %q", FormatV1)
+	}
+	if !slugRe.MatchString(d.Slug) {
+		add("slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+	}
+	seen := map[string]bool{}
+	for i, l := range d.Languages {
+		if !slices.Contains(SupportedLanguages, l) {
+			add(fmt.Sprintf("languages[%d]", i), "unsupported language %q (want zh or en)", l)
+		}
+		if seen[l] {
+			add(fmt.Sprintf("languages[%d]", i), "%q is listed twice", l)
+		}
+		seen[l] = true
+	}
+	requireText := func(path string, t model.Text) {
+		for _, l := range d.Languages {
+			if strings.TrimSpace(t[l]) == "" {
+				add(path+"."+l, "required")
+			}
+		}
+		for l := range t {
+			if !slices.Contains(d.Languages, l) {
+				add(path+"."+l, "language %q is not in languages", l)
+			}
+		}
+	}
+	optionalText := func(path string, t model.Text) {
+		if len(t) > 0 {
+			requireText(path, t)
+		}
+	}
+	requireText("title", d.Title)
+	optionalText("intro", d.Intro)
+	optionalText("thanks", d.Thanks)
+	if !slices.Contains(validStatus, d.Status) {
+		add("status", "must be draft, open or closed")
+	}
+	if d.Access != model.AccessOpen && d.Access != model.AccessRoster {
+		add("access", "must be open or roster")
+	}
+	if d.OpensAt != nil && d.ClosesAt != nil && !d.ClosesAt.After(*d.OpensAt) {
+		add("closes_at", "must be after opens_at")
+	}
+	if s := d.Seminar; s != nil {
+		if !slugRe.MatchString(s.Slug) {
+			add("seminar.slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+		}
+		optionalText("seminar.title", s.Title)
+		optionalText("seminar.location", s.Location)
+		for _, f := range []struct{ path, v string }{{"seminar.starts_on", s.StartsOn}, {"seminar.ends_on", s.EndsOn}} {
+			if f.v == "" {
+				continue
+			}
+			if _, err := time.Parse(time.DateOnly, f.v); err != nil || !dateRe.MatchString(f.v) {
+				add(f.path, "must be a date YYYY-MM-DD")
+			}
+		}
+		if s.StartsOn != "" && s.EndsOn != "" && s.EndsOn < s.StartsOn {
+			add("seminar.ends_on", "must not be before starts_on")
+		}
+		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
+			add("seminar.timezone", "unknown time zone %q", s.Timezone)
+		}
+	}
+	if len(d.Sections) == 0 {
+		add("sections", "at least one section with questions is required")
+	}
+	keys := map[string]string{}
+	for si, sec := range d.Sections {
+		sp := fmt.Sprintf("sections[%d]", si)
+		optionalText(sp+".title", sec.Title)
+		if len(sec.Questions) == 0 {
+			add(sp+".questions", "at least one question is required")
+		}
+		for qi, q := range sec.Questions {
+			qp := fmt.Sprintf("%s.questions[%d]", sp, qi)
+			if !keyRe.MatchString(q.Key) {
+				add(qp+".key", "must be 1 to 64 characters of a-z, 0-9 and _")
+			} else if prev, dup := keys[q.Key]; dup {
+				add(qp+".key", "%q is already used at %s", q.Key, prev)
+			} else {
+				keys[q.Key] = qp
+			}
+			if !slices.Contains(validTypes, q.Type) {
+				add(qp+".type", "must be one of %s", strings.Join(validTypes, ", "))
+				continue
+			}
+			requireText(qp+".text", q.Text)
+			optionalText(qp+".help", q.Help)
+			optionalText(qp+".report", q.Report)
+			choice := q.Type == model.TypeSingle || q.Type == model.TypeMulti
+			switch {
+			case choice && len(q.Options) < 2:
+				add(qp+".options", "at least two options are required for %s", q.Type)
+			case !choice && len(q.Options) > 0:
+				add(qp+".options", "only single and multi questions have options")
+			}
+			values := map[string]bool{}
+			for oi, o := range q.Options {
+				op := fmt.Sprintf("%s.options[%d]", qp, oi)
+				if !optionRe.MatchString(o.Value) {
+					add(op+".value", "must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -")
+				} else if values[o.Value] {
+					add(op+".value", "%q is listed twice", o.Value)
+				}
+				values[o.Value] = true
+				requireText(op+".label", o.Label)
+			}
+			if q.NA && q.Type != model.TypeLikert {
+				add(qp+".na", "only likert questions offer not applicable")
+			}
+			if len(q.Scale) > 0 {
+				if q.Type != model.TypeLikert {
+					add(qp+".scale", "only likert questions have scale labels")
+				} else if len(q.Scale) != 5 {
+					add(qp+".scale", "must have 5 labels, from 5 (most agree) to 1")
+				} else {
+					for li, l := range q.Scale {
+						requireText(fmt.Sprintf("%s.scale[%d]", qp, li), l)
+					}
+				}
+			}
+			if len(q.Report) > 0 && q.Type != model.TypeLikert {
+				add(qp+".report", "only likert questions have a report phrase")
+			}
+			isText := q.Type == model.TypeText || q.Type == model.TypeLongText
+			switch {
+			case !isText && q.MaxLength != 0:
+				add(qp+".max_length", "only text and longtext questions have a maximum length")
+			case isText && (q.MaxLength < 1 || q.MaxLength > MaxMaxLength):
+				add(qp+".max_length", "must be between 1 and %d", MaxMaxLength)
+			}
+		}
+	}
+	return ps
+}
+
+// Questions returns the questions in page order.
+func (d *Definition) Questions() []QuestionDef {
+	var qs []QuestionDef
+	for _, s := range d.Sections {
+		qs = append(qs, s.Questions...)
+	}
+	return qs
+}
+
+// Question returns the question with key, if any.
+func (d *Definition) Question(key string) (QuestionDef, bool) {
+	for _, s := range d.Sections {
+		for _, q := range s.Questions {
+			if q.Key == key {
+				return q, true
+			}
+		}
+	}
+	return QuestionDef{}, false
+}
+
+// ScaleLabels returns the labels of a Likert question from 5 down to 1.
+func (q QuestionDef) ScaleLabels() []model.Text {
+	if len(q.Scale) == 5 {
+		return q.Scale
+	}
+	return LikertLabels
+}
+
+// Levels returns the numeric values a likert, rating or nps question
+// accepts, in display order (likert 5..1, rating 1..5, nps 0..10).
+func (q QuestionDef) Levels() []int {
+	switch q.Type {
+	case model.TypeLikert:
+		return []int{5, 4, 3, 2, 1}
+	case model.TypeRating:
+		return []int{1, 2, 3, 4, 5}
+	case model.TypeNPS:
+		return []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	}
+	return nil
+}
+
+// Lang picks the language to show: the wanted one when the questionnaire has
+// it, else the questionnaire's first language.
+func (d *Definition) Lang(want string) string {
+	if slices.Contains(d.Languages, want) {
+		return want
+	}
+	if len(d.Languages) > 0 {
+		return d.Languages[0]
+	}
+	return "zh"
+}
+
+// JSON returns the canonical JSON of the definition.
+func (d *Definition) JSON() []byte {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err) // only plain data: cannot fail
+	}
+	return b
+}
+
+// StructureKey summarises everything but wording: two definitions with the
+// same StructureKey accept the same answers, so a questionnaire with
+// responses may change from one to the other.
+func (d *Definition) StructureKey() string {
+	var b strings.Builder
+	for si, s := range d.Sections {
+		for _, q := range s.Questions {
+			fmt.Fprintf(&b, "%d|%s|%s|%t|%t|%d|%d;", si, q.Key, q.Type, q.Required, q.NA, len(q.Scale), q.MaxLength)
+			for _, o := range q.Options {
+				b.WriteString(o.Value + ",")
+			}
+		}
+	}
+	fmt.Fprintf(&b, "langs=%s;anon=%t;access=%s", strings.Join(d.Languages, ","), d.Anonymous, d.Access)
+	return b.String()
+}
+
+// DecodeStoredDefinition reads the canonical JSON kept in the database.
+func DecodeStoredDefinition(raw string) (*Definition, error) {
+	var d Definition
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		return nil, fmt.Errorf("stored definition: %w", err)
+	}
+	return &d, nil
+}

@@ -1,0 +1,43 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"seminareval/model"
+)
+
+const secretSetting = "secret"
+
+// EnsureSecret returns the configured secret, or the one kept in the
+// database, generating and storing it on first start. Keeping it in the
+// database means every replica signs cookies and hashes respondents alike
+// without anyone having to configure a secret.
+func EnsureSecret(ctx context.Context, db *gorm.DB, configured string) ([]byte, error) {
+	if configured != "" {
+		if len(configured) < 32 {
+			return nil, errors.New("server.secret must be at least 32 characters")
+		}
+		return []byte(configured), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	candidate := model.Setting{Key: secretSetting, Value: hex.EncodeToString(buf)}
+	// Two replicas starting at once: the first insert wins, both read it back.
+	if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&candidate).Error; err != nil && !model.IsDuplicate(err) {
+		return nil, fmt.Errorf("store secret: %w", err)
+	}
+	var s model.Setting
+	if err := db.WithContext(ctx).Where("`key` = ?", secretSetting).Take(&s).Error; err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	return hex.DecodeString(s.Value)
+}

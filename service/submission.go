@@ -1,0 +1,528 @@
+package service
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+)
+
+// Outcomes of a submission that are not validation problems. The handler
+// maps each to the status code of the contract.
+var (
+	ErrAlreadyAnswered = errors.New("already_answered")
+	ErrNotOpen         = errors.New("not_open")
+	ErrClosed          = errors.New("closed")
+	ErrNotInvited      = errors.New("not_invited")
+)
+
+// FieldErrors maps a question key (or "submission_id", "lang", "answers") to
+// what is wrong with it. Nothing is stored when a submission has any.
+type FieldErrors map[string]string
+
+func (f FieldErrors) Error() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + f[k]
+	}
+	return "invalid answers: " + strings.Join(parts, "; ")
+}
+
+// Messages for field errors, in both languages; the JSON API returns the
+// English reason, the form page shows the visitor's language.
+var fieldMessages = map[string]model.Text{
+	"required":      {"en": "This question requires an answer.", "zh": "此题为必答题。"},
+	"not_a_number":  {"en": "must be a whole number", "zh": "必须是整数"},
+	"out_of_range":  {"en": "is out of range", "zh": "超出范围"},
+	"na_not_offer":  {"en": "\"not applicable\" is not offered for this question", "zh": "此题不提供“不适用”选项"},
+	"unknown_opt":   {"en": "is not one of the options", "zh": "不是有效选项"},
+	"not_a_string":  {"en": "must be a string", "zh": "必须是文本"},
+	"not_a_list":    {"en": "must be a list of option values", "zh": "必须是选项列表"},
+	"duplicate_opt": {"en": "lists an option twice", "zh": "重复选择了同一选项"},
+	"too_long":      {"en": "is too long", "zh": "内容过长"},
+	"unknown_key":   {"en": "is not a question of this questionnaire", "zh": "不是本问卷的问题"},
+	"invalid_utf8":  {"en": "is not valid UTF-8 text", "zh": "不是有效的 UTF-8 文本"},
+}
+
+// FieldMessage returns the sentence for a field error code in lang.
+func FieldMessage(code, lang string) string {
+	if t, ok := fieldMessages[code]; ok {
+		return t.In(lang)
+	}
+	return code
+}
+
+// FieldError codes are the keys of fieldMessages; FieldErrors hold codes and
+// the handler turns them into sentences.
+const (
+	codeRequired     = "required"
+	codeNotANumber   = "not_a_number"
+	codeOutOfRange   = "out_of_range"
+	codeNANotOffered = "na_not_offer"
+	codeUnknownOpt   = "unknown_opt"
+	codeNotAString   = "not_a_string"
+	codeNotAList     = "not_a_list"
+	codeDuplicateOpt = "duplicate_opt"
+	codeTooLong      = "too_long"
+	codeUnknownKey   = "unknown_key"
+	codeInvalidUTF8  = "invalid_utf8"
+)
+
+// Submission is what a participant sends. Answers hold JSON-decoded values
+// (float64, string, []any, nil) for the JSON contract, or strings and
+// []string for a form post (FromForm true), where every value is text.
+type Submission struct {
+	SubmissionID string
+	Lang         string
+	Answers      map[string]any
+	FromForm     bool
+}
+
+// Respondent is who is answering, as established by the handler from trusted
+// sources only: the openid from the signed WeChat cookie, the invite token
+// from the link, the respondent cookie.
+type Respondent struct {
+	OpenID      string // WeChat openid from the server-side OAuth exchange
+	InviteToken string // ?t= of a roster link
+	CookieID    string // random respondent cookie
+}
+
+// SubmitResult says what happened to a submission.
+type SubmitResult struct {
+	ResponseID uint64
+	Already    bool // the same submission_id was recorded before (a retry)
+}
+
+// Responses records submissions.
+type Responses struct {
+	db     *gorm.DB
+	secret []byte
+	now    func() time.Time
+}
+
+// NewResponses returns the response service; secret keys the respondent hash.
+func NewResponses(db *gorm.DB, secret []byte, now func() time.Time) *Responses {
+	if now == nil {
+		now = time.Now
+	}
+	return &Responses{db: db, secret: secret, now: now}
+}
+
+var submissionIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// CheckOpen reports whether q accepts answers now.
+func CheckOpen(q *model.Questionnaire, now time.Time) error {
+	switch {
+	case q.Status == model.StatusClosed:
+		return ErrClosed
+	case q.Status != model.StatusOpen:
+		return ErrNotOpen
+	case q.OpensAt != nil && now.Before(*q.OpensAt):
+		return ErrNotOpen
+	case q.ClosesAt != nil && !now.Before(*q.ClosesAt):
+		return ErrClosed
+	}
+	return nil
+}
+
+// identity is the resolved respondent.
+type identity struct {
+	key         string // respondent key before hashing
+	participant *model.Participant
+	openID      string
+	channel     string
+}
+
+// resolve applies DESIGN's "Who is a respondent": openid, then the roster
+// participant of an invite token, then the respondent cookie, then the
+// submission id. Roster questionnaires refuse anyone not on the roster.
+func (s *Responses) resolve(ctx context.Context, q *Loaded, r Respondent, submissionID string) (identity, error) {
+	var id identity
+	if r.InviteToken != "" && q.SeminarID != nil {
+		var p model.Participant
+		err := s.db.WithContext(ctx).Where("invite_token = ? AND seminar_id = ?", r.InviteToken, *q.SeminarID).Take(&p).Error
+		switch {
+		case err == nil:
+			id.participant = &p
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return id, fmt.Errorf("invite token: %w", err)
+		}
+	}
+	if r.OpenID != "" && id.participant == nil && q.SeminarID != nil {
+		var p model.Participant
+		err := s.db.WithContext(ctx).Where("openid = ? AND seminar_id = ?", r.OpenID, *q.SeminarID).Take(&p).Error
+		switch {
+		case err == nil:
+			id.participant = &p
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return id, fmt.Errorf("participant of openid: %w", err)
+		}
+	}
+	if q.Access == model.AccessRoster && id.participant == nil {
+		return id, ErrNotInvited
+	}
+	switch {
+	case r.OpenID != "":
+		id.key, id.openID, id.channel = "wx:"+r.OpenID, r.OpenID, model.ChannelWeChat
+	case id.participant != nil:
+		id.key, id.channel = fmt.Sprintf("p:%d", id.participant.ID), model.ChannelInvite
+	case r.CookieID != "":
+		id.key, id.channel = "c:"+r.CookieID, model.ChannelWeb
+	default:
+		id.key, id.channel = "s:"+submissionID, model.ChannelWeb
+	}
+	return id, nil
+}
+
+// RespondentHash is the keyed hash stored instead of the respondent key.
+func (s *Responses) RespondentHash(questionnaireID uint64, key string) string {
+	m := hmac.New(sha256.New, s.secret)
+	fmt.Fprintf(m, "%d\x00%s", questionnaireID, key)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Submit validates and stores a submission in one transaction. A retry of
+// the same submission_id returns the stored response with Already set; a
+// different submission by the same respondent is ErrAlreadyAnswered. Both
+// are decided by the database's unique indexes, so concurrent posts cannot
+// store twice.
+func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Submission) (SubmitResult, error) {
+	if !submissionIDRe.MatchString(sub.SubmissionID) {
+		return SubmitResult{}, FieldErrors{"submission_id": "must be 8 to 64 characters of A-Z, a-z, 0-9, _ and - (a UUID)"}
+	}
+	now := s.now().UTC()
+	if err := CheckOpen(&q.Questionnaire, now); err != nil {
+		// A retry of a submission that was recorded just before closing
+		// still deserves its 200.
+		if res, ok := s.bySubmissionID(ctx, q.ID, sub.SubmissionID); ok {
+			return res, nil
+		}
+		return SubmitResult{}, err
+	}
+	answers, ferr := BuildAnswers(q.Def, sub)
+	lang := q.Def.Lang(sub.Lang)
+	if sub.Lang != "" && !slices.Contains(q.Def.Languages, sub.Lang) && !sub.FromForm {
+		if ferr == nil {
+			ferr = FieldErrors{}
+		}
+		ferr["lang"] = "must be one of " + strings.Join(q.Def.Languages, ", ")
+	}
+	if ferr != nil {
+		return SubmitResult{}, ferr
+	}
+	id, err := s.resolve(ctx, q, r, sub.SubmissionID)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	resp := model.Response{
+		QuestionnaireID: q.ID,
+		RespondentHash:  s.RespondentHash(q.ID, id.key),
+		SubmissionID:    sub.SubmissionID,
+		Channel:         id.channel,
+		Lang:            lang,
+		SubmittedAt:     now,
+	}
+	if !q.Anonymous {
+		if id.participant != nil {
+			resp.ParticipantID = &id.participant.ID
+		}
+		if id.openID != "" {
+			resp.OpenID = &id.openID
+		}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&resp).Error; err != nil {
+			return err
+		}
+		for i := range answers {
+			answers[i].ResponseID = resp.ID
+			answers[i].QuestionnaireID = q.ID
+			answers[i].QuestionID = q.QuestionIDs[answers[i].key]
+		}
+		if len(answers) > 0 {
+			rows := make([]model.Answer, len(answers))
+			for i, a := range answers {
+				rows[i] = a.Answer
+			}
+			if err := tx.Create(&rows).Error; err != nil {
+				return fmt.Errorf("store answers: %w", err)
+			}
+		}
+		// Bind the openid to the roster participant who came through an
+		// invite link, once: later visits from WeChat are then recognised.
+		if id.openID != "" && id.participant != nil && id.participant.OpenID == nil {
+			res := tx.Model(&model.Participant{}).Where("id = ? AND openid IS NULL", id.participant.ID).Update("openid", id.openID)
+			if res.Error != nil && !model.IsDuplicate(res.Error) {
+				return fmt.Errorf("bind openid: %w", res.Error)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return SubmitResult{ResponseID: resp.ID}, nil
+	}
+	if !model.IsDuplicate(err) {
+		return SubmitResult{}, fmt.Errorf("store response: %w", err)
+	}
+	if res, ok := s.bySubmissionID(ctx, q.ID, sub.SubmissionID); ok {
+		return res, nil
+	}
+	return SubmitResult{}, ErrAlreadyAnswered
+}
+
+func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool) {
+	var prev model.Response
+	err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND submission_id = ?", questionnaireID, submissionID).Take(&prev).Error
+	if err != nil {
+		return SubmitResult{}, false
+	}
+	return SubmitResult{ResponseID: prev.ID, Already: true}, true
+}
+
+// Answered returns the response id of a respondent who has already answered
+// q, so the page can say so instead of showing the form again.
+func (s *Responses) Answered(ctx context.Context, q *Loaded, r Respondent) (uint64, bool) {
+	id, err := s.resolve(ctx, q, r, "")
+	if err != nil || id.key == "s:" {
+		return 0, false
+	}
+	hashes := []string{s.RespondentHash(q.ID, id.key)}
+	if id.participant != nil && id.openID != "" {
+		hashes = append(hashes, s.RespondentHash(q.ID, fmt.Sprintf("p:%d", id.participant.ID)))
+	}
+	var prev model.Response
+	if err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error; err != nil {
+		return 0, false
+	}
+	return prev.ID, true
+}
+
+// Participant returns the roster participant of an invite token for q's
+// seminar, or nil.
+func (s *Responses) Participant(ctx context.Context, q *Loaded, token string) *model.Participant {
+	if token == "" || q.SeminarID == nil {
+		return nil
+	}
+	var p model.Participant
+	if err := s.db.WithContext(ctx).Where("invite_token = ? AND seminar_id = ?", token, *q.SeminarID).Take(&p).Error; err != nil {
+		return nil
+	}
+	return &p
+}
+
+// pendingAnswer is an answer row with the key of its question, before the
+// question id is filled in.
+type pendingAnswer struct {
+	model.Answer
+	key string
+}
+
+// BuildAnswers validates the answers of a submission against the definition
+// and returns the rows to store, or every problem found. Unknown keys, wrong
+// types, out-of-range values and unknown options are all errors: a client
+// that sends them has a bug worth hearing about.
+func BuildAnswers(def *Definition, sub Submission) ([]pendingAnswer, FieldErrors) {
+	errs := FieldErrors{}
+	var rows []pendingAnswer
+	for key := range sub.Answers {
+		if _, ok := def.Question(key); !ok {
+			errs[key] = codeUnknownKey
+		}
+	}
+	for _, q := range def.Questions() {
+		v, present := sub.Answers[q.Key]
+		if present && isEmpty(v) {
+			present = false
+		}
+		if !present {
+			if q.Required {
+				errs[q.Key] = codeRequired
+			}
+			continue
+		}
+		got, code := answerRows(q, v, sub.FromForm)
+		if code != "" {
+			errs[q.Key] = code
+			continue
+		}
+		for _, a := range got {
+			rows = append(rows, pendingAnswer{Answer: a, key: q.Key})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return rows, nil
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []string:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// answerRows converts one answer value to rows, or returns an error code.
+func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
+	switch q.Type {
+	case model.TypeLikert, model.TypeRating, model.TypeNPS:
+		if s, ok := v.(string); ok && strings.TrimSpace(s) == "na" {
+			if q.Type != model.TypeLikert || !q.NA {
+				return nil, codeNANotOffered
+			}
+			return []model.Answer{{NA: true}}, ""
+		}
+		n, code := wholeNumber(v, fromForm)
+		if code != "" {
+			return nil, code
+		}
+		levels := q.Levels()
+		if n < levels[0] && n < levels[len(levels)-1] || n > levels[0] && n > levels[len(levels)-1] {
+			return nil, codeOutOfRange
+		}
+		return []model.Answer{{Num: &n}}, ""
+	case model.TypeSingle:
+		s, ok := singleString(v, fromForm)
+		if !ok {
+			return nil, codeNotAString
+		}
+		if !hasOption(q, s) {
+			return nil, codeUnknownOpt
+		}
+		return []model.Answer{{Option: &s}}, ""
+	case model.TypeMulti:
+		values, ok := stringList(v, fromForm)
+		if !ok {
+			return nil, codeNotAList
+		}
+		seen := map[string]bool{}
+		rows := make([]model.Answer, 0, len(values))
+		for _, s := range values {
+			if !hasOption(q, s) {
+				return nil, codeUnknownOpt
+			}
+			if seen[s] {
+				return nil, codeDuplicateOpt
+			}
+			seen[s] = true
+			rows = append(rows, model.Answer{Option: &s})
+		}
+		return rows, ""
+	case model.TypeText, model.TypeLongText:
+		s, ok := singleString(v, fromForm)
+		if !ok {
+			return nil, codeNotAString
+		}
+		if !utf8.ValidString(s) {
+			return nil, codeInvalidUTF8
+		}
+		s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+		max := q.MaxLength
+		if max == 0 {
+			max = DefaultMaxLength
+		}
+		if utf8.RuneCountInString(s) > max {
+			return nil, codeTooLong
+		}
+		return []model.Answer{{Text: &s}}, ""
+	}
+	return nil, codeUnknownKey
+}
+
+func wholeNumber(v any, fromForm bool) (int, string) {
+	switch x := v.(type) {
+	case float64:
+		if x != math.Trunc(x) || math.IsInf(x, 0) || math.IsNaN(x) {
+			return 0, codeNotANumber
+		}
+		if x < -1000 || x > 1000 {
+			return 0, codeOutOfRange
+		}
+		return int(x), ""
+	case string:
+		if !fromForm {
+			return 0, codeNotANumber // JSON clients send numbers as numbers
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return 0, codeNotANumber
+		}
+		return n, ""
+	case []string:
+		if len(x) == 1 {
+			return wholeNumber(x[0], fromForm)
+		}
+	}
+	return 0, codeNotANumber
+}
+
+func singleString(v any, fromForm bool) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []string:
+		if fromForm && len(x) == 1 {
+			return x[0], true
+		}
+	}
+	return "", false
+}
+
+func stringList(v any, fromForm bool) ([]string, bool) {
+	switch x := v.(type) {
+	case []string:
+		return x, true
+	case string:
+		if !fromForm {
+			return nil, false
+		}
+		return []string{x}, true
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out[i] = s
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func hasOption(q QuestionDef, v string) bool {
+	return slices.ContainsFunc(q.Options, func(o Option) bool { return o.Value == v })
+}
+
+// Admit reports whether the respondent may see and answer q: ErrNotInvited
+// for someone not on the roster of a roster questionnaire.
+func (s *Responses) Admit(ctx context.Context, q *Loaded, r Respondent) error {
+	_, err := s.resolve(ctx, q, r, "")
+	return err
+}
