@@ -31,10 +31,10 @@ var AssetVersion = strconv.FormatInt(time.Now().Unix(), 36)
 // uiText is the chrome of the participant pages in both languages.
 type uiText struct {
 	RequiredLegend, Required, FixErrors, Submit, DraftRestored, NetworkError string
-	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody       string
-	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt           string
-	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA      string
-	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody   string
+	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody      string
+	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
+	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
+	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
 }
 
 var ui = map[string]uiText{
@@ -42,11 +42,11 @@ var ui = map[string]uiText{
 		RequiredLegend: "Questions marked * require an answer.", Required: "required",
 		FixErrors: "Some answers need your attention. Please check the questions marked below.",
 		Submit:    "Submit", DraftRestored: "Your unsent answers were restored on this device.",
-		NetworkError:   "Not sent: the network seems to be down. Your answers are kept; please try again.",
-		Sending:        "Sending…", MissingAnswers: "Please answer the questions marked in red.",
-		ThanksHeading:  "Thank you!", AlreadyHeading: "Your answer has been recorded",
-		AlreadyBody:    "You have already answered this questionnaire. Thank you for your participation.",
-		ClosedHeading:  "This questionnaire is closed", ClosedBody: "It no longer accepts answers. Thank you for your interest.",
+		NetworkError: "Not sent: the network seems to be down. Your answers are kept; please try again.",
+		Sending:      "Sending…", MissingAnswers: "Please answer the questions marked in red.",
+		ThanksHeading: "Thank you!", AlreadyHeading: "Your answer has been recorded",
+		AlreadyBody:   "You have already answered this questionnaire. Thank you for your participation.",
+		ClosedHeading: "This questionnaire is closed", ClosedBody: "It no longer accepts answers. Thank you for your interest.",
 		NotOpenHeading: "This questionnaire is not open yet", NotOpenBody: "Please come back when it opens.", OpensAt: "It opens on %s.",
 		NotInvitedHeading: "This questionnaire is by invitation", NotInvitedBody: "Please use the personal link you received, or ask the organisers for one.",
 		NotFoundHeading: "Questionnaire not found", NotFoundBody: "Please check the link or scan the QR code again.",
@@ -58,11 +58,11 @@ var ui = map[string]uiText{
 		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答",
 		FixErrors: "部分回答需要您再看一下，请检查下面标出的问题。",
 		Submit:    "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
-		NetworkError:   "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
-		Sending:        "正在提交…", MissingAnswers: "请回答标为红色的问题。",
-		ThanksHeading:  "谢谢！", AlreadyHeading: "您的回答已记录",
-		AlreadyBody:    "您已填写过本问卷，感谢您的参与。",
-		ClosedHeading:  "本问卷已关闭", ClosedBody: "问卷已不再接受回答，感谢您的关注。",
+		NetworkError: "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
+		Sending:      "正在提交…", MissingAnswers: "请回答标为红色的问题。",
+		ThanksHeading: "谢谢！", AlreadyHeading: "您的回答已记录",
+		AlreadyBody:   "您已填写过本问卷，感谢您的参与。",
+		ClosedHeading: "本问卷已关闭", ClosedBody: "问卷已不再接受回答，感谢您的关注。",
 		NotOpenHeading: "本问卷尚未开放", NotOpenBody: "请在问卷开放后再来填写。", OpensAt: "开放时间：%s。",
 		NotInvitedHeading: "本问卷仅限受邀人员填写", NotInvitedBody: "请使用您收到的个人链接，或向组织方索取。",
 		NotFoundHeading: "未找到问卷", NotFoundBody: "请检查链接或重新扫描二维码。",
@@ -82,8 +82,8 @@ type langLink struct {
 // pageBase is what every participant page has.
 type pageBase struct {
 	Lang, PageTitle, SeminarTitle, AssetVersion string
-	LangLinks                                  []langLink
-	T                                          uiText
+	LangLinks                                   []langLink
+	T                                           uiText
 }
 
 type questionnairePage struct {

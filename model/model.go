@@ -173,13 +173,13 @@ type APIToken struct {
 
 // AuditEvent records who did what to which object.
 type AuditEvent struct {
-	ID        uint64    `gorm:"primaryKey"`
-	At        time.Time `gorm:"not null;index"`
-	UserID    *uint64   `gorm:"index"`
-	UserName  string    `gorm:"size:100"`
-	Action    string    `gorm:"size:64;not null"` // e.g. questionnaire.publish
-	Object    string    `gorm:"size:200"`         // e.g. questionnaire:12
-	Detail    string    `gorm:"type:text"`
+	ID       uint64    `gorm:"primaryKey"`
+	At       time.Time `gorm:"not null;index"`
+	UserID   *uint64   `gorm:"index"`
+	UserName string    `gorm:"size:100"`
+	Action   string    `gorm:"size:64;not null"` // e.g. questionnaire.publish
+	Object   string    `gorm:"size:200"`         // e.g. questionnaire:12
+	Detail   string    `gorm:"type:text"`
 }
 
 // WeChatEvent deduplicates platform pushes: WeChat retries a push up to three
