@@ -358,6 +358,10 @@ func BuildAnswers(def *Definition, sub Submission) ([]pendingAnswer, FieldErrors
 			}
 			continue
 		}
+		// A form field may repeat; only multi questions take several values.
+		if xs, ok := v.([]string); ok && sub.FromForm && q.Type != model.TypeMulti && len(xs) == 1 {
+			v = xs[0]
+		}
 		got, code := answerRows(q, v, sub.FromForm)
 		if code != "" {
 			errs[q.Key] = code
