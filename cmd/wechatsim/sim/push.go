@@ -243,8 +243,11 @@ func (r *Reply) ArticleURL() string {
 // PushOptions tune a single push; the zero value is a correct push in
 // plain mode.
 type PushOptions struct {
-	Mode    Mode
-	Time    time.Time     // timestamp to sign; zero means the simulator's now
+	Mode Mode
+	// Time is the timestamp to sign; zero means the wall clock (not
+	// Config.Now). Set it far off to test that the service refuses stale
+	// or replayed requests.
+	Time    time.Time
 	Nonce   string        // zero means a random numeric nonce, like the platform's
 	Timeout time.Duration // reply deadline; zero means Config.ReplyTimeout (5 s)
 	// BadSignature sends a wrong ?signature=, BadMsgSignature a wrong
@@ -368,7 +371,10 @@ func (s *Simulator) completeEvent(ev Event) Event {
 		ev.ToUserName = s.cfg.OriginalID
 	}
 	if ev.CreateTime == 0 {
-		ev.CreateTime = s.now().Unix()
+		// Wall clock, not Config.Now: the service compares pushed times
+		// with its own clock, and a test that moved the simulator's clock
+		// to expire codes must not see its pushes refused as stale.
+		ev.CreateTime = time.Now().Unix()
 	}
 	if ev.MsgType == "" {
 		ev.MsgType = MsgTypeText
@@ -423,7 +429,7 @@ func (s *Simulator) prepare(callbackURL string, ev Event, opts PushOptions) (*pr
 	}
 	ts := opts.Time
 	if ts.IsZero() {
-		ts = s.now()
+		ts = time.Now() // wall clock, as in completeEvent
 	}
 	p := &prepared{ev: ev, mode: mode, plaintext: ev.XML(),
 		timestamp: strconv.FormatInt(ts.Unix(), 10), nonce: opts.Nonce}
@@ -529,7 +535,7 @@ func (s *Simulator) send(ctx context.Context, p *prepared, attempt int, timeout 
 			rep.TimedOut = true
 			rep.Err = fmt.Errorf("%w (%s)", ErrTimeout, timeout)
 		} else {
-			rep.Err = fmt.Errorf("wechatsim: push to %s: %w", p.url, err)
+			rep.Err = fmt.Errorf("wechatsim: push: %w", err) // err names the URL
 		}
 		s.logPush(p, rep)
 		return rep
@@ -681,7 +687,7 @@ func truncate(b []byte, n int) string {
 // exactly. The Reply carries the status and body; the error says why the
 // platform would refuse the URL.
 func (s *Simulator) Verify(ctx context.Context, callbackURL string) (*Reply, error) {
-	ts := strconv.FormatInt(s.now().Unix(), 10)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	nonce := randomString(10, digits)
 	echostr := randomString(19, digits)
 	u, err := withQuery(callbackURL, []string{"signature=" + Signature(s.cfg.Token, ts, nonce),

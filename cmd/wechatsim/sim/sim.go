@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -138,6 +139,27 @@ func New(cfg Config) *Simulator {
 		nextMsgID:     3147483648, // real msgids are large; start past int32 so truncation shows
 		nextPushMsgID: 6054768590064713728,
 		stats:         Stats{Calls: map[string]int{}},
+	}
+}
+
+// PlatformOrigins are the origins the simulator stands in for; every path
+// it serves lives on one of them.
+var PlatformOrigins = []string{"https://api.weixin.qq.com", "https://open.weixin.qq.com", "https://mp.weixin.qq.com"}
+
+// Rewriter returns a function mapping URLs on PlatformOrigins to the same
+// path under base (the simulator's URL) and leaving others alone. It fits
+// the SDK's util.SetURIModifier and a rewriting http.RoundTripper, for
+// tests that cannot set the service's base URLs.
+func Rewriter(base string) func(string) string {
+	base = strings.TrimRight(base, "/")
+	return func(u string) string {
+		for _, o := range PlatformOrigins {
+			// Whole origin only: https://api.weixin.qq.com.example is not it.
+			if rest, ok := strings.CutPrefix(u, o); ok && (rest == "" || strings.ContainsRune("/?#", rune(rest[0]))) {
+				return base + rest
+			}
+		}
+		return u
 	}
 }
 

@@ -495,6 +495,14 @@ func TestQRTicketEscaping(t *testing.T) {
 	if _, ok := m["errmsg"]; ok {
 		t.Fatalf("success carries errmsg (the SDK would report an error): %v", m)
 	}
+	// Every ticket, not just most (a random base64 string of this length
+	// lacks a '+' about one time in four).
+	for i := range 30 {
+		m := create(fmt.Sprintf(`{"action_name":"QR_STR_SCENE","action_info":{"scene":{"scene_str":"q_%d"}}}`, i))
+		if tk, _ := m["ticket"].(string); !strings.Contains(tk, "+") || !strings.Contains(tk, "/") || !strings.HasSuffix(tk, "=") {
+			t.Fatalf("ticket %q lacks '+', '/' or '='", tk)
+		}
+	}
 	if q, ok := s.QRCodeForScene("q_sanya-2018-evaluation"); !ok || q.Ticket != ticket {
 		t.Fatalf("QRCodeForScene = %+v, %v", q, ok)
 	}
@@ -521,7 +529,7 @@ func TestQRTicketEscaping(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Fatalf("unescaped ticket: status %d, want 404", resp.StatusCode)
 	}
-	if st := s.Stats(); st.QRShows != 1 || st.QRShowMisses != 1 || st.QRCreates != 1 {
+	if st := s.Stats(); st.QRShows != 1 || st.QRShowMisses != 1 || st.QRCreates != 31 {
 		t.Fatalf("stats %+v", st)
 	}
 
@@ -1106,5 +1114,20 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if DeriveOpenID(DefaultAppID, "x") != New(Config{}).OpenID("x") || len(New(Config{}).DefaultOpenID()) != 28 {
 		t.Fatal("openid derivation unstable")
+	}
+}
+
+func TestRewriter(t *testing.T) {
+	rw := Rewriter("http://127.0.0.1:9100/")
+	for in, want := range map[string]string{
+		"https://api.weixin.qq.com/cgi-bin/token?x=1":                "http://127.0.0.1:9100/cgi-bin/token?x=1",
+		"https://open.weixin.qq.com/connect/oauth2/authorize?a=b#wx": "http://127.0.0.1:9100/connect/oauth2/authorize?a=b#wx",
+		"https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=a%2B":    "http://127.0.0.1:9100/cgi-bin/showqrcode?ticket=a%2B",
+		"https://api.weixin.qq.com.example/x":                        "https://api.weixin.qq.com.example/x",
+		"https://svc.example/s/x":                                    "https://svc.example/s/x",
+	} {
+		if got := rw(in); got != want {
+			t.Errorf("Rewriter(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
