@@ -82,7 +82,8 @@ type Config struct {
 
 	// HTTPClient sends pushes to the service's callback. nil means a
 	// dedicated client that does not follow redirects (the platform does
-	// not). Never http.DefaultClient: the SDK shares that pointer.
+	// not), rather than http.DefaultClient, which the SDK's HTTP calls
+	// share and tests sometimes rewire.
 	HTTPClient *http.Client
 
 	// Now is the simulator's clock; nil means time.Now. Tests move it to

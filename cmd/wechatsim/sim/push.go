@@ -212,6 +212,7 @@ type SentRequest struct {
 
 // ReplyMessage is a passive reply message.
 type ReplyMessage struct {
+	XMLName      xml.Name  `xml:"xml" json:"-"` // the platform wants <xml> as the root
 	ToUserName   string    `xml:"ToUserName" json:"ToUserName"`
 	FromUserName string    `xml:"FromUserName" json:"FromUserName"`
 	CreateTime   int64     `xml:"CreateTime" json:"CreateTime"`

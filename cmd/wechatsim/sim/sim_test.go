@@ -944,6 +944,7 @@ func TestPushRequestShapeAndReplyJudgement(t *testing.T) {
 		{"relative link", ModePlain, 200, newsXML("o1", "/s/x"), ErrBadReply, false},
 		{"wrong addressee", ModePlain, 200, newsXML("o2", "https://svc.example/s/x"), ErrBadReply, false},
 		{"not xml", ModePlain, 200, "{\"ok\":true}", ErrBadReply, false},
+		{"wrong root", ModeAES, 200, sealed(t, strings.ReplaceAll(newsXML("o1", "https://svc.example/s/x"), "xml>", "reply>"), true), ErrBadReply, false},
 	}
 	for _, c := range cases {
 		script = func([]byte) (int, string) { return c.status, c.body }
