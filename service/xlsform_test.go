@@ -1,0 +1,215 @@
+package service
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"seminareval/model"
+)
+
+// workbook builds an .xlsx from sheets of rows (the first row is the header).
+func workbook(t testing.TB, sheets map[string][][]any, order ...string) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if len(order) == 0 {
+		order = []string{"survey", "choices", "settings"}
+	}
+	first := true
+	for _, name := range order {
+		rows, ok := sheets[name]
+		if !ok {
+			continue
+		}
+		if first {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				t.Fatal(err)
+			}
+			first = false
+		} else if _, err := f.NewSheet(name); err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow(name, cell, &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// koboSurvey is an evaluation as a KoboToolbox user writes it: language
+// columns "label::English (en)", groups, a Likert list running from
+// disagree to agree, a select_multiple and an integer 0..10.
+func koboSurvey() map[string][][]any {
+	return map[string][][]any{
+		"survey": {
+			{"type", "name", "label::English (en)", "label::Chinese (zh)", "hint::English (en)", "hint::Chinese (zh)", "required", "appearance", "constraint"},
+			{"start", "start"},
+			{"begin_group", "views", "Your views", "您的看法"},
+			{"select_one agree5", "knowledge_improved", "My knowledge improved.", "我的知识得到了提高。", "", "", "yes", "likert"},
+			{"select_one agree5na", "organised", "Well organised.", "组织良好。", "", "", "true", "likert"},
+			{"end_group"},
+			{"begin group", "about", "About you", "关于您"},
+			{"select_one role", "role", "Where do you work?", "您在哪里工作？", "Pick one", "选一个", "yes"},
+			{"select_multiple topics", "topics", "Useful sessions?", "哪些环节有用？"},
+			{"end group"},
+			{"integer", "recommend", "Recommend? (0-10)", "推荐？(0-10)", "", "", "no", "", ". >= 0 and . <= 10"},
+			{"integer", "overall", "Overall (1-5)", "总体 (1-5)", "", "", "", "", ". >= 1 and . <= 5"},
+			{"text", "comments", "Comments", "意见", "", "", "", "multiline"},
+		},
+		"choices": {
+			{"list_name", "name", "label::English (en)", "label::Chinese (zh)"},
+			{"agree5", "sd", "Strongly disagree", "非常不同意"},
+			{"agree5", "d", "Disagree", "不同意"},
+			{"agree5", "n", "Neutral", "一般"},
+			{"agree5", "a", "Agree", "同意"},
+			{"agree5", "sa", "Strongly agree", "非常同意"},
+			{"agree5na", "5", "Fully", "完全"},
+			{"agree5na", "4", "Mostly", "大部分"},
+			{"agree5na", "3", "Partly", "部分"},
+			{"agree5na", "2", "Little", "很少"},
+			{"agree5na", "1", "Not at all", "完全没有"},
+			{"agree5na", "na", "Not applicable", "不适用"},
+			{"role", "police", "Police", "公安"},
+			{"role", "other", "Other", "其他"},
+			{"topics", "legal", "Legal", "法律"},
+			{"topics", "victims", "Victims", "受害人"},
+		},
+		"settings": {
+			{"form_title::English (en)", "form_title::Chinese (zh)", "form_id", "default_language"},
+			{"Seminar evaluation", "研讨会评估", "kobo_eval_2026", "Chinese (zh)"},
+		},
+	}
+}
+
+func TestXLSFormBecomesDefinition(t *testing.T) {
+	d, err := ParseXLSForm(workbook(t, koboSurvey()), XLSFormOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Slug != "kobo-eval-2026" || d.Title["zh"] != "研讨会评估" || !reflect.DeepEqual(d.Languages, []string{"zh", "en"}) {
+		t.Fatalf("header: slug %q title %v languages %v", d.Slug, d.Title, d.Languages)
+	}
+	if len(d.Sections) != 3 || d.Sections[0].Title["en"] != "Your views" || d.Sections[1].Title["zh"] != "关于您" || len(d.Sections[2].Title) != 0 {
+		t.Fatalf("sections: %+v", d.Sections)
+	}
+	ki, _ := d.Question("knowledge_improved")
+	if ki.Type != model.TypeLikert || !ki.Required || ki.Scale != nil || ki.NA {
+		t.Errorf("knowledge_improved = %+v; want likert, required, default labels (the list is the default scale reversed)", ki)
+	}
+	org, _ := d.Question("organised")
+	if org.Type != model.TypeLikert || !org.NA || len(org.Scale) != 5 || org.Scale[0]["en"] != "Fully" || org.Scale[4]["zh"] != "完全没有" {
+		t.Errorf("organised = %+v; want likert with na and custom scale Fully..Not at all", org)
+	}
+	role, _ := d.Question("role")
+	if role.Type != model.TypeSingle || len(role.Options) != 2 || role.Options[0].Label["zh"] != "公安" || role.Help["en"] != "Pick one" {
+		t.Errorf("role = %+v", role)
+	}
+	if q, _ := d.Question("topics"); q.Type != model.TypeMulti || q.Required {
+		t.Errorf("topics = %+v", q)
+	}
+	if q, _ := d.Question("recommend"); q.Type != model.TypeNPS {
+		t.Errorf("recommend = %+v, want nps", q)
+	}
+	if q, _ := d.Question("overall"); q.Type != model.TypeRating {
+		t.Errorf("overall = %+v, want rating", q)
+	}
+	if q, _ := d.Question("comments"); q.Type != model.TypeLongText || q.MaxLength != DefaultMaxLength {
+		t.Errorf("comments = %+v, want longtext", q)
+	}
+	if _, ok := d.Question("start"); ok {
+		t.Error("the metadata row start became a question")
+	}
+}
+
+func TestXLSFormShortLanguageColumnsAndSlugOption(t *testing.T) {
+	wb := workbook(t, map[string][][]any{
+		"survey": {
+			{"type", "name", "label::en", "label::zh", "required"},
+			{"select_one yn", "ok", "OK?", "好吗？", "yes"},
+		},
+		"choices": {
+			{"list name", "name", "label::en", "label::zh"},
+			{"yn", "yes", "Yes", "是"},
+			{"yn", "no", "No", "否"},
+		},
+		"settings": {{"form_title::en", "form_title::zh"}, {"Check", "检查"}},
+	})
+	d, err := ParseXLSForm(wb, XLSFormOptions{Slug: "from-query"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Slug != "from-query" || !reflect.DeepEqual(d.Languages, []string{"en", "zh"}) || d.Sections[0].Questions[0].Options[1].Label["zh"] != "否" {
+		t.Fatalf("got %+v", d)
+	}
+}
+
+func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
+	edit := func(f func(m map[string][][]any)) []byte {
+		m := koboSurvey()
+		f(m)
+		return workbook(t, m)
+	}
+	cases := []struct {
+		name       string
+		data       []byte
+		path, text string
+	}{
+		{"not a spreadsheet", []byte("type,name\ntext,x\n"), "", "not an .xlsx workbook"},
+		{"a zip that is not a workbook", []byte("PK\x03\x04garbage"), "", "not a readable .xlsx workbook"},
+		{"missing survey sheet", workbook(t, map[string][][]any{"Sheet1": {{"type", "name"}}}, "Sheet1"), "survey", "no sheet named survey (it has: Sheet1)"},
+		{"unknown language column", edit(func(m map[string][][]any) { m["survey"][0][3] = "label::French (fr)" }), "survey row 1, column D", `unknown language "fr"`},
+		{"wrong type", edit(func(m map[string][][]any) { m["survey"][8][0] = "geopoint" }), "survey row 9, type", `question type "geopoint" is not supported`},
+		{"missing list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one nosuch" }), "survey row 8, type", `list "nosuch" is not in the choices sheet`},
+		{"one option only", edit(func(m map[string][][]any) { m["choices"] = m["choices"][:15] }), "survey row 9, choices", "at least two options"},
+		{"duplicate key", edit(func(m map[string][][]any) { m["survey"][11][1] = "recommend" }), "survey row 12, name", `"recommend" is already used at survey row 11`},
+		{"missing chinese label", edit(func(m map[string][][]any) { m["survey"][7][3] = "" }), "survey row 8, label::zh", "required"},
+		{"missing option label", edit(func(m map[string][][]any) { m["choices"][13][3] = "" }), "choices row 14, label::zh", "required"},
+		{"likert of 4", edit(func(m map[string][][]any) { m["choices"] = append(m["choices"][:1], m["choices"][2:]...) }), "survey row 4, appearance", "5 choices"},
+		{"bad required", edit(func(m map[string][][]any) { m["survey"][3][6] = "maybe" }), "survey row 4, required", `"maybe"`},
+		{"unsupported relevant", edit(func(m map[string][][]any) {
+			m["survey"][0] = append(m["survey"][0], "relevant")
+			m["survey"][11] = append(m["survey"][11], "${recommend} > 5")
+		}), "survey row 12, relevant", "not supported"},
+		{"integer range", edit(func(m map[string][][]any) { m["survey"][10][8] = ". >= 1 and . <= 7" }), "survey row 11, type", "from 1 to 7 is not supported"},
+		{"unclosed group", edit(func(m map[string][][]any) { m["survey"][5][0] = "" }), "survey row 7, type", "groups inside groups"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := ParseXLSForm(tc.data, XLSFormOptions{})
+			ps, ok := AsInvalid(err)
+			if !ok {
+				t.Fatalf("err = %v (definition %v), want *InvalidError", err, d)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.text) {
+					return
+				}
+			}
+			t.Fatalf("problems %v: none at %q containing %q", ps, tc.path, tc.text)
+		})
+	}
+}
+
+func TestLikertListNeedsAnAgreementDirection(t *testing.T) {
+	m := koboSurvey()
+	for i := 1; i <= 5; i++ {
+		m["choices"][i][1] = []string{"x1", "x2", "x3", "x4", "x5"}[i-1]
+		m["choices"][i][2] = []string{"Bad", "Poor", "OK", "Good", "Great"}[i-1]
+		m["choices"][i][3] = []string{"差", "较差", "一般", "好", "很好"}[i-1]
+	}
+	_, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	ps, _ := AsInvalid(err)
+	if len(ps) != 1 || ps[0].Path != "survey row 4, appearance" || !strings.Contains(ps[0].Message, "which end") {
+		t.Fatalf("problems = %v", ps)
+	}
+}
