@@ -46,6 +46,12 @@ type Server struct {
 
 	questionnaires *service.Questionnaires
 	responses      *service.Responses
+	users          *service.Users
+	tokens         *service.Tokens
+	auditLog       *service.Audit
+	seminars       *service.Seminars
+	rosters        *service.Rosters
+	crossOrigin    *http.CrossOriginProtection
 
 	// wechatEntry, when set by the WeChat handlers, may answer a
 	// participant page request itself (an OAuth redirect inside WeChat) and
@@ -84,6 +90,12 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		metrics:        newMetrics(),
 		questionnaires: service.NewQuestionnaires(d.DB, d.Now),
 		responses:      service.NewResponses(d.DB, d.Secret, d.Now),
+		users:          service.NewUsers(d.DB, d.Now),
+		tokens:         service.NewTokens(d.DB, d.Now),
+		auditLog:       service.NewAudit(d.DB, d.Now),
+		seminars:       service.NewSeminars(d.DB, d.Now),
+		rosters:        service.NewRosters(d.DB, d.Now),
+		crossOrigin:    http.NewCrossOriginProtection(),
 	}
 	if err := s.routes(ctx); err != nil {
 		return nil, err
