@@ -1,0 +1,442 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/util"
+	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"seminareval/model"
+)
+
+// This file is the WeChat official account: its effective settings
+// (config.yaml overridden by what staff entered on /admin/wechat), the SDK
+// client, and the shared access token. The root SDK package is never
+// imported: its init() turns on debug logging of every request body.
+
+// Errors of the WeChat use cases.
+var (
+	ErrWeChatOff      = errors.New("wechat is not enabled or not configured")
+	ErrOAuthCodeSpent = errors.New("wechat oauth: code spent or invalid")
+	ErrRemindersOff   = errors.New("wechat.reminder_template_id is not set")
+)
+
+// Setting keys of the values staff may enter on the console. Each one,
+// when present, overrides the configuration file.
+const (
+	SettingWeChatEnabled  = "wechat.enabled"
+	SettingWeChatAppID    = "wechat.app_id"
+	SettingWeChatSecret   = "wechat.app_secret"
+	SettingWeChatToken    = "wechat.token"
+	SettingWeChatAESKey   = "wechat.encoding_aes_key"
+	settingWeChatVerified = "wechat.last_verification"
+)
+
+// settingsTTL is how long a replica trusts its copy of the settings: a
+// change made on another replica's console is in effect everywhere after it.
+const settingsTTL = 5 * time.Second
+
+// WeChat is the official account and its use cases (callback, OAuth, QR
+// codes, menu, reminders).
+type WeChat struct {
+	db             *gorm.DB
+	log            *slog.Logger
+	now            func() time.Time
+	file           WeChatConfig
+	baseURL        string
+	redis          *redis.Client
+	cache          tokenCache
+	http           *http.Client
+	questionnaires *Questionnaires
+	responses      *Responses
+
+	mu       sync.Mutex
+	acct     *wechatAccount
+	loadedAt time.Time
+}
+
+// wechatAccount is the client for one effective configuration; it is
+// rebuilt when the settings change.
+type wechatAccount struct {
+	cfg    WeChatConfig
+	oa     *officialaccount.OfficialAccount
+	tokens *accessTokens
+}
+
+// NewWeChat returns the WeChat service. With cfg.Redis.Addr set the access
+// token, JS ticket and the token fetch lock live in Redis, so replicas share
+// one token (a new fetch invalidates the previous token on the platform).
+func NewWeChat(db *gorm.DB, cfg Config, questionnaires *Questionnaires, responses *Responses, log *slog.Logger, now func() time.Time) *WeChat {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	quietSDK()
+	w := &WeChat{
+		db: db, log: log, now: now, file: cfg.WeChat, baseURL: strings.TrimRight(cfg.Server.BaseURL, "/"),
+		questionnaires: questionnaires, responses: responses,
+		// Never http.DefaultClient: the SDK shares that pointer.
+		http: &http.Client{Timeout: 4 * time.Second, Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 8}},
+	}
+	if cfg.Redis.Addr != "" {
+		w.redis = redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		w.cache = &redisCache{c: w.redis}
+	} else {
+		w.cache = &memoryCache{m: map[string]memoryEntry{}}
+	}
+	return w
+}
+
+// Close releases the Redis connection.
+func (w *WeChat) Close() {
+	if w.redis != nil {
+		_ = w.redis.Close()
+	}
+}
+
+var sdkOnce sync.Once
+
+// platformBases is what the process-wide SDK URI modifier rewrites the
+// platform's hard-coded origins to. The SDK's HTTP settings are globals, so
+// one process serves one account; the latest effective settings win.
+var platformBases atomic.Pointer[WeChatConfig]
+
+// quietSDK sets the SDK's globals once: logrus at warn (request bodies hold
+// personal data) and the URI modifier that points it at api_base_url and
+// friends. http.DefaultClient is left alone.
+func quietSDK() {
+	sdkOnce.Do(func() {
+		logrus.SetLevel(logrus.WarnLevel)
+		util.SetURIModifier(func(u string) string {
+			c := platformBases.Load()
+			if c == nil {
+				return u
+			}
+			return rewritePlatformURL(u, *c)
+		})
+	})
+}
+
+func rewritePlatformURL(u string, c WeChatConfig) string {
+	for origin, base := range map[string]string{
+		"https://api.weixin.qq.com": c.APIBaseURL, "https://open.weixin.qq.com": c.OpenBaseURL, "https://mp.weixin.qq.com": c.MPBaseURL,
+	} {
+		if rest, ok := strings.CutPrefix(u, origin); ok && base != "" && (rest == "" || strings.ContainsRune("/?#", rune(rest[0]))) {
+			return strings.TrimRight(base, "/") + rest
+		}
+	}
+	return u
+}
+
+// Settings returns the effective configuration: config.yaml and the
+// environment, overridden by the values entered on the console.
+func (w *WeChat) Settings(ctx context.Context) (WeChatConfig, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return WeChatConfig{}, err
+	}
+	return a.cfg, nil
+}
+
+// Enabled reports whether WeChat is switched on and has the credentials it
+// needs. Errors count as off: a participant page must still work.
+func (w *WeChat) Enabled(ctx context.Context) bool {
+	a, err := w.account(ctx)
+	return err == nil && wechatUsable(a.cfg)
+}
+
+func wechatUsable(c WeChatConfig) bool {
+	return c.Enabled && c.AppID != "" && c.AppSecret != "" && c.Token != ""
+}
+
+// account returns the client for the current settings, re-reading them at
+// most every settingsTTL.
+func (w *WeChat) account(ctx context.Context) (*wechatAccount, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.acct != nil && w.now().Sub(w.loadedAt) < settingsTTL {
+		return w.acct, nil
+	}
+	cfg, err := w.effective(ctx)
+	if err != nil {
+		if w.acct != nil {
+			return w.acct, nil // keep serving with what we had
+		}
+		return nil, err
+	}
+	w.loadedAt = w.now()
+	if w.acct != nil && w.acct.cfg == cfg {
+		return w.acct, nil
+	}
+	a := &wechatAccount{cfg: cfg}
+	a.tokens = &accessTokens{appID: cfg.AppID, secret: cfg.AppSecret, apiBase: cfg.APIBaseURL, cache: w.cache, redis: w.redis, http: w.http}
+	a.oa = officialaccount.NewOfficialAccount(&offconfig.Config{
+		AppID: cfg.AppID, AppSecret: cfg.AppSecret, Token: cfg.Token, EncodingAESKey: cfg.EncodingAESKey, Cache: w.cache,
+	})
+	a.oa.SetAccessTokenHandle(a.tokens)
+	// The SDK's lazy getters race on first use: call them here, once.
+	a.oa.GetOauth()
+	a.oa.GetBasic()
+	a.oa.GetMenu()
+	a.oa.GetTemplate()
+	a.oa.GetJs()
+	if wechatUsable(cfg) {
+		platformBases.Store(&cfg)
+	}
+	w.acct = a
+	return a, nil
+}
+
+// ReloadSettings makes the next use read the settings again (after the
+// console changed them).
+func (w *WeChat) ReloadSettings() {
+	w.mu.Lock()
+	w.loadedAt = time.Time{}
+	w.mu.Unlock()
+}
+
+func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
+	cfg := w.file
+	var rows []model.Setting
+	if err := w.db.WithContext(ctx).Where("`key` LIKE ?", "wechat.%").Find(&rows).Error; err != nil {
+		return cfg, fmt.Errorf("read wechat settings: %w", err)
+	}
+	for _, r := range rows {
+		switch r.Key {
+		case SettingWeChatEnabled:
+			cfg.Enabled = r.Value == "true"
+		case SettingWeChatAppID:
+			cfg.AppID = r.Value
+		case SettingWeChatSecret:
+			cfg.AppSecret = r.Value
+		case SettingWeChatToken:
+			cfg.Token = r.Value
+		case SettingWeChatAESKey:
+			cfg.EncodingAESKey = r.Value
+		}
+	}
+	return cfg, nil
+}
+
+// SettingsChange is what staff submit on the console. Nil fields are left
+// as they are; a pointer to "" clears the stored value (the file's applies
+// again). Secrets are never read back, only replaced or cleared.
+type SettingsChange struct {
+	Enabled                               *bool
+	AppID, AppSecret, Token, EncodingAESK *string
+}
+
+// UpdateSettings validates and stores a change in one transaction.
+func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
+	problems := map[string]string{}
+	if ch.AppID != nil && *ch.AppID != "" && (len(*ch.AppID) > 64 || strings.ContainsAny(*ch.AppID, " &=?#/")) {
+		problems["app_id"] = "letters and digits, as shown on mp.weixin.qq.com"
+	}
+	if ch.Token != nil && *ch.Token != "" && (len(*ch.Token) < 3 || len(*ch.Token) > 32 || !wechatAlnum(*ch.Token)) {
+		problems["token"] = "3 to 32 letters or digits"
+	}
+	if ch.EncodingAESK != nil && *ch.EncodingAESK != "" {
+		if _, err := aesKey(*ch.EncodingAESK); err != nil {
+			problems["encoding_aes_key"] = "43 characters (letters and digits)"
+		}
+	}
+	if len(problems) > 0 {
+		return FieldErrors(problems)
+	}
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		set := func(key string, v *string) error {
+			if v == nil {
+				return nil
+			}
+			if *v == "" {
+				return tx.Where("`key` = ?", key).Delete(&model.Setting{}).Error
+			}
+			return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: *v}).Error
+		}
+		if ch.Enabled != nil {
+			v := fmt.Sprint(*ch.Enabled)
+			if err := set(SettingWeChatEnabled, &v); err != nil {
+				return err
+			}
+		}
+		for key, v := range map[string]*string{SettingWeChatAppID: ch.AppID, SettingWeChatSecret: ch.AppSecret, SettingWeChatToken: ch.Token, SettingWeChatAESKey: ch.EncodingAESK} {
+			if err := set(key, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store wechat settings: %w", err)
+	}
+	w.ReloadSettings()
+	return nil
+}
+
+func wechatAlnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Verification is the outcome of the platform's last URL verification.
+type Verification struct {
+	At     time.Time `json:"at"`
+	OK     bool      `json:"ok"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// LastVerification returns the last recorded verification, or nil.
+func (w *WeChat) LastVerification(ctx context.Context) (*Verification, error) {
+	var s model.Setting
+	err := w.db.WithContext(ctx).Where("`key` = ?", settingWeChatVerified).Take(&s).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read last verification: %w", err)
+	}
+	var v Verification
+	if err := json.Unmarshal([]byte(s.Value), &v); err != nil {
+		return nil, fmt.Errorf("decode last verification: %w", err)
+	}
+	return &v, nil
+}
+
+func (w *WeChat) recordVerification(ctx context.Context, v Verification) {
+	b, _ := json.Marshal(v)
+	err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: settingWeChatVerified, Value: string(b)}).Error
+	if err != nil {
+		w.log.Warn("wechat: record verification", "err", err)
+	}
+}
+
+// VerifyURL answers the platform's GET handshake: the echostr when the
+// signature is right and fresh. Every attempt is recorded for the console.
+func (w *WeChat) VerifyURL(ctx context.Context, signature, timestamp, nonce, echostr string) (string, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return "", err
+	}
+	if a.cfg.Token == "" {
+		return "", ErrWeChatOff
+	}
+	if err := VerifySignature(signature, timestamp, w.now(), a.cfg.Token, timestamp, nonce); err != nil {
+		w.recordVerification(ctx, Verification{At: w.now().UTC(), OK: false, Reason: err.Error()})
+		return "", err
+	}
+	w.recordVerification(ctx, Verification{At: w.now().UTC(), OK: true})
+	return echostr, nil
+}
+
+// ---- OAuth ------------------------------------------------------------------
+
+// AuthorizeURL is where a WeChat browser is sent to learn its openid
+// silently (snsapi_base). state must be [a-zA-Z0-9]{0,128}.
+func (w *WeChat) AuthorizeURL(ctx context.Context, redirectURI, state string) (string, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !wechatUsable(a.cfg) {
+		return "", ErrWeChatOff
+	}
+	// Parameter order matters to the real platform: appid first.
+	return strings.TrimRight(a.cfg.OpenBaseURL, "/") + "/connect/oauth2/authorize?appid=" + url.QueryEscape(a.cfg.AppID) +
+		"&redirect_uri=" + url.QueryEscape(redirectURI) + "&response_type=code&scope=snsapi_base&state=" + url.QueryEscape(state) +
+		"#wechat_redirect", nil
+}
+
+// OAuthIdentity is the result of a code exchange.
+type OAuthIdentity struct {
+	OpenID   string
+	Snapshot bool // WeChat's "snapshot page" virtual user: never a respondent
+}
+
+// ExchangeCode trades an OAuth code for the visitor's openid. A spent or
+// unknown code (40163, 40029) is ErrOAuthCodeSpent: the caller starts OAuth
+// again instead of showing an error.
+func (w *WeChat) ExchangeCode(ctx context.Context, code string) (OAuthIdentity, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return OAuthIdentity{}, err
+	}
+	if !wechatUsable(a.cfg) {
+		return OAuthIdentity{}, ErrWeChatOff
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	defer cancel()
+	res, err := a.oa.GetOauth().GetUserAccessTokenContext(ctx, code)
+	if err != nil {
+		switch res.ErrCode {
+		case 40163, 40029, 41008:
+			return OAuthIdentity{}, fmt.Errorf("%w: %v", ErrOAuthCodeSpent, err)
+		}
+		return OAuthIdentity{}, fmt.Errorf("wechat oauth exchange: %w", err)
+	}
+	if res.OpenID == "" {
+		return OAuthIdentity{}, errors.New("wechat oauth exchange: no openid in the answer")
+	}
+	return OAuthIdentity{OpenID: res.OpenID, Snapshot: res.IsSnapShotUser == 1}, nil
+}
+
+// JSConfig is what a page passes to wx.config.
+type JSConfig struct {
+	AppID     string `json:"appId"`
+	Timestamp int64  `json:"timestamp"`
+	NonceStr  string `json:"nonceStr"`
+	Signature string `json:"signature"`
+}
+
+// JSSDKConfig signs pageURL for the JS-SDK; the ticket is cached like the
+// access token (in Redis when configured).
+func (w *WeChat) JSSDKConfig(ctx context.Context, pageURL string) (JSConfig, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return JSConfig{}, err
+	}
+	if !wechatUsable(a.cfg) {
+		return JSConfig{}, ErrWeChatOff
+	}
+	cfg, err := a.oa.GetJs().GetConfig(pageURL)
+	if err != nil {
+		return JSConfig{}, fmt.Errorf("wechat js config: %w", err)
+	}
+	return JSConfig{AppID: cfg.AppID, Timestamp: cfg.Timestamp, NonceStr: cfg.NonceStr, Signature: cfg.Signature}, nil
+}
+
+// AccessToken returns the shared access token (fetching it when needed).
+func (w *WeChat) AccessToken(ctx context.Context) (string, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !wechatUsable(a.cfg) {
+		return "", ErrWeChatOff
+	}
+	return a.tokens.GetAccessTokenContext(ctx)
+}
+
+// readAll reads a platform response, bounded.
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 4<<20)) }

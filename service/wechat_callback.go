@@ -1,0 +1,355 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+)
+
+// This file answers the platform's pushes to /wechat/callback: signature
+// and timestamp first (constant time), then decryption in safe mode, then
+// one reply per message even when the platform's retries reach different
+// replicas (a unique key in wechat_events, the stored reply repeated).
+
+// ErrMalformedMessage is a push whose body is not a platform message.
+var ErrMalformedMessage = errors.New("wechat: malformed message")
+
+// MenuKeyEvaluate is the key of the menu's "Evaluate" click button.
+const MenuKeyEvaluate = "EVALUATE"
+
+// SceneQuestionnaire prefixes the scene of a questionnaire's QR code; the
+// questionnaire id form is for slugs too long for a 64-byte scene.
+const (
+	SceneQuestionnaire   = "q_"
+	SceneQuestionnaireID = "qid_"
+)
+
+// Keywords that answer with the open questionnaires; matched in lower case
+// anywhere in the message.
+var wechatKeywords = map[string]string{"问卷": "zh", "评估": "zh", "survey": "en", "evaluation": "en"}
+
+// CallbackRequest is a push as the handler received it.
+type CallbackRequest struct {
+	Signature, MsgSignature, Timestamp, Nonce, EncryptType string
+	Body                                                   []byte
+}
+
+// inbound is a pushed message; encoding/xml reads CDATA as text.
+type inbound struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   string   `xml:"ToUserName"`
+	FromUserName string   `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      string   `xml:"MsgType"`
+	Event        string   `xml:"Event"`
+	EventKey     string   `xml:"EventKey"`
+	Content      string   `xml:"Content"`
+	MsgID        int64    `xml:"MsgId"`
+	Encrypt      string   `xml:"Encrypt"`
+}
+
+// QuestionnaireScene is the QR scene string of a questionnaire.
+func QuestionnaireScene(q *model.Questionnaire) string {
+	if s := SceneQuestionnaire + q.Slug; len(s) <= 64 {
+		return s
+	}
+	return SceneQuestionnaireID + strconv.FormatUint(q.ID, 10)
+}
+
+// HandleCallback checks, decodes, deduplicates and answers one push. The
+// returned body is the HTTP response: "success" when there is nothing to
+// say, otherwise the reply XML (encrypted in safe and compatible modes).
+func (w *WeChat) HandleCallback(ctx context.Context, req CallbackRequest) ([]byte, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.cfg
+	if !wechatUsable(cfg) {
+		return nil, ErrWeChatOff
+	}
+	now := w.now()
+	if err := VerifySignature(req.Signature, req.Timestamp, now, cfg.Token, req.Timestamp, req.Nonce); err != nil {
+		return nil, err
+	}
+	var msg inbound
+	if err := xml.Unmarshal(req.Body, &msg); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
+	}
+	encrypted := strings.EqualFold(req.EncryptType, "aes")
+	if encrypted {
+		if cfg.EncodingAESKey == "" {
+			return nil, fmt.Errorf("%w: encrypted push but no encoding_aes_key configured", ErrDecrypt)
+		}
+		if err := VerifySignature(req.MsgSignature, req.Timestamp, now, cfg.Token, req.Timestamp, req.Nonce, msg.Encrypt); err != nil {
+			return nil, err
+		}
+		plain, err := DecryptMessage(cfg.EncodingAESKey, cfg.AppID, msg.Encrypt)
+		if err != nil {
+			return nil, err
+		}
+		msg = inbound{}
+		if err := xml.Unmarshal(plain, &msg); err != nil {
+			return nil, fmt.Errorf("%w: decrypted: %v", ErrMalformedMessage, err)
+		}
+	}
+	if msg.FromUserName == "" || msg.MsgType == "" {
+		return nil, fmt.Errorf("%w: no FromUserName or MsgType", ErrMalformedMessage)
+	}
+
+	reply, err := w.replyOnce(ctx, &msg)
+	if err != nil {
+		// Nothing stored or the database is slow: the platform gets
+		// "success" rather than an error it would retry into.
+		w.log.Warn("wechat callback", "event", msg.Event, "err", err)
+		return []byte("success"), nil
+	}
+	if reply == "" {
+		return []byte("success"), nil
+	}
+	if !encrypted {
+		return []byte(reply), nil
+	}
+	return encryptedReply(cfg, reply, now.Unix())
+}
+
+// dedupeKey identifies a message across the platform's retries: MsgId for
+// user messages, the sender, time and event for events.
+func dedupeKey(m *inbound) string {
+	if m.MsgID != 0 {
+		return "msg:" + strconv.FormatInt(m.MsgID, 10)
+	}
+	sum := sha256.Sum256([]byte(m.ToUserName + "\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.Event + "\x00" + m.EventKey))
+	return "ev:" + hex.EncodeToString(sum[:])
+}
+
+// replyOnce returns the reply to m, computing it the first time and
+// repeating the stored one for every retry. The insert of the unique key
+// decides which replica's reply is the reply.
+func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
+	key := dedupeKey(m)
+	db := w.db.WithContext(ctx)
+	var prev model.WeChatEvent
+	err := db.Select("reply").Where("dedupe_key = ?", key).Take(&prev).Error
+	if err == nil {
+		return prev.Reply, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", fmt.Errorf("look up event: %w", err)
+	}
+	reply, err := w.compose(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	ev := model.WeChatEvent{DedupeKey: key, OpenID: m.FromUserName, Event: truncateRunes(firstNonEmpty(m.Event, m.MsgType), 32),
+		EventKey: truncateRunes(m.EventKey, 191), Reply: reply, ReceivedAt: w.now().UTC()}
+	if err := db.Create(&ev).Error; err != nil {
+		if !model.IsDuplicate(err) {
+			return "", fmt.Errorf("store event: %w", err)
+		}
+		// Another replica answered this message first: repeat its reply.
+		if err := db.Select("reply").Where("dedupe_key = ?", key).Take(&prev).Error; err != nil {
+			return "", fmt.Errorf("read event: %w", err)
+		}
+		return prev.Reply, nil
+	}
+	return reply, nil
+}
+
+// compose decides what to say; "" is nothing.
+func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
+	switch {
+	case m.MsgType == "event" && (m.Event == "subscribe" || m.Event == "SCAN"):
+		scene := strings.TrimPrefix(m.EventKey, "qrscene_")
+		if scene == "" {
+			if m.Event == "SCAN" {
+				return "", nil
+			}
+			return w.openQuestionnairesReply(ctx, m, w.followerLang(ctx, m.FromUserName))
+		}
+		return w.sceneReply(ctx, m, scene)
+	case m.MsgType == "event" && m.Event == "CLICK" && m.EventKey == MenuKeyEvaluate:
+		return w.openQuestionnairesReply(ctx, m, w.followerLang(ctx, m.FromUserName))
+	case m.MsgType == "text":
+		text := strings.ToLower(m.Content)
+		for kw, lang := range wechatKeywords {
+			if strings.Contains(text, kw) {
+				return w.openQuestionnairesReply(ctx, m, lang)
+			}
+		}
+	}
+	return "", nil
+}
+
+// followerLang is the language the follower last answered in, or zh.
+func (w *WeChat) followerLang(ctx context.Context, openid string) string {
+	var r model.Response
+	if err := w.db.WithContext(ctx).Select("lang").Where("openid = ?", openid).Order("id DESC").Take(&r).Error; err == nil && r.Lang != "" {
+		return r.Lang
+	}
+	return "zh"
+}
+
+var wechatText = map[string]model.Text{
+	"unknown_scene": {"zh": "抱歉，未找到该二维码对应的问卷。请向组织方确认，或发送“问卷”查看正在进行的问卷。", "en": "Sorry, this QR code does not lead to a questionnaire. Please ask the organisers, or send \"survey\" to see the open questionnaires."},
+	"none_open":     {"zh": "目前没有正在进行的问卷。谢谢关注！", "en": "No questionnaire is open at the moment. Thank you for following us!"},
+	"tap_to_answer": {"zh": "点击填写问卷（约 3 分钟）。", "en": "Tap to answer (about 3 minutes)."},
+	"open_list":     {"zh": "正在进行的问卷：", "en": "Open questionnaires:"},
+}
+
+func (w *WeChat) sceneReply(ctx context.Context, m *inbound, scene string) (string, error) {
+	lang := w.followerLang(ctx, m.FromUserName)
+	var q *Loaded
+	var err error
+	switch {
+	case strings.HasPrefix(scene, SceneQuestionnaire):
+		q, err = w.questionnaires.LoadBySlug(ctx, strings.TrimPrefix(scene, SceneQuestionnaire))
+	case strings.HasPrefix(scene, SceneQuestionnaireID):
+		id, perr := strconv.ParseUint(strings.TrimPrefix(scene, SceneQuestionnaireID), 10, 64)
+		if perr != nil {
+			err = model.ErrNotFound
+		} else {
+			q, err = w.questionnaires.Load(ctx, id)
+		}
+	default:
+		err = model.ErrNotFound
+	}
+	if err != nil || q.Status == model.StatusDraft {
+		if err != nil && !model.IsNotFound(err) {
+			return "", err
+		}
+		return textReply(m, wechatText["unknown_scene"].In(lang)), nil
+	}
+	lang = q.Def.Lang(lang)
+	return newsReply(m, []article{w.questionnaireArticle(&q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
+}
+
+func (w *WeChat) questionnaireArticle(q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
+	desc := wechatText["tap_to_answer"].In(lang)
+	if sem != nil {
+		if t := sem.Title.In(lang); t != "" {
+			desc = t + "\n" + desc
+		}
+	}
+	return article{Title: title.In(lang), Description: desc, URL: w.baseURL + "/s/" + q.Slug + "?lang=" + url.QueryEscape(lang)}
+}
+
+func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang string) (string, error) {
+	qs, err := w.questionnaires.OpenNow(ctx)
+	if err != nil {
+		return "", fmt.Errorf("open questionnaires: %w", err)
+	}
+	if len(qs) == 0 {
+		return textReply(m, wechatText["none_open"].In(lang)), nil
+	}
+	seminars := map[uint64]*model.Seminar{}
+	var arts []article
+	for i := range qs {
+		var sem *model.Seminar
+		if id := qs[i].SeminarID; id != nil {
+			if seminars[*id] == nil {
+				var s model.Seminar
+				if err := w.db.WithContext(ctx).First(&s, *id).Error; err == nil {
+					seminars[*id] = &s
+				}
+			}
+			sem = seminars[*id]
+		}
+		arts = append(arts, w.questionnaireArticle(&qs[i], qs[i].Title, sem, lang))
+	}
+	// A reply to a user's own message may hold one article, to an event
+	// up to eight; more become a list of links.
+	limit := 8
+	if m.MsgType != "event" {
+		limit = 1
+	}
+	if len(arts) <= limit {
+		return newsReply(m, arts), nil
+	}
+	var b strings.Builder
+	b.WriteString(wechatText["open_list"].In(lang))
+	for _, a := range arts {
+		b.WriteString("\n\n" + a.Title + "\n" + a.URL)
+	}
+	return textReply(m, b.String()), nil
+}
+
+// ---- replies ----------------------------------------------------------------
+
+type article struct {
+	Title       string `xml:"Title"`
+	Description string `xml:"Description"`
+	PicURL      string `xml:"PicUrl,omitempty"`
+	URL         string `xml:"Url"`
+}
+
+type replyMessage struct {
+	XMLName      xml.Name  `xml:"xml"`
+	ToUserName   string    `xml:"ToUserName"`
+	FromUserName string    `xml:"FromUserName"`
+	CreateTime   int64     `xml:"CreateTime"`
+	MsgType      string    `xml:"MsgType"`
+	Content      string    `xml:"Content,omitempty"`
+	ArticleCount int       `xml:"ArticleCount,omitempty"`
+	Articles     []article `xml:"Articles>item,omitempty"`
+}
+
+func textReply(m *inbound, text string) string {
+	return marshalReply(replyMessage{ToUserName: m.FromUserName, FromUserName: m.ToUserName, CreateTime: m.CreateTime, MsgType: "text", Content: text})
+}
+
+func newsReply(m *inbound, arts []article) string {
+	return marshalReply(replyMessage{ToUserName: m.FromUserName, FromUserName: m.ToUserName, CreateTime: m.CreateTime, MsgType: "news", ArticleCount: len(arts), Articles: arts})
+}
+
+func marshalReply(r replyMessage) string {
+	b, err := xml.Marshal(r)
+	if err != nil {
+		return "" // only strings and ints: cannot happen
+	}
+	return string(b)
+}
+
+type encryptedEnvelope struct {
+	XMLName      xml.Name `xml:"xml"`
+	Encrypt      string   `xml:"Encrypt"`
+	MsgSignature string   `xml:"MsgSignature"`
+	TimeStamp    string   `xml:"TimeStamp"`
+	Nonce        string   `xml:"Nonce"`
+}
+
+func encryptedReply(cfg WeChatConfig, reply string, now int64) ([]byte, error) {
+	enc, err := EncryptMessage(cfg.EncodingAESKey, cfg.AppID, nil, []byte(reply))
+	if err != nil {
+		return nil, err
+	}
+	ts, nonce := strconv.FormatInt(now, 10), randomHex(5)
+	return xml.Marshal(encryptedEnvelope{Encrypt: enc, MsgSignature: WeChatSignature(cfg.Token, ts, nonce, enc), TimeStamp: ts, Nonce: nonce})
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
