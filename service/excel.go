@@ -1,0 +1,720 @@
+package service
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"seminareval/model"
+)
+
+// Sheet names of the Excel annex, in workbook order (DESIGN.md, "Excel
+// annex"). They stay English whatever the language of the contents, so that
+// formulas and scripts that refer to them keep working.
+const (
+	SheetSummary      = "Summary"
+	SheetNarrative    = "Narrative"
+	SheetResponses    = "Responses"
+	SheetComments     = "Comments"
+	SheetParticipants = "Participants"
+)
+
+// AnnexSheets lists the sheets in order.
+var AnnexSheets = []string{SheetSummary, SheetNarrative, SheetResponses, SheetComments, SheetParticipants}
+
+// Colours of the agreement scale, strongly agree → strongly disagree: a
+// diverging palette (greens, grey, oranges) that stays distinguishable in
+// greyscale print and for the common colour-vision deficiencies. The
+// dashboard uses the same ones.
+var LikertColours = []string{"1B7837", "7FBF7B", "BDBDBD", "F4A582", "B2182B"}
+
+// annexText is the wording of the workbook in one language.
+var annexText = map[string]map[string]string{
+	"en": {
+		"title": "Evaluation summary", "seminar": "Seminar", "questionnaire": "Questionnaire", "dates": "Dates",
+		"location": "Location", "collected": "Responses received", "respondents": "Respondents", "invited": "Invited (roster)",
+		"rate": "Response rate", "no_roster": "no roster", "generated": "Generated", "anonymous": "Anonymous",
+		"anon_yes": "yes: responses are not linked to participants", "statement": "Statement", "n": "n",
+		"na": "Not applicable (count)", "agree": "Agree or strongly agree", "mean": "Mean", "sd": "SD",
+		"agreement": "Agreement (% of n)", "option": "Option", "count": "Count", "percent": "Percent",
+		"multi_note": "several answers possible: percent of the respondents to the question",
+		"other":      "Ratings", "nps": "NPS", "type": "Type", "narrative": "Narrative", "base": "Base",
+		"key": "Question", "english": "English", "chinese": "中文", "none": "No responses yet.",
+		"time_zone": "times in", "comment": "Comment", "response_id": "Response", "language": "Language",
+		"name": "Name", "organisation": "Organisation", "country": "Country", "group": "Group",
+		"responded": "Responded", "yes": "yes", "no": "no",
+	},
+	"zh": {
+		"title": "评估汇总", "seminar": "研讨会", "questionnaire": "问卷", "dates": "日期",
+		"location": "地点", "collected": "答卷时间", "respondents": "答卷人数", "invited": "受邀人数（名单）",
+		"rate": "答卷率", "no_roster": "无名单", "generated": "生成时间", "anonymous": "匿名",
+		"anon_yes": "是：答卷与参会人员不关联", "statement": "陈述", "n": "n",
+		"na": "不适用（人数）", "agree": "同意或非常同意", "mean": "平均值", "sd": "标准差",
+		"agreement": "同意程度（占n的百分比）", "option": "选项", "count": "人数", "percent": "百分比",
+		"multi_note": "可多选：占本题答卷人数的百分比",
+		"other":      "评分", "nps": "净推荐值", "type": "类型", "narrative": "评估摘要", "base": "基数",
+		"key": "问题", "english": "English", "chinese": "中文", "none": "尚无答卷。",
+		"time_zone": "时区", "comment": "意见", "response_id": "答卷", "language": "语言",
+		"name": "姓名", "organisation": "单位", "country": "国家", "group": "组别",
+		"responded": "已答卷", "yes": "是", "no": "否",
+	},
+}
+
+// AnnexOptions are the choices of an annex.
+type AnnexOptions struct {
+	Lang string // language of labels and statements: "en" (default) or "zh"
+}
+
+// annex holds what the writing functions share.
+type annex struct {
+	f       *excelize.File
+	s       *Summary
+	l       *Loaded
+	lang    string
+	t       map[string]string
+	loc     *time.Location
+	styles  map[string]int
+	cols    exportColumns
+	reports *Reports
+}
+
+// WriteAnnex writes the Excel annex of questionnaire id to w: Summary (header
+// block, Likert table with percentage formats and a native 100% stacked bar
+// chart, choice tables with bar charts), Narrative, and the streamed
+// Responses, Comments and Participants sheets.
+func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts AnnexOptions) error {
+	s, err := r.Summary(ctx, id, Filter{})
+	if err != nil {
+		return err
+	}
+	lang := opts.Lang
+	if lang != "zh" {
+		lang = "en"
+	}
+	a := &annex{f: excelize.NewFile(), s: s, l: s.loaded, lang: lang, t: annexText[lang], loc: seminarLocation(s.loaded), reports: r}
+	defer a.f.Close()
+	a.cols = columnsOf(a.l)
+	if err := a.setup(); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{SheetSummary, a.writeSummary}, {SheetNarrative, a.writeNarrative}, {SheetResponses, a.writeResponses},
+		{SheetComments, a.writeComments}, {SheetParticipants, a.writeParticipants},
+	}
+	for _, st := range steps {
+		if err := st.fn(ctx); err != nil {
+			return fmt.Errorf("annex sheet %s: %w", st.name, err)
+		}
+	}
+	a.f.SetActiveSheet(0)
+	if _, err := a.f.WriteTo(w); err != nil {
+		return fmt.Errorf("write annex: %w", err)
+	}
+	return nil
+}
+
+// setup creates the sheets in order, their print layout and the styles.
+func (a *annex) setup() error {
+	if err := a.f.SetSheetName("Sheet1", SheetSummary); err != nil {
+		return err
+	}
+	for _, name := range AnnexSheets[1:] {
+		if _, err := a.f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	// Landscape, fitted to the page width (as many pages down as needed).
+	// Set before the streamed sheets start: a StreamWriter copies the page
+	// setup when it is created.
+	landscape, one, zero, fit := "landscape", 1, 0, true
+	for _, name := range AnnexSheets {
+		if err := a.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+			return err
+		}
+		if err := a.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+			return err
+		}
+	}
+	a.styles = map[string]int{}
+	defs := map[string]*excelize.Style{
+		"title":   {Font: &excelize.Font{Bold: true, Size: 14}},
+		"bold":    {Font: &excelize.Font{Bold: true}},
+		"head":    {Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}, Border: thinBorder()},
+		"wrap":    {Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Border: thinBorder()},
+		"label":   {Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}},
+		"text":    {Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}},
+		"int":     {NumFmt: 1, Border: thinBorder()}, // 0
+		"percent": {NumFmt: 9, Border: thinBorder()}, // 0%
+		"decimal": {NumFmt: 2, Border: thinBorder()}, // 0.00
+		"pct":     {NumFmt: 9, Alignment: &excelize.Alignment{Horizontal: "left"}},
+		"num":     {NumFmt: 1, Alignment: &excelize.Alignment{Horizontal: "left"}},
+		"date":    {CustomNumFmt: ptr("yyyy-mm-dd hh:mm")},
+		"note":    {Font: &excelize.Font{Italic: true, Color: "555555"}},
+	}
+	for name, st := range defs {
+		id, err := a.f.NewStyle(st)
+		if err != nil {
+			return fmt.Errorf("style %s: %w", name, err)
+		}
+		a.styles[name] = id
+	}
+	return nil
+}
+
+func thinBorder() []excelize.Border {
+	var out []excelize.Border
+	for _, side := range []string{"left", "right", "top", "bottom"} {
+		out = append(out, excelize.Border{Type: side, Color: "C8CED6", Style: 1})
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// text returns a bilingual text in the annex language, neutralised.
+func (a *annex) text(t model.Text) string { return Neutralise(t.In(a.lang)) }
+
+// set writes one cell of a normally written sheet with an optional style.
+func (a *annex) set(sheet string, col, row int, v any, style string) error {
+	cell, err := excelize.CoordinatesToCellName(col, row)
+	if err != nil {
+		return err
+	}
+	if s, ok := v.(string); ok {
+		v = Neutralise(s)
+	}
+	if err := a.f.SetCellValue(sheet, cell, v); err != nil {
+		return err
+	}
+	if style != "" {
+		return a.f.SetCellStyle(sheet, cell, cell, a.styles[style])
+	}
+	return nil
+}
+
+// ref is an absolute reference into the Summary sheet, as chart series
+// want it: 'Summary'!$C$12.
+func ref(col, row int) string {
+	name, _ := excelize.ColumnNumberToName(col)
+	return fmt.Sprintf("'%s'!$%s$%d", SheetSummary, name, row)
+}
+
+func refRange(col1, row1, col2, row2 int) string {
+	n1, _ := excelize.ColumnNumberToName(col1)
+	n2, _ := excelize.ColumnNumberToName(col2)
+	return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, n1, row1, n2, row2)
+}
+
+func (a *annex) writeSummary(ctx context.Context) error {
+	sh, t, s := SheetSummary, a.t, a.s
+	if err := a.set(sh, 1, 1, t["title"]+": "+s.Questionnaire.Title.In(a.lang), "title"); err != nil {
+		return err
+	}
+	row := 3
+	line := func(label string, v any, style string) error {
+		if err := a.set(sh, 1, row, label, "label"); err != nil {
+			return err
+		}
+		err := a.set(sh, 2, row, v, style)
+		row++
+		return err
+	}
+	var header []struct {
+		label string
+		v     any
+		style string
+	}
+	add := func(label string, v any, style string) {
+		header = append(header, struct {
+			label string
+			v     any
+			style string
+		}{label, v, style})
+	}
+	if sem := a.l.Seminar; sem != nil {
+		add(t["seminar"], sem.Title.In(a.lang), "text")
+		if sem.StartsOn != "" {
+			dates := sem.StartsOn
+			if sem.EndsOn != "" && sem.EndsOn != sem.StartsOn {
+				dates += " – " + sem.EndsOn
+			}
+			add(t["dates"], dates, "")
+		}
+		if loc := sem.Location.In(a.lang); loc != "" {
+			add(t["location"], loc, "")
+		}
+	}
+	add(t["questionnaire"], s.Questionnaire.Title.In(a.lang)+" (/s/"+s.Questionnaire.Slug+")", "")
+	if s.FirstResponse != nil {
+		add(t["collected"], fmt.Sprintf("%s – %s (%s %s)", s.FirstResponse.In(a.loc).Format("2006-01-02 15:04"),
+			s.LastResponse.In(a.loc).Format("2006-01-02 15:04"), t["time_zone"], a.loc.String()), "")
+	}
+	add(t["respondents"], *s.Respondents, "num")
+	if s.Invited > 0 {
+		add(t["invited"], s.Invited, "num")
+	} else {
+		add(t["invited"], t["no_roster"], "")
+	}
+	if s.Invited > 0 {
+		add(t["rate"], float64(*s.Respondents)/float64(s.Invited), "pct")
+	} else {
+		add(t["rate"], "—", "")
+	}
+	if s.Questionnaire.Anonymous {
+		add(t["anonymous"], t["anon_yes"], "")
+	}
+	add(t["generated"], a.reports.now().In(a.loc).Format("2006-01-02 15:04")+" ("+a.loc.String()+")", "")
+	for _, h := range header {
+		if err := line(h.label, h.v, h.style); err != nil {
+			return err
+		}
+	}
+	if err := a.f.SetColWidth(sh, "A", "A", 58); err != nil {
+		return err
+	}
+	if err := a.f.SetColWidth(sh, "B", "K", 12); err != nil {
+		return err
+	}
+	row++
+	if *s.Respondents == 0 {
+		return a.set(sh, 1, row, t["none"], "note")
+	}
+
+	// The Likert table: one row per item, percentages stored as fractions
+	// with the 0% format (0.94, shown 94%), so they stay numbers.
+	likert := s.LikertQuestions()
+	if len(likert) > 0 {
+		headRow := row
+		heads := []string{t["statement"], t["n"]}
+		for _, lb := range likert[0].Levels {
+			heads = append(heads, lb.Label.In(a.lang))
+		}
+		heads = append(heads, t["na"], t["agree"], t["mean"], t["sd"])
+		for i, h := range heads {
+			if err := a.set(sh, i+1, row, h, "head"); err != nil {
+				return err
+			}
+		}
+		row++
+		first := row
+		for _, q := range likert {
+			if err := a.set(sh, 1, row, q.Text.In(a.lang), "wrap"); err != nil {
+				return err
+			}
+			if err := a.set(sh, 2, row, q.N, "int"); err != nil {
+				return err
+			}
+			for i, lv := range q.Levels {
+				if err := a.set(sh, 3+i, row, float64(lv.Percent)/100, "percent"); err != nil {
+					return err
+				}
+			}
+			if err := a.set(sh, 8, row, q.NA, "int"); err != nil {
+				return err
+			}
+			var agree, mean, sd any = "", "", ""
+			if q.N > 0 {
+				agree = float64(q.Levels[0].Count+q.Levels[1].Count) / float64(q.N)
+				mean = q.mean
+			}
+			if q.SD != nil {
+				sd = *q.SD
+			}
+			for i, v := range []any{agree, mean, sd} {
+				style := []string{"percent", "decimal", "decimal"}[i]
+				if err := a.set(sh, 9+i, row, v, style); err != nil {
+					return err
+				}
+			}
+			row++
+		}
+		last := row - 1
+		var series []excelize.ChartSeries
+		for i := range likert[0].Levels {
+			series = append(series, excelize.ChartSeries{
+				Name:       ref(3+i, headRow),
+				Categories: refRange(1, first, 1, last),
+				Values:     refRange(3+i, first, 3+i, last),
+				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{LikertColours[i]}},
+			})
+		}
+		row++
+		height := uint(120 + 42*len(likert))
+		err := a.f.AddChart(sh, fmt.Sprintf("A%d", row), &excelize.Chart{
+			Type:      excelize.BarPercentStacked,
+			Series:    series,
+			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: t["agreement"]}}},
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			Dimension: excelize.ChartDimension{Width: 960, Height: height},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			Format:    excelize.GraphicOptions{PrintObject: ptr(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("likert chart: %w", err)
+		}
+		row += int(height)/20 + 2
+	}
+
+	// Ratings and NPS: one compact table.
+	var others []QuestionSummary
+	for _, q := range s.Questions {
+		if q.Type == model.TypeRating || q.Type == model.TypeNPS {
+			others = append(others, q)
+		}
+	}
+	if len(others) > 0 {
+		for i, h := range []string{t["other"], t["n"], t["mean"], t["sd"], t["nps"]} {
+			if err := a.set(sh, i+1, row, h, "head"); err != nil {
+				return err
+			}
+		}
+		row++
+		for _, q := range others {
+			vals := []any{q.Text.In(a.lang), q.N, "", "", ""}
+			if q.Mean != nil {
+				vals[2] = q.mean
+			}
+			if q.SD != nil {
+				vals[3] = *q.SD
+			}
+			if q.NPS != nil {
+				vals[4] = *q.NPS
+			}
+			for i, v := range vals {
+				style := []string{"wrap", "int", "decimal", "decimal", "int"}[i]
+				if err := a.set(sh, i+1, row, v, style); err != nil {
+					return err
+				}
+			}
+			row++
+		}
+		row++
+	}
+
+	// Choice questions: a table and a bar chart beside it each.
+	for _, q := range s.Questions {
+		if q.Type != model.TypeSingle && q.Type != model.TypeMulti {
+			continue
+		}
+		title := q.Text.In(a.lang) + fmt.Sprintf(" (n = %d)", q.N)
+		if err := a.set(sh, 1, row, title, "bold"); err != nil {
+			return err
+		}
+		if q.Type == model.TypeMulti {
+			if err := a.set(sh, 1, row+1, t["multi_note"], "note"); err != nil {
+				return err
+			}
+			row++
+		}
+		row++
+		for i, h := range []string{t["option"], t["count"], t["percent"]} {
+			if err := a.set(sh, i+1, row, h, "head"); err != nil {
+				return err
+			}
+		}
+		chartAt := row
+		row++
+		first := row
+		for _, o := range q.Options {
+			pct := 0.0
+			if q.N > 0 {
+				pct = float64(o.Percent) / 100
+			}
+			if err := a.set(sh, 1, row, o.Label.In(a.lang), "wrap"); err != nil {
+				return err
+			}
+			if err := a.set(sh, 2, row, o.Count, "int"); err != nil {
+				return err
+			}
+			if err := a.set(sh, 3, row, pct, "percent"); err != nil {
+				return err
+			}
+			row++
+		}
+		last := row - 1
+		height := uint(90 + 30*len(q.Options))
+		err := a.f.AddChart(sh, fmt.Sprintf("E%d", chartAt), &excelize.Chart{
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{{
+				Name: ref(3, chartAt), Categories: refRange(1, first, 1, last), Values: refRange(3, first, 3, last),
+				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}},
+			}},
+			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: q.Text.In(a.lang)}}},
+			Legend:    excelize.ChartLegend{Position: "none"},
+			Dimension: excelize.ChartDimension{Width: 520, Height: height},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			Format:    excelize.GraphicOptions{PrintObject: ptr(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("chart of %s: %w", q.Key, err)
+		}
+		if end := chartAt + int(height)/20 + 1; end > row {
+			row = end
+		}
+		row++
+	}
+	return nil
+}
+
+func (a *annex) writeNarrative(ctx context.Context) error {
+	sh, t, s := SheetNarrative, a.t, a.s
+	if err := a.set(sh, 1, 1, t["narrative"], "title"); err != nil {
+		return err
+	}
+	base := fmt.Sprintf("%s: %d", t["respondents"], *s.Respondents)
+	if s.Invited > 0 {
+		base += fmt.Sprintf(" / %s: %d (%d%%)", t["invited"], s.Invited, PercentHalfUp(*s.Respondents, s.Invited))
+	}
+	if err := a.set(sh, 1, 2, base, "note"); err != nil {
+		return err
+	}
+	for i, h := range []string{t["key"], t["english"], t["chinese"]} {
+		if err := a.set(sh, i+1, 4, h, "head"); err != nil {
+			return err
+		}
+	}
+	row := 5
+	i := 0
+	for _, q := range s.Questions {
+		if q.Type != model.TypeLikert || q.N == 0 || q.Report.In("en") == "" {
+			continue // the same rule as BuildNarrative, so rows line up with its sentences
+		}
+		for c, v := range []string{q.Key, s.Narrative.En[i], s.Narrative.Zh[i]} {
+			if err := a.set(sh, c+1, row, v, "wrap"); err != nil {
+				return err
+			}
+		}
+		i++
+		row++
+	}
+	if err := a.f.SetColWidth(sh, "A", "A", 24); err != nil {
+		return err
+	}
+	return a.f.SetColWidth(sh, "B", "C", 70)
+}
+
+// streamHeader starts a streamed sheet with a frozen, bold header row.
+func (a *annex) streamHeader(sheet string, heads []string, widths []float64) (*excelize.StreamWriter, error) {
+	if err := a.f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	sw, err := a.f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return nil, err
+		}
+	}
+	cells := make([]any, len(heads))
+	for i, h := range heads {
+		cells[i] = excelize.Cell{StyleID: a.styles["bold"], Value: Neutralise(h)}
+	}
+	return sw, sw.SetRow("A1", cells)
+}
+
+func (a *annex) writeResponses(ctx context.Context) error {
+	withParticipant := !a.s.Questionnaire.Anonymous
+	heads := []string{"response_id", "submitted_at", "channel", "lang"}
+	if withParticipant {
+		heads = append(heads, "participant_id")
+	}
+	fixed := len(heads)
+	heads = append(heads, a.cols.keys...)
+	widths := make([]float64, len(heads))
+	for i := range widths {
+		widths[i] = 14
+	}
+	widths[1] = 17
+	sw, err := a.streamHeader(SheetResponses, heads, widths)
+	if err != nil {
+		return err
+	}
+	dateStyle := a.styles["date"]
+	rowNum := 2
+	cells := make([]any, len(heads))
+	err = a.reports.eachResponseBatch(ctx, a.l, a.cols, func(batch []exportRow) error {
+		for _, r := range batch {
+			cells[0] = r.ID
+			cells[1] = excelize.Cell{StyleID: dateStyle, Value: localWallClock(r.SubmittedAt, a.loc)}
+			cells[2] = r.Channel
+			cells[3] = r.Lang
+			if withParticipant {
+				if r.ParticipantID != nil {
+					cells[4] = *r.ParticipantID
+				} else {
+					cells[4] = nil
+				}
+			}
+			for i, v := range r.Values {
+				if s, ok := v.(string); ok {
+					v = Neutralise(s)
+				}
+				cells[fixed+i] = v
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, rowNum)
+			if err := sw.SetRow(cell, cells); err != nil {
+				return err
+			}
+			rowNum++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return sw.Flush()
+}
+
+func (a *annex) writeComments(ctx context.Context) error {
+	t := a.t
+	sw, err := a.streamHeader(SheetComments, []string{t["key"], t["response_id"], t["language"], t["comment"]}, []float64{22, 10, 9, 100})
+	if err != nil {
+		return err
+	}
+	wrap, err := a.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	rowNum := 2
+	size := a.reports.BatchSize
+	if size <= 0 {
+		size = 1000
+	}
+	db := a.reports.db.WithContext(ctx)
+	for _, q := range a.l.Def.Questions() {
+		if q.Type != model.TypeText && q.Type != model.TypeLongText {
+			continue
+		}
+		qid := a.l.QuestionIDs[q.Key]
+		var last uint64
+		for {
+			rows, err := db.Raw("SELECT a.id, a.response_id, r.lang, a.text FROM answers a JOIN responses r ON r.id = a.response_id WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL AND a.id > ? ORDER BY a.id LIMIT ?",
+				a.l.ID, qid, last, size).Rows()
+			if err != nil {
+				return fmt.Errorf("read comments of %s: %w", q.Key, err)
+			}
+			got := 0
+			for rows.Next() {
+				var id, responseID uint64
+				var lang, text string
+				if err := rows.Scan(&id, &responseID, &lang, &text); err != nil {
+					rows.Close()
+					return err
+				}
+				cell, _ := excelize.CoordinatesToCellName(1, rowNum)
+				if err := sw.SetRow(cell, []any{q.Key, responseID, lang, excelize.Cell{StyleID: wrap, Value: Neutralise(text)}}); err != nil {
+					rows.Close()
+					return err
+				}
+				rowNum++
+				last = id
+				got++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if got < size {
+				break
+			}
+		}
+	}
+	return sw.Flush()
+}
+
+// writeParticipants lists the seminar's roster. For an anonymous
+// questionnaire there is no "responded" column: nothing links a response to
+// a person, and the sheet must not suggest otherwise.
+func (a *annex) writeParticipants(ctx context.Context) error {
+	t := a.t
+	linked := !a.s.Questionnaire.Anonymous
+	heads := []string{"participant_id", t["name"], t["organisation"], t["country"], t["group"]}
+	widths := []float64{14, 28, 36, 16, 14}
+	if linked {
+		heads = append(heads, t["responded"], "response_id")
+		widths = append(widths, 12, 12)
+	}
+	sw, err := a.streamHeader(SheetParticipants, heads, widths)
+	if err != nil {
+		return err
+	}
+	if a.l.SeminarID == nil {
+		return sw.Flush()
+	}
+	size := a.reports.BatchSize
+	if size <= 0 {
+		size = 1000
+	}
+	db := a.reports.db.WithContext(ctx)
+	rowNum := 2
+	var last uint64
+	for {
+		q := "SELECT p.id, p.name, p.organisation, p.country, p.grp, NULL FROM participants p WHERE p.seminar_id = ? AND p.id > ? ORDER BY p.id LIMIT ?"
+		args := []any{*a.l.SeminarID, last, size}
+		if linked {
+			q = "SELECT p.id, p.name, p.organisation, p.country, p.grp, r.id FROM participants p LEFT JOIN responses r ON r.participant_id = p.id AND r.questionnaire_id = ? WHERE p.seminar_id = ? AND p.id > ? ORDER BY p.id LIMIT ?"
+			args = []any{a.l.ID, *a.l.SeminarID, last, size}
+		}
+		rows, err := db.Raw(q, args...).Rows()
+		if err != nil {
+			return fmt.Errorf("read roster: %w", err)
+		}
+		got := 0
+		for rows.Next() {
+			var id uint64
+			var name, org, country, group string
+			var responseID sql.NullInt64
+			if err := rows.Scan(&id, &name, &org, &country, &group, &responseID); err != nil {
+				rows.Close()
+				return err
+			}
+			cells := []any{id, Neutralise(name), Neutralise(org), Neutralise(country), Neutralise(group)}
+			if linked {
+				if responseID.Valid {
+					cells = append(cells, t["yes"], responseID.Int64)
+				} else {
+					cells = append(cells, t["no"], nil)
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, rowNum)
+			if err := sw.SetRow(cell, cells); err != nil {
+				rows.Close()
+				return err
+			}
+			rowNum++
+			last = id
+			got++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if got < size {
+			break
+		}
+	}
+	return sw.Flush()
+}
+
+// AnnexFileName is the suggested download name of an annex.
+func AnnexFileName(slug string, now time.Time) string {
+	return fmt.Sprintf("%s-annex-%s.xlsx", slug, now.Format("20060102"))
+}
+
+// CSVFileName is the suggested download name of the responses CSV.
+func CSVFileName(slug string, now time.Time) string {
+	return fmt.Sprintf("%s-responses-%s.csv", slug, now.Format("20060102"))
+}

@@ -1,0 +1,499 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+)
+
+// SuppressBelow is the smallest group a filtered view shows: a filter that
+// leaves fewer respondents shows "<5" and no figures, so that nobody can be
+// singled out ("the two Europeans who disagreed").
+const SuppressBelow = 5
+
+// DefaultCommentLimit bounds the text answers listed per question in the
+// summary JSON and on the dashboard; the Excel annex and the CSV have all.
+const DefaultCommentLimit = 1000
+
+// ErrBadFilter is a filter naming an unknown question or option.
+var ErrBadFilter = errors.New("bad filter")
+
+// Reports builds the evaluation summary, the Excel annex and the CSV of a
+// questionnaire. Aggregates are computed by the database (GROUP BY over
+// answers); exports read responses in keyset batches.
+type Reports struct {
+	db             *gorm.DB
+	questionnaires *Questionnaires
+	now            func() time.Time
+
+	// CommentLimit bounds the listed text answers per question (summary).
+	CommentLimit int
+	// BatchSize is the number of responses read per keyset batch (exports).
+	BatchSize int
+}
+
+// NewReports returns the report service.
+func NewReports(db *gorm.DB, questionnaires *Questionnaires, now func() time.Time) *Reports {
+	if now == nil {
+		now = time.Now
+	}
+	return &Reports{db: db, questionnaires: questionnaires, now: now, CommentLimit: DefaultCommentLimit, BatchSize: 1000}
+}
+
+// Filter narrows a summary to part of the respondents: a roster group
+// (through the response's participant) and/or answers to choice questions.
+// Conditions are combined with AND.
+type Filter struct {
+	Group   string         `json:"group,omitempty"`
+	Answers []AnswerFilter `json:"answers,omitempty"`
+}
+
+// AnswerFilter keeps the respondents who chose Value for question Key.
+type AnswerFilter struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Active reports whether the filter narrows anything.
+func (f Filter) Active() bool { return f.Group != "" || len(f.Answers) > 0 }
+
+// FilterFromQuery reads a filter from query parameters: group=<roster
+// group> and q.<question key>=<option value> (repeatable). Other parameters
+// are ignored. Validation against the questionnaire happens in Summary.
+func FilterFromQuery(query map[string][]string) Filter {
+	var f Filter
+	if v := query["group"]; len(v) > 0 {
+		f.Group = strings.TrimSpace(v[0])
+	}
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		key, ok := strings.CutPrefix(k, "q.")
+		if !ok {
+			continue
+		}
+		for _, v := range query[k] {
+			if v = strings.TrimSpace(v); v != "" {
+				f.Answers = append(f.Answers, AnswerFilter{Key: key, Value: v})
+			}
+		}
+	}
+	return f
+}
+
+// Summary is the summary JSON of DESIGN.md. In a filtered view that leaves
+// fewer than SuppressBelow respondents, Suppressed is true, Respondents is
+// null, and Questions and the narrative are empty.
+type Summary struct {
+	Questionnaire SummaryQuestionnaire `json:"questionnaire"`
+	Seminar       *SummarySeminar      `json:"seminar,omitempty"`
+	Filter        *Filter              `json:"filter,omitempty"`
+	Suppressed    bool                 `json:"suppressed,omitempty"`
+	Threshold     int                  `json:"threshold,omitempty"` // set with Suppressed
+	Respondents   *int                 `json:"respondents"`
+	Invited       int                  `json:"invited"`
+	ResponseRate  *float64             `json:"response_rate"`
+	FirstResponse *time.Time           `json:"first_response_at,omitempty"`
+	LastResponse  *time.Time           `json:"last_response_at,omitempty"`
+	Questions     []QuestionSummary    `json:"questions"`
+	Narrative     Narrative            `json:"narrative"`
+
+	loaded *Loaded
+}
+
+// SummaryQuestionnaire identifies the questionnaire of a summary.
+type SummaryQuestionnaire struct {
+	ID        uint64     `json:"id"`
+	Slug      string     `json:"slug"`
+	Title     model.Text `json:"title"`
+	Status    string     `json:"status"`
+	Anonymous bool       `json:"anonymous"`
+	Languages []string   `json:"languages"`
+}
+
+// SummarySeminar is the seminar a questionnaire evaluates.
+type SummarySeminar struct {
+	Slug     string     `json:"slug"`
+	Title    model.Text `json:"title"`
+	Location model.Text `json:"location,omitempty"`
+	StartsOn string     `json:"starts_on,omitempty"`
+	EndsOn   string     `json:"ends_on,omitempty"`
+	Timezone string     `json:"timezone"`
+}
+
+// QuestionSummary is the statistics of one question. Which fields are set
+// depends on the type; percentage-based fields are absent when n is 0.
+type QuestionSummary struct {
+	Key     string     `json:"key"`
+	Type    string     `json:"type"`
+	Section int        `json:"section"`
+	Text    model.Text `json:"text"`
+	Report  model.Text `json:"report,omitempty"`
+	N       int        `json:"n"`       // answered, "not applicable" excluded
+	Missing int        `json:"missing"` // respondents who skipped the item
+	NA      int        `json:"na"`      // answered "not applicable"
+
+	Levels               []LevelCount `json:"levels,omitempty"`
+	AgreePercent         *int         `json:"agree_percent,omitempty"`
+	StronglyAgreePercent *int         `json:"strongly_agree_percent,omitempty"`
+	DisagreePercent      *int         `json:"disagree_percent,omitempty"`
+	Mean                 *float64     `json:"mean,omitempty"` // two decimals
+	SD                   *float64     `json:"sd,omitempty"`   // sample SD, two decimals; absent for n < 2
+
+	NPS        *int `json:"nps,omitempty"`
+	Promoters  *int `json:"promoters,omitempty"`
+	Passives   *int `json:"passives,omitempty"`
+	Detractors *int `json:"detractors,omitempty"`
+
+	Options []OptionCount `json:"options,omitempty"`
+
+	Answers          []string `json:"answers,omitempty"`
+	AnswersTruncated bool     `json:"answers_truncated,omitempty"`
+
+	mean float64 // unrounded, for the workbook
+}
+
+// LevelCount is one point of a scale.
+type LevelCount struct {
+	Value   int        `json:"value"`
+	Label   model.Text `json:"label"`
+	Count   int        `json:"count"`
+	Percent int        `json:"percent"`
+}
+
+// OptionCount is one option of a choice question. For multi, Percent is of
+// the respondents to the item, so a column may sum to more than 100.
+type OptionCount struct {
+	Value   string     `json:"value"`
+	Label   model.Text `json:"label"`
+	Count   int        `json:"count"`
+	Percent int        `json:"percent"`
+}
+
+// Narrative is one sentence per Likert item with a report phrase, per
+// language.
+type Narrative struct {
+	En []string `json:"en"`
+	Zh []string `json:"zh"`
+}
+
+// Loaded returns the questionnaire the summary was built from.
+func (s *Summary) Loaded() *Loaded { return s.loaded }
+
+// aggregate is one GROUP BY row over answers.
+type aggregate struct {
+	QuestionID uint64
+	Num        *int
+	Opt        *string
+	NA         bool
+	C          int
+}
+
+// scope is the SQL condition selecting the responses in view, for a column
+// holding a response id; empty when the filter is inactive.
+type scope struct {
+	sql  string
+	args []any
+}
+
+func (s scope) on(column string) (string, []any) {
+	if s.sql == "" {
+		return "", nil
+	}
+	return " AND " + strings.ReplaceAll(s.sql, "{col}", column), s.args
+}
+
+// scopeOf validates the filter against the questionnaire and turns it into
+// IN-subqueries, so the aggregates stay single GROUP BY statements.
+func (r *Reports) scopeOf(l *Loaded, f Filter) (scope, error) {
+	var parts []string
+	var args []any
+	if f.Group != "" {
+		parts = append(parts, "{col} IN (SELECT fr.id FROM responses fr JOIN participants fp ON fp.id = fr.participant_id WHERE fr.questionnaire_id = ? AND fp.grp = ?)")
+		args = append(args, l.ID, f.Group)
+	}
+	for _, af := range f.Answers {
+		q, ok := l.Def.Question(af.Key)
+		if !ok || (q.Type != model.TypeSingle && q.Type != model.TypeMulti) {
+			return scope{}, fmt.Errorf("%w: q.%s: not a single or multi choice question of this questionnaire", ErrBadFilter, af.Key)
+		}
+		if !hasOption(q, af.Value) {
+			return scope{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
+		}
+		parts = append(parts, "{col} IN (SELECT fa.response_id FROM answers fa WHERE fa.question_id = ? AND fa.opt = ?)")
+		args = append(args, l.QuestionIDs[af.Key], af.Value)
+	}
+	return scope{sql: strings.Join(parts, " AND "), args: args}, nil
+}
+
+// Summary computes the summary of questionnaire id, optionally filtered.
+func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, error) {
+	l, err := r.questionnaires.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := r.scopeOf(l, f)
+	if err != nil {
+		return nil, err
+	}
+	db := r.db.WithContext(ctx)
+	s := &Summary{
+		Questionnaire: SummaryQuestionnaire{ID: l.ID, Slug: l.Slug, Title: l.Def.Title, Status: l.Status, Anonymous: l.Anonymous, Languages: l.Def.Languages},
+		Questions:     []QuestionSummary{},
+		Narrative:     Narrative{En: []string{}, Zh: []string{}},
+		loaded:        l,
+	}
+	if l.Seminar != nil {
+		s.Seminar = &SummarySeminar{Slug: l.Seminar.Slug, Title: l.Seminar.Title, Location: l.Seminar.Location,
+			StartsOn: l.Seminar.StartsOn, EndsOn: l.Seminar.EndsOn, Timezone: l.Seminar.Timezone}
+	}
+	if f.Active() {
+		fc := f
+		s.Filter = &fc
+	}
+
+	// Respondents and their time span.
+	cond, args := sc.on("id")
+	var respondents int64
+	if err := db.Model(&model.Response{}).Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Count(&respondents).Error; err != nil {
+		return nil, fmt.Errorf("count responses of %d: %w", id, err)
+	}
+	n := int(respondents)
+
+	// Invited: the roster (of the group, when filtering by group). A filter
+	// on answers has no roster base, so no response rate either.
+	if l.SeminarID != nil && len(f.Answers) == 0 {
+		q := db.Model(&model.Participant{}).Where("seminar_id = ?", *l.SeminarID)
+		if f.Group != "" {
+			q = q.Where("grp = ?", f.Group)
+		}
+		var invited int64
+		if err := q.Count(&invited).Error; err != nil {
+			return nil, fmt.Errorf("count roster of %d: %w", id, err)
+		}
+		s.Invited = int(invited)
+	}
+
+	if f.Active() && n < SuppressBelow {
+		s.Suppressed, s.Threshold = true, SuppressBelow
+		s.Invited, s.ResponseRate = 0, nil
+		return s, nil
+	}
+	s.Respondents = &n
+	if s.Invited > 0 {
+		rate := math.Round(float64(n)/float64(s.Invited)*1000) / 1000
+		s.ResponseRate = &rate
+	}
+	if n > 0 {
+		var first, last model.Response
+		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("submitted_at").Limit(1).Find(&first).Error; err != nil {
+			return nil, fmt.Errorf("first response of %d: %w", id, err)
+		}
+		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("submitted_at DESC").Limit(1).Find(&last).Error; err != nil {
+			return nil, fmt.Errorf("last response of %d: %w", id, err)
+		}
+		s.FirstResponse, s.LastResponse = &first.SubmittedAt, &last.SubmittedAt
+	}
+
+	// One GROUP BY over every answer of the questionnaire: counts per
+	// question and value. Text answers fall into one group per question
+	// (num, opt NULL), which is their count.
+	acond, aargs := sc.on("a.response_id")
+	var aggs []aggregate
+	err = db.Raw("SELECT a.question_id AS question_id, a.num AS num, a.opt AS opt, a.na AS na, COUNT(*) AS c FROM answers a WHERE a.questionnaire_id = ?"+acond+
+		" GROUP BY a.question_id, a.num, a.opt, a.na", append([]any{id}, aargs...)...).Scan(&aggs).Error
+	if err != nil {
+		return nil, fmt.Errorf("aggregate answers of %d: %w", id, err)
+	}
+	byQuestion := map[uint64][]aggregate{}
+	for _, a := range aggs {
+		byQuestion[a.QuestionID] = append(byQuestion[a.QuestionID], a)
+	}
+
+	// Multi: several rows per respondent, so n is a distinct count.
+	var multiIDs []uint64
+	for _, q := range l.Def.Questions() {
+		if q.Type == model.TypeMulti {
+			multiIDs = append(multiIDs, l.QuestionIDs[q.Key])
+		}
+	}
+	multiN := map[uint64]int{}
+	if len(multiIDs) > 0 {
+		var rows []struct {
+			QuestionID uint64
+			C          int
+		}
+		err = db.Raw("SELECT a.question_id AS question_id, COUNT(DISTINCT a.response_id) AS c FROM answers a WHERE a.questionnaire_id = ? AND a.question_id IN ?"+acond+
+			" GROUP BY a.question_id", append([]any{id, multiIDs}, aargs...)...).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("count multi answers of %d: %w", id, err)
+		}
+		for _, row := range rows {
+			multiN[row.QuestionID] = row.C
+		}
+	}
+
+	for si, sec := range l.Def.Sections {
+		for _, q := range sec.Questions {
+			qid := l.QuestionIDs[q.Key]
+			qs := summarise(q, byQuestion[qid], multiN[qid], n)
+			qs.Section = si
+			if q.Type == model.TypeText || q.Type == model.TypeLongText {
+				if err := r.comments(ctx, &qs, qid, acond, aargs); err != nil {
+					return nil, err
+				}
+			}
+			s.Questions = append(s.Questions, qs)
+		}
+	}
+	s.Narrative = BuildNarrative(s.Questions)
+	return s, nil
+}
+
+// comments lists the text answers of a question, oldest first, up to
+// CommentLimit.
+func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, qid uint64, cond string, args []any) error {
+	limit := r.CommentLimit
+	if limit <= 0 {
+		limit = DefaultCommentLimit
+	}
+	var texts []string
+	err := r.db.WithContext(ctx).Raw("SELECT a.text FROM answers a WHERE a.question_id = ? AND a.text IS NOT NULL"+cond+" ORDER BY a.id LIMIT ?",
+		append(append([]any{qid}, args...), limit)...).Scan(&texts).Error
+	if err != nil {
+		return fmt.Errorf("comments of %s: %w", qs.Key, err)
+	}
+	qs.Answers = texts
+	qs.AnswersTruncated = qs.N > len(texts)
+	return nil
+}
+
+// summarise turns the GROUP BY rows of one question into its statistics.
+// respondents is the number of responses in view; multiN the distinct
+// respondents to a multi question.
+func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
+	qs := QuestionSummary{Key: q.Key, Type: q.Type, Text: q.Text, Report: q.Report}
+	switch q.Type {
+	case model.TypeLikert, model.TypeRating, model.TypeNPS:
+		levels := q.Levels()
+		counts := make([]int, len(levels))
+		for _, a := range aggs {
+			if a.NA {
+				qs.NA += a.C
+				continue
+			}
+			if a.Num == nil {
+				continue
+			}
+			if i := slices.Index(levels, *a.Num); i >= 0 {
+				counts[i] += a.C
+			}
+		}
+		for _, c := range counts {
+			qs.N += c
+		}
+		percents := LargestRemainder(counts)
+		labels := levelLabels(q)
+		for i, v := range levels {
+			qs.Levels = append(qs.Levels, LevelCount{Value: v, Label: labels[i], Count: counts[i], Percent: percents[i]})
+		}
+		if mean, sd, _, ok := MeanSD(levels, counts); ok {
+			qs.mean = mean
+			m := round2(mean)
+			qs.Mean = &m
+			if !math.IsNaN(sd) {
+				d := round2(sd)
+				qs.SD = &d
+			}
+		}
+		if q.Type == model.TypeLikert && qs.N > 0 {
+			// levels are 5,4,3,2,1: counts[0] strongly agree … counts[4] strongly disagree.
+			agree := PercentHalfUp(counts[0]+counts[1], qs.N)
+			strongly := PercentHalfUp(counts[0], qs.N)
+			disagree := PercentHalfUp(counts[3]+counts[4], qs.N)
+			qs.AgreePercent, qs.StronglyAgreePercent, qs.DisagreePercent = &agree, &strongly, &disagree
+		}
+		if q.Type == model.TypeNPS {
+			if nps, ok := NetPromoter(levels, counts); ok {
+				qs.NPS, qs.Promoters, qs.Passives, qs.Detractors = &nps.Score, &nps.Promoters, &nps.Passives, &nps.Detractors
+			}
+		}
+		qs.Missing = respondents - qs.N - qs.NA
+	case model.TypeSingle, model.TypeMulti:
+		counts := make([]int, len(q.Options))
+		for _, a := range aggs {
+			if a.Opt == nil {
+				continue
+			}
+			if i := slices.IndexFunc(q.Options, func(o Option) bool { return o.Value == *a.Opt }); i >= 0 {
+				counts[i] += a.C
+			}
+		}
+		var percents []int
+		if q.Type == model.TypeSingle {
+			for _, c := range counts {
+				qs.N += c
+			}
+			percents = LargestRemainder(counts)
+		} else {
+			qs.N = multiN
+			percents = make([]int, len(counts))
+			for i, c := range counts {
+				percents[i] = PercentHalfUp(c, qs.N)
+			}
+		}
+		for i, o := range q.Options {
+			qs.Options = append(qs.Options, OptionCount{Value: o.Value, Label: o.Label, Count: counts[i], Percent: percents[i]})
+		}
+		qs.Missing = respondents - qs.N
+	default: // text, longtext
+		for _, a := range aggs {
+			if a.Num == nil && a.Opt == nil && !a.NA {
+				qs.N += a.C
+			}
+		}
+		qs.Missing = respondents - qs.N
+	}
+	if qs.Missing < 0 {
+		qs.Missing = 0
+	}
+	return qs
+}
+
+// levelLabels labels the points of a numeric scale: the agreement labels
+// for Likert, the number itself for ratings and NPS.
+func levelLabels(q QuestionDef) []model.Text {
+	if q.Type == model.TypeLikert {
+		return q.ScaleLabels()
+	}
+	levels := q.Levels()
+	out := make([]model.Text, len(levels))
+	for i, v := range levels {
+		s := fmt.Sprint(v)
+		out[i] = model.Text{"en": s, "zh": s}
+	}
+	return out
+}
+
+// LikertQuestions returns the Likert items of a summary, in order.
+func (s *Summary) LikertQuestions() []QuestionSummary {
+	var out []QuestionSummary
+	for _, q := range s.Questions {
+		if q.Type == model.TypeLikert {
+			out = append(out, q)
+		}
+	}
+	return out
+}

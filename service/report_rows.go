@@ -1,0 +1,182 @@
+package service
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"seminareval/model"
+)
+
+// The exports (Excel annex, CSV) read responses in keyset batches — WHERE
+// id > last ORDER BY id LIMIT n — and the answers of each batch in one
+// query, so memory stays flat whatever the number of responses and no
+// OFFSET scan grows with the page number.
+
+// exportRow is one response as the exports write it: one value per
+// question, in definition order.
+type exportRow struct {
+	ID            uint64
+	SubmittedAt   time.Time
+	Channel       string
+	Lang          string
+	ParticipantID *uint64
+	Values        []any // int, string ("n/a", option value, "a; b" for multi, text) or nil
+}
+
+// NotApplicableValue is how the exports write a "not applicable" answer.
+const NotApplicableValue = "n/a"
+
+// exportColumns maps question ids to their column among the values.
+type exportColumns struct {
+	keys  []string
+	types []string
+	index map[uint64]int
+}
+
+func columnsOf(l *Loaded) exportColumns {
+	qs := l.Def.Questions()
+	c := exportColumns{keys: make([]string, len(qs)), types: make([]string, len(qs)), index: make(map[uint64]int, len(qs))}
+	for i, q := range qs {
+		c.keys[i], c.types[i] = q.Key, q.Type
+		c.index[l.QuestionIDs[q.Key]] = i
+	}
+	return c
+}
+
+// eachResponseBatch calls fn with consecutive batches of responses of l, in
+// id order, each with its answers filled in. The slice is reused between
+// calls.
+func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportColumns, fn func([]exportRow) error) error {
+	size := r.BatchSize
+	if size <= 0 {
+		size = 1000
+	}
+	db := r.db.WithContext(ctx)
+	batch := make([]exportRow, 0, size)
+	pos := make(map[uint64]int, size)
+	var last uint64
+	for {
+		batch = batch[:0]
+		clear(pos)
+		rows, err := db.Raw("SELECT id, submitted_at, channel, lang, participant_id FROM responses WHERE questionnaire_id = ? AND id > ? ORDER BY id LIMIT ?", l.ID, last, size).Rows()
+		if err != nil {
+			return fmt.Errorf("read responses of %d after %d: %w", l.ID, last, err)
+		}
+		for rows.Next() {
+			var row exportRow
+			var pid sql.NullInt64
+			if err := rows.Scan(&row.ID, &row.SubmittedAt, &row.Channel, &row.Lang, &pid); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan response: %w", err)
+			}
+			if pid.Valid {
+				p := uint64(pid.Int64)
+				row.ParticipantID = &p
+			}
+			row.Values = make([]any, len(cols.keys))
+			pos[row.ID] = len(batch)
+			batch = append(batch, row)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read responses of %d: %w", l.ID, err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := r.fillAnswers(ctx, l, cols, batch, pos); err != nil {
+			return err
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		last = batch[len(batch)-1].ID
+		if len(batch) < size {
+			return nil
+		}
+	}
+}
+
+// fillAnswers reads the answers of a batch of responses (ids from the first
+// to the last of the batch: the batch is exactly the questionnaire's
+// responses in that range) and puts each into its column.
+func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
+	rows, err := r.db.WithContext(ctx).Raw("SELECT response_id, question_id, num, opt, text, na FROM answers WHERE response_id >= ? AND response_id <= ? AND questionnaire_id = ? ORDER BY id",
+		batch[0].ID, batch[len(batch)-1].ID, l.ID).Rows()
+	if err != nil {
+		return fmt.Errorf("read answers of %d: %w", l.ID, err)
+	}
+	defer rows.Close()
+	var (
+		responseID, questionID uint64
+		num                    sql.NullInt64
+		opt, text              sql.NullString
+		na                     bool
+	)
+	for rows.Next() {
+		if err := rows.Scan(&responseID, &questionID, &num, &opt, &text, &na); err != nil {
+			return fmt.Errorf("scan answer: %w", err)
+		}
+		ri, ok := pos[responseID]
+		ci, known := cols.index[questionID]
+		if !ok || !known {
+			continue
+		}
+		vals := batch[ri].Values
+		switch {
+		case na:
+			vals[ci] = NotApplicableValue
+		case num.Valid:
+			vals[ci] = int(num.Int64)
+		case opt.Valid && cols.types[ci] == model.TypeMulti:
+			if prev, ok := vals[ci].(string); ok && prev != "" {
+				vals[ci] = prev + "; " + opt.String
+			} else {
+				vals[ci] = opt.String
+			}
+		case opt.Valid:
+			vals[ci] = opt.String
+		case text.Valid:
+			vals[ci] = text.String
+		}
+	}
+	return rows.Err()
+}
+
+// formulaTriggers are the characters that make a spreadsheet treat a cell
+// as a formula (CWE-1236, "CSV injection").
+const formulaTriggers = "=+-@\t\r"
+
+// Neutralise prefixes a text that a spreadsheet would run as a formula with
+// a single quote, so "=HYPERLINK(…)" typed into a comment stays text.
+func Neutralise(s string) string {
+	if s != "" && strings.IndexByte(formulaTriggers, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// localWallClock returns t in loc as a time whose UTC fields are the local
+// wall clock: spreadsheets have no time zones, and excelize writes the UTC
+// fields.
+func localWallClock(t time.Time, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	return time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), lt.Minute(), lt.Second(), 0, time.UTC)
+}
+
+// seminarLocation is the time zone reports are written in: the seminar's,
+// Asia/Shanghai without a seminar or with an unknown zone.
+func seminarLocation(l *Loaded) *time.Location {
+	name := "Asia/Shanghai"
+	if l.Seminar != nil && l.Seminar.Timezone != "" {
+		name = l.Seminar.Timezone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.FixedZone("UTC+8", 8*3600)
+	}
+	return loc
+}
