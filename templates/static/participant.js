@@ -1,4 +1,335 @@
-// Progressive enhancement of the questionnaire form; the page works without it.
+// Progressive enhancement of the questionnaire form; the page works without
+// it (a plain form post with server-side errors). With it, the participant
+// gets: a draft kept on the device (a reload or a dropped network loses
+// nothing), a pointer to missing answers before sending, and a JSON submit
+// that retries with the same submission_id (the server answers a retry with
+// 200 already_recorded, so retrying can never store twice).
 (function () {
   "use strict";
+  var form = document.getElementById("qform");
+  if (!form || !window.fetch || !window.JSON || !document.querySelector) {
+    return; // an old browser: the plain form post still works
+  }
+  var i18n = {};
+  try {
+    i18n = JSON.parse(document.getElementById("i18n").textContent);
+  } catch (e) {}
+  var slug = form.getAttribute("data-slug");
+  var lang = form.getAttribute("data-lang");
+  var token = form.elements.t ? form.elements.t.value : "";
+  var draftKey = "seminareval.draft." + slug + (token ? "." + token : "");
+  var button = form.querySelector("button[type=submit]");
+  var buttonLabel = button.textContent;
+  var alertBox = document.getElementById("js-alert");
+  var netError = document.getElementById("net-error");
+  // Waits before each retry of a failed send; a weak network gets a few
+  // chances before the participant is told.
+  var retryDelays = [800, 2000, 4000];
+  var sending = false;
+
+  function storage() {
+    try {
+      return window.localStorage; // throws in some private modes
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function fieldsets() {
+    return form.querySelectorAll("fieldset.q");
+  }
+
+  // --- draft -------------------------------------------------------------
+
+  function collectValues() {
+    var values = {};
+    var els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.name || el.name.indexOf("q.") !== 0) continue;
+      var key = el.name.slice(2);
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (!el.checked) continue;
+        (values[key] = values[key] || []).push(el.value);
+      } else if (el.value !== "") {
+        values[key] = [el.value];
+      }
+    }
+    return values;
+  }
+
+  function saveDraft() {
+    var s = storage();
+    if (!s) return;
+    try {
+      s.setItem(draftKey, JSON.stringify({
+        submission_id: form.elements.submission_id.value,
+        values: collectValues()
+      }));
+    } catch (e) {} // quota full: the form still works
+  }
+
+  function clearDraft() {
+    var s = storage();
+    if (s) {
+      try { s.removeItem(draftKey); } catch (e) {}
+    }
+  }
+
+  function restoreDraft() {
+    var s = storage();
+    if (!s || document.getElementById("form-errors")) {
+      return; // the server re-rendered a posted form: its values win
+    }
+    var draft;
+    try {
+      draft = JSON.parse(s.getItem(draftKey) || "null");
+    } catch (e) {
+      return;
+    }
+    if (!draft || !draft.values) return;
+    var restored = false;
+    var els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.name || el.name.indexOf("q.") !== 0) continue;
+      var vals = draft.values[el.name.slice(2)];
+      if (!vals) continue;
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = vals.indexOf(el.value) >= 0;
+        restored = restored || el.checked;
+      } else {
+        el.value = vals[0];
+        restored = true;
+      }
+    }
+    // Keeping the submission_id of an attempt that may have reached the
+    // server makes a resend after a reload a harmless retry.
+    if (draft.submission_id) {
+      form.elements.submission_id.value = draft.submission_id;
+    }
+    if (restored) {
+      document.getElementById("draft-note").hidden = false;
+    }
+  }
+
+  // --- answers and missing ones -----------------------------------------
+
+  function answered(fs) {
+    var inputs = fs.querySelectorAll("input, textarea");
+    for (var i = 0; i < inputs.length; i++) {
+      var el = inputs[i];
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked) return true;
+      } else if (el.value.replace(/\s+/g, "") !== "") {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // buildAnswers gives each question the JSON type of the contract:
+  // numbers for likert, rating and nps (or "na"), a list for multi, strings
+  // for the rest. Unanswered questions are left out.
+  function buildAnswers() {
+    var values = collectValues();
+    var answers = {};
+    var list = fieldsets();
+    for (var i = 0; i < list.length; i++) {
+      var key = list[i].getAttribute("data-key");
+      var type = list[i].getAttribute("data-type");
+      var v = values[key];
+      if (!v || !v.length) continue;
+      if (type === "multi") {
+        answers[key] = v;
+      } else if ((type === "likert" || type === "rating" || type === "nps") && v[0] !== "na") {
+        answers[key] = parseInt(v[0], 10);
+      } else if (type === "text" || type === "longtext") {
+        if (v[0].replace(/\s+/g, "") !== "") answers[key] = v[0];
+      } else {
+        answers[key] = v[0];
+      }
+    }
+    return answers;
+  }
+
+  function setFieldError(fs, message) {
+    fs.classList.add("has-error");
+    var id = "err-" + fs.getAttribute("data-key");
+    var p = document.getElementById(id);
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "err";
+      p.id = id;
+      var legend = fs.querySelector("legend");
+      var help = fs.querySelector(".help");
+      var after = help || legend;
+      after.parentNode.insertBefore(p, after.nextSibling);
+    }
+    p.textContent = message;
+  }
+
+  function clearFieldError(fs) {
+    fs.classList.remove("has-error");
+    var p = document.getElementById("err-" + fs.getAttribute("data-key"));
+    if (p) p.parentNode.removeChild(p);
+  }
+
+  function showAlert(message) {
+    alertBox.textContent = message;
+    alertBox.hidden = false;
+  }
+
+  function hideAlert() {
+    alertBox.hidden = true;
+    var server = document.getElementById("form-errors");
+    if (server && !form.querySelector(".has-error")) server.hidden = true;
+  }
+
+  function pointAt(fs) {
+    fs.scrollIntoView({ behavior: "smooth", block: "start" });
+    var first = fs.querySelector("input, textarea");
+    if (first) {
+      try { first.focus({ preventScroll: true }); } catch (e) { first.focus(); }
+    }
+  }
+
+  // checkRequired marks every unanswered required question and points at
+  // the first; it returns false when any is missing.
+  function checkRequired() {
+    var missing = [];
+    var list = fieldsets();
+    for (var i = 0; i < list.length; i++) {
+      var fs = list[i];
+      if (fs.hasAttribute("data-required") && !answered(fs)) {
+        setFieldError(fs, i18n.required || "");
+        missing.push(fs);
+      }
+    }
+    if (!missing.length) return true;
+    showAlert(i18n.missing || "");
+    pointAt(missing[0]);
+    return false;
+  }
+
+  // --- sending ------------------------------------------------------------
+
+  function pageURL(path) {
+    var q = "?lang=" + encodeURIComponent(lang);
+    if (token) q += "&t=" + encodeURIComponent(token);
+    return "/s/" + encodeURIComponent(slug) + path + q;
+  }
+
+  function setSending(on) {
+    sending = on;
+    button.disabled = on;
+    button.textContent = on ? (i18n.sending || buttonLabel) : buttonLabel;
+    form.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  function post(body) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, 20000) : 0;
+    return fetch(pageURL(""), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: body,
+      credentials: "same-origin",
+      signal: ctrl ? ctrl.signal : undefined
+    }).then(function (res) {
+      clearTimeout(timer);
+      return res;
+    }, function (err) {
+      clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  function showInvalid(fields, answers) {
+    var first = null;
+    var list = fieldsets();
+    for (var i = 0; i < list.length; i++) {
+      var fs = list[i];
+      var key = fs.getAttribute("data-key");
+      if (!fields[key]) continue;
+      // The JSON reasons are English; a missing answer gets the page's
+      // language, anything else the English reason on an English page.
+      var msg = i18n.required;
+      if (key in answers) {
+        msg = lang === "en" ? "This answer " + fields[key] + "." : form.getAttribute("data-fix");
+      }
+      setFieldError(fs, msg);
+      first = first || fs;
+    }
+    showAlert(form.getAttribute("data-fix"));
+    if (first) pointAt(first);
+  }
+
+  function send(body, answers, attempt) {
+    post(body).then(function (res) {
+      if (res.status === 201 || res.status === 200) {
+        clearDraft();
+        window.location.assign(pageURL("/thanks"));
+        return;
+      }
+      if (res.status === 409) { // answered before: the page says so
+        clearDraft();
+        window.location.assign(pageURL(""));
+        return;
+      }
+      if (res.status === 403) { // not open, closed or not invited: the page says which
+        window.location.reload();
+        return;
+      }
+      if (res.status === 422) {
+        return res.json().then(function (data) {
+          setSending(false);
+          showInvalid((data && data.fields) || {}, answers);
+        });
+      }
+      if (res.status >= 500) {
+        throw new Error("server " + res.status);
+      }
+      setSending(false);
+      showAlert(form.getAttribute("data-fix"));
+    }).catch(function () {
+      if (attempt < retryDelays.length) {
+        setTimeout(function () { send(body, answers, attempt + 1); }, retryDelays[attempt]);
+        return;
+      }
+      setSending(false);
+      netError.hidden = false;
+      netError.scrollIntoView({ behavior: "smooth", block: "center" });
+    });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    if (sending) return;
+    netError.hidden = true;
+    if (!checkRequired()) return;
+    hideAlert();
+    saveDraft();
+    var answers = buildAnswers();
+    var body = JSON.stringify({
+      submission_id: form.elements.submission_id.value,
+      lang: lang,
+      answers: answers
+    });
+    setSending(true);
+    send(body, answers, 0);
+  });
+
+  function onChange(ev) {
+    saveDraft();
+    var fs = ev.target.closest ? ev.target.closest("fieldset.q") : null;
+    if (fs && fs.classList.contains("has-error") && answered(fs)) {
+      clearFieldError(fs);
+      if (!form.querySelector(".has-error")) hideAlert();
+    }
+  }
+  form.addEventListener("change", onChange);
+  form.addEventListener("input", onChange);
+
+  restoreDraft();
 })();
