@@ -155,7 +155,7 @@ func (a *annex) setup() error {
 		"decimal": {NumFmt: 2, Border: thinBorder()}, // 0.00
 		"pct":     {NumFmt: 9, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"num":     {NumFmt: 1, Alignment: &excelize.Alignment{Horizontal: "left"}},
-		"date":    {CustomNumFmt: ptr("yyyy-mm-dd hh:mm")},
+		"date":    {CustomNumFmt: pointerTo("yyyy-mm-dd hh:mm")},
 		"note":    {Font: &excelize.Font{Italic: true, Color: "555555"}},
 	}
 	for name, st := range defs {
@@ -176,7 +176,7 @@ func thinBorder() []excelize.Border {
 	return out
 }
 
-func ptr[T any](v T) *T { return &v }
+func pointerTo[T any](v T) *T { return &v }
 
 // text returns a bilingual text in the annex language, neutralised.
 func (a *annex) text(t model.Text) string { return Neutralise(t.In(a.lang)) }
@@ -356,7 +356,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			XAxis:     excelize.ChartAxis{ReverseOrder: true},
 			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			Format:    excelize.GraphicOptions{PrintObject: ptr(true)},
+			Format:    excelize.GraphicOptions{PrintObject: pointerTo(true)},
 		})
 		if err != nil {
 			return fmt.Errorf("likert chart: %w", err)
@@ -448,13 +448,14 @@ func (a *annex) writeSummary(ctx context.Context) error {
 				Name: ref(3, chartAt), Categories: refRange(1, first, 1, last), Values: refRange(3, first, 3, last),
 				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}},
 			}},
-			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: q.Text.In(a.lang)}}},
-			Legend:    excelize.ChartLegend{Position: "none"},
-			Dimension: excelize.ChartDimension{Width: 520, Height: height},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true},
-			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			Format:    excelize.GraphicOptions{PrintObject: ptr(true)},
+			Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: q.Text.In(a.lang)}}},
+			Legend:     excelize.ChartLegend{Position: "none"},
+			VaryColors: pointerTo(false),
+			Dimension:  excelize.ChartDimension{Width: 520, Height: height},
+			XAxis:      excelize.ChartAxis{ReverseOrder: true},
+			YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			Format:     excelize.GraphicOptions{PrintObject: pointerTo(true)},
 		})
 		if err != nil {
 			return fmt.Errorf("chart of %s: %w", q.Key, err)

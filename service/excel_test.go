@@ -1,0 +1,358 @@
+package service
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"html"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"seminareval/model/modeltest"
+)
+
+func writeAnnex(t *testing.T, f *reportFixture, opts AnnexOptions) ([]byte, *excelize.File) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f.reports.WriteAnnex(context.Background(), f.l.ID, &buf, opts); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("the annex does not open: %v", err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return buf.Bytes(), x
+}
+
+// zipParts returns the parts of an xlsx whose names match re.
+func zipParts(t *testing.T, data []byte, re string) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range zr.File {
+		if !regexp.MustCompile(re).MatchString(f.Name) {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		out[f.Name] = string(b)
+	}
+	return out
+}
+
+func cell(t *testing.T, x *excelize.File, sheet, ref string) string {
+	t.Helper()
+	v, err := x.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// findRow returns the 1-based row of sheet whose column A is text.
+func findRow(t *testing.T, x *excelize.File, sheet, text string) int {
+	t.Helper()
+	rows, err := x.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == text {
+			return i + 1
+		}
+	}
+	t.Fatalf("no row %q in %s", text, sheet)
+	return 0
+}
+
+func numFmtOf(t *testing.T, x *excelize.File, sheet, ref string) int {
+	t.Helper()
+	id, err := x.GetCellStyle(sheet, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := x.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.NumFmt
+}
+
+func TestAnnexWorkbookReopens(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db)
+		f.fill(t)
+		f.reports.BatchSize = 7 // several keyset batches for 18 responses
+		data, x := writeAnnex(t, f, AnnexOptions{})
+
+		if got := x.GetSheetList(); !slices.Equal(got, AnnexSheets) {
+			t.Fatalf("sheets = %v, want %v", got, AnnexSheets)
+		}
+
+		// Header block: numbers as numbers, the rate as a fraction with 0%.
+		r := findRow(t, x, SheetSummary, "Respondents")
+		if cell(t, x, SheetSummary, "B"+itoa(r)) != "18" {
+			t.Fatalf("respondents cell = %q", cell(t, x, SheetSummary, "B"+itoa(r)))
+		}
+		r = findRow(t, x, SheetSummary, "Response rate")
+		if v := cell(t, x, SheetSummary, "B"+itoa(r)); v != "0.9" || numFmtOf(t, x, SheetSummary, "B"+itoa(r)) != 9 {
+			t.Fatalf("rate = %q fmt %d", v, numFmtOf(t, x, SheetSummary, "B"+itoa(r)))
+		}
+		r = findRow(t, x, SheetSummary, "Dates")
+		if v := cell(t, x, SheetSummary, "B"+itoa(r)); v != "2018-01-16 – 2018-01-17" {
+			t.Fatalf("dates = %q", v)
+		}
+		// Responses were submitted from 07:31 UTC: 15:31 in Asia/Shanghai.
+		r = findRow(t, x, SheetSummary, "Responses received")
+		if v := cell(t, x, SheetSummary, "B"+itoa(r)); !strings.HasPrefix(v, "2018-01-17 15:31 – 2018-01-17 15:48") || !strings.Contains(v, "Asia/Shanghai") {
+			t.Fatalf("received = %q", v)
+		}
+
+		// The Likert table: a row per item, percentages as numbers with 0%.
+		r = findRow(t, x, SheetSummary, "My knowledge of the specific topics covered was improved.")
+		row := itoa(r)
+		head := itoa(r - 1)
+		if cell(t, x, SheetSummary, "C"+head) != "Strongly agree" || cell(t, x, SheetSummary, "A"+head) != "Statement" {
+			t.Fatalf("table head: %q %q", cell(t, x, SheetSummary, "A"+head), cell(t, x, SheetSummary, "C"+head))
+		}
+		for ref, want := range map[string]string{"B": "18", "C": "0.94", "D": "0.06", "E": "0", "I": "1", "H": "0"} {
+			if got := cell(t, x, SheetSummary, ref+row); got != want {
+				t.Errorf("%s%s = %q, want %q", ref, row, got, want)
+			}
+		}
+		for _, col := range []string{"C", "D", "G", "I"} {
+			if n := numFmtOf(t, x, SheetSummary, col+row); n != 9 {
+				t.Errorf("%s%s number format = %d, want 9 (0%%)", col, row, n)
+			}
+		}
+		if v := cell(t, x, SheetSummary, "J"+row); !strings.HasPrefix(v, "4.944") || numFmtOf(t, x, SheetSummary, "J"+row) != 2 {
+			t.Errorf("mean = %q", v)
+		}
+		// 7 Likert items follow one another.
+		last := findRow(t, x, SheetSummary, "I will be able to apply what I learned in my daily work.")
+		if last != r+6 {
+			t.Fatalf("likert rows %d..%d", r, last)
+		}
+
+		// Native charts: one 100% stacked bar for the Likert block and one
+		// bar chart per choice question, every series wired to Summary cells.
+		charts := zipParts(t, data, `^xl/charts/chart\d+\.xml$`)
+		if len(charts) != 3 {
+			t.Fatalf("chart parts: %d, want 3", len(charts))
+		}
+		stacked := 0
+		for name, xml := range charts {
+			xml = html.UnescapeString(xml)
+			refs := regexp.MustCompile(`<(?:c:)?f>([^<]*)</(?:c:)?f>`).FindAllStringSubmatch(xml, -1)
+			if len(refs) == 0 {
+				t.Fatalf("%s has no cell references", name)
+			}
+			for _, m := range refs {
+				if !strings.HasPrefix(m[1], "'Summary'!$") {
+					t.Fatalf("%s: series reference %q is not on the Summary sheet", name, m[1])
+				}
+			}
+			if regexp.MustCompile(`<(c:)?grouping val="percentStacked"`).MatchString(xml) {
+				stacked++
+				if !strings.Contains(xml, "'Summary'!$C$"+head+"</f>") || !strings.Contains(xml, "'Summary'!$C$"+row+":$C$"+itoa(last)) {
+					t.Fatalf("likert chart does not reference the table: %s", xml[:600])
+				}
+			}
+		}
+		if stacked != 1 {
+			t.Fatalf("%d percent-stacked charts, want 1", stacked)
+		}
+		// Charts live on the Summary sheet only (a drawing on a streamed sheet is invisible).
+		rels := zipParts(t, data, `^xl/worksheets/_rels/`)
+		for name, xml := range rels {
+			if strings.Contains(xml, "drawing") && name != "xl/worksheets/_rels/sheet1.xml.rels" {
+				t.Fatalf("drawing on %s", name)
+			}
+		}
+
+		// Print layout: landscape, fit to one page wide, on every sheet,
+		// including the streamed ones.
+		sheets := zipParts(t, data, `^xl/worksheets/sheet\d+\.xml$`)
+		if len(sheets) != 5 {
+			t.Fatalf("%d sheet parts", len(sheets))
+		}
+		for name, xml := range sheets {
+			if !strings.Contains(xml, `orientation="landscape"`) || !strings.Contains(xml, `fitToWidth="1"`) || !strings.Contains(xml, `fitToHeight="0"`) || !regexp.MustCompile(`fitToPage="(1|true)"`).MatchString(xml) {
+				t.Fatalf("%s print setup missing", name)
+			}
+		}
+
+		// Narrative: both languages.
+		if v := cell(t, x, SheetNarrative, "B5"); v != "Of the 18 respondents, 94% strongly agreed that their knowledge was improved on the specific topics covered." {
+			t.Fatalf("narrative B5 = %q", v)
+		}
+		if v := cell(t, x, SheetNarrative, "C5"); v != "在18名答卷人中，94%非常同意他们对所涉及具体议题的了解得到了提高。" {
+			t.Fatalf("narrative C5 = %q", v)
+		}
+
+		// Responses: one row per response, one column per question key.
+		rows, _ := x.GetRows(SheetResponses)
+		if len(rows) != 19 {
+			t.Fatalf("responses rows = %d, want 18 + header", len(rows))
+		}
+		wantHead := append([]string{"response_id", "submitted_at", "channel", "lang", "participant_id"}, columnsOf(f.l).keys...)
+		if !slices.Equal(rows[0], wantHead) {
+			t.Fatalf("responses header = %v", rows[0])
+		}
+		col := func(key string) string {
+			name, _ := excelize.ColumnNumberToName(slices.Index(wantHead, key) + 1)
+			return name
+		}
+		if v := cell(t, x, SheetResponses, col("knowledge_improved")+"2"); v != "4" {
+			t.Fatalf("first knowledge_improved = %q", v)
+		}
+		if v := cell(t, x, SheetResponses, col("organisation_good")+"2"); v != "n/a" {
+			t.Fatalf("na = %q", v)
+		}
+		if v := cell(t, x, SheetResponses, col("topics_useful")+"2"); v != "identification; legal" {
+			t.Fatalf("multi = %q", v)
+		}
+		if v := cell(t, x, SheetResponses, col("comments")+"2"); v != `'=HYPERLINK("http://evil.example","click")` {
+			t.Fatalf("formula not neutralised: %q", v)
+		}
+		if v := cell(t, x, SheetResponses, col("comments")+"3"); v != "很好的研讨会 👍" {
+			t.Fatalf("chinese/emoji = %q", v)
+		}
+		if v, _ := x.GetCellValue(SheetResponses, "B2"); v != "2018-01-17 15:31" {
+			t.Fatalf("submitted_at shown as %q, want the seminar's local time", v)
+		}
+		for i, r := range rows[1:] {
+			if r[0] != itoa(int(f.firstResponseID(t))+i) {
+				t.Fatalf("row %d has response %s: not in id order", i+2, r[0])
+			}
+		}
+
+		// Comments: every text, neutralised, Chinese and emoji intact.
+		rows, _ = x.GetRows(SheetComments)
+		if len(rows) != 4 || rows[1][3] != `'=HYPERLINK("http://evil.example","click")` || rows[2][3] != "很好的研讨会 👍" || rows[3][3] != "'+Great, -well organised @all" {
+			t.Fatalf("comments = %q", rows)
+		}
+		// No cell anywhere starts with a formula trigger unescaped, and no formula exists.
+		for _, sh := range AnnexSheets {
+			rows, _ := x.GetRows(sh)
+			for ri, r := range rows {
+				for ci, v := range r {
+					if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 {
+						t.Fatalf("%s row %d col %d starts with a formula trigger: %q", sh, ri+1, ci+1, v)
+					}
+				}
+			}
+		}
+		for name, xml := range sheets {
+			if strings.Contains(xml, "<f>") {
+				t.Fatalf("%s contains a formula", name)
+			}
+		}
+
+		// Participants: the roster, with who responded (not anonymous).
+		rows, _ = x.GetRows(SheetParticipants)
+		if len(rows) != 21 || rows[0][5] != "Responded" || rows[1][5] != "yes" || rows[20][5] != "no" {
+			t.Fatalf("participants = %q", rows)
+		}
+		if rows[20][1] != "'=cmd|' /C calc'!A0" || rows[20][2] != "公安部 🚓" {
+			t.Fatalf("hostile roster entry = %q", rows[20])
+		}
+	})
+}
+
+func (f *reportFixture) firstResponseID(t *testing.T) uint64 {
+	t.Helper()
+	var id uint64
+	if err := f.db.Raw("SELECT MIN(id) FROM responses WHERE questionnaire_id = ?", f.l.ID).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestAnnexWithoutResponsesIsAValidWorkbook(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
+		data, x := writeAnnex(t, f, AnnexOptions{Lang: "zh"})
+		if got := x.GetSheetList(); !slices.Equal(got, AnnexSheets) {
+			t.Fatalf("sheets = %v", got)
+		}
+		r := findRow(t, x, SheetSummary, "答卷人数")
+		if cell(t, x, SheetSummary, "B"+itoa(r)) != "0" {
+			t.Fatal("respondents not 0")
+		}
+		findRow(t, x, SheetSummary, "尚无答卷。")
+		if n := len(zipParts(t, data, `^xl/charts/`)); n != 0 {
+			t.Fatalf("%d charts for no data", n)
+		}
+		rows, _ := x.GetRows(SheetResponses)
+		if len(rows) != 1 {
+			t.Fatalf("responses rows = %d", len(rows))
+		}
+		// Anonymous: no participant column in Responses, no "responded" in Participants.
+		if slices.Contains(rows[0], "participant_id") {
+			t.Fatalf("anonymous responses link participants: %v", rows[0])
+		}
+		rows, _ = x.GetRows(SheetParticipants)
+		if len(rows) != 21 || len(rows[0]) != 5 {
+			t.Fatalf("anonymous participants sheet: %q", rows[0])
+		}
+	})
+}
+
+func TestResponsesCSV(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db)
+		f.fill(t)
+		f.reports.BatchSize = 5
+		var buf bytes.Buffer
+		if err := f.reports.WriteCSV(context.Background(), f.l.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.String()
+		if !strings.HasPrefix(data, "\xef\xbb\xbf") {
+			t.Fatal("no BOM")
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(data, "\xef\xbb\xbf"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 19 {
+			t.Fatalf("%d records", len(recs))
+		}
+		head := recs[0]
+		idx := func(k string) int { return slices.Index(head, k) }
+		if recs[1][idx("comments")] != `'=HYPERLINK("http://evil.example","click")` || recs[2][idx("comments")] != "很好的研讨会 👍" ||
+			recs[3][idx("comments")] != "'+Great, -well organised @all" {
+			t.Fatalf("comments: %q %q %q", recs[1][idx("comments")], recs[2][idx("comments")], recs[3][idx("comments")])
+		}
+		if recs[1][idx("submitted_at")] != "2018-01-17T15:31:00+08:00" || recs[1][idx("organisation_good")] != "n/a" ||
+			recs[1][idx("topics_useful")] != "identification; legal" || recs[1][idx("recommend")] != "9" || recs[1][idx("participant_id")] == "" {
+			t.Fatalf("first record: %q", recs[1])
+		}
+		for _, r := range recs {
+			for _, v := range r {
+				if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 {
+					t.Fatalf("unneutralised %q", v)
+				}
+			}
+		}
+	})
+}
