@@ -2,11 +2,244 @@ package handler
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
 )
 
-// registerAdmin adds the admin routes. (Owned by the admin work; empty until then.)
+// Console roles, for the route groups.
+var (
+	consoleAnyRole    = []string{model.RoleAdmin, model.RoleStaff, model.RoleOrganiser}
+	consoleStaffRoles = []string{model.RoleAdmin, model.RoleStaff}
+	consoleAdminOnly  = []string{model.RoleAdmin}
+)
+
+// registerAdmin adds the console: login, the seminar list, seminars and
+// rosters, users, API tokens and the audit log. Other console pages
+// (questionnaires, reports, WeChat) register their own routes with
+// requireConsole.
 func (s *Server) registerAdmin(ctx context.Context, r *gin.Engine) error {
+	public := r.Group("/admin", s.crossOriginGuard(), consoleNoStore)
+	public.GET("/login", s.loginForm)
+	public.POST("/login", s.login)
+
+	all := r.Group("/admin", s.requireConsole(consoleAnyRole...), consoleNoStore)
+	all.POST("/logout", s.logout)
+	all.GET("/", s.consoleHomePage)
+	all.GET("/seminars", s.consoleHomePage)
+	all.GET("/seminars/:id", s.seminarShow)
+	all.GET("/account", s.accountForm)
+	all.POST("/account/password", s.accountPassword)
+	all.GET("/tokens", s.tokenList)
+	all.POST("/tokens", s.tokenCreate)
+	all.POST("/tokens/:id/revoke", s.tokenRevoke)
+
+	staff := r.Group("/admin", s.requireConsole(consoleStaffRoles...), consoleNoStore)
+	staff.GET("/seminars/new", s.seminarNew)
+	staff.POST("/seminars", s.seminarCreate)
+	staff.GET("/seminars/:id/edit", s.seminarEdit)
+	staff.POST("/seminars/:id", s.seminarUpdate)
+	staff.POST("/seminars/:id/organisers", s.seminarOrganisers)
+	staff.GET("/seminars/:id/roster", s.rosterShow)
+	staff.POST("/seminars/:id/roster/preview", s.rosterPreview)
+	staff.POST("/seminars/:id/roster/import", s.rosterImport)
+	staff.GET("/seminars/:id/roster.csv", s.rosterExportCSV)
+	staff.GET("/seminars/:id/roster.xlsx", s.rosterExportXLSX)
+	staff.GET("/seminars/:id/invites", s.rosterInvites)
+	staff.GET("/seminars/:id/participants/:pid/qr.png", s.participantQR)
+
+	admin := r.Group("/admin", s.requireConsole(consoleAdminOnly...), consoleNoStore)
+	admin.GET("/users", s.userList)
+	admin.POST("/users", s.userCreate)
+	admin.GET("/users/:id", s.userEdit)
+	admin.POST("/users/:id", s.userUpdate)
+	admin.POST("/users/:id/password", s.userResetPassword)
+	admin.GET("/audit", s.auditList)
 	return nil
+}
+
+// consoleNoStore keeps console pages (passwords shown once, personal data) out of
+// shared and back-button caches.
+func consoleNoStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Next()
+}
+
+// consoleFail renders the console page for an error: the one place where
+// service errors become HTTP statuses for the console.
+func (s *Server) consoleFail(c *gin.Context, err error) {
+	switch {
+	case model.IsNotFound(err):
+		s.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "err.not_found_body")
+	default:
+		s.log.Error("console", "path", c.FullPath(), "err", err)
+		s.consoleMessage(c, http.StatusInternalServerError, "err.internal_title", "err.internal_body")
+	}
+}
+
+// idParam parses a numeric path parameter; a bad one is a 404.
+func (s *Server) consoleID(c *gin.Context, name string) (uint64, bool) {
+	id, err := strconv.ParseUint(c.Param(name), 10, 64)
+	if err != nil || id == 0 {
+		s.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "err.not_found_body")
+		return 0, false
+	}
+	return id, true
+}
+
+type loginPage struct {
+	consolePage
+	Name string
+	Next string
+}
+
+func (s *Server) loginForm(c *gin.Context) {
+	if u := s.sessionUser(c); u != nil {
+		c.Redirect(http.StatusFound, safeNext(c.Query("next")))
+		return
+	}
+	s.render(c, http.StatusOK, "admin_login.html", loginPage{consolePage: s.consoleBase(c, "login.title", ""), Next: safeNext(c.Query("next"))})
+}
+
+func (s *Server) login(c *gin.Context) {
+	name, password := c.PostForm("name"), c.PostForm("password")
+	next := safeNext(c.PostForm("next"))
+	u, err := s.users.Authenticate(c.Request.Context(), name, password, c.ClientIP())
+	if err != nil {
+		page := loginPage{consolePage: s.consoleBase(c, "login.title", ""), Name: name, Next: next}
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, service.ErrThrottled):
+			status = http.StatusTooManyRequests
+			c.Header("Retry-After", strconv.Itoa(int(service.FailureWindow.Seconds())))
+			page.Error = page.T("login.throttled")
+		case errors.Is(err, service.ErrBadCredentials):
+			page.Error = page.T("login.bad")
+		default:
+			s.consoleFail(c, err)
+			return
+		}
+		s.render(c, status, "admin_login.html", page)
+		return
+	}
+	if err := s.startSession(c, u); err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	c.Set(ctxUserKey, u)
+	s.audit(c, "session.login", "user:"+u.Name, "ip "+c.ClientIP())
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) logout(c *gin.Context) {
+	s.endSession(c)
+	c.Redirect(http.StatusSeeOther, loginPath)
+}
+
+// questionnaireLink is a questionnaire on the home page with the console
+// pages that exist for it (the questionnaire and report pages are other
+// files' routes; a link appears once its route is registered).
+type questionnaireLink struct {
+	model.Questionnaire
+	EditURL   string
+	ReportURL string
+	PublicURL string
+}
+
+type seminarCard struct {
+	service.SeminarRow
+	Questionnaires []questionnaireLink
+}
+
+type homePage struct {
+	consolePage
+	Seminars   []seminarCard
+	Unassigned []questionnaireLink
+	CanManage  bool
+}
+
+func (s *Server) consoleHomePage(c *gin.Context) {
+	u := currentUser(c)
+	only := uint64(0)
+	if u.Role == model.RoleOrganiser {
+		only = u.ID
+	}
+	rows, err := s.seminars.List(c.Request.Context(), only)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p := homePage{consolePage: s.consoleBase(c, "home.title", "seminars"), CanManage: u.Role != model.RoleOrganiser}
+	for _, r := range rows {
+		card := seminarCard{SeminarRow: r}
+		for _, q := range r.Questionnaires {
+			card.Questionnaires = append(card.Questionnaires, s.questionnaireLinks(q))
+		}
+		p.Seminars = append(p.Seminars, card)
+	}
+	if p.CanManage {
+		qs, err := s.seminars.UnassignedQuestionnaires(c.Request.Context())
+		if err != nil {
+			s.consoleFail(c, err)
+			return
+		}
+		for _, q := range qs {
+			p.Unassigned = append(p.Unassigned, s.questionnaireLinks(q))
+		}
+	}
+	s.render(c, http.StatusOK, "admin_home.html", p)
+}
+
+func (s *Server) questionnaireLinks(q model.Questionnaire) questionnaireLink {
+	id := strconv.FormatUint(q.ID, 10)
+	l := questionnaireLink{Questionnaire: q, PublicURL: s.AbsoluteURL("/s/" + q.Slug)}
+	if s.hasRoute(http.MethodGet, "/admin/questionnaires/:id") {
+		l.EditURL = "/admin/questionnaires/" + id
+	}
+	for _, p := range []string{"/admin/questionnaires/:id/report", "/admin/reports/:id"} {
+		if s.hasRoute(http.MethodGet, p) {
+			l.ReportURL = strings.Replace(p, ":id", id, 1)
+			break
+		}
+	}
+	return l
+}
+
+// hasRoute reports whether the router has a route, so that links to pages
+// other parts of the console provide appear only when they exist.
+func (s *Server) hasRoute(method, path string) bool {
+	for _, r := range s.engine.Routes() {
+		if r.Method == method && r.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+func init() {
+	addConsoleStrings(map[string][2]string{
+		"login.title":           {"Sign in", "登录"},
+		"login.submit":          {"Sign in", "登录"},
+		"login.bad":             {"Wrong user name or password.", "用户名或密码错误。"},
+		"login.throttled":       {"Too many failed attempts. Wait 15 minutes and try again, or ask an administrator to reset your password.", "失败次数过多。请 15 分钟后重试，或请管理员重置密码。"},
+		"home.title":            {"Seminars", "研讨会"},
+		"home.new_seminar":      {"New seminar", "新建研讨会"},
+		"home.no_seminars":      {"No seminar yet.", "还没有研讨会。"},
+		"home.no_seminars_org":  {"No seminar has been assigned to you yet. Ask the staff who run the seminar.", "尚未为您分配研讨会，请联系负责研讨会的工作人员。"},
+		"home.participants":     {"%d participants", "%d 名参会者"},
+		"home.questionnaires":   {"Questionnaires", "问卷"},
+		"home.no_questionnaire": {"No questionnaire yet.", "还没有问卷。"},
+		"home.unassigned":       {"Questionnaires without a seminar", "未关联研讨会的问卷"},
+		"home.report":           {"Report", "报告"},
+		"home.open_page":        {"Public page", "公开页面"},
+		"home.manage":           {"Open", "打开"},
+		"home.roster":           {"Roster", "名单"},
+		"home.dates":            {"Dates", "日期"},
+	})
 }

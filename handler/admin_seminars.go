@@ -1,0 +1,618 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/skip2/go-qrcode"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// seminarFormValues reads the seminar form: only these fields, so an id,
+// timestamps or a roster cannot be posted into a seminar.
+func seminarFormValues(c *gin.Context) service.SeminarInput {
+	text := func(prefix string) model.Text {
+		t := model.Text{}
+		for _, l := range consoleLangs {
+			if v := strings.TrimSpace(c.PostForm(prefix + "_" + l)); v != "" {
+				t[l] = v
+			}
+		}
+		return t
+	}
+	return service.SeminarInput{
+		Slug: strings.TrimSpace(c.PostForm("slug")), Title: text("title"), Location: text("location"),
+		StartsOn: strings.TrimSpace(c.PostForm("starts_on")), EndsOn: strings.TrimSpace(c.PostForm("ends_on")),
+		Timezone: strings.TrimSpace(c.PostForm("timezone")),
+	}
+}
+
+type seminarFormPage struct {
+	consolePage
+	ID       uint64 // 0 for a new seminar
+	In       service.SeminarInput
+	Problems map[string]string
+}
+
+func (s *Server) seminarNew(c *gin.Context) {
+	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
+		consolePage: s.consoleBase(c, "seminar.new_title", "seminars"),
+		In:          service.SeminarInput{Timezone: "Asia/Shanghai", Title: model.Text{}, Location: model.Text{}},
+	})
+}
+
+func (s *Server) seminarCreate(c *gin.Context) {
+	in := seminarFormValues(c)
+	sem, err := s.seminars.Create(c.Request.Context(), in)
+	if err != nil {
+		s.seminarFormError(c, "seminar.new_title", 0, in, err)
+		return
+	}
+	s.audit(c, "seminar.create", "seminar:"+sem.Slug, "")
+	s.setFlash(c, "seminar.created")
+	c.Redirect(http.StatusSeeOther, seminarPath(sem.ID))
+}
+
+func (s *Server) seminarEdit(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	sem, err := s.seminars.ByID(c.Request.Context(), id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
+		consolePage: s.consoleBase(c, "seminar.edit_title", "seminars"), ID: id,
+		In: service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone},
+	})
+}
+
+func (s *Server) seminarUpdate(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	in := seminarFormValues(c)
+	sem, err := s.seminars.Update(c.Request.Context(), id, in)
+	if err != nil {
+		s.seminarFormError(c, "seminar.edit_title", id, in, err)
+		return
+	}
+	s.audit(c, "seminar.update", "seminar:"+sem.Slug, "")
+	s.setFlash(c, "common.saved")
+	c.Redirect(http.StatusSeeOther, seminarPath(id))
+}
+
+func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in service.SeminarInput, err error) {
+	p := seminarFormPage{consolePage: s.consoleBase(c, title, "seminars"), ID: id, In: in, Problems: map[string]string{}}
+	status := http.StatusUnprocessableEntity
+	var inv *service.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		for _, pr := range inv.Problems {
+			p.Problems[pr.Path] = pr.Message
+		}
+		p.Error = p.T("common.problems")
+	case errors.Is(err, service.ErrSeminarSlugTaken):
+		status = http.StatusConflict
+		p.Problems["slug"] = p.T("seminar.slug_taken")
+		p.Error = p.T("common.problems")
+	default:
+		s.consoleFail(c, err)
+		return
+	}
+	s.render(c, status, "admin_seminar_form.html", p)
+}
+
+func seminarPath(id uint64, rest ...string) string {
+	return "/admin/seminars/" + strconv.FormatUint(id, 10) + strings.Join(rest, "")
+}
+
+type seminarShowPage struct {
+	consolePage
+	Seminar        *model.Seminar
+	Questionnaires []questionnaireLink
+	Participants   int
+	Organisers     []model.User
+	Candidates     []organiserChoice
+	CanManage      bool
+}
+
+type organiserChoice struct {
+	model.User
+	Assigned bool
+}
+
+// seminarShow is the seminar's page: its questionnaires (with report links)
+// for everyone who may see it; roster and organisers for staff.
+func (s *Server) seminarShow(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	if !s.canSeeSeminar(c, &id) {
+		s.consoleMessage(c, http.StatusForbidden, "err.forbidden_title", "err.forbidden_body")
+		return
+	}
+	ctx := c.Request.Context()
+	sem, err := s.seminars.ByID(ctx, id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	u := currentUser(c)
+	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser}
+	p.Title = sem.Title.In(p.Lang)
+	rows, err := s.seminars.List(ctx, 0)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			p.Participants = int(r.Participants)
+			for _, q := range r.Questionnaires {
+				p.Questionnaires = append(p.Questionnaires, s.questionnaireLinks(q))
+			}
+		}
+	}
+	if p.CanManage {
+		if p.Organisers, err = s.seminars.Organisers(ctx, id); err != nil {
+			s.consoleFail(c, err)
+			return
+		}
+		assigned := map[uint64]bool{}
+		for _, o := range p.Organisers {
+			assigned[o.ID] = true
+		}
+		users, err := s.users.List(ctx)
+		if err != nil {
+			s.consoleFail(c, err)
+			return
+		}
+		for _, cand := range users {
+			if cand.Role == model.RoleOrganiser && !cand.Disabled {
+				p.Candidates = append(p.Candidates, organiserChoice{User: cand, Assigned: assigned[cand.ID]})
+			}
+		}
+	}
+	s.render(c, http.StatusOK, "admin_seminar.html", p)
+}
+
+// seminarOrganisers replaces the organisers assigned to a seminar.
+func (s *Server) seminarOrganisers(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	var ids []uint64
+	for _, v := range c.PostFormArray("organiser") {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			ids = append(ids, n)
+		}
+	}
+	if err := s.seminars.SetOrganisers(c.Request.Context(), id, ids); err != nil {
+		if errors.Is(err, service.ErrNotOrganiser) {
+			s.consoleMessage(c, http.StatusUnprocessableEntity, "err.bad_request_title", "seminar.not_organiser")
+			return
+		}
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "seminar.organisers", "seminar:"+strconv.FormatUint(id, 10), fmt.Sprint(ids))
+	s.setFlash(c, "common.saved")
+	c.Redirect(http.StatusSeeOther, seminarPath(id))
+}
+
+// rosterContext is the seminar and the questionnaire invite links point to.
+type rosterContext struct {
+	Seminar        *model.Seminar
+	Questionnaires []model.Questionnaire
+	Selected       *model.Questionnaire // nil when the seminar has none
+}
+
+// rosterCtx loads the seminar and picks the questionnaire of the invite
+// links: ?q=<id>, else the first open one, else the first.
+func (s *Server) rosterCtx(c *gin.Context) (*rosterContext, bool) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return nil, false
+	}
+	ctx := c.Request.Context()
+	sem, err := s.seminars.ByID(ctx, id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return nil, false
+	}
+	rc := &rosterContext{Seminar: sem}
+	rows, err := s.seminars.List(ctx, 0)
+	if err != nil {
+		s.consoleFail(c, err)
+		return nil, false
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			rc.Questionnaires = r.Questionnaires
+		}
+	}
+	want, _ := strconv.ParseUint(c.Query("q"), 10, 64)
+	for i := range rc.Questionnaires {
+		q := &rc.Questionnaires[i]
+		if q.ID == want {
+			rc.Selected = q
+			break
+		}
+		if rc.Selected == nil || (rc.Selected.Status != model.StatusOpen && q.Status == model.StatusOpen) {
+			rc.Selected = q
+		}
+	}
+	return rc, true
+}
+
+// inviteURL is the personal link of a participant to the selected
+// questionnaire ("" when the seminar has no questionnaire yet).
+func (s *Server) inviteURL(rc *rosterContext) func(model.Participant) string {
+	return func(p model.Participant) string {
+		if rc.Selected == nil {
+			return ""
+		}
+		return s.AbsoluteURL("/s/" + rc.Selected.Slug + "?t=" + url.QueryEscape(p.InviteToken))
+	}
+}
+
+type rosterRowView struct {
+	model.Participant
+	InviteURL string
+	QRURL     string
+}
+
+type rosterPage struct {
+	consolePage
+	*rosterContext
+	Rows      []rosterRowView
+	Total     int
+	Page      int
+	PrevURL   string
+	NextURL   string
+	Query     string // ?q=… to keep on links
+	MaxUpload int64
+}
+
+const rosterPageSize = 200
+
+func (s *Server) rosterShow(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	ps, err := s.rosters.Participants(c.Request.Context(), rc.Seminar.ID)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p := rosterPage{consolePage: s.consoleBase(c, "roster.title", "seminars"), rosterContext: rc, Total: len(ps), MaxUpload: s.cfg.Server.MaxUploadBytes >> 20}
+	p.Title = p.T("roster.title_of", rc.Seminar.Title.In(p.Lang))
+	if rc.Selected != nil {
+		p.Query = "?q=" + strconv.FormatUint(rc.Selected.ID, 10)
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	last := max(0, (len(ps)-1)/rosterPageSize)
+	page = min(max(page, 0), last)
+	p.Page = page + 1
+	if page > 0 {
+		p.PrevURL = c.Request.URL.Path + consoleURL("", "page", strconv.Itoa(page-1), "q", c.Query("q"))
+	}
+	if page < last {
+		p.NextURL = c.Request.URL.Path + consoleURL("", "page", strconv.Itoa(page+1), "q", c.Query("q"))
+	}
+	invite := s.inviteURL(rc)
+	for _, part := range ps[page*rosterPageSize : min(len(ps), (page+1)*rosterPageSize)] {
+		v := rosterRowView{Participant: part, InviteURL: invite(part)}
+		if v.InviteURL != "" {
+			v.QRURL = seminarPath(rc.Seminar.ID, "/participants/", strconv.FormatUint(part.ID, 10), "/qr.png", p.Query)
+		}
+		p.Rows = append(p.Rows, v)
+	}
+	s.render(c, http.StatusOK, "admin_roster.html", p)
+}
+
+type rosterPreviewPage struct {
+	consolePage
+	Seminar  *model.Seminar
+	Preview  *service.RosterPreview
+	Sample   []service.RosterRow
+	Problems []service.RowProblem
+	Ignored  string // columns that are not roster fields
+	FileName string
+	File     string // the upload, base64, posted back on confirm
+	Fatal    string // the file could not be read at all
+}
+
+// rosterPreviewRows is how many rows the preview shows; the import takes all.
+const rosterPreviewRows = 50
+
+// rosterPreview reads an uploaded file and shows what would be imported and
+// every problem, without writing anything. The file travels back in the
+// confirm form (the server keeps no state between the two requests, so any
+// replica can take the confirmation), and is checked again on import.
+func (s *Server) rosterPreview(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Server.MaxUploadBytes)
+	fh, err := c.FormFile("file")
+	var data []byte
+	name := ""
+	if err == nil {
+		name = fh.Filename
+		var f io.ReadCloser
+		if f, err = fh.Open(); err == nil {
+			data, err = io.ReadAll(f)
+			f.Close()
+		}
+	}
+	p := rosterPreviewPage{consolePage: s.consoleBase(c, "roster.preview_title", "seminars"), Seminar: rc.Seminar, FileName: name}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			p.Fatal = p.T("roster.too_large", s.cfg.Server.MaxUploadBytes>>20)
+			s.render(c, http.StatusRequestEntityTooLarge, "admin_roster_preview.html", p)
+			return
+		}
+		p.Fatal = p.T("roster.no_file")
+		s.render(c, http.StatusBadRequest, "admin_roster_preview.html", p)
+		return
+	}
+	s.previewRoster(c, &p, data)
+}
+
+func (s *Server) previewRoster(c *gin.Context, p *rosterPreviewPage, data []byte) {
+	file, err := service.ParseRoster(data)
+	if err != nil {
+		if problems, ok := service.AsRosterError(err); ok {
+			p.Problems = problems
+			s.render(c, http.StatusUnprocessableEntity, "admin_roster_preview.html", p)
+			return
+		}
+		if errors.Is(err, service.ErrNotSpreadsheet) {
+			p.Fatal = p.T("roster.not_spreadsheet")
+			if strings.Contains(err.Error(), ".xls file") {
+				p.Fatal = p.T("roster.old_xls")
+			}
+			s.render(c, http.StatusUnprocessableEntity, "admin_roster_preview.html", p)
+			return
+		}
+		s.consoleFail(c, err)
+		return
+	}
+	pv, err := s.rosters.Preview(c.Request.Context(), p.Seminar.ID, file)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p.Preview, p.Problems = pv, pv.Problems
+	p.Ignored = strings.Join(pv.Ignored, ", ")
+	p.Sample = pv.Rows[:min(len(pv.Rows), rosterPreviewRows)]
+	status := http.StatusOK
+	if pv.OK() {
+		p.File = base64.StdEncoding.EncodeToString(data)
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, "admin_roster_preview.html", p)
+}
+
+// rosterImport is the confirmation: the same file, checked again and
+// imported all or nothing.
+func (s *Server) rosterImport(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Server.MaxUploadBytes*2)
+	data, err := base64.StdEncoding.DecodeString(c.PostForm("file"))
+	p := rosterPreviewPage{consolePage: s.consoleBase(c, "roster.preview_title", "seminars"), Seminar: rc.Seminar, FileName: c.PostForm("filename")}
+	if err != nil || len(data) == 0 {
+		p.Fatal = p.T("roster.no_file")
+		s.render(c, http.StatusBadRequest, "admin_roster_preview.html", p)
+		return
+	}
+	file, err := service.ParseRoster(data)
+	if err != nil {
+		s.previewRoster(c, &p, data)
+		return
+	}
+	n, err := s.rosters.Import(c.Request.Context(), rc.Seminar.ID, file)
+	if err != nil {
+		if _, ok := service.AsRosterError(err); ok {
+			// Something changed since the preview (another import): show why.
+			s.previewRoster(c, &p, data)
+			return
+		}
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "roster.import", "seminar:"+rc.Seminar.Slug, fmt.Sprintf("%d participants from %s", n, p.FileName))
+	_ = s.SetSignedCookie(c, cookieFlash, "roster.imported", 60)
+	c.Redirect(http.StatusSeeOther, seminarPath(rc.Seminar.ID, "/roster"))
+}
+
+func (s *Server) rosterExportCSV(c *gin.Context)  { s.rosterExport(c, "csv") }
+func (s *Server) rosterExportXLSX(c *gin.Context) { s.rosterExport(c, "xlsx") }
+
+// rosterExport downloads the roster with each participant's invite link.
+func (s *Server) rosterExport(c *gin.Context, format string) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	var err error
+	ctype := "text/csv; charset=utf-8"
+	if format == "csv" {
+		err = s.rosters.ExportCSV(c.Request.Context(), rc.Seminar.ID, &buf, s.inviteURL(rc))
+	} else {
+		ctype = service.XLSFormContentType
+		err = s.rosters.ExportXLSX(c.Request.Context(), rc.Seminar.ID, &buf, s.inviteURL(rc))
+	}
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "roster.export", "seminar:"+rc.Seminar.Slug, format)
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-roster.%s"`, rc.Seminar.Slug, format))
+	c.Data(http.StatusOK, ctype, buf.Bytes())
+}
+
+type invitesPage struct {
+	consolePage
+	*rosterContext
+	Rows []rosterRowView
+}
+
+// rosterInvites is a printable sheet of invitation cards: name, QR code and
+// link per participant, to hand out at the seminar.
+func (s *Server) rosterInvites(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	ps, err := s.rosters.Participants(c.Request.Context(), rc.Seminar.ID)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p := invitesPage{consolePage: s.consoleBase(c, "roster.invites_title", "seminars"), rosterContext: rc}
+	p.Title = p.T("roster.invites_of", rc.Seminar.Title.In(p.Lang))
+	invite := s.inviteURL(rc)
+	q := ""
+	if rc.Selected != nil {
+		q = "?q=" + strconv.FormatUint(rc.Selected.ID, 10)
+	}
+	for _, part := range ps {
+		v := rosterRowView{Participant: part, InviteURL: invite(part)}
+		if v.InviteURL != "" {
+			v.QRURL = seminarPath(rc.Seminar.ID, "/participants/", strconv.FormatUint(part.ID, 10), "/qr.png", q)
+		}
+		p.Rows = append(p.Rows, v)
+	}
+	s.render(c, http.StatusOK, "admin_invites.html", p)
+}
+
+// participantQR is the QR code of a participant's invite link, drawn here
+// (no third-party QR service: the link holds the invite token).
+func (s *Server) participantQR(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	pid, ok := s.consoleID(c, "pid")
+	if !ok {
+		return
+	}
+	part, err := s.rosters.Participant(c.Request.Context(), rc.Seminar.ID, pid)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	link := s.inviteURL(rc)(*part)
+	if link == "" {
+		s.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "roster.no_questionnaire")
+		return
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, 320)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+func init() {
+	addConsoleStrings(map[string][2]string{
+		"seminar.title":            {"Seminar", "研讨会"},
+		"seminar.new_title":        {"New seminar", "新建研讨会"},
+		"seminar.edit_title":       {"Edit seminar", "编辑研讨会"},
+		"seminar.created":          {"Seminar created. Next: import the roster, then add a questionnaire.", "研讨会已创建。下一步：导入名单，然后添加问卷。"},
+		"seminar.slug":             {"Short name (used in links)", "简称（用于链接）"},
+		"seminar.slug_hint":        {"3-64 lower-case letters, digits or hyphens, e.g. sanya-2018", "3-64 个小写字母、数字或连字符，例如 sanya-2018"},
+		"seminar.slug_taken":       {"Another seminar already uses this short name.", "该简称已被其他研讨会使用。"},
+		"seminar.title_en":         {"Title (English)", "标题（英文）"},
+		"seminar.title_zh":         {"Title (Chinese)", "标题（中文）"},
+		"seminar.location_en":      {"Location (English)", "地点（英文）"},
+		"seminar.location":         {"Location", "地点"},
+		"seminar.location_zh":      {"Location (Chinese)", "地点（中文）"},
+		"seminar.starts_on":        {"First day", "开始日期"},
+		"seminar.ends_on":          {"Last day", "结束日期"},
+		"seminar.timezone":         {"Time zone", "时区"},
+		"seminar.organisers":       {"Organisers", "组织方"},
+		"seminar.organisers_help":  {"Organisers see and download the reports of this seminar, nothing else.", "组织方可以查看和下载本研讨会的报告，仅此而已。"},
+		"seminar.no_candidates":    {"No user has the organiser role yet. An admin adds them under Users.", "还没有组织方角色的用户。管理员可在“用户”中添加。"},
+		"seminar.not_organiser":    {"Only users with the organiser role can be assigned.", "只能分配具有组织方角色的用户。"},
+		"seminar.save_organisers":  {"Save organisers", "保存组织方"},
+		"seminar.participants":     {"Participants", "参会者"},
+		"seminar.roster_link":      {"Roster and invitations", "名单与邀请"},
+		"seminar.where_when":       {"%s · %s – %s", "%s · %s 至 %s"},
+		"roster.title":             {"Roster", "名单"},
+		"roster.title_of":          {"Roster: %s", "名单：%s"},
+		"roster.import":            {"Import participants", "导入参会者"},
+		"roster.import_help":       {"An Excel workbook (.xlsx, first sheet) or a CSV file (UTF-8). The first row names the columns: name (required), organisation, country, group, email, phone — or 姓名, 单位, 国家, 组别, 邮箱, 电话. Other columns are ignored. Nothing is imported until you confirm the preview, and nothing at all if a row has a problem.", "Excel 工作簿（.xlsx，第一个工作表）或 CSV 文件（UTF-8）。第一行为列名：name（必填）、organisation、country、group、email、phone，或 姓名、单位、国家、组别、邮箱、电话。其他列将被忽略。确认预览之前不会导入任何数据；只要有一行有问题，就全部不导入。"},
+		"roster.file":              {"File (at most %d MB)", "文件（最大 %d MB）"},
+		"roster.preview":           {"Preview", "预览"},
+		"roster.preview_title":     {"Roster import preview", "名单导入预览"},
+		"roster.count":             {"%d participants", "%d 名参会者"},
+		"roster.empty":             {"The roster is empty. Import a file below.", "名单为空，请在下方导入文件。"},
+		"roster.invite":            {"Invite link", "邀请链接"},
+		"roster.qr":                {"QR", "二维码"},
+		"roster.for_questionnaire": {"Invite links open", "邀请链接指向"},
+		"roster.show":              {"Show", "显示"},
+		"roster.no_questionnaire":  {"The seminar has no questionnaire yet, so there is no invite link.", "该研讨会还没有问卷，因此没有邀请链接。"},
+		"roster.export_xlsx":       {"Download .xlsx", "下载 .xlsx"},
+		"roster.export_csv":        {"Download .csv", "下载 .csv"},
+		"roster.invites":           {"Printable invitations", "可打印的邀请卡"},
+		"roster.invites_title":     {"Invitations", "邀请卡"},
+		"roster.invites_of":        {"Invitations: %s", "邀请卡：%s"},
+		"roster.invites_help":      {"Each card holds a personal link: whoever scans it answers as that participant.", "每张卡片都是个人专属链接：扫码者将以该参会者的身份作答。"},
+		"roster.page":              {"Page %d", "第 %d 页"},
+		"roster.prev":              {"Previous", "上一页"},
+		"roster.next":              {"Next", "下一页"},
+		"roster.bound":             {"WeChat bound", "已绑定微信"},
+		"roster.ready":             {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},
+		"roster.existing":          {"The roster already has %d participants; these are added to them.", "名单中已有 %d 名参会者；这些将被追加。"},
+		"roster.ignored":           {"Ignored columns: %s", "已忽略的列：%s"},
+		"roster.skipped":           {"%d blank rows skipped.", "已跳过 %d 个空行。"},
+		"roster.sample":            {"First %d of %d rows", "前 %d 行（共 %d 行）"},
+		"roster.confirm":           {"Import %d participants", "导入 %d 名参会者"},
+		"roster.problems":          {"Nothing was imported: %d problems. Correct the file and upload it again.", "未导入任何数据：发现 %d 个问题。请修改文件后重新上传。"},
+		"roster.row":               {"Row", "行"},
+		"roster.field":             {"Column", "列"},
+		"roster.message":           {"Problem", "问题"},
+		"roster.whole_file":        {"file", "文件"},
+		"roster.upload_again":      {"Upload another file", "重新上传文件"},
+		"roster.no_file":           {"Choose a file to upload.", "请选择要上传的文件。"},
+		"roster.too_large":         {"The file is larger than %d MB.", "文件超过 %d MB。"},
+		"roster.not_spreadsheet":   {"This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.", "该文件不是电子表格。请上传 Excel 工作簿（.xlsx）或 CSV 文件。"},
+		"roster.old_xls":           {"This is an old Excel .xls file. Open it in Excel, save it as .xlsx, and upload that.", "这是旧版 Excel .xls 文件。请在 Excel 中打开并另存为 .xlsx 后再上传。"},
+		"roster.imported":          {"Roster imported.", "名单已导入。"},
+		"col.name":                 {"Name", "姓名"},
+		"col.organisation":         {"Organisation", "单位"},
+		"col.country":              {"Country", "国家"},
+		"col.group":                {"Group", "组别"},
+		"col.email":                {"Email", "邮箱"},
+		"col.phone":                {"Phone", "电话"},
+	})
+}

@@ -1,0 +1,384 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// userForm is what the user pages may set. Handlers read these fields by
+// name and nothing else, so a posted "disabled" or "role" reaches the
+// database only through the page meant for it (the mass-assignment tests
+// post them everywhere else).
+type userForm struct {
+	Name     string
+	Role     string
+	Password string
+}
+
+type userListPage struct {
+	consolePage
+	Users       []model.User
+	Roles       []string
+	Form        userForm
+	NewPassword string // shown once after creating a user or resetting a password
+	NewFor      string
+}
+
+func (s *Server) userListPage(c *gin.Context) (userListPage, error) {
+	us, err := s.users.List(c.Request.Context())
+	if err != nil {
+		return userListPage{}, err
+	}
+	return userListPage{consolePage: s.consoleBase(c, "users.title", "users"), Users: us, Roles: service.Roles, Form: userForm{Role: model.RoleStaff}}, nil
+}
+
+func (s *Server) userList(c *gin.Context) {
+	p, err := s.userListPage(c)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_users.html", p)
+}
+
+// userCreate adds a user; without a password one is generated and shown once.
+func (s *Server) userCreate(c *gin.Context) {
+	f := userForm{Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password")}
+	generated := f.Password == ""
+	if generated {
+		f.Password = service.GeneratePassword()
+	}
+	u, err := s.users.Create(c.Request.Context(), f.Name, f.Role, f.Password)
+	if err != nil {
+		p, lerr := s.userListPage(c)
+		if lerr != nil {
+			s.consoleFail(c, lerr)
+			return
+		}
+		f.Password = ""
+		p.Form = f
+		status := http.StatusUnprocessableEntity
+		switch {
+		case errors.Is(err, service.ErrUserExists):
+			status = http.StatusConflict
+			p.Error = p.T("users.exists", f.Name)
+		case errors.Is(err, service.ErrInvalidName):
+			p.Error = p.T("users.bad_name")
+		case errors.Is(err, service.ErrInvalidRole):
+			p.Error = p.T("users.bad_role")
+		case errors.Is(err, service.ErrWeakPassword):
+			p.Error = p.T("users.weak_password", service.MinPasswordLen)
+		default:
+			s.consoleFail(c, err)
+			return
+		}
+		s.render(c, status, "admin_users.html", p)
+		return
+	}
+	s.audit(c, "user.create", "user:"+u.Name, "role "+u.Role)
+	p, err := s.userListPage(c)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p.Flash = p.T("users.created", u.Name)
+	if generated {
+		p.NewPassword, p.NewFor = f.Password, u.Name
+	}
+	s.render(c, http.StatusCreated, "admin_users.html", p)
+}
+
+type userEditPage struct {
+	consolePage
+	Edit        *model.User
+	Roles       []string
+	Self        bool
+	NewPassword string
+}
+
+func (s *Server) userEditPage(c *gin.Context, id uint64) (userEditPage, error) {
+	u, err := s.users.ByID(c.Request.Context(), id)
+	if err != nil {
+		return userEditPage{}, err
+	}
+	return userEditPage{consolePage: s.consoleBase(c, "users.edit_title", "users"), Edit: u, Roles: service.Roles, Self: u.ID == currentUser(c).ID}, nil
+}
+
+func (s *Server) userEdit(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	p, err := s.userEditPage(c, id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_user_edit.html", p)
+}
+
+// userUpdate changes role and enabled state (admin only).
+func (s *Server) userUpdate(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	before, err := s.users.ByID(ctx, id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	role, disabled := c.PostForm("role"), c.PostForm("disabled") == "1"
+	err = nil
+	if role != before.Role {
+		if err = s.users.SetRole(ctx, id, role); err == nil {
+			s.audit(c, "user.role", "user:"+before.Name, before.Role+" → "+role)
+		}
+	}
+	if err == nil && disabled != before.Disabled {
+		if err = s.users.SetDisabled(ctx, id, disabled); err == nil {
+			s.audit(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], "user:"+before.Name, "")
+		}
+	}
+	if err != nil {
+		p, perr := s.userEditPage(c, id)
+		if perr != nil {
+			s.consoleFail(c, perr)
+			return
+		}
+		switch {
+		case errors.Is(err, service.ErrLastAdmin):
+			p.Error = p.T("users.last_admin")
+		case errors.Is(err, service.ErrInvalidRole):
+			p.Error = p.T("users.bad_role")
+		default:
+			s.consoleFail(c, err)
+			return
+		}
+		s.render(c, http.StatusUnprocessableEntity, "admin_user_edit.html", p)
+		return
+	}
+	s.setFlash(c, "common.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatUint(id, 10))
+}
+
+// userResetPassword sets a new generated password, shown once; the user's
+// sessions end because the session fingerprint changes.
+func (s *Server) userResetPassword(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	pw := service.GeneratePassword()
+	if err := s.users.SetPassword(c.Request.Context(), id, pw); err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p, err := s.userEditPage(c, id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "user.password_reset", "user:"+p.Edit.Name, "")
+	p.NewPassword = pw
+	if p.Self {
+		// The admin reset their own password: keep them signed in.
+		if err := s.startSession(c, p.Edit); err != nil {
+			s.consoleFail(c, err)
+			return
+		}
+	}
+	s.render(c, http.StatusOK, "admin_user_edit.html", p)
+}
+
+type accountPage struct {
+	consolePage
+}
+
+func (s *Server) accountForm(c *gin.Context) {
+	s.render(c, http.StatusOK, "admin_account.html", accountPage{s.consoleBase(c, "account.title", "")})
+}
+
+// accountPassword lets any user change their own password, given the
+// current one. Only "current", "password" and "confirm" are read.
+func (s *Server) accountPassword(c *gin.Context) {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	p := accountPage{s.consoleBase(c, "account.title", "")}
+	if _, err := s.users.Authenticate(ctx, u.Name, c.PostForm("current"), c.ClientIP()); err != nil {
+		p.Error = p.T("account.bad_current")
+		if errors.Is(err, service.ErrThrottled) {
+			p.Error = p.T("login.throttled")
+		}
+		s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
+		return
+	}
+	if c.PostForm("password") != c.PostForm("confirm") {
+		p.Error = p.T("account.mismatch")
+		s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
+		return
+	}
+	if err := s.users.SetPassword(ctx, u.ID, c.PostForm("password")); err != nil {
+		if errors.Is(err, service.ErrWeakPassword) {
+			p.Error = p.T("users.weak_password", service.MinPasswordLen)
+			s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
+			return
+		}
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "user.password_change", "user:"+u.Name, "")
+	fresh, err := s.users.ByID(ctx, u.ID)
+	if err == nil {
+		err = s.startSession(c, fresh)
+	}
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.setFlash(c, "account.changed")
+	c.Redirect(http.StatusSeeOther, "/admin/account")
+}
+
+type tokenPage struct {
+	consolePage
+	Tokens   []service.TokenRow
+	AllUsers bool
+	NewToken string // shown once
+}
+
+func (s *Server) tokenPage(c *gin.Context) (tokenPage, error) {
+	u := currentUser(c)
+	owner := u.ID
+	if u.Role == model.RoleAdmin {
+		owner = 0
+	}
+	ts, err := s.tokens.List(c.Request.Context(), owner)
+	if err != nil {
+		return tokenPage{}, err
+	}
+	return tokenPage{consolePage: s.consoleBase(c, "tokens.title", "tokens"), Tokens: ts, AllUsers: owner == 0}, nil
+}
+
+func (s *Server) tokenList(c *gin.Context) {
+	p, err := s.tokenPage(c)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_tokens.html", p)
+}
+
+// tokenCreate makes a token for the current user and shows it once.
+func (s *Server) tokenCreate(c *gin.Context) {
+	u := currentUser(c)
+	plain, t, err := s.tokens.Create(c.Request.Context(), u.ID, c.PostForm("name"))
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "token.create", "token:"+strconv.FormatUint(t.ID, 10), t.Prefix+"… "+t.Name)
+	p, err := s.tokenPage(c)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p.NewToken = plain
+	s.render(c, http.StatusCreated, "admin_tokens.html", p)
+}
+
+// tokenRevoke ends a token: the owner's own, or any for an admin.
+func (s *Server) tokenRevoke(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	u := currentUser(c)
+	owner := u.ID
+	if u.Role == model.RoleAdmin {
+		owner = 0
+	}
+	if err := s.tokens.Revoke(c.Request.Context(), id, owner); err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "token.revoke", "token:"+strconv.FormatUint(id, 10), "")
+	s.setFlash(c, "tokens.revoked")
+	c.Redirect(http.StatusSeeOther, "/admin/tokens")
+}
+
+type auditPage struct {
+	consolePage
+	Events []model.AuditEvent
+	Older  string
+}
+
+func (s *Server) auditList(c *gin.Context) {
+	before, _ := strconv.ParseUint(c.Query("before"), 10, 64)
+	const pageSize = 100
+	evs, err := s.auditLog.List(c.Request.Context(), service.AuditFilter{BeforeID: before, Action: c.Query("action"), Limit: pageSize})
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	p := auditPage{consolePage: s.consoleBase(c, "audit.title", "audit"), Events: evs}
+	if len(evs) == pageSize {
+		p.Older = consoleURL("/admin/audit", "before", strconv.FormatUint(evs[len(evs)-1].ID, 10), "action", c.Query("action"))
+	}
+	s.render(c, http.StatusOK, "admin_audit.html", p)
+}
+
+func init() {
+	addConsoleStrings(map[string][2]string{
+		"users.title":          {"Users", "用户"},
+		"users.edit_title":     {"User", "用户"},
+		"users.add":            {"Add a user", "添加用户"},
+		"users.add_submit":     {"Add user", "添加"},
+		"users.password_hint":  {"leave empty to generate one", "留空则自动生成"},
+		"users.created":        {"User %s created.", "已创建用户 %s。"},
+		"users.exists":         {"A user called %s already exists.", "用户 %s 已存在。"},
+		"users.bad_name":       {"User name: 2-100 letters, digits or . _ @ -", "用户名：2-100 个字母、数字或 . _ @ -"},
+		"users.bad_role":       {"Choose a role: admin, staff or organiser.", "请选择角色：管理员、工作人员或组织方。"},
+		"users.weak_password":  {"The password must have at least %d characters.", "密码至少需要 %d 个字符。"},
+		"users.last_admin":     {"This is the last active admin: make another user admin first.", "这是最后一个有效的管理员：请先将其他用户设为管理员。"},
+		"users.new_password":   {"Password for %s — shown only now, copy it and give it to them:", "%s 的密码（仅显示这一次，请复制并转交）："},
+		"users.reset":          {"Reset password", "重置密码"},
+		"users.reset_hint":     {"Generates a new password and ends the user's sessions.", "生成新密码，并使该用户的所有会话失效。"},
+		"users.disabled_label": {"Disabled (cannot sign in; API tokens stop working)", "停用（无法登录；API 令牌失效）"},
+		"users.roles_help":     {"admin: everything, including users and WeChat · staff: seminars, rosters, questionnaires, reports · organiser: the reports of the seminars assigned to them", "管理员：全部功能，包括用户和微信设置 · 工作人员：研讨会、名单、问卷、报告 · 组织方：查看分配给他们的研讨会报告"},
+		"users.yourself":       {"This is you.", "这是您自己。"},
+		"account.title":        {"My account", "我的账户"},
+		"account.current":      {"Current password", "当前密码"},
+		"account.new":          {"New password", "新密码"},
+		"account.confirm":      {"New password again", "再次输入新密码"},
+		"account.change":       {"Change password", "修改密码"},
+		"account.bad_current":  {"The current password is wrong.", "当前密码错误。"},
+		"account.mismatch":     {"The two new passwords differ.", "两次输入的新密码不一致。"},
+		"account.changed":      {"Password changed.", "密码已修改。"},
+		"tokens.title":         {"API tokens", "API 令牌"},
+		"tokens.intro":         {"Scripts use a token as \"Authorization: Bearer <token>\" on /api/v1. A token acts with your role. Only its first characters are kept for this list; the token itself is shown once.", "脚本在调用 /api/v1 时使用 “Authorization: Bearer <令牌>”。令牌具有您的角色权限。列表中只保留令牌的前几个字符；令牌本身只显示一次。"},
+		"tokens.name":          {"What is it for?", "用途"},
+		"tokens.create":        {"Create token", "创建令牌"},
+		"tokens.new":           {"Your new token — shown only now, copy it:", "您的新令牌（仅显示这一次，请复制）："},
+		"tokens.prefix":        {"Token", "令牌"},
+		"tokens.owner":         {"Owner", "所属用户"},
+		"tokens.last_used":     {"Last used", "最近使用"},
+		"tokens.revoke":        {"Revoke", "吊销"},
+		"tokens.revoked":       {"Token revoked.", "令牌已吊销。"},
+		"tokens.revoked_at":    {"revoked %s", "已于 %s 吊销"},
+		"tokens.never":         {"never", "从未"},
+		"audit.title":          {"Audit log", "审计日志"},
+		"audit.action":         {"Action", "操作"},
+		"audit.object":         {"Object", "对象"},
+		"audit.detail":         {"Detail", "详情"},
+		"audit.filter":         {"Filter by action (prefix)", "按操作筛选（前缀）"},
+		"audit.apply":          {"Filter", "筛选"},
+	})
+}

@@ -1,0 +1,74 @@
+package handler
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// registerRosterAPI adds the roster import for scripts:
+// POST /api/v1/seminars/:slug/participants with a JSON array of people, or
+// an .xlsx or CSV body → 201 {"imported": N}; all or nothing, 422 with every
+// problem by row otherwise.
+func (s *Server) registerRosterAPI(r *gin.Engine) error {
+	r.POST("/api/v1/seminars/:slug/participants", s.requireAPI(model.RoleAdmin, model.RoleStaff), s.apiRosterImport)
+	return nil
+}
+
+func (s *Server) apiRosterImport(c *gin.Context) {
+	ctx := c.Request.Context()
+	sem, err := s.seminars.BySlug(ctx, c.Param("slug"))
+	if err != nil {
+		if model.IsNotFound(err) {
+			c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+			return
+		}
+		s.apiRosterFail(c, err)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Server.MaxUploadBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "too_large", "limit_bytes": s.cfg.Server.MaxUploadBytes})
+			return
+		}
+		c.JSON(http.StatusBadRequest, gin.H{"error": "bad_request"})
+		return
+	}
+	file, err := service.ParseRoster(data)
+	if err == nil {
+		var n int
+		if n, err = s.rosters.Import(ctx, sem.ID, file); err == nil {
+			s.audit(c, "roster.import", "seminar:"+sem.Slug, fmt.Sprintf("%d participants via API", n))
+			out := gin.H{"imported": n}
+			if len(file.Ignored) > 0 {
+				out["ignored_columns"] = file.Ignored
+			}
+			c.JSON(http.StatusCreated, out)
+			return
+		}
+	}
+	s.apiRosterFail(c, err)
+}
+
+// apiRosterFail answers 422 {"error":"invalid","problems":[{row, field,
+// message}]} for a bad roster, 500 otherwise.
+func (s *Server) apiRosterFail(c *gin.Context, err error) {
+	if problems, ok := service.AsRosterError(err); ok {
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": problems})
+		return
+	}
+	if errors.Is(err, service.ErrNotSpreadsheet) {
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": []service.RowProblem{{Message: err.Error()}}})
+		return
+	}
+	s.log.Error("roster import", "err", err)
+	c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+}
