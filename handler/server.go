@@ -162,7 +162,7 @@ func (s *Server) routes(ctx context.Context) error {
 	r.GET("/s/:slug/thanks", p.thanks)
 
 	s.engine = r
-	for _, register := range []func(context.Context, *gin.Engine) error{s.registerAdmin, s.registerAPI, s.registerWeChat, s.registerReports} {
+	for _, register := range []func(context.Context, *gin.Engine) error{s.registerAdmin, s.registerQuestionnaireAdmin, s.registerAPI, s.registerWeChat, s.registerReports} {
 		if err := register(ctx, r); err != nil {
 			return err
 		}

@@ -1,0 +1,665 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+	"seminareval/templates"
+)
+
+// adminQuestionnaires serves the questionnaire pages of the console: the
+// list, "new" (from the built-in template, a definition file or an XLSForm),
+// the editor with its live preview, publish/close/reopen, schedule,
+// duplicate and export. Admin and staff only.
+type adminQuestionnaires struct {
+	*Server
+}
+
+// standardTemplate is the built-in definition "new from template" copies.
+const standardTemplate = "definitions/standard-evaluation.yaml"
+
+func (s *Server) registerQuestionnaireAdmin(ctx context.Context, r *gin.Engine) error {
+	h := &adminQuestionnaires{Server: s}
+	g := r.Group("/admin/questionnaires", s.requireConsole(consoleStaffRoles...), consoleNoStore)
+	g.GET("", h.list)
+	g.GET("/new", h.newForm)
+	g.POST("", h.create)
+	g.GET("/:id", h.edit)
+	g.POST("/:id", h.editPost)
+	g.GET("/:id/preview", h.preview)
+	g.POST("/:id/preview", h.previewPost)
+	g.POST("/:id/publish", h.publish)
+	g.POST("/:id/close", h.close)
+	g.POST("/:id/reopen", h.reopen)
+	g.POST("/:id/schedule", h.schedule)
+	g.POST("/:id/duplicate", h.duplicate)
+	g.GET("/:id/export.yaml", h.exportYAML)
+	g.GET("/:id/export.json", h.exportJSON)
+	return nil
+}
+
+// ---- list ----
+
+type questionnaireRow struct {
+	model.Questionnaire
+	Responses int64
+	EditURL   string
+	PublicURL string
+}
+
+type questionnaireListPage struct {
+	consolePage
+	Rows []questionnaireRow
+}
+
+func (h *adminQuestionnaires) list(c *gin.Context) {
+	ctx := c.Request.Context()
+	qs, err := h.questionnaires.List(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	counts, err := h.questionnaires.ResponseCounts(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	p := questionnaireListPage{consolePage: h.consoleBase(c, "q.list_title", "questionnaires")}
+	for _, q := range qs {
+		p.Rows = append(p.Rows, questionnaireRow{Questionnaire: q, Responses: counts[q.ID],
+			EditURL: "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10), PublicURL: h.AbsoluteURL("/s/" + q.Slug)})
+	}
+	h.render(c, http.StatusOK, "admin_questionnaires.html", p)
+}
+
+// ---- new ----
+
+type questionnaireNewPage struct {
+	consolePage
+	Mode, Slug, SeminarSlug string
+	Seminars                []model.Seminar
+	Problems                []string
+}
+
+func (h *adminQuestionnaires) newPage(c *gin.Context) questionnaireNewPage {
+	p := questionnaireNewPage{consolePage: h.consoleBase(c, "q.new_title", "questionnaires"), Mode: "template"}
+	rows, err := h.seminars.List(c.Request.Context(), 0)
+	if err == nil {
+		for _, r := range rows {
+			p.Seminars = append(p.Seminars, r.Seminar)
+		}
+	}
+	return p
+}
+
+func (h *adminQuestionnaires) newForm(c *gin.Context) {
+	p := h.newPage(c)
+	p.SeminarSlug = c.Query("seminar")
+	h.render(c, http.StatusOK, "admin_questionnaire_new.html", p)
+}
+
+// create makes a draft from the template or from an uploaded file and opens
+// it in the editor.
+func (h *adminQuestionnaires) create(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes+64<<10)
+	p := h.newPage(c)
+	p.Mode, p.Slug, p.SeminarSlug = c.PostForm("mode"), strings.TrimSpace(c.PostForm("slug")), c.PostForm("seminar")
+	var def *service.Definition
+	var err error
+	if p.Mode == "upload" {
+		def, err = h.uploadedDefinition(c, p.Slug)
+	} else {
+		data, rerr := templates.Definitions.ReadFile(standardTemplate)
+		if rerr != nil {
+			h.consoleFail(c, rerr)
+			return
+		}
+		def, err = service.FromTemplate(data, p.Slug, p.SeminarSlug)
+	}
+	var q *model.Questionnaire
+	if err == nil {
+		if p.Mode == "upload" && p.SeminarSlug != "" {
+			def.Seminar = &service.SeminarDef{Slug: p.SeminarSlug}
+			def.Normalize()
+		}
+		q, err = h.questionnaires.Import(c.Request.Context(), def)
+	}
+	if err != nil {
+		if !h.problems(c, err, &p.Problems) {
+			return
+		}
+		h.render(c, http.StatusUnprocessableEntity, "admin_questionnaire_new.html", p)
+		return
+	}
+	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), "console "+p.Mode+": "+q.Slug)
+	h.setFlash(c, "q.created")
+	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+}
+
+func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*service.Definition, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, &service.InvalidError{Problems: []service.Problem{{Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxUploadBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	return service.ParseUpload(data, slug)
+}
+
+// problems turns a definition error into lines for the page; it renders the
+// failure itself and returns false when err is not about the input.
+func (h *adminQuestionnaires) problems(c *gin.Context, err error, out *[]string) bool {
+	lang := h.consoleLang(c)
+	if ps, ok := service.AsInvalid(err); ok {
+		for _, pr := range ps {
+			*out = append(*out, pr.String())
+		}
+		return true
+	}
+	switch {
+	case errors.Is(err, service.ErrSlugTaken):
+		*out = append(*out, consoleT(lang, "q.slug_taken"))
+	case errors.Is(err, service.ErrStructureFrozen):
+		*out = append(*out, consoleT(lang, "q.frozen_refused"))
+	case errors.Is(err, service.ErrBadSchedule):
+		*out = append(*out, consoleT(lang, "q.bad_schedule"))
+	default:
+		h.consoleFail(c, err)
+		return false
+	}
+	return true
+}
+
+// ---- editor ----
+
+type langColumn struct{ Code, Name string }
+
+type editorOption struct {
+	M     int
+	Value string
+	Label model.Text
+}
+
+// scaleLevel is one Likert label row: value 5..1, its index in Scale.
+type scaleLevel struct {
+	Value, Index int
+	Label        model.Text
+}
+
+type editorQuestion struct {
+	N, Number, Section         int
+	Q                          service.QuestionDef
+	IsChoice, IsLikert, IsText bool
+	First, Last, Focus         bool
+	Options                    []editorOption
+	Scale                      []scaleLevel // always 5, defaults filled in
+	Problems                   []string
+}
+
+type editorSection struct {
+	Index     int
+	Number    int
+	Title     model.Text
+	Questions []editorQuestion
+}
+
+type typeChoice struct{ Value, Label string }
+
+type editorPage struct {
+	consolePage
+	Q                       model.Questionnaire
+	Def                     *service.Definition
+	Seminar                 *model.Seminar
+	Langs                   []langColumn
+	Sections                []editorSection
+	QuestionCount           int
+	Types                   []typeChoice
+	Frozen                  bool
+	Responses               int64
+	Problems                []string
+	Unsaved                 bool
+	PublicURL, PreviewURL   string
+	OpensLocal, ClosesLocal string
+	TimeZone                string
+	PreviewLang             string
+}
+
+var questionTypes = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText}
+
+// loadForEditor reads the questionnaire, its seminar and whether it has
+// responses; it answers the request itself on failure.
+func (h *adminQuestionnaires) loadForEditor(c *gin.Context) (*service.Loaded, bool, bool) {
+	id, ok := h.consoleID(c, "id")
+	if !ok {
+		return nil, false, false
+	}
+	l, err := h.questionnaires.Load(c.Request.Context(), id)
+	if err != nil {
+		h.consoleFail(c, err)
+		return nil, false, false
+	}
+	frozen, err := h.questionnaires.HasResponses(c.Request.Context(), id)
+	if err != nil {
+		h.consoleFail(c, err)
+		return nil, false, false
+	}
+	return l, frozen, true
+}
+
+func (h *adminQuestionnaires) edit(c *gin.Context) {
+	l, frozen, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	h.renderEditor(c, http.StatusOK, l, l.Def, frozen, nil, "", false)
+}
+
+// editPost applies one editor button: a structural operation re-renders the
+// form with the change (nothing saved yet), "save" validates and stores.
+func (h *adminQuestionnaires) editPost(c *gin.Context) {
+	l, frozen, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		h.consoleMessage(c, http.StatusBadRequest, "err.bad_request_title", "err.bad_request_title")
+		return
+	}
+	def := definitionFromForm(c.Request.PostForm, l.Def)
+	op := parseEditorOp(c.PostForm("op"))
+	lang := h.consoleLang(c)
+	if op.Name == "refresh" {
+		// A type changed: show the fields of the new type, save nothing.
+		h.renderEditor(c, http.StatusOK, l, def, frozen, nil, op.apply(def, c.Request.PostForm), true)
+		return
+	}
+	if op.structural() {
+		if frozen {
+			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "q.frozen_refused")}, "", true)
+			return
+		}
+		focus := op.apply(def, c.Request.PostForm)
+		h.renderEditor(c, http.StatusOK, l, def, frozen, nil, focus, true)
+		return
+	}
+	def.Normalize()
+	if ps := def.Validate(); len(ps) > 0 {
+		h.renderEditor(c, http.StatusUnprocessableEntity, l, def, frozen, problemLines(ps), "", true)
+		return
+	}
+	q, err := h.questionnaires.Replace(c.Request.Context(), l.ID, def)
+	if err != nil {
+		var lines []string
+		if !h.problems(c, err, &lines) {
+			return
+		}
+		status := http.StatusUnprocessableEntity
+		if errors.Is(err, service.ErrStructureFrozen) || errors.Is(err, service.ErrSlugTaken) {
+			status = http.StatusConflict
+		}
+		h.renderEditor(c, status, l, def, frozen, lines, "", true)
+		return
+	}
+	h.audit(c, "questionnaire.update", questionnaireObject(q.ID), "console: "+q.Slug)
+	h.setFlash(c, "common.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+}
+
+func problemLines(ps []service.Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *service.Loaded, def *service.Definition, frozen bool, problems []string, focus string, unsaved bool) {
+	p := editorPage{
+		consolePage: h.consoleBase(c, "q.edit_title", "questionnaires"),
+		Q:           l.Questionnaire, Def: def, Seminar: l.Seminar, Frozen: frozen, Problems: problems, Unsaved: unsaved,
+		PublicURL:  h.AbsoluteURL("/s/" + l.Slug),
+		PreviewURL: "/admin/questionnaires/" + strconv.FormatUint(l.ID, 10) + "/preview",
+	}
+	p.Title = def.Title.In(p.Lang)
+	if p.Title == "" {
+		p.Title = consoleT(p.Lang, "q.edit_title")
+	}
+	p.PreviewLang = def.Lang(c.PostForm("preview_lang"))
+	if frozen {
+		p.Responses = 1
+	}
+	for _, code := range def.Languages {
+		p.Langs = append(p.Langs, langColumn{Code: code, Name: langNames[code]})
+	}
+	for _, t := range questionTypes {
+		p.Types = append(p.Types, typeChoice{Value: t, Label: consoleT(p.Lang, "q.type."+t)})
+	}
+	loc := service.Location(l.Seminar)
+	p.TimeZone = loc.String()
+	if l.OpensAt != nil {
+		p.OpensLocal = l.OpensAt.In(loc).Format(service.LocalTimeLayout)
+	}
+	if l.ClosesAt != nil {
+		p.ClosesLocal = l.ClosesAt.In(loc).Format(service.LocalTimeLayout)
+	}
+	// Problems of a question are also shown next to it.
+	perQuestion := map[string][]string{}
+	for _, line := range problems {
+		if strings.HasPrefix(line, "sections[") {
+			if i := strings.Index(line, "]."); i > 0 {
+				rest := line[i+2:]
+				if j := strings.Index(rest, "]"); strings.HasPrefix(rest, "questions[") && j > 0 {
+					key := line[:i+2+j+1]
+					perQuestion[key] = append(perQuestion[key], strings.TrimPrefix(line[len(key):], "."))
+				}
+			}
+		}
+	}
+	n := 0
+	for si, sec := range def.Sections {
+		es := editorSection{Index: si, Number: si + 1, Title: sec.Title}
+		for qi, q := range sec.Questions {
+			eq := editorQuestion{
+				N: n, Number: n + 1, Section: si, Q: q, Focus: focus != "" && q.Key == focus,
+				IsChoice: q.Type == model.TypeSingle || q.Type == model.TypeMulti,
+				IsLikert: q.Type == model.TypeLikert, IsText: q.Type == model.TypeText || q.Type == model.TypeLongText,
+				First: n == 0, Problems: perQuestion[fmt.Sprintf("sections[%d].questions[%d]", si, qi)],
+			}
+			for m, o := range q.Options {
+				eq.Options = append(eq.Options, editorOption{M: m, Value: o.Value, Label: o.Label})
+			}
+			if eq.IsLikert {
+				for i, lbl := range q.ScaleLabels() {
+					eq.Scale = append(eq.Scale, scaleLevel{Value: 5 - i, Index: i, Label: lbl})
+				}
+			}
+			es.Questions = append(es.Questions, eq)
+			n++
+		}
+		p.Sections = append(p.Sections, es)
+	}
+	if n > 0 {
+		last := &p.Sections[len(p.Sections)-1]
+		for i := len(p.Sections) - 1; i >= 0 && len(last.Questions) == 0; i-- {
+			last = &p.Sections[i]
+		}
+		if len(last.Questions) > 0 {
+			last.Questions[len(last.Questions)-1].Last = true
+		}
+	}
+	p.QuestionCount = n
+	h.render(c, status, "admin_questionnaire_edit.html", p)
+}
+
+// ---- preview ----
+
+// preview renders the participant page of the saved definition.
+func (h *adminQuestionnaires) preview(c *gin.Context) {
+	l, _, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	h.renderPreview(c, l, l.Def, l.Def.Lang(c.Query("lang")))
+}
+
+// previewPost renders the participant page of the definition in the
+// editor's fields, saved or not: the editor's live preview.
+func (h *adminQuestionnaires) previewPost(c *gin.Context) {
+	l, _, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		h.consoleMessage(c, http.StatusBadRequest, "err.bad_request_title", "err.bad_request_title")
+		return
+	}
+	def := definitionFromForm(c.Request.PostForm, l.Def)
+	def.Normalize()
+	h.renderPreview(c, l, def, def.Lang(c.PostForm("preview_lang")))
+}
+
+// renderPreview draws the participant page itself (templates/questionnaire.html)
+// with a form that cannot be sent: its action is a page that records nothing.
+func (h *adminQuestionnaires) renderPreview(c *gin.Context, l *service.Loaded, def *service.Definition, lang string) {
+	p := &participantHandler{Server: h.Server}
+	page := questionnairePage{
+		pageBase: p.base(c, nil, lang, def.Title.In(lang)),
+		Title:    def.Title.In(lang), Intro: def.Intro.In(lang),
+		Action: "/admin/questionnaires/" + strconv.FormatUint(l.ID, 10) + "/preview?lang=" + url.QueryEscape(lang),
+	}
+	if l.Seminar != nil {
+		page.SeminarTitle = l.Seminar.Title.In(lang)
+	}
+	page.ScriptI18N = "{}"
+	n := 0
+	for _, sec := range def.Sections {
+		sv := sectionView{Title: sec.Title.In(lang)}
+		for _, qd := range sec.Questions {
+			n++
+			sv.Questions = append(sv.Questions, buildQuestionView(qd, n, lang, "", nil))
+		}
+		page.Sections = append(page.Sections, sv)
+	}
+	h.render(c, http.StatusOK, "questionnaire.html", page)
+}
+
+// ---- status, schedule, duplicate ----
+
+func (h *adminQuestionnaires) publish(c *gin.Context) {
+	h.setStatus(c, model.StatusOpen, "questionnaire.publish", "q.published")
+}
+func (h *adminQuestionnaires) close(c *gin.Context) {
+	h.setStatus(c, model.StatusClosed, "questionnaire.close", "q.closed")
+}
+func (h *adminQuestionnaires) reopen(c *gin.Context) {
+	h.setStatus(c, model.StatusOpen, "questionnaire.reopen", "q.reopened")
+}
+
+func (h *adminQuestionnaires) setStatus(c *gin.Context, status, action, flash string) {
+	id, ok := h.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	q, err := h.questionnaires.SetStatus(c.Request.Context(), id, status)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	h.audit(c, action, questionnaireObject(q.ID), "console: "+q.Slug)
+	h.setFlash(c, flash)
+	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+}
+
+// schedule reads opens_at/closes_at typed in the seminar's time zone.
+func (h *adminQuestionnaires) schedule(c *gin.Context) {
+	l, frozen, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	loc := service.Location(l.Seminar)
+	lang := h.consoleLang(c)
+	var problems []string
+	opens, err := service.ParseLocalTime(c.PostForm("opens_at"), loc)
+	if err != nil {
+		problems = append(problems, consoleT(lang, "q.opens_at")+": "+err.Error())
+	}
+	closes, err := service.ParseLocalTime(c.PostForm("closes_at"), loc)
+	if err != nil {
+		problems = append(problems, consoleT(lang, "q.closes_at")+": "+err.Error())
+	}
+	var q *model.Questionnaire
+	if len(problems) == 0 {
+		q, err = h.questionnaires.Schedule(c.Request.Context(), l.ID, opens, closes)
+		if err != nil && !h.problems(c, err, &problems) {
+			return
+		}
+	}
+	if len(problems) > 0 {
+		h.renderEditor(c, http.StatusUnprocessableEntity, l, l.Def, frozen, problems, "", false)
+		return
+	}
+	h.audit(c, "questionnaire.schedule", questionnaireObject(q.ID), fmt.Sprintf("opens_at=%s closes_at=%s", fmtTime(q.OpensAt), fmtTime(q.ClosesAt)))
+	h.setFlash(c, "q.scheduled")
+	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (h *adminQuestionnaires) duplicate(c *gin.Context) {
+	l, frozen, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	q, err := h.questionnaires.Duplicate(c.Request.Context(), l.ID, strings.TrimSpace(c.PostForm("slug")), strings.TrimSpace(c.PostForm("seminar")))
+	if err != nil {
+		var problems []string
+		if !h.problems(c, err, &problems) {
+			return
+		}
+		h.renderEditor(c, http.StatusUnprocessableEntity, l, l.Def, frozen, problems, "", false)
+		return
+	}
+	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), fmt.Sprintf("console duplicate of questionnaire:%d: %s", l.ID, q.Slug))
+	h.setFlash(c, "q.duplicated")
+	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+}
+
+// ---- export ----
+
+func (h *adminQuestionnaires) exportYAML(c *gin.Context) {
+	l, _, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	b, err := l.Def.YAML()
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+l.Slug+`.yaml"`)
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", b)
+}
+
+func (h *adminQuestionnaires) exportJSON(c *gin.Context) {
+	l, _, ok := h.loadForEditor(c)
+	if !ok {
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+l.Slug+`.json"`)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", l.Def.IndentedJSON())
+}
+
+func init() {
+	addConsoleStrings(map[string][2]string{
+		"q.list_title":         {"Questionnaires", "问卷"},
+		"q.new_title":          {"New questionnaire", "新建问卷"},
+		"q.edit_title":         {"Edit questionnaire", "编辑问卷"},
+		"q.new":                {"New questionnaire", "新建问卷"},
+		"q.title":              {"Title", "标题"},
+		"q.slug":               {"Link name (slug)", "链接名称（slug）"},
+		"q.slug_hint":          {"3–64 characters a-z, 0-9 and -; the public link is /s/<slug>", "3–64 个字符（a-z、0-9 和 -）；公开链接为 /s/<slug>"},
+		"q.seminar":            {"Seminar", "研讨会"},
+		"q.no_seminar":         {"(none)", "（无）"},
+		"q.responses":          {"Responses", "回答数"},
+		"q.link":               {"Public link", "公开链接"},
+		"q.from_template":      {"From the standard template", "使用标准模板"},
+		"q.from_template_hint": {"The standard seminar evaluation in Chinese and English: six agreement statements, where the participant works, an overall rating, recommendation and comments. Edit it afterwards.", "标准研讨会评估（中英双语）：六个同意程度陈述、工作单位、总体评分、推荐意愿和意见。创建后可编辑。"},
+		"q.from_file":          {"From a file", "从文件导入"},
+		"q.from_file_hint":     {"A definition in YAML or JSON (docs/definition-format.md), or an XLSForm workbook (.xlsx, as written for KoboToolbox or ODK).", "YAML 或 JSON 格式的问卷定义（见 docs/definition-format.md），或 XLSForm 工作簿（.xlsx，KoboToolbox/ODK 格式）。"},
+		"q.file":               {"File", "文件"},
+		"q.file_missing":       {"choose a file to upload", "请选择要上传的文件"},
+		"q.slug_override":      {"Link name (leave empty to use the file's)", "链接名称（留空则使用文件中的）"},
+		"q.create":             {"Create draft", "创建草稿"},
+		"q.created":            {"Questionnaire created as a draft.", "问卷已创建为草稿。"},
+		"q.slug_taken":         {"This link name is already used by another questionnaire.", "该链接名称已被其他问卷使用。"},
+		"q.frozen":             {"This questionnaire has responses, so its structure is frozen: you can fix wording (texts, labels, help, report phrases) but not add, remove or move questions or options, or change keys, types or option values.", "本问卷已有回答，结构已冻结：只能修改文字（题目、选项文字、说明、报告用语），不能增加、删除或移动题目和选项，也不能修改键名、题型或选项值。"},
+		"q.frozen_refused":     {"Refused: the questionnaire has responses, so only wording may change.", "已拒绝：本问卷已有回答，只能修改文字。"},
+		"q.bad_schedule":       {"The closing time must be after the opening time.", "关闭时间必须晚于开放时间。"},
+		"q.unsaved":            {"Unsaved changes: press Save to keep them.", "有未保存的更改：请点击“保存”。"},
+		"q.general":            {"Questionnaire", "问卷"},
+		"q.intro":              {"Introduction", "简介"},
+		"q.thanks":             {"Thank-you message", "致谢语"},
+		"q.access":             {"Who may answer", "谁可以填写"},
+		"q.access.open":        {"anyone with the link", "任何持有链接的人"},
+		"q.access.roster":      {"roster participants only", "仅名单内的参与者"},
+		"q.anonymous":          {"Anonymous (responses are not linked to participants)", "匿名（回答不与参与者关联）"},
+		"q.section":            {"Section %d", "第 %d 部分"},
+		"q.section_title":      {"Section title", "部分标题"},
+		"q.add_section":        {"Add a section", "添加部分"},
+		"q.delete_section":     {"Delete this empty section", "删除此空白部分"},
+		"q.question":           {"Question %d", "第 %d 题"},
+		"q.key":                {"Key", "键名"},
+		"q.type":               {"Type", "题型"},
+		"q.text":               {"Question", "题目"},
+		"q.help":               {"Help text", "说明"},
+		"q.report":             {"Report phrase (for the narrative)", "报告用语（用于总结）"},
+		"q.required":           {"Required", "必答"},
+		"q.na":                 {"Offer “not applicable”", "提供“不适用”选项"},
+		"q.max_length":         {"Maximum length", "最大长度"},
+		"q.options":            {"Options", "选项"},
+		"q.option_value":       {"Value", "值"},
+		"q.add_option":         {"Add an option", "添加选项"},
+		"q.delete_option":      {"Delete option", "删除选项"},
+		"q.scale":              {"Scale labels (5 = most agree … 1)", "量表标签（5 = 最同意 … 1）"},
+		"q.add_question":       {"Add a question", "添加题目"},
+		"q.move_up":            {"Move up", "上移"},
+		"q.move_down":          {"Move down", "下移"},
+		"q.delete_question":    {"Delete question", "删除题目"},
+		"q.confirm_delete":     {"Delete this question?", "确定删除此题？"},
+		"q.preview":            {"Preview", "预览"},
+		"q.preview_lang":       {"Preview language", "预览语言"},
+		"q.preview_note":       {"The participant page as it will look; answers sent from the preview are not recorded.", "参与者看到的页面；在预览中提交的回答不会被记录。"},
+		"q.update_preview":     {"Update preview", "更新预览"},
+		"q.status":             {"Status", "状态"},
+		"q.publish":            {"Publish", "发布"},
+		"q.close":              {"Close", "关闭"},
+		"q.reopen":             {"Reopen", "重新开放"},
+		"q.published":          {"Published: the questionnaire accepts answers.", "已发布：问卷开始接受回答。"},
+		"q.closed":             {"Closed: the questionnaire no longer accepts answers.", "已关闭：问卷不再接受回答。"},
+		"q.reopened":           {"Reopened: the questionnaire accepts answers again.", "已重新开放：问卷再次接受回答。"},
+		"q.schedule":           {"Schedule", "时间安排"},
+		"q.schedule_hint":      {"Times in the seminar's time zone (%s). Leave empty for no limit.", "时间以研讨会所在时区（%s）为准。留空表示不限。"},
+		"q.opens_at":           {"Opens at", "开放时间"},
+		"q.closes_at":          {"Closes at", "关闭时间"},
+		"q.save_schedule":      {"Save schedule", "保存时间安排"},
+		"q.scheduled":          {"Schedule saved.", "时间安排已保存。"},
+		"q.duplicate":          {"Duplicate for the next seminar", "复制用于下一次研讨会"},
+		"q.duplicate_hint":     {"Copies the questions into a new draft with its own link; responses are not copied.", "将题目复制为一份新草稿，使用新链接；不复制回答。"},
+		"q.seminar_slug":       {"Seminar (slug; empty keeps this one's)", "研讨会（slug；留空则沿用当前研讨会）"},
+		"q.duplicated":         {"Copy created as a draft.", "副本已创建为草稿。"},
+		"q.export":             {"Export", "导出"},
+		"q.type.likert":        {"Agreement scale (Likert, 5…1)", "同意程度量表（5…1）"},
+		"q.type.single":        {"Single choice", "单选"},
+		"q.type.multi":         {"Multiple choice", "多选"},
+		"q.type.rating":        {"Rating 1–5", "评分 1–5"},
+		"q.type.nps":           {"Recommend 0–10", "推荐度 0–10"},
+		"q.type.text":          {"Short text", "简短文字"},
+		"q.type.longtext":      {"Long text", "长文字"},
+		"q.opens_closes":       {"Opens / closes", "开放 / 关闭"},
+		"q.editor":             {"Questions", "题目"},
+		"q.language_fields":    {"Texts in %s", "%s文本"},
+	})
+}

@@ -1,0 +1,159 @@
+package handler
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// apiQuestionnaires serves /api/v1/questionnaires (DESIGN.md, "HTTP surface").
+type apiQuestionnaires struct {
+	*Server
+}
+
+// maxUploadBytes bounds a definition or workbook body.
+const maxUploadBytes = 4 * service.MaxDefinitionBytes
+
+// questionnaireRef is the answer to create, replace, publish and close.
+type questionnaireRef struct {
+	ID     uint64 `json:"id"`
+	Slug   string `json:"slug"`
+	URL    string `json:"url"`
+	Status string `json:"status"`
+}
+
+func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
+	return questionnaireRef{ID: q.ID, Slug: q.Slug, URL: s.AbsoluteURL("/s/" + q.Slug), Status: q.Status}
+}
+
+// readDefinition parses the body: an XLSForm when it says so (or is one), a
+// YAML or JSON definition otherwise. It answers the request itself and
+// returns nil on failure.
+func (h *apiQuestionnaires) readDefinition(c *gin.Context) *service.Definition {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "too_large", "limit_bytes": mbe.Limit})
+			return nil
+		}
+		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable_body"})
+		return nil
+	}
+	var def *service.Definition
+	if c.ContentType() == service.XLSFormContentType {
+		def, err = service.ParseXLSForm(body, service.XLSFormOptions{Slug: c.Query("slug")})
+	} else {
+		def, err = service.ParseUpload(body, c.Query("slug"))
+	}
+	if err != nil {
+		h.apiError(c, err)
+		return nil
+	}
+	return def
+}
+
+func (h *apiQuestionnaires) create(c *gin.Context) {
+	def := h.readDefinition(c)
+	if def == nil {
+		return
+	}
+	q, err := h.questionnaires.Import(c.Request.Context(), def)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), "api: "+q.Slug)
+	c.Header("Location", "/api/v1/questionnaires/"+strconv.FormatUint(q.ID, 10))
+	c.JSON(http.StatusCreated, h.ref(q))
+}
+
+func (h *apiQuestionnaires) show(c *gin.Context) {
+	id, ok := apiID(c)
+	if !ok {
+		return
+	}
+	l, err := h.questionnaires.Load(c.Request.Context(), id)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", l.Def.JSON())
+}
+
+func (h *apiQuestionnaires) replace(c *gin.Context) {
+	id, ok := apiID(c)
+	if !ok {
+		return
+	}
+	def := h.readDefinition(c)
+	if def == nil {
+		return
+	}
+	q, err := h.questionnaires.Replace(c.Request.Context(), id, def)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	h.audit(c, "questionnaire.update", questionnaireObject(q.ID), "api: "+q.Slug)
+	c.JSON(http.StatusOK, h.ref(q))
+}
+
+func (h *apiQuestionnaires) publish(c *gin.Context) {
+	h.setStatus(c, model.StatusOpen, "questionnaire.publish")
+}
+func (h *apiQuestionnaires) close(c *gin.Context) {
+	h.setStatus(c, model.StatusClosed, "questionnaire.close")
+}
+
+func (h *apiQuestionnaires) setStatus(c *gin.Context, status, action string) {
+	id, ok := apiID(c)
+	if !ok {
+		return
+	}
+	q, err := h.questionnaires.SetStatus(c.Request.Context(), id, status)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	h.audit(c, action, questionnaireObject(q.ID), "api: "+q.Slug)
+	c.JSON(http.StatusOK, h.ref(q))
+}
+
+// apiID reads the :id parameter; an id that is not a number is an unknown
+// questionnaire.
+func apiID(c *gin.Context) (uint64, bool) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+		return 0, false
+	}
+	return id, true
+}
+
+func questionnaireObject(id uint64) string { return "questionnaire:" + strconv.FormatUint(id, 10) }
+
+// apiError is the one place questionnaire errors become API answers.
+func (h *apiQuestionnaires) apiError(c *gin.Context, err error) {
+	if ps, ok := service.AsInvalid(err); ok {
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": ps})
+		return
+	}
+	switch {
+	case errors.Is(err, service.ErrStructureFrozen):
+		c.JSON(http.StatusConflict, gin.H{"error": "structure_frozen", "message": "the questionnaire has responses: only wording may change"})
+	case errors.Is(err, service.ErrSlugTaken):
+		c.JSON(http.StatusConflict, gin.H{"error": "slug_taken", "message": "another questionnaire uses this slug"})
+	case model.IsNotFound(err):
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+	default:
+		h.log.Error("api questionnaires", "path", c.Request.URL.Path, "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+	}
+}

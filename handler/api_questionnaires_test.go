@@ -1,0 +1,388 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+	"seminareval/service"
+)
+
+// apiUser creates a user with role and returns the Authorization header
+// pair of a new API token of theirs.
+func apiUser(t *testing.T, a *testApp, role string) []string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := service.NewUsers(a.db, nil).Create(ctx, "api-"+role, role, "a long enough password 123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := service.NewTokens(a.db, nil).Create(ctx, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"Authorization", "Bearer " + plain}
+}
+
+func (a *testApp) send(method, path, contentType string, body []byte, headers ...string) response {
+	a.t.Helper()
+	return a.do(nil, method, path, contentType, bytes.NewReader(body), headers...)
+}
+
+func demoYAML(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../templates/definitions/sanya-2018-evaluation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// xlsformBook writes a small bilingual XLSForm: a Likert item over a 5-point
+// list and a select_one, in a group.
+func xlsformBook(t *testing.T, edit func(survey, choices [][]any) ([][]any, [][]any)) []byte {
+	t.Helper()
+	survey := [][]any{
+		{"type", "name", "label::English (en)", "label::Chinese (zh)", "required", "appearance"},
+		{"begin_group", "views", "Your views", "您的看法"},
+		{"select_one agree", "useful", "The seminar was useful.", "研讨会很有用。", "yes", "likert"},
+		{"select_one role", "role", "Your role?", "您的角色？", "yes"},
+		{"end_group"},
+		{"text", "comments", "Comments", "意见"},
+	}
+	choices := [][]any{
+		{"list_name", "name", "label::English (en)", "label::Chinese (zh)"},
+		{"agree", "1", "Strongly disagree", "非常不同意"},
+		{"agree", "2", "Disagree", "不同意"},
+		{"agree", "3", "Neutral", "一般"},
+		{"agree", "4", "Agree", "同意"},
+		{"agree", "5", "Strongly agree", "非常同意"},
+		{"role", "police", "Police", "警察"},
+		{"role", "expert", "Expert", "专家"},
+	}
+	if edit != nil {
+		survey, choices = edit(survey, choices)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	_ = f.SetSheetName("Sheet1", "survey")
+	_, _ = f.NewSheet("choices")
+	_, _ = f.NewSheet("settings")
+	write := func(sheet string, rows [][]any) {
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow(sheet, cell, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("survey", survey)
+	write("choices", choices)
+	write("settings", [][]any{{"form_title::English (en)", "form_title::Chinese (zh)", "form_id"}, {"Workshop feedback", "研讨班反馈", "workshop_feedback"}})
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAPICreatesQuestionnairesFromYAMLJSONAndXLSForm(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		auth := apiUser(t, a, model.RoleStaff)
+
+		w := a.send(http.MethodPost, "/api/v1/questionnaires", "application/yaml", demoYAML(t), auth...)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("yaml: %d %s", w.Code, w.Body)
+		}
+		body := w.JSON(t)
+		if body["slug"] != "sanya-2018-evaluation" || body["status"] != "open" || body["url"] != a.cfg.Server.BaseURL+"/s/sanya-2018-evaluation" || body["id"] == nil {
+			t.Fatalf("yaml body: %s", w.Body)
+		}
+		if n := a.count(&model.Question{}, "questionnaire_id = ?", body["id"]); n != 12 {
+			t.Fatalf("question rows = %d, want 12", n)
+		}
+		if page := a.get("/s/sanya-2018-evaluation?lang=en"); page.Code != http.StatusOK || !strings.Contains(page.Body, "My knowledge of the specific topics") {
+			t.Fatalf("public page of the new questionnaire: %d", page.Code)
+		}
+
+		wb := xlsformBook(t, nil)
+		w = a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		if w.Code != http.StatusCreated || w.JSON(t)["slug"] != "workshop-feedback" || w.JSON(t)["status"] != "draft" {
+			t.Fatalf("xlsform: %d %s", w.Code, w.Body)
+		}
+		var qs []model.Question
+		db.Where("questionnaire_id = ?", w.JSON(t)["id"]).Order("position").Find(&qs)
+		if len(qs) != 3 || qs[0].Key != "useful" || qs[0].Type != model.TypeLikert || !qs[0].Required || qs[1].Type != model.TypeSingle || qs[2].Section != 1 {
+			t.Fatalf("xlsform question rows: %+v", qs)
+		}
+
+		// The same workbook again: its slug is taken.
+		w = a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		if w.Code != http.StatusConflict || w.JSON(t)["error"] != "slug_taken" {
+			t.Fatalf("slug in use: %d %s, want 409 slug_taken", w.Code, w.Body)
+		}
+		// ?slug= gives it another one; JSON works as well.
+		w = a.send(http.MethodPost, "/api/v1/questionnaires?slug=workshop-2", service.XLSFormContentType, wb, auth...)
+		if w.Code != http.StatusCreated || w.JSON(t)["slug"] != "workshop-2" {
+			t.Fatalf("?slug=: %d %s", w.Code, w.Body)
+		}
+		def, _ := service.ParseDefinition(demoYAML(t))
+		def.Slug = "as-json"
+		w = a.send(http.MethodPost, "/api/v1/questionnaires", "application/json", def.JSON(), auth...)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("json: %d %s", w.Code, w.Body)
+		}
+		if n := a.count(&model.Questionnaire{}); n != 4 {
+			t.Fatalf("questionnaires = %d, want 4", n)
+		}
+		if n := a.count(&model.AuditEvent{}, "action = ? AND user_name = ?", "questionnaire.create", "api-staff"); n != 4 {
+			t.Fatalf("audit questionnaire.create rows = %d, want 4", n)
+		}
+	})
+}
+
+func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
+	yamlEdit := func(from, to string) []byte {
+		return []byte(strings.Replace(string(demoYAML(t)), from, to, 1))
+	}
+	cases := []struct {
+		name, contentType string
+		body              func(t *testing.T) []byte
+		path, message     string
+	}{
+		{"wrong type", "application/yaml", func(t *testing.T) []byte { return yamlEdit("type: rating", "type: stars") }, "sections[2].questions[0].type", "must be one of"},
+		{"missing options", "application/yaml", func(t *testing.T) []byte {
+			return yamlEdit("          - {value: police, label: {en: Police, zh: 公安机关}}\n          - {value: justice, label: {en: Prosecution or judiciary, zh: 检察或司法机关}}\n          - {value: government, label: {en: Other government agency, zh: 其他政府部门}}\n          - {value: international, label: {en: International organisation or EU institution, zh: 国际组织或欧盟机构}}\n          - {value: ngo, label: {en: NGO or academia, zh: 非政府组织或学术机构}}\n", "")
+		}, "sections[1].questions[0].options", "at least two options"},
+		{"duplicate key", "application/yaml", func(t *testing.T) []byte { return yamlEdit("key: recommend", "key: overall") }, "sections[2].questions[1].key", `"overall" is already used`},
+		{"json with a misspelt field", "application/json", func(t *testing.T) []byte {
+			return []byte(`{"slug":"abc","title":{"en":"x","zh":"x"},"sections":[{"questions":[{"key":"a","type":"text","text":{"en":"a","zh":"a"},"requried":true}]}]}`)
+		}, "", "unknown field"},
+		{"xlsform: unknown language column", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[0][3] = "label::Français (fr)"; return s, c })
+		}, "survey row 1, column D", `unknown language "fr"`},
+		{"xlsform: wrong type", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "geopoint"; return s, c })
+		}, "survey row 6, type", "not supported"},
+		{"xlsform: missing choices", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { return s, c[:7] })
+		}, "survey row 4, choices", "at least two options"},
+		{"xlsform: duplicate name", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][1] = "role"; return s, c })
+		}, "survey row 6, name", `"role" is already used at survey row 4`},
+		{"xlsform: missing survey sheet", service.XLSFormContentType, func(t *testing.T) []byte {
+			f := excelize.NewFile()
+			defer f.Close()
+			b, _ := f.WriteToBuffer()
+			return b.Bytes()
+		}, "survey", "no sheet named survey"},
+		{"xlsform: not a spreadsheet", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("type,name\ntext,comments\n") }, "", "not an .xlsx workbook"},
+	}
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		auth := apiUser(t, a, model.RoleAdmin)
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				w := a.send(http.MethodPost, "/api/v1/questionnaires", tc.contentType, tc.body(t), auth...)
+				if w.Code != http.StatusUnprocessableEntity {
+					t.Fatalf("%d %s, want 422", w.Code, w.Body)
+				}
+				var got struct {
+					Error    string
+					Problems []service.Problem
+				}
+				if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.Error != "invalid" {
+					t.Fatalf("body %s", w.Body)
+				}
+				found := false
+				for _, p := range got.Problems {
+					found = found || (p.Path == tc.path && strings.Contains(p.Message, tc.message))
+				}
+				if !found {
+					t.Fatalf("problems %+v: none at %q saying %q", got.Problems, tc.path, tc.message)
+				}
+			})
+		}
+		if n := a.count(&model.Questionnaire{}) + a.count(&model.Question{}) + a.count(&model.Seminar{}); n != 0 {
+			t.Fatalf("rows stored after invalid posts: %d, want 0", n)
+		}
+	})
+}
+
+func TestAPIDefinitionRoundTrips(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		auth := apiUser(t, a, model.RoleStaff)
+		created := a.send(http.MethodPost, "/api/v1/questionnaires", "application/yaml", demoYAML(t), auth...).JSON(t)
+		id := fmt.Sprint(created["id"])
+		got := a.get("/api/v1/questionnaires/"+id, auth...)
+		if got.Code != http.StatusOK || !strings.HasPrefix(got.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("get: %d %s", got.Code, got.Body)
+		}
+		var doc map[string]any
+		_ = json.Unmarshal([]byte(got.Body), &doc)
+		doc["slug"] = "sanya-2018-evaluation-copy"
+		again := a.send(http.MethodPost, "/api/v1/questionnaires", "application/json", []byte(mustJSON(doc)), auth...)
+		if again.Code != http.StatusCreated {
+			t.Fatalf("post back: %d %s", again.Code, again.Body)
+		}
+		copyDoc := a.get(fmt.Sprint("/api/v1/questionnaires/", again.JSON(t)["id"]), auth...)
+		if want := strings.Replace(got.Body, `"slug":"sanya-2018-evaluation"`, `"slug":"sanya-2018-evaluation-copy"`, 1); copyDoc.Body != want {
+			t.Fatalf("the copy differs:\n%s\n%s", want, copyDoc.Body)
+		}
+		// Same question rows, same seminar.
+		var q1, q2 []model.Question
+		db.Where("questionnaire_id = ?", created["id"]).Order("position").Find(&q1)
+		db.Where("questionnaire_id = ?", again.JSON(t)["id"]).Order("position").Find(&q2)
+		if len(q1) != 12 || len(q1) != len(q2) {
+			t.Fatalf("question rows %d and %d", len(q1), len(q2))
+		}
+		for i := range q1 {
+			if q1[i].Key != q2[i].Key || q1[i].Type != q2[i].Type || q1[i].Section != q2[i].Section || q1[i].Required != q2[i].Required {
+				t.Fatalf("question %d differs: %+v vs %+v", i, q1[i], q2[i])
+			}
+		}
+		if n := a.count(&model.Seminar{}); n != 1 {
+			t.Fatalf("seminars = %d, want 1 (the copy joins the same seminar)", n)
+		}
+	})
+}
+
+func TestAPIStructureIsFrozenOnceAResponseExists(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		auth := apiUser(t, a, model.RoleStaff)
+		created := a.send(http.MethodPost, "/api/v1/questionnaires", "application/yaml", demoYAML(t), auth...).JSON(t)
+		path := fmt.Sprint("/api/v1/questionnaires/", created["id"])
+		// Before any response, anything may change: drop the comments question.
+		base, _ := service.ParseDefinition(demoYAML(t))
+		put := func(edit func(d *service.Definition)) response {
+			d, _ := service.DecodeStoredDefinition(string(base.JSON()))
+			edit(d)
+			return a.send(http.MethodPut, path, "application/json", d.JSON(), auth...)
+		}
+		if w := put(func(d *service.Definition) {}); w.Code != http.StatusOK {
+			t.Fatalf("replace without responses: %d %s", w.Code, w.Body)
+		}
+		if w := a.postJSON("/s/sanya-2018-evaluation", submission("frozen-1", fullDemoAnswers())); w.Code != http.StatusCreated {
+			t.Fatalf("submit: %d %s", w.Code, w.Body)
+		}
+		wording := func(d *service.Definition) {
+			d.Sections[0].Questions[0].Text["en"] = "My knowledge of the topics covered improved."
+			d.Sections[1].Questions[0].Options[0].Label["zh"] = "警察"
+			d.Title["en"] = "Evaluation of the Sanya seminar"
+		}
+		if w := put(wording); w.Code != http.StatusOK {
+			t.Fatalf("wording fix after a response: %d %s, want 200", w.Code, w.Body)
+		}
+		refused := map[string]func(d *service.Definition){
+			"add a question": func(d *service.Definition) {
+				wording(d)
+				d.Sections[2].Questions = append(d.Sections[2].Questions, service.QuestionDef{Key: "extra", Type: "text", Text: map[string]string{"en": "x", "zh": "x"}, MaxLength: 100})
+			},
+			"remove a question": func(d *service.Definition) { wording(d); d.Sections[2].Questions = d.Sections[2].Questions[:2] },
+			"change an option value": func(d *service.Definition) {
+				wording(d)
+				d.Sections[1].Questions[0].Options[0].Value = "police_officer"
+			},
+			"change a type":   func(d *service.Definition) { wording(d); d.Sections[2].Questions[2].Type = "text" },
+			"change the slug": func(d *service.Definition) { wording(d); d.Slug = "renamed" },
+		}
+		for name, edit := range refused {
+			w := put(edit)
+			if w.Code != http.StatusConflict || w.JSON(t)["error"] != "structure_frozen" {
+				t.Fatalf("%s: %d %s, want 409 structure_frozen", name, w.Code, w.Body)
+			}
+		}
+		var q model.Questionnaire
+		db.First(&q, created["id"])
+		if !strings.Contains(q.Definition, "My knowledge of the topics covered improved.") || strings.Contains(q.Definition, "police_officer") || q.Slug != "sanya-2018-evaluation" {
+			t.Fatalf("stored definition after refusals: %s", q.Definition)
+		}
+		if n := a.count(&model.Question{}, "questionnaire_id = ?", q.ID); n != 12 {
+			t.Fatalf("question rows = %d, want 12", n)
+		}
+		if n := a.count(&model.AuditEvent{}, "action = ?", "questionnaire.update"); n != 2 {
+			t.Fatalf("audit questionnaire.update rows = %d, want 2 (refusals are not changes)", n)
+		}
+	})
+}
+
+func TestAPIPublishCloseAndRoles(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		staff := apiUser(t, a, model.RoleStaff)
+		organiser := apiUser(t, a, model.RoleOrganiser)
+		wb := xlsformBook(t, nil)
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb); w.Code != http.StatusUnauthorized {
+			t.Fatalf("no token: %d, want 401", w.Code)
+		}
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, "Authorization", "Bearer nonsense"); w.Code != http.StatusUnauthorized {
+			t.Fatalf("bad token: %d, want 401", w.Code)
+		}
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, organiser...); w.Code != http.StatusForbidden {
+			t.Fatalf("organiser: %d, want 403", w.Code)
+		}
+		id := fmt.Sprint(a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, staff...).JSON(t)["id"])
+		for _, p := range []string{"/api/v1/questionnaires/" + id, "/api/v1/questionnaires/" + id + "/publish"} {
+			method := http.MethodGet
+			if strings.HasSuffix(p, "publish") {
+				method = http.MethodPost
+			}
+			if w := a.send(method, p, "", nil, organiser...); w.Code != http.StatusForbidden {
+				t.Fatalf("organiser %s %s: %d, want 403", method, p, w.Code)
+			}
+		}
+		if w := a.get("/s/workshop-feedback"); w.Code != http.StatusForbidden {
+			t.Fatalf("draft page: %d, want 403", w.Code)
+		}
+		w := a.send(http.MethodPost, "/api/v1/questionnaires/"+id+"/publish", "", nil, staff...)
+		if w.Code != http.StatusOK || w.JSON(t)["status"] != "open" {
+			t.Fatalf("publish: %d %s", w.Code, w.Body)
+		}
+		if w := a.get("/s/workshop-feedback?lang=zh"); w.Code != http.StatusOK || !strings.Contains(w.Body, "研讨会很有用。") {
+			t.Fatalf("published page: %d", w.Code)
+		}
+		if doc := a.get("/api/v1/questionnaires/"+id, staff...).JSON(t); doc["status"] != "open" {
+			t.Fatalf("definition status after publish: %v", doc["status"])
+		}
+		w = a.send(http.MethodPost, "/api/v1/questionnaires/"+id+"/close", "", nil, staff...)
+		if w.Code != http.StatusOK || w.JSON(t)["status"] != "closed" {
+			t.Fatalf("close: %d %s", w.Code, w.Body)
+		}
+		if w := a.postJSON("/s/workshop-feedback", submission("late-submission-1", map[string]any{"useful": 5, "role": "police"})); w.Code != http.StatusForbidden || w.JSON(t)["error"] != "closed" {
+			t.Fatalf("submit after close: %d %s", w.Code, w.Body)
+		}
+		var q model.Questionnaire
+		db.First(&q, id)
+		if q.Status != model.StatusClosed {
+			t.Fatalf("row status %q", q.Status)
+		}
+		var events []model.AuditEvent
+		db.Where("object = ?", "questionnaire:"+id).Order("id").Find(&events)
+		var actions []string
+		for _, e := range events {
+			actions = append(actions, e.Action+"/"+e.UserName)
+		}
+		if strings.Join(actions, ",") != "questionnaire.create/api-staff,questionnaire.publish/api-staff,questionnaire.close/api-staff" {
+			t.Fatalf("audit trail: %v", actions)
+		}
+		if w := a.get("/api/v1/questionnaires/999999", staff...); w.Code != http.StatusNotFound {
+			t.Fatalf("unknown id: %d", w.Code)
+		}
+		if w := a.get("/api/v1/questionnaires/abc", staff...); w.Code != http.StatusNotFound {
+			t.Fatalf("non-numeric id: %d", w.Code)
+		}
+	})
+}

@@ -1,0 +1,45 @@
+// The questionnaire editor works as a plain form; this script only adds a
+// live preview (the form is posted into the preview frame as one types),
+// re-renders when a question's type changes, and asks before deleting.
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form || !form.requestSubmit) {
+    return;
+  }
+  var previewButton = document.getElementById("preview-button");
+  var refreshButton = document.getElementById("refresh-button");
+  var timer = 0;
+
+  function updatePreview(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      form.requestSubmit(previewButton);
+    }, delay);
+  }
+
+  form.addEventListener("input", function () {
+    updatePreview(400);
+  });
+  form.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.matches("select[data-refresh]")) {
+      // Another type has other fields (options, scale): let the server draw them.
+      refreshButton.value = t.getAttribute("data-refresh");
+      form.requestSubmit(refreshButton);
+      return;
+    }
+    updatePreview(50);
+  });
+  form.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-confirm]");
+    if (b && !window.confirm(b.getAttribute("data-confirm"))) {
+      e.preventDefault();
+    }
+  });
+  // After a round trip (add, move, delete) the page is drawn again: show the
+  // editor's current state, which may be unsaved, in the preview too.
+  if (document.querySelector(".notice.unsaved")) {
+    updatePreview(0);
+  }
+})();
