@@ -4,9 +4,28 @@ import (
 	"context"
 
 	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
 )
 
-// registerReports adds the report routes. (Owned by the report work; empty until then.)
+// reportRoles may see reports: admin and staff all of them, organisers those
+// of their seminars (checked per questionnaire with canSeeSeminar).
+var reportRoles = []string{model.RoleAdmin, model.RoleStaff, model.RoleOrganiser}
+
+// registerReports adds the dashboard and downloads to the console and the
+// summary, annex and CSV to the API (DESIGN.md, "HTTP surface").
 func (s *Server) registerReports(ctx context.Context, r *gin.Engine) error {
+	h := &reportHandler{Server: s, reports: service.NewReports(s.db, s.questionnaires, s.now)}
+
+	console := r.Group("/admin/questionnaires/:id", s.requireConsole(reportRoles...), consoleNoStore)
+	console.GET("/report", h.dashboard)
+	console.GET("/report.xlsx", h.annex)
+	console.GET("/responses.csv", h.responsesCSV)
+
+	api := r.Group("/api/v1/questionnaires/:id", s.requireAPI(reportRoles...))
+	api.GET("/summary", h.summary)
+	api.GET("/report.xlsx", h.annex)
+	api.GET("/responses.csv", h.responsesCSV)
 	return nil
 }

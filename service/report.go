@@ -497,3 +497,28 @@ func (s *Summary) LikertQuestions() []QuestionSummary {
 	}
 	return out
 }
+
+// Dashboard is what the console's report page shows: the summary and the
+// roster groups it can be filtered by.
+type Dashboard struct {
+	*Summary
+	Groups []string
+}
+
+// Dashboard returns the summary of questionnaire id under filter f with the
+// roster groups of its seminar, for the filter form.
+func (r *Reports) Dashboard(ctx context.Context, id uint64, f Filter) (*Dashboard, error) {
+	s, err := r.Summary(ctx, id, f)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dashboard{Summary: s, Groups: []string{}}
+	if sem := s.loaded.SeminarID; sem != nil {
+		err := r.db.WithContext(ctx).Model(&model.Participant{}).Where("seminar_id = ? AND grp <> ''", *sem).
+			Distinct("grp").Order("grp").Pluck("grp", &d.Groups).Error
+		if err != nil {
+			return nil, fmt.Errorf("roster groups of %d: %w", id, err)
+		}
+	}
+	return d, nil
+}

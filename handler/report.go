@@ -1,0 +1,148 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// reportHandler serves the evaluation summary, the dashboard and the
+// downloads of a questionnaire.
+type reportHandler struct {
+	*Server
+	reports *service.Reports
+}
+
+// isAPI tells the API routes from the console's: they answer errors in JSON.
+func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.FullPath(), "/api/") }
+
+// allowed parses :id and checks that the current user may see the
+// questionnaire's seminar, answering the request itself when not: 404 for a
+// bad or unknown id, 403 for an organiser of another seminar.
+func (h *reportHandler) allowed(c *gin.Context) (*model.Questionnaire, bool) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil || id == 0 {
+		h.reportFail(c, model.ErrNotFound)
+		return nil, false
+	}
+	q, err := h.questionnaires.ByID(c.Request.Context(), id)
+	if err != nil {
+		h.reportFail(c, err)
+		return nil, false
+	}
+	if !h.canSeeSeminar(c, q.SeminarID) {
+		if isAPI(c) {
+			c.JSON(http.StatusForbidden, gin.H{"error": "forbidden"})
+		} else {
+			h.consoleMessage(c, http.StatusForbidden, "err.forbidden_title", "err.forbidden_body")
+		}
+		return nil, false
+	}
+	return q, true
+}
+
+// reportFail is the one place report errors become HTTP answers.
+func (h *reportHandler) reportFail(c *gin.Context, err error) {
+	api := isAPI(c)
+	switch {
+	case errors.Is(err, service.ErrBadFilter):
+		if api {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "bad_filter", "message": err.Error()})
+			return
+		}
+		h.consoleMessage(c, http.StatusBadRequest, "err.bad_request_title", "report.bad_filter", err.Error())
+	case model.IsNotFound(err):
+		if api {
+			c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+			return
+		}
+		h.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "err.not_found_body")
+	default:
+		h.log.Error("report", "path", c.Request.URL.Path, "err", err)
+		if c.Writer.Written() {
+			return // a download already under way: nothing sensible to add
+		}
+		if api {
+			c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+			return
+		}
+		h.consoleMessage(c, http.StatusInternalServerError, "err.internal_title", "err.internal_body")
+	}
+}
+
+// summary answers GET /api/v1/questionnaires/:id/summary[?group=…&q.key=value].
+func (h *reportHandler) summary(c *gin.Context) {
+	q, ok := h.allowed(c)
+	if !ok {
+		return
+	}
+	s, err := h.reports.Summary(c.Request.Context(), q.ID, service.FilterFromQuery(c.Request.URL.Query()))
+	if err != nil {
+		h.reportFail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s)
+}
+
+// annex streams the Excel annex; ?lang=zh writes its labels in Chinese.
+func (h *reportHandler) annex(c *gin.Context) {
+	q, ok := h.allowed(c)
+	if !ok {
+		return
+	}
+	lang := c.Query("lang")
+	if lang == "" && !isAPI(c) {
+		lang = h.consoleLang(c)
+	}
+	h.audit(c, "report.download", questionnaireObject(q.ID), "xlsx "+q.Slug)
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Header("Content-Disposition", `attachment; filename="`+service.AnnexFileName(q.Slug, h.now())+`"`)
+	if err := h.reports.WriteAnnex(c.Request.Context(), q.ID, c.Writer, service.AnnexOptions{Lang: lang}); err != nil {
+		h.downloadFail(c, err)
+	}
+}
+
+// responsesCSV streams the raw responses as CSV (UTF-8 with BOM).
+func (h *reportHandler) responsesCSV(c *gin.Context) {
+	q, ok := h.allowed(c)
+	if !ok {
+		return
+	}
+	h.audit(c, "report.download", questionnaireObject(q.ID), "csv "+q.Slug)
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+service.CSVFileName(q.Slug, h.now())+`"`)
+	if err := h.reports.WriteCSV(c.Request.Context(), q.ID, c.Writer); err != nil {
+		h.downloadFail(c, err)
+	}
+}
+
+// downloadFail answers a failed download: an error page or JSON when
+// nothing was sent yet (without the attachment headers), else only the log.
+func (h *reportHandler) downloadFail(c *gin.Context, err error) {
+	if !c.Writer.Written() {
+		c.Writer.Header().Del("Content-Type")
+		c.Writer.Header().Del("Content-Disposition")
+	}
+	h.reportFail(c, err)
+}
+
+// dashboard renders the console's report page.
+func (h *reportHandler) dashboard(c *gin.Context) {
+	q, ok := h.allowed(c)
+	if !ok {
+		return
+	}
+	d, err := h.reports.Dashboard(c.Request.Context(), q.ID, service.FilterFromQuery(c.Request.URL.Query()))
+	if err != nil {
+		h.reportFail(c, err)
+		return
+	}
+	page := newReportPage(h.consoleBase(c, "report.title", "questionnaires"), d)
+	h.render(c, http.StatusOK, "admin_report.html", page)
+}

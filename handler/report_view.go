@@ -1,0 +1,243 @@
+package handler
+
+import (
+	"fmt"
+	"html/template"
+	"strconv"
+	"time"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// reportPage is the data of templates/admin_report.html: the summary turned
+// into rows, texts in the console's language and charts as inline SVG.
+type reportPage struct {
+	consolePage
+	QID         uint64
+	QTitle      string
+	Slug        string
+	Seminar     string
+	SeminarMeta string
+	Suppressed  bool
+	Threshold   int
+	Respondents string // "18", or "<5" when suppressed
+	Invited     int
+	Rate        string // "90%", or "" without a roster base
+	Period      string
+	Empty       bool
+	Anonymous   bool
+
+	Filter      reportFilterForm
+	Active      []string // the conditions of the filter in words
+	ClearURL    string
+	Legend      []legendItem
+	LikertAxis  template.HTML
+	Likert      []likertRow
+	Choices     []choiceBlock
+	Scales      []scaleBlock
+	Comments    []commentBlock
+	NarrativeEn []string
+	NarrativeZh []string
+
+	XLSX, XLSXOther, XLSXOtherLabel, CSV, JSON string
+}
+
+type legendItem struct {
+	Label  string
+	Swatch template.HTML
+}
+
+type likertRow struct {
+	Key, Text                                 string
+	N, NA, Missing                            int
+	Agree, Strongly, Disagree, Mean, SD, Aria string
+	Bar                                       template.HTML
+}
+
+type choiceBlock struct {
+	Key, Text  string
+	N, Missing int
+	Multi      bool
+	Rows       []choiceRow
+}
+
+type choiceRow struct {
+	Label   string
+	Count   int
+	Percent int
+	Bar     template.HTML
+}
+
+type scaleBlock struct {
+	Key, Text, Type                 string
+	N, Missing                      int
+	Mean, SD                        string
+	NPS                             string
+	Promoters, Passives, Detractors int
+	Chart                           template.HTML
+}
+
+type commentBlock struct {
+	Key, Text string
+	N         int
+	Answers   []string
+	Truncated bool
+}
+
+type reportFilterForm struct {
+	Groups    []selectOption
+	Questions []filterQuestion
+}
+
+type selectOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+type filterQuestion struct {
+	Name, Label string
+	Options     []selectOption
+}
+
+func newReportPage(base consolePage, d *service.Dashboard) reportPage {
+	lang := base.Lang
+	s := d.Summary
+	l := s.Loaded()
+	T := base.T
+	p := reportPage{
+		consolePage: base,
+		QID:         s.Questionnaire.ID,
+		QTitle:      s.Questionnaire.Title.In(lang),
+		Slug:        s.Questionnaire.Slug,
+		Suppressed:  s.Suppressed,
+		Threshold:   s.Threshold,
+		Invited:     s.Invited,
+		Anonymous:   s.Questionnaire.Anonymous,
+		NarrativeEn: s.Narrative.En,
+		NarrativeZh: s.Narrative.Zh,
+		LikertAxis:  likertAxis(),
+	}
+	p.Title = T("report.title_of", p.QTitle)
+	id := strconv.FormatUint(p.QID, 10)
+	p.XLSX = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + lang
+	other := map[string]string{"en": "zh", "zh": "en"}[lang]
+	p.XLSXOther = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + other
+	p.XLSXOtherLabel = T("report.download_xlsx_" + other)
+	p.CSV = "/admin/questionnaires/" + id + "/responses.csv"
+	p.JSON = "/api/v1/questionnaires/" + id + "/summary"
+	p.ClearURL = "/admin/questionnaires/" + id + "/report"
+	if sem := s.Seminar; sem != nil {
+		p.Seminar = sem.Title.In(lang)
+		meta := sem.StartsOn
+		if sem.EndsOn != "" && sem.EndsOn != sem.StartsOn {
+			meta += " – " + sem.EndsOn
+		}
+		if loc := sem.Location.In(lang); loc != "" {
+			meta += " · " + loc
+		}
+		p.SeminarMeta = meta
+	}
+	switch {
+	case s.Suppressed:
+		p.Respondents = fmt.Sprintf("<%d", s.Threshold)
+	case s.Respondents != nil:
+		p.Respondents = strconv.Itoa(*s.Respondents)
+		p.Empty = *s.Respondents == 0
+	}
+	if s.ResponseRate != nil {
+		p.Rate = fmt.Sprintf("%d%%", service.PercentHalfUp(*s.Respondents, s.Invited))
+	}
+	if s.FirstResponse != nil && s.LastResponse != nil && s.Seminar != nil {
+		if loc, err := time.LoadLocation(s.Seminar.Timezone); err == nil {
+			p.Period = fmt.Sprintf("%s – %s (%s)", s.FirstResponse.In(loc).Format("2006-01-02 15:04"), s.LastResponse.In(loc).Format("2006-01-02 15:04"), s.Seminar.Timezone)
+		}
+	}
+
+	// The filter form: roster groups, and every choice question.
+	f := service.Filter{}
+	if s.Filter != nil {
+		f = *s.Filter
+	}
+	p.Filter.Groups = append(p.Filter.Groups, selectOption{Value: "", Label: T("report.all_groups"), Selected: f.Group == ""})
+	for _, g := range d.Groups {
+		p.Filter.Groups = append(p.Filter.Groups, selectOption{Value: g, Label: g, Selected: f.Group == g})
+	}
+	if f.Group != "" {
+		p.Active = append(p.Active, T("report.filter_group", f.Group))
+	}
+	chosen := map[string]string{}
+	for _, af := range f.Answers {
+		chosen[af.Key] = af.Value
+	}
+	for _, q := range l.Def.Questions() {
+		if q.Type != model.TypeSingle && q.Type != model.TypeMulti {
+			continue
+		}
+		fq := filterQuestion{Name: "q." + q.Key, Label: q.Text.In(lang)}
+		fq.Options = append(fq.Options, selectOption{Value: "", Label: T("report.any_answer"), Selected: chosen[q.Key] == ""})
+		for _, o := range q.Options {
+			fq.Options = append(fq.Options, selectOption{Value: o.Value, Label: o.Label.In(lang), Selected: chosen[q.Key] == o.Value})
+			if chosen[q.Key] == o.Value {
+				p.Active = append(p.Active, fmt.Sprintf("%s = %s", q.Text.In(lang), o.Label.In(lang)))
+			}
+		}
+		p.Filter.Questions = append(p.Filter.Questions, fq)
+	}
+
+	for i, lab := range service.LikertLabels {
+		p.Legend = append(p.Legend, legendItem{Label: lab.In(lang), Swatch: swatch(service.LikertColours[i])})
+	}
+	for _, q := range s.Questions {
+		text := q.Text.In(lang)
+		switch q.Type {
+		case model.TypeLikert:
+			row := likertRow{Key: q.Key, Text: text, N: q.N, NA: q.NA, Missing: q.Missing,
+				Agree: pct(q.AgreePercent), Strongly: pct(q.StronglyAgreePercent), Disagree: pct(q.DisagreePercent),
+				Mean: dec(q.Mean), SD: dec(q.SD)}
+			row.Aria = likertAria(q, lang)
+			row.Bar = likertBar(q.Levels, row.Aria, lang)
+			p.Likert = append(p.Likert, row)
+		case model.TypeSingle, model.TypeMulti:
+			b := choiceBlock{Key: q.Key, Text: text, N: q.N, Missing: q.Missing, Multi: q.Type == model.TypeMulti}
+			for _, o := range q.Options {
+				b.Rows = append(b.Rows, choiceRow{Label: o.Label.In(lang), Count: o.Count, Percent: o.Percent, Bar: percentBar(o.Percent, "2F6690")})
+			}
+			p.Choices = append(p.Choices, b)
+		case model.TypeRating, model.TypeNPS:
+			b := scaleBlock{Key: q.Key, Text: text, Type: q.Type, N: q.N, Missing: q.Missing, Mean: dec(q.Mean), SD: dec(q.SD)}
+			if q.NPS != nil {
+				b.NPS = strconv.Itoa(*q.NPS)
+				b.Promoters, b.Passives, b.Detractors = *q.Promoters, *q.Passives, *q.Detractors
+			}
+			b.Chart = columnChart(q, text)
+			p.Scales = append(p.Scales, b)
+		default:
+			p.Comments = append(p.Comments, commentBlock{Key: q.Key, Text: text, N: q.N, Answers: q.Answers, Truncated: q.AnswersTruncated})
+		}
+	}
+	return p
+}
+
+// likertAria describes a diverging bar for screen readers.
+func likertAria(q service.QuestionSummary, lang string) string {
+	out := fmt.Sprintf("n = %d:", q.N)
+	for _, l := range q.Levels {
+		out += fmt.Sprintf(" %s %d%%;", l.Label.In(lang), l.Percent)
+	}
+	return out
+}
+
+func pct(p *int) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.Itoa(*p) + "%"
+}
+
+func dec(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*p, 'f', 2, 64)
+}
