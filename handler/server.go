@@ -57,6 +57,8 @@ type Server struct {
 	// participant page request itself (an OAuth redirect inside WeChat) and
 	// return true. It is nil while WeChat is off.
 	wechatEntry func(c *gin.Context, slug string) bool
+	// wechatSvc is the WeChat service, set by registerWeChat.
+	wechatSvc *service.WeChat
 
 	closers []func()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/officialaccount/menu"
 	"github.com/silenceper/wechat/v2/util"
 	"github.com/sirupsen/logrus"
 	"gorm.io/gorm"
@@ -440,3 +441,30 @@ func (w *WeChat) AccessToken(ctx context.Context) (string, error) {
 
 // readAll reads a platform response, bounded.
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 4<<20)) }
+
+// MenuEvaluateName is the menu button. Names are at most 16 bytes on the platform (5 Chinese
+// characters fill it), so the bilingual label is short.
+const MenuEvaluateName = "问卷 Evaluate"
+
+// SetMenu sets the account's custom menu: one click button whose key the
+// callback answers with the open questionnaires.
+func (w *WeChat) SetMenu(ctx context.Context) error {
+	a, err := w.account(ctx)
+	if err != nil {
+		return err
+	}
+	if !wechatUsable(a.cfg) {
+		return ErrWeChatOff
+	}
+	buttons := []*menu.Button{menu.NewClickButton(MenuEvaluateName, MenuKeyEvaluate)}
+	if err := a.oa.GetMenu().SetMenu(buttons); err != nil {
+		if tokenRejected(err) {
+			a.tokens.Invalidate()
+			err = a.oa.GetMenu().SetMenu(buttons)
+		}
+		if err != nil {
+			return fmt.Errorf("set wechat menu: %w", err)
+		}
+	}
+	return nil
+}

@@ -66,6 +66,19 @@ func QuestionnaireScene(q *model.Questionnaire) string {
 	return SceneQuestionnaireID + strconv.FormatUint(q.ID, 10)
 }
 
+// CheckSignature checks a push's signature and timestamp, so that the
+// handler can refuse a forged request before reading its body.
+func (w *WeChat) CheckSignature(ctx context.Context, signature, timestamp, nonce string) error {
+	a, err := w.account(ctx)
+	if err != nil {
+		return err
+	}
+	if !wechatUsable(a.cfg) {
+		return ErrWeChatOff
+	}
+	return VerifySignature(signature, timestamp, w.now(), a.cfg.Token, timestamp, nonce)
+}
+
 // HandleCallback checks, decodes, deduplicates and answers one push. The
 // returned body is the HTTP response: "success" when there is nothing to
 // say, otherwise the reply XML (encrypted in safe and compatible modes).

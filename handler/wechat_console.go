@@ -1,0 +1,353 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// The organisers' WeChat pages: the account settings (admin), and per
+// questionnaire the poster, the QR code, the live board and reminders.
+
+func wechatNoStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Next()
+}
+
+// registerConsole adds the organisers' WeChat pages.
+func (h *wechatHandler) registerConsole(r *gin.Engine) {
+	admin := r.Group("/admin", h.requireConsole(model.RoleAdmin), wechatNoStore)
+	admin.GET("/wechat", h.settingsPage)
+	admin.POST("/wechat", h.settingsSave)
+
+	// Organisers see the poster and the board of their own seminars (the
+	// handlers check canSeeSeminar); only staff send reminders.
+	all := r.Group("/admin/questionnaires", h.requireConsole(model.RoleAdmin, model.RoleStaff, model.RoleOrganiser), wechatNoStore)
+	all.GET("/:id/poster", h.poster)
+	all.GET("/:id/poster.json", h.posterCount)
+	all.GET("/:id/qr.png", h.qrPNG)
+	all.GET("/:id/board", h.board)
+	staff := r.Group("/admin/questionnaires", h.requireConsole(model.RoleAdmin, model.RoleStaff), wechatNoStore)
+	staff.POST("/:id/reminders", h.reminders)
+}
+
+// ---- settings -----------------------------------------------------------------
+
+type wechatSettingsPage struct {
+	consolePage
+	Cfg                            service.WeChatConfig
+	SecretSet, TokenSet, AESKeySet bool
+	CallbackURL, OAuthDomain       string
+	Verification                   *service.Verification
+	VerifiedAt                     string
+	FieldErrors                    map[string]string
+	Secrets                        []secretField
+	Usable                         bool
+	RedisShared                    bool
+}
+
+// secretField is a secret on the settings form: whether it is set, never
+// its value.
+type secretField struct {
+	Name, Label string
+	Set         bool
+	Error       string
+}
+
+func (h *wechatHandler) settingsPage(c *gin.Context) {
+	h.renderSettings(c, http.StatusOK, nil)
+}
+
+func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[string]string) {
+	ctx := c.Request.Context()
+	cfg, err := h.wx.Settings(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	v, err := h.wx.LastVerification(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	p := wechatSettingsPage{
+		consolePage: h.consoleBase(c, "wechat.title", "wechat"),
+		Cfg:         cfg, SecretSet: cfg.AppSecret != "", TokenSet: cfg.Token != "", AESKeySet: cfg.EncodingAESKey != "",
+		CallbackURL: h.AbsoluteURL("/wechat/callback"), OAuthDomain: h.baseURL.Host,
+		Verification: v, FieldErrors: errs, Usable: h.wx.Enabled(ctx), RedisShared: h.cfg.Redis.Addr != "",
+	}
+	for _, f := range []secretField{{"app_secret", "wechat.app_secret", p.SecretSet, ""}, {"token", "wechat.token", p.TokenSet, ""}, {"encoding_aes_key", "wechat.aes_key", p.AESKeySet, ""}} {
+		f.Error = errs[f.Name]
+		p.Secrets = append(p.Secrets, f)
+	}
+	if v != nil {
+		p.VerifiedAt = v.At.In(shanghai()).Format("2006-01-02 15:04:05 MST")
+	}
+	if len(errs) > 0 {
+		p.Error = p.T("wechat.fix_errors")
+	}
+	h.render(c, status, "admin_wechat.html", p)
+}
+
+func shanghai() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// settingsSave stores what was entered. Blank secret fields keep the
+// stored value; the "clear" boxes remove it.
+func (h *wechatHandler) settingsSave(c *gin.Context) {
+	enabled := c.PostForm("enabled") == "on"
+	ch := service.SettingsChange{Enabled: &enabled}
+	appID := strings.TrimSpace(c.PostForm("app_id"))
+	ch.AppID = &appID
+	for field, dst := range map[string]**string{"app_secret": &ch.AppSecret, "token": &ch.Token, "encoding_aes_key": &ch.EncodingAESK} {
+		v := strings.TrimSpace(c.PostForm(field))
+		switch {
+		case c.PostForm("clear_"+field) == "on":
+			empty := ""
+			*dst = &empty
+		case v != "":
+			*dst = &v
+		}
+	}
+	if err := h.wx.UpdateSettings(c.Request.Context(), ch); err != nil {
+		var fe service.FieldErrors
+		if errors.As(err, &fe) {
+			h.renderSettings(c, http.StatusUnprocessableEntity, fe)
+			return
+		}
+		h.consoleFail(c, err)
+		return
+	}
+	// The audit names what changed, never a secret's value.
+	var changed []string
+	if ch.AppSecret != nil {
+		changed = append(changed, "app_secret")
+	}
+	if ch.Token != nil {
+		changed = append(changed, "token")
+	}
+	if ch.EncodingAESK != nil {
+		changed = append(changed, "encoding_aes_key")
+	}
+	h.audit(c, "wechat.settings", "wechat", "enabled="+strconv.FormatBool(enabled)+" app_id="+appID+" changed="+strings.Join(changed, ","))
+	h.setFlash(c, "wechat.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/wechat")
+}
+
+// ---- per questionnaire --------------------------------------------------------
+
+// loadVisible loads questionnaire :id if the user may see its seminar.
+func (h *wechatHandler) loadVisible(c *gin.Context) (*service.Loaded, bool) {
+	id, ok := h.consoleID(c, "id")
+	if !ok {
+		return nil, false
+	}
+	q, err := h.questionnaires.Load(c.Request.Context(), id)
+	if err != nil {
+		h.consoleFail(c, err)
+		return nil, false
+	}
+	if !h.canSeeSeminar(c, q.SeminarID) {
+		h.consoleMessage(c, http.StatusForbidden, "err.forbidden_title", "err.forbidden_body")
+		return nil, false
+	}
+	return q, true
+}
+
+type posterPage struct {
+	Lang, TitleZH, TitleEN, SeminarZH, SeminarEN, Link, QRURL, CountURL, AssetVersion string
+	WeChatQR                                                                          bool
+	Respondents                                                                       int64
+	Invited                                                                           int
+}
+
+func (h *wechatHandler) poster(c *gin.Context) {
+	q, ok := h.loadVisible(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	b, err := h.wx.Board(ctx, q)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	base := "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10)
+	p := posterPage{
+		Lang: h.consoleLang(c), TitleZH: q.Def.Title.In("zh"), TitleEN: q.Def.Title.In("en"),
+		Link: h.AbsoluteURL("/s/" + q.Slug), QRURL: base + "/qr.png", CountURL: base + "/poster.json",
+		AssetVersion: AssetVersion, WeChatQR: h.wx.Enabled(ctx), Respondents: b.Respondents, Invited: b.Invited,
+	}
+	if q.Seminar != nil {
+		p.SeminarZH, p.SeminarEN = q.Seminar.Title.In("zh"), q.Seminar.Title.In("en")
+	}
+	h.render(c, http.StatusOK, "admin_poster.html", p)
+}
+
+// posterCount is what the poster polls.
+func (h *wechatHandler) posterCount(c *gin.Context) {
+	q, ok := h.loadVisible(c)
+	if !ok {
+		return
+	}
+	b, err := h.wx.Board(c.Request.Context(), q)
+	if err != nil {
+		h.log.Error("poster count", "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"respondents": b.Respondents, "invited": b.Invited, "answered_on_roster": b.Answered})
+}
+
+func (h *wechatHandler) qrPNG(c *gin.Context) {
+	q, ok := h.loadVisible(c)
+	if !ok {
+		return
+	}
+	png, kind, err := h.wx.QRCode(c.Request.Context(), &q.Questionnaire, 640)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	c.Header("X-QR-Kind", kind)
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+type boardPage struct {
+	consolePage
+	Q                         *service.Loaded
+	Board                     *service.Board
+	Rate                      string
+	CanRemind, RemindersReady bool
+	Sent, Failed              string
+	PosterURL, ReminderURL    string
+}
+
+func (h *wechatHandler) board(c *gin.Context) {
+	q, ok := h.loadVisible(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	b, err := h.wx.Board(ctx, q)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	cfg, err := h.wx.Settings(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	p := boardPage{consolePage: h.consoleBase(c, "wechat.board_title", "questionnaires"), Q: q, Board: b,
+		Sent: c.Query("sent"), Failed: c.Query("failed"),
+		PosterURL:   "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10) + "/poster",
+		ReminderURL: "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10) + "/reminders"}
+	p.Title = p.T("wechat.board_title") + " · " + q.Def.Title.In(p.Lang)
+	if b.Invited > 0 {
+		p.Rate = strconv.Itoa(b.Answered*100/b.Invited) + "%"
+	}
+	if u := currentUser(c); u != nil && (u.Role == model.RoleAdmin || u.Role == model.RoleStaff) {
+		p.CanRemind = true
+	}
+	p.RemindersReady = h.wx.Enabled(ctx) && cfg.ReminderTemplateID != "" && q.Status == model.StatusOpen
+	h.render(c, http.StatusOK, "admin_board.html", p)
+}
+
+func (h *wechatHandler) reminders(c *gin.Context) {
+	q, ok := h.loadVisible(c)
+	if !ok {
+		return
+	}
+	by := ""
+	if u := currentUser(c); u != nil {
+		by = u.Name
+	}
+	res, err := h.wx.SendReminders(c.Request.Context(), q, by)
+	if err != nil {
+		switch {
+		case errors.Is(err, service.ErrWeChatOff), errors.Is(err, service.ErrRemindersOff), errors.Is(err, service.ErrNotOpen):
+			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reminders_unavailable_body")
+		default:
+			h.consoleFail(c, err)
+		}
+		return
+	}
+	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed))
+	c.Redirect(http.StatusSeeOther, consoleURL("/admin/questionnaires/"+strconv.FormatUint(q.ID, 10)+"/board", "sent", strconv.Itoa(res.Sent), "failed", strconv.Itoa(res.Failed)))
+}
+
+func init() {
+	addConsoleStrings(map[string][2]string{
+		"wechat.title":                      {"WeChat official account", "微信公众号"},
+		"wechat.intro":                      {"Values entered here override config.yaml. Secrets are never shown again: leave a field blank to keep it.", "此处填写的值优先于 config.yaml。密钥保存后不再显示：留空即保持不变。"},
+		"wechat.enabled":                    {"Use the official account (callback, silent sign-in, QR codes, reminders)", "启用公众号（消息回调、静默授权、二维码、提醒）"},
+		"wechat.app_id":                     {"AppID", "AppID（开发者ID）"},
+		"wechat.app_secret":                 {"AppSecret", "AppSecret（开发者密码）"},
+		"wechat.token":                      {"Token (server configuration)", "Token（服务器配置令牌）"},
+		"wechat.aes_key":                    {"EncodingAESKey (43 characters)", "EncodingAESKey（消息加解密密钥，43 位）"},
+		"wechat.set":                        {"set", "已设置"},
+		"wechat.not_set":                    {"not set", "未设置"},
+		"wechat.replace_hint":               {"Type a new value to replace it.", "输入新值即可替换。"},
+		"wechat.clear":                      {"Clear", "清除"},
+		"wechat.save":                       {"Save", "保存"},
+		"wechat.saved":                      {"WeChat settings saved.", "微信设置已保存。"},
+		"wechat.fix_errors":                 {"Some values need fixing.", "部分内容需要修改。"},
+		"wechat.callback":                   {"Server address (URL) to paste into the official account", "在公众号后台填写的服务器地址（URL）"},
+		"wechat.callback_hint":              {"mp.weixin.qq.com › Settings and development › Basic configuration › Server configuration. Also add this web authorisation domain:", "公众号后台 › 设置与开发 › 基本配置 › 服务器配置。另请在“网页授权域名”中填写："},
+		"wechat.verification":               {"Last verification by WeChat", "微信最近一次验证"},
+		"wechat.verified_ok":                {"Succeeded on %s.", "%s 验证成功。"},
+		"wechat.verified_fail":              {"Failed on %s: %s", "%s 验证失败：%s"},
+		"wechat.never_verified":             {"WeChat has not verified this address yet. Save the URL and token in the official account's settings.", "微信尚未验证此地址。请在公众号后台保存 URL 和 Token。"},
+		"wechat.status":                     {"Status", "状态"},
+		"wechat.status_on":                  {"On: participants inside WeChat are identified silently.", "已启用：在微信内打开问卷的参与者将被静默识别。"},
+		"wechat.status_off":                 {"Off: questionnaires work in any browser, without WeChat identity.", "未启用：问卷可在任何浏览器中填写，不识别微信身份。"},
+		"wechat.redis":                      {"Access token shared through Redis (several replicas).", "access_token 通过 Redis 在多个实例间共享。"},
+		"wechat.no_redis":                   {"Access token kept in this process: run one replica, or set redis.addr.", "access_token 保存在本进程中：只运行一个实例，或设置 redis.addr。"},
+		"wechat.endpoints":                  {"Platform endpoints (config.yaml)", "平台接口地址（config.yaml）"},
+		"wechat.template":                   {"Reminder template id", "提醒模板 ID"},
+		"wechat.board_title":                {"Live board", "实时进度"},
+		"wechat.respondents":                {"Responses", "回答数"},
+		"wechat.invited":                    {"On the roster", "名单人数"},
+		"wechat.answered_roster":            {"Roster participants who answered", "已回答的名单人员"},
+		"wechat.rate":                       {"Response rate", "回答率"},
+		"wechat.groups":                     {"By group", "按组"},
+		"wechat.group":                      {"Group", "组别"},
+		"wechat.no_group":                   {"(no group)", "（未分组）"},
+		"wechat.anonymous_note":             {"This questionnaire is anonymous: only counts per group are shown.", "本问卷为匿名问卷：仅显示各组人数。"},
+		"wechat.participant":                {"Participant", "参与者"},
+		"wechat.organisation":               {"Organisation", "单位"},
+		"wechat.answered":                   {"Answered", "已回答"},
+		"wechat.not_answered":               {"Not yet", "尚未回答"},
+		"wechat.bound":                      {"WeChat", "微信"},
+		"wechat.bound_yes":                  {"bound", "已绑定"},
+		"wechat.bound_no":                   {"—", "—"},
+		"wechat.last_reminder":              {"Last reminder", "最近提醒"},
+		"wechat.reminder_ok":                {"sent %s", "%s 已发送"},
+		"wechat.reminder_failed":            {"failed %s", "%s 发送失败"},
+		"wechat.remind":                     {"Send reminders (%d)", "发送提醒（%d 人）"},
+		"wechat.remind_hint":                {"A WeChat template message to roster participants with a bound WeChat account who have not answered.", "向已绑定微信且尚未回答的名单人员发送模板消息。"},
+		"wechat.remind_unavailable_hint":    {"Reminders need WeChat on, a reminder template id (wechat.reminder_template_id) and an open questionnaire.", "发送提醒需要：启用微信、设置提醒模板 ID（wechat.reminder_template_id），且问卷处于开放状态。"},
+		"wechat.reminders_result":           {"Reminders sent: %s, failed: %s.", "提醒已发送：%s，失败：%s。"},
+		"wechat.reminders":                  {"Reminders", "提醒记录"},
+		"wechat.when":                       {"When", "时间"},
+		"wechat.result":                     {"Result", "结果"},
+		"wechat.sent_by":                    {"Sent by", "发送人"},
+		"wechat.ok":                         {"delivered", "已送达"},
+		"wechat.poster":                     {"Poster to project", "投影海报"},
+		"wechat.reminders_unavailable":      {"Reminders are not available", "无法发送提醒"},
+		"wechat.reminders_unavailable_body": {"Reminders need WeChat on, a reminder template id and an open questionnaire.", "发送提醒需要启用微信、设置提醒模板 ID，且问卷处于开放状态。"},
+		"wechat.auto_refresh":               {"This page refreshes every 15 seconds.", "本页每 15 秒自动刷新。"},
+	})
+}

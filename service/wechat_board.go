@@ -1,0 +1,336 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/silenceper/wechat/v2/officialaccount/basic"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	qrcode "github.com/skip2/go-qrcode"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"seminareval/model"
+)
+
+// This file is what organisers use at the closing session: the QR code to
+// project, the live count, the board of who has answered, and reminders.
+
+// Respondents counts the responses of a questionnaire (the poster's number).
+func (w *WeChat) Respondents(ctx context.Context, questionnaireID uint64) (int64, error) {
+	var n int64
+	err := w.db.WithContext(ctx).Model(&model.Response{}).Where("questionnaire_id = ?", questionnaireID).Count(&n).Error
+	return n, err
+}
+
+// BoardRow is one roster participant on the board.
+type BoardRow struct {
+	Participant  model.Participant
+	Answered     bool
+	AnsweredAt   time.Time
+	Channel      string
+	HasOpenID    bool
+	LastReminder *model.Reminder
+}
+
+// GroupCount is a roster group's progress.
+type GroupCount struct {
+	Group             string
+	Invited, Answered int
+}
+
+// Board is the live view of a questionnaire's responses against its
+// roster. For anonymous questionnaires Rows is empty: only the counts per
+// group are shown, so no one can be singled out.
+type Board struct {
+	Respondents int64 // all responses, roster or not
+	Invited     int
+	Answered    int // roster participants who answered
+	Pending     int // roster participants with a bound openid who have not answered
+	Anonymous   bool
+	Rows        []BoardRow
+	Groups      []GroupCount
+	Reminders   []model.Reminder // newest first
+}
+
+// Board builds the board of questionnaire q.
+func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
+	b := &Board{Anonymous: q.Anonymous}
+	var err error
+	if b.Respondents, err = w.Respondents(ctx, q.ID); err != nil {
+		return nil, fmt.Errorf("count responses: %w", err)
+	}
+	rows, err := w.rosterStatus(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var reminders []model.Reminder
+	if err := w.db.WithContext(ctx).Where("questionnaire_id = ?", q.ID).Order("id DESC").Limit(200).Find(&reminders).Error; err != nil {
+		return nil, fmt.Errorf("reminders: %w", err)
+	}
+	last := map[uint64]*model.Reminder{}
+	for i := range reminders {
+		if last[reminders[i].ParticipantID] == nil {
+			last[reminders[i].ParticipantID] = &reminders[i]
+		}
+	}
+	groups := map[string]*GroupCount{}
+	for i := range rows {
+		r := &rows[i]
+		r.LastReminder = last[r.Participant.ID]
+		g := groups[r.Participant.Group]
+		if g == nil {
+			g = &GroupCount{Group: r.Participant.Group}
+			groups[r.Participant.Group] = g
+		}
+		g.Invited++
+		b.Invited++
+		if r.Answered {
+			g.Answered++
+			b.Answered++
+		} else if r.HasOpenID {
+			b.Pending++
+		}
+	}
+	for _, g := range groups {
+		b.Groups = append(b.Groups, *g)
+	}
+	sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Group < b.Groups[j].Group })
+	if !q.Anonymous {
+		b.Rows = rows
+		b.Reminders = reminders
+	}
+	return b, nil
+}
+
+// rosterStatus returns every roster participant of q's seminar and whether
+// they answered: through their invite (participant id), or by the keyed
+// respondent hash of their participant or openid key, which is all an
+// anonymous questionnaire keeps.
+func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error) {
+	if q.SeminarID == nil {
+		return nil, nil
+	}
+	var people []model.Participant
+	if err := w.db.WithContext(ctx).Where("seminar_id = ?", *q.SeminarID).Order("grp, name, id").Find(&people).Error; err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	if len(people) == 0 {
+		return nil, nil
+	}
+	hashOwner := map[string]int{}
+	ids := make([]uint64, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+		hashOwner[w.responses.RespondentHash(q.ID, "p:"+strconv.FormatUint(p.ID, 10))] = i
+		if p.OpenID != nil {
+			hashOwner[w.responses.RespondentHash(q.ID, "wx:"+*p.OpenID)] = i
+		}
+	}
+	hashes := make([]string, 0, len(hashOwner))
+	for h := range hashOwner {
+		hashes = append(hashes, h)
+	}
+	var resps []model.Response
+	err := w.db.WithContext(ctx).Select("id", "participant_id", "respondent_hash", "channel", "submitted_at").
+		Where("questionnaire_id = ? AND (participant_id IN ? OR respondent_hash IN ?)", q.ID, ids, hashes).Find(&resps).Error
+	if err != nil {
+		return nil, fmt.Errorf("responses of the roster: %w", err)
+	}
+	index := map[uint64]int{}
+	for i, p := range people {
+		index[p.ID] = i
+	}
+	rows := make([]BoardRow, len(people))
+	for i, p := range people {
+		rows[i] = BoardRow{Participant: p, HasOpenID: p.OpenID != nil && *p.OpenID != ""}
+	}
+	for _, r := range resps {
+		i, ok := -1, false
+		if r.ParticipantID != nil {
+			i, ok = index[*r.ParticipantID]
+		}
+		if !ok {
+			i, ok = hashOwner[r.RespondentHash]
+		}
+		if ok {
+			rows[i].Answered, rows[i].AnsweredAt, rows[i].Channel = true, r.SubmittedAt, r.Channel
+		}
+	}
+	return rows, nil
+}
+
+// ReminderResult says how many reminders went out.
+type ReminderResult struct{ Sent, Failed int }
+
+var errcodeRe = regexp.MustCompile(`errcode=(\d+)`)
+
+// SendReminders sends the reminder template message to every roster
+// participant with a bound openid who has not answered, and records each
+// attempt, failures included.
+func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (ReminderResult, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return ReminderResult{}, err
+	}
+	if !wechatUsable(a.cfg) {
+		return ReminderResult{}, ErrWeChatOff
+	}
+	if a.cfg.ReminderTemplateID == "" {
+		return ReminderResult{}, ErrRemindersOff
+	}
+	if q.Status != model.StatusOpen {
+		return ReminderResult{}, ErrNotOpen
+	}
+	rows, err := w.rosterStatus(ctx, q)
+	if err != nil {
+		return ReminderResult{}, err
+	}
+	var res ReminderResult
+	title := q.Def.Title.In("zh") + " / " + q.Def.Title.In("en")
+	seminar := ""
+	if q.Seminar != nil {
+		seminar = q.Seminar.Title.In("zh") + " / " + q.Seminar.Title.In("en")
+	}
+	hour := w.now().Unix() / 3600
+	for _, r := range rows {
+		if r.Answered || !r.HasOpenID {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		p := r.Participant
+		msg := &message.TemplateMessage{
+			ToUser: *p.OpenID, TemplateID: a.cfg.ReminderTemplateID,
+			URL: w.baseURL + "/s/" + q.Slug + "?t=" + url.QueryEscape(p.InviteToken),
+			Data: map[string]*message.TemplateDataItem{
+				"first":    {Value: "请填写研讨会评估问卷 / Please answer the seminar evaluation"},
+				"keyword1": {Value: title},
+				"keyword2": {Value: seminar},
+				"remark":   {Value: "约 3 分钟，谢谢！/ About 3 minutes. Thank you!"},
+			},
+			// The platform drops a repeat within the hour (a double click).
+			ClientMsgID: fmt.Sprintf("q%dp%dh%d", q.ID, p.ID, hour),
+		}
+		msgID, err := a.oa.GetTemplate().Send(msg)
+		if err != nil && tokenRejected(err) {
+			a.tokens.Invalidate()
+			msgID, err = a.oa.GetTemplate().Send(msg)
+		}
+		rec := model.Reminder{QuestionnaireID: q.ID, ParticipantID: p.ID, OpenID: *p.OpenID, SentAt: w.now().UTC(), OK: err == nil, SentBy: sentBy}
+		if err != nil {
+			rec.Error = truncateRunes(err.Error(), 500)
+			res.Failed++
+		} else {
+			rec.MsgID = strconv.FormatInt(msgID, 10)
+			res.Sent++
+		}
+		if err := w.db.WithContext(ctx).Create(&rec).Error; err != nil {
+			return res, fmt.Errorf("record reminder: %w", err)
+		}
+	}
+	return res, nil
+}
+
+func tokenRejected(err error) bool {
+	m := errcodeRe.FindStringSubmatch(err.Error())
+	return m != nil && (m[1] == "40001" || m[1] == "42001" || m[1] == "40014")
+}
+
+// ---- QR codes -----------------------------------------------------------------
+
+// QR kinds, for the poster's caption.
+const (
+	QRWeChat = "wechat" // the account's parametric QR: follow, then the news card
+	QRLocal  = "local"  // the link itself, when WeChat is not configured
+)
+
+// QRCode returns the PNG to project for q: the account's permanent
+// parametric QR (scene "q_<slug>") when WeChat is configured, otherwise a
+// QR of the link. A platform failure falls back to the link, logged.
+func (w *WeChat) QRCode(ctx context.Context, q *model.Questionnaire, size int) ([]byte, string, error) {
+	link := w.baseURL + "/s/" + q.Slug
+	if w.Enabled(ctx) {
+		png, err := w.wechatQR(ctx, q)
+		if err == nil {
+			return png, QRWeChat, nil
+		}
+		w.log.Warn("wechat QR failed; showing a QR of the link instead", "questionnaire", q.ID, "err", err)
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, size)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode QR: %w", err)
+	}
+	return png, QRLocal, nil
+}
+
+type qrTicket struct {
+	Ticket string `json:"ticket"`
+	URL    string `json:"url"`
+}
+
+// wechatQR creates the permanent QR once per account and scene (they are
+// limited in number) and keeps its ticket in settings.
+func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, error) {
+	a, err := w.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scene := QuestionnaireScene(q)
+	sum := sha256.Sum256([]byte(a.cfg.AppID + "\x00" + scene))
+	key := "wxqr." + hex.EncodeToString(sum[:16])
+	var tk qrTicket
+	var s model.Setting
+	err = w.db.WithContext(ctx).Where("`key` = ?", key).Take(&s).Error
+	switch {
+	case err == nil:
+		if err := json.Unmarshal([]byte(s.Value), &tk); err != nil {
+			return nil, fmt.Errorf("stored QR ticket: %w", err)
+		}
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		// String scene: an int scene makes the SDK panic on type assertion.
+		t, err := a.oa.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
+		if err != nil {
+			return nil, fmt.Errorf("create QR ticket: %w", err)
+		}
+		tk = qrTicket{Ticket: t.Ticket, URL: t.URL}
+		b, _ := json.Marshal(tk)
+		if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error; err != nil {
+			return nil, fmt.Errorf("store QR ticket: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("read QR ticket: %w", err)
+	}
+	// The SDK's ShowQRCode does not escape the ticket, whose '+' and '/'
+	// then break the URL.
+	u := strings.TrimRight(a.cfg.MPBaseURL, "/") + "/cgi-bin/showqrcode?ticket=" + url.QueryEscape(tk.Ticket)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := w.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch QR image: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := readAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("fetch QR image: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(http.DetectContentType(body), "image/") {
+		return nil, fmt.Errorf("fetch QR image: HTTP %d %s", resp.StatusCode, http.DetectContentType(body))
+	}
+	return body, nil
+}
