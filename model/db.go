@@ -32,7 +32,13 @@ type DBConfig struct {
 // write pattern (many small transactions):
 //   - SkipDefaultTransaction: GORM's implicit transaction per write halves
 //     insert throughput; writes that need one open it explicitly.
-//   - PrepareStmt: the submit path repeats the same statements.
+//   - PrepareStmt (SQLite): the submit path repeats the same statements.
+//     MySQL instead interpolates parameters client-side (interpolateParams,
+//     added by MySQLDSN): GORM prepares a statement first used inside a
+//     transaction on that transaction, which closes it at commit, so every
+//     INSERT of the submit transaction cost PREPARE + EXECUTE + CLOSE (go-gorm
+//     issue 4644; measured with cmd/loadgen: two prepares per submission).
+//     Interpolated, each statement is one round trip.
 //   - TranslateError: unique-key violations become gorm.ErrDuplicatedKey on
 //     both drivers, which is how duplicates are detected.
 //   - SQLite: WAL, busy_timeout and BEGIN IMMEDIATE with one connection, so
@@ -66,6 +72,7 @@ func Open(cfg DBConfig, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.SetMaxIdleConns(1)
 		sqlDB.SetConnMaxLifetime(0)
 	case "mysql":
+		gcfg.PrepareStmt = false
 		db, err = gorm.Open(mysql.New(mysql.Config{DSN: MySQLDSN(cfg.DSN)}), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("open mysql: %w", err)
@@ -121,14 +128,15 @@ func sqliteDSN(path string) (string, error) {
 
 // MySQLDSN adds the parameters this service depends on to a MySQL DSN:
 // utf8mb4 (Debian's MariaDB defaults to latin1 and rejects Chinese text),
-// parseTime and UTC.
+// parseTime and UTC, and interpolateParams (one round trip per statement;
+// safe with utf8mb4, see Open).
 func MySQLDSN(dsn string) string {
 	base, query, _ := strings.Cut(dsn, "?")
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return dsn
 	}
-	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_unicode_ci"} {
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_unicode_ci", "interpolateParams": "true"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}
