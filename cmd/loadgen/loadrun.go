@@ -185,8 +185,12 @@ func loadRun(ctx context.Context, o config, out io.Writer) error {
 		mu.Unlock()
 	}
 	failed := false
+	databasePID := 0
+	if db.Driver == "mysql" {
+		databasePID = load.PIDOf("mariadbd") // 0 (not shown) for a remote or other server
+	}
 	for _, n := range o.clients {
-		opts := load.Options{BaseURL: baseURL, Slug: o.slug, Def: def, Clients: n, Duration: o.duration, Requests: o.requests, OnAck: record, Seed: uint64(time.Now().UnixNano()), ServerPID: servicePID}
+		opts := load.Options{BaseURL: baseURL, Slug: o.slug, Def: def, Clients: n, Duration: o.duration, Requests: o.requests, OnAck: record, Seed: uint64(time.Now().UnixNano()), ServerPID: servicePID, DatabasePID: databasePID}
 		warm := opts
 		warm.Duration, warm.Requests = o.warmup, 0
 		fmt.Fprintf(out, "\n== %d clients\n", n)
@@ -288,6 +292,7 @@ func merge(name string, rs []*load.Result) *load.Result {
 		m.New += r.New
 		m.NewOK += r.NewOK
 		m.ServerCPU += r.ServerCPU
+		m.DatabaseCPU += r.DatabaseCPU
 		m.Wrong = append(m.Wrong, r.Wrong...)
 		m.TransportErrorExamples = append(m.TransportErrorExamples, r.TransportErrorExamples...)
 	}

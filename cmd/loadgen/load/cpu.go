@@ -37,3 +37,23 @@ func ProcessCPU(pid int) time.Duration {
 	const ticksPerSecond = 100 // USER_HZ, 100 on every Linux architecture Go supports
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }
+
+// PIDOf returns the id of the first process whose command name is name
+// (e.g. "mariadbd"), or 0.
+func PIDOf(name string) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			return pid
+		}
+	}
+	return 0
+}

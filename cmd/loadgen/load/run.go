@@ -50,6 +50,9 @@ type Options struct {
 	// ServerPID, when set, is the process whose CPU time the phase reports
 	// (the service or the ceiling).
 	ServerPID int
+	// DatabasePID, when set, is the database server (mariadbd) whose CPU
+	// time the phase reports too.
+	DatabasePID int
 }
 
 // Ack is a submission the service acknowledged.
@@ -79,6 +82,7 @@ type Result struct {
 	Wrong                  []string
 	TransportErrorExamples []string
 	ServerCPU              time.Duration // CPU the server process used during the phase (0: unknown)
+	DatabaseCPU            time.Duration // CPU the database server used during the phase (0: unknown)
 }
 
 // Throughput is requests per second.
@@ -138,7 +142,10 @@ func (r *Result) String() string {
 	}
 	fmt.Fprintf(&b, "  status {%s}", strings.Join(parts, " "))
 	if r.ServerCPU > 0 && r.Requests > 0 {
-		fmt.Fprintf(&b, "  server CPU %.2fms/req", ms(r.ServerCPU)/float64(r.Requests))
+		fmt.Fprintf(&b, "  CPU/req server %.2fms", ms(r.ServerCPU)/float64(r.Requests))
+		if r.DatabaseCPU > 0 {
+			fmt.Fprintf(&b, " database %.2fms", ms(r.DatabaseCPU)/float64(r.Requests))
+		}
 	}
 	fmt.Fprintf(&b, "\n          new %d/%d got 201", r.NewOK, r.New)
 	if r.Retries > 0 {
@@ -221,7 +228,7 @@ func Run(ctx context.Context, name string, o Options) *Result {
 		}
 	}
 
-	cpu0 := ProcessCPU(o.ServerPID)
+	cpu0, dbCPU0 := ProcessCPU(o.ServerPID), ProcessCPU(o.DatabasePID)
 	states := make([]*clientState, o.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -260,6 +267,9 @@ func Run(ctx context.Context, name string, o Options) *Result {
 	slices.Sort(total.Latencies)
 	if o.ServerPID > 0 {
 		total.ServerCPU = ProcessCPU(o.ServerPID) - cpu0
+	}
+	if o.DatabasePID > 0 {
+		total.DatabaseCPU = ProcessCPU(o.DatabasePID) - dbCPU0
 	}
 	total.TransportErrorExamples = total.TransportErrorExamples[:min(3, len(total.TransportErrorExamples))]
 	return total
