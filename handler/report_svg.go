@@ -103,8 +103,11 @@ func columnChart(q service.QuestionSummary, label string) template.HTML {
 		maxPct = max(maxPct, l.Percent)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="columns" viewBox="0 0 %d 112" role="img" aria-label="%s">`, step*len(q.Levels), html.EscapeString(label))
-	fmt.Fprintf(&b, `<line x1="0" y1="%d" x2="%d" y2="%d" stroke="#999"/>`, base, step*len(q.Levels), base)
+	// A fixed scale (1.4 px per unit) so that a 5-point rating and an
+	// 11-point NPS chart have the same bar width and type size.
+	w := step * len(q.Levels)
+	fmt.Fprintf(&b, `<svg class="columns" viewBox="0 0 %d 112" width="%d" height="%d" role="img" aria-label="%s">`, w, w*14/10, 112*14/10, html.EscapeString(label))
+	fmt.Fprintf(&b, `<line x1="0" y1="%d" x2="%d" y2="%d" stroke="#999"/>`, base, w, base)
 	for i, l := range q.Levels {
 		h := float64(maxH*l.Percent) / float64(maxPct)
 		x := i*step + (step-barW)/2
