@@ -37,7 +37,7 @@ func TestReportDashboardRendersOnALaptop(t *testing.T) {
 				"speakers_quality": []int{4, 4, 5, 3, 2}[i%5], "organisation_good": []any{5, 4, "na", 5}[i%4],
 				"apply_learning": []any{4, 3, 5, "na", 2, 4}[i%6], "workplace": workplaces[i%len(workplaces)],
 				"topics_useful": [][]string{{"identification", "legal"}, {"investigation"}, {"networking", "legal", "victim_support"}}[i%3],
-				"overall": []int{5, 4, 4, 5, 3}[i%5], "recommend": []int{10, 9, 8, 9, 7, 10, 6}[i%7],
+				"overall":       []int{5, 4, 4, 5, 3}[i%5], "recommend": []int{10, 9, 8, 9, 7, 10, 6}[i%7],
 			}
 			if c := comments[i%len(comments)]; c != "" && i < 8 {
 				ans["comments"] = c
