@@ -170,13 +170,16 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	for _, w := range wrong[:min(5, len(wrong))] {
 		fmt.Fprintln(out, "  ", w)
 	}
-	attempts := 0
+	attempts, recovered := 0, 0
 	for _, a := range acks {
 		if a.Attempts > 1 {
 			attempts++
 		}
+		if a.Recovered {
+			recovered++
+		}
 	}
-	fmt.Fprintf(out, "submissions that needed more than one attempt: %d\n", attempts)
+	fmt.Fprintf(out, "submissions that needed more than one attempt: %d, of which stored by an attempt whose answer was lost: %d\n", attempts, recovered)
 	if !v.OK() || len(wrong) > 0 || res.Unresolved > 0 || len(res.Wrong) > 0 {
 		fmt.Fprintln(out, "FAILED")
 		return errors.New("acknowledged submissions were lost, duplicated or changed")

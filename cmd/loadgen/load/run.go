@@ -61,7 +61,8 @@ type Ack struct {
 	ResponseID   uint64 `json:"response_id"`
 	Rows         int    `json:"rows"` // answer rows it must have
 	Attempts     int    `json:"attempts"`
-	Body         []byte `json:"-"` // what was sent, to re-send it
+	Recovered    bool   `json:"recovered"` // stored by an attempt whose answer was lost: acknowledged by 200 to a re-send
+	Body         []byte `json:"-"`         // what was sent, to re-send it
 	Cookie       string `json:"-"`
 }
 
@@ -147,7 +148,11 @@ func (r *Result) String() string {
 			fmt.Fprintf(&b, " database %.2fms", ms(r.DatabaseCPU)/float64(r.Requests))
 		}
 	}
-	fmt.Fprintf(&b, "\n          new %d/%d got 201", r.NewOK, r.New)
+	if r.Persist {
+		fmt.Fprintf(&b, "\n          new %d/%d acknowledged (201, or 200 to a re-send)", r.NewOK, r.New)
+	} else {
+		fmt.Fprintf(&b, "\n          new %d/%d got 201", r.NewOK, r.New)
+	}
 	if r.Retries > 0 {
 		fmt.Fprintf(&b, ", retries %d/%d got 200 same response_id", r.RetriesOK, r.Retries)
 	}
@@ -331,7 +336,7 @@ func (c *client) submitNew(ctx context.Context) {
 			}
 			c.st.acks = append(c.st.acks, sent{body: body, cookie: cookie, responseID: a.ResponseID})
 			if c.o.OnAck != nil {
-				c.o.OnAck(Ack{SubmissionID: submissionID(body), ResponseID: a.ResponseID, Rows: rows, Attempts: attempt, Body: body, Cookie: cookie})
+				c.o.OnAck(Ack{SubmissionID: submissionID(body), ResponseID: a.ResponseID, Rows: rows, Attempts: attempt, Recovered: status == http.StatusOK, Body: body, Cookie: cookie})
 			}
 			return
 		}
