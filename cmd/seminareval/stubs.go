@@ -4,10 +4,7 @@ package main
 // (users.go, report.go, wechat.go) when it is built.
 
 import (
-	"context"
 	"errors"
 )
 
 var errNotYet = errors.New("not available yet in this build")
-
-func runReport(ctx context.Context, e env) error { return errNotYet }
