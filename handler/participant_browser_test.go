@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"gorm.io/gorm"
@@ -415,4 +417,153 @@ func assertLoadedWithinBudget(t *testing.T, ctx context.Context) {
 	if got.Total > participantPageBudget {
 		t.Errorf("the browser transferred %d bytes, over the budget of %d", got.Total, participantPageBudget)
 	}
+}
+
+// TestBrowserRetriesALostAnswerWithTheSameSubmission loses the server's
+// answer to the first post (the response is stored, the phone never hears
+// back): the page retries with the same submission_id, the server answers
+// 200 already_recorded, and one response is stored.
+func TestBrowserRetriesALostAnswerWithTheSameSubmission(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.demo()
+	ctx := newBrowser(t)
+	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug))
+	fillDemo(t, ctx)
+
+	paused := chromedp.Events(ctx, fetch.RequestPaused) // subscribe before enabling
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{
+		URLPattern: "*/s/" + q.Slug + "?*", ResourceType: network.ResourceTypeFetch, RequestStage: fetch.RequestStageResponse,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	posted := make(chan string, 10)
+	go func() {
+		n := 0
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			var body strings.Builder
+			for _, e := range ev.Request.PostDataEntries {
+				body.Write(e.Bytes)
+			}
+			posted <- body.String()
+			if n++; n == 1 {
+				_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				continue
+			}
+			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}
+	}()
+	browserDo(t, ctx,
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.message.ok`)),
+	)
+	var ids []string
+	for len(posted) > 0 {
+		var sub struct {
+			SubmissionID string         `json:"submission_id"`
+			Lang         string         `json:"lang"`
+			Answers      map[string]any `json:"answers"`
+		}
+		body := <-posted
+		if err := json.Unmarshal([]byte(body), &sub); err != nil {
+			t.Fatalf("posted %q: %v", body, err)
+		}
+		ids = append(ids, sub.SubmissionID)
+		// The JSON types of the contract.
+		if _, ok := sub.Answers["knowledge_improved"].(float64); !ok || sub.Answers["organisation_good"] != "na" || sub.Lang != "zh" {
+			t.Errorf("posted answers %v", sub.Answers)
+		}
+		if topics, ok := sub.Answers["topics_useful"].([]any); !ok || len(topics) != 2 {
+			t.Errorf("multi answer posted as %#v, want a list", sub.Answers["topics_useful"])
+		}
+	}
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Fatalf("posts seen %v: want the lost one and one retry with the same submission_id", ids)
+	}
+	var rs []model.Response
+	db.Find(&rs)
+	if len(rs) != 1 || rs[0].SubmissionID != ids[0] {
+		t.Fatalf("responses %+v, want one with submission_id %s", rs, ids[0])
+	}
+}
+
+// TestBrowserFollowsTheServerWhenItRefuses: the questionnaire closes while a
+// participant answers (403: the page reloads and says it is closed), and a
+// server-side validation error (422) is shown next to its question.
+func TestBrowserFollowsTheServerWhenItRefuses(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.demo()
+	ctx := newBrowser(t)
+	acceptLanguage(t, ctx, "en-GB,en;q=0.9")
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug))
+	fillDemo(t, ctx)
+
+	// A text longer than allowed gets past the browser (maxlength removed,
+	// as an old browser might) and is refused by the server.
+	browserDo(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const c = document.querySelector("textarea[name='q.comments']");
+		c.removeAttribute("maxlength");
+		c.value = "x".repeat(2001);
+	})()`),
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("err-comments")),
+	)
+	if got := browserEval[string](t, ctx, `document.getElementById("err-comments").textContent`); got != "This answer is too long." {
+		t.Errorf("422 shown as %q", got)
+	}
+	if got := browserEval[bool](t, ctx, `!document.querySelector("button[type=submit]").disabled && !document.getElementById("js-alert").hidden`); !got {
+		t.Error("after a 422 the button must be usable again and the alert shown")
+	}
+	if n := a.count(&model.Response{}); n != 0 {
+		t.Fatalf("responses after a 422: %d", n)
+	}
+
+	if err := db.Model(&model.Questionnaire{}).Where("id = ?", q.ID).Update("status", model.StatusClosed).Error; err != nil {
+		t.Fatal(err)
+	}
+	browserDo(t, ctx,
+		chromedp.SetValue(chromedp.CSS(`textarea[name="q.comments"]`), demoComment),
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.message.closed`)),
+	)
+	if body := browserEval[string](t, ctx, `document.body.innerText`); !strings.Contains(body, "This questionnaire is closed") {
+		t.Errorf("after a 403 the page says %q", body)
+	}
+	if n := browserEval[int](t, ctx, `localStorage.length`); n != 1 {
+		t.Errorf("drafts kept after the questionnaire closed: %d, want 1 (nothing typed is thrown away)", n)
+	}
+	screenshot(t, ctx, "participant-closed-en")
+	if n := a.count(&model.Response{}); n != 0 {
+		t.Fatalf("responses stored after closing: %d", n)
+	}
+}
+
+// TestBrowserLaptopLayout: organisers and European experts open the link on
+// a laptop too; the agreement scale then reads as one row.
+func TestBrowserLaptopLayout(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.demo()
+	ctx := newBrowser(t)
+	browserDo(t, ctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(a.ts.URL+"/s/"+q.Slug+"?lang=en"),
+	)
+	if w := browserEval[int](t, ctx, `document.documentElement.scrollWidth`); w > 1280 {
+		t.Errorf("page is %d px wide on a 1280-px laptop", w)
+	}
+	rows := browserEval[int](t, ctx, `new Set(Array.from(document.querySelectorAll("#q-organisation_good label.choice")).map(l => Math.round(l.getBoundingClientRect().top))).size`)
+	if rows != 1 {
+		t.Errorf("the agreement scale takes %d rows on a laptop, want 1", rows)
+	}
+	nps := browserEval[int](t, ctx, `new Set(Array.from(document.querySelectorAll("#q-recommend label.choice")).map(l => Math.round(l.getBoundingClientRect().top))).size`)
+	if nps != 1 {
+		t.Errorf("the 0-10 scale takes %d rows on a laptop, want 1", nps)
+	}
+	screenshot(t, ctx, "participant-laptop-en")
 }
