@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -64,7 +65,9 @@ type Users struct {
 	cost int // bcrypt cost
 	// dummy is a hash compared against when the user does not exist, so that
 	// a login for an unknown name takes as long as one for a known name.
-	dummy []byte
+	// Made on first use: it costs as much as a login.
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // NewUsers returns the account service.
@@ -72,9 +75,22 @@ func NewUsers(db *gorm.DB, now func() time.Time) *Users {
 	if now == nil {
 		now = time.Now
 	}
-	u := &Users{db: db, now: now, cost: bcrypt.DefaultCost}
-	u.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), u.cost)
-	return u
+	return &Users{db: db, now: now, cost: bcrypt.DefaultCost}
+}
+
+// WithCost sets the bcrypt cost of new hashes (default bcrypt.DefaultCost).
+// Tests lower it: under the race detector one hash at the default cost takes
+// seconds. Existing hashes keep the cost they were made with.
+func (s *Users) WithCost(cost int) *Users {
+	s.cost = cost
+	return s
+}
+
+func (s *Users) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), s.cost)
+	})
+	return s.dummy
 }
 
 // GeneratePassword returns a random password of 20 URL-safe characters
@@ -154,7 +170,7 @@ func (s *Users) Authenticate(ctx context.Context, name, password, ip string) (*m
 	switch {
 	case err == nil:
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		return nil, s.fail(ctx, userKey, ipKey)
 	default:
 		return nil, fmt.Errorf("find user: %w", err)

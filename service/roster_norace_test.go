@@ -1,0 +1,6 @@
+//go:build !race
+
+package service
+
+// rosterUnderRace is true under the race detector (see roster_race_test.go).
+const rosterUnderRace = false

@@ -1,0 +1,7 @@
+//go:build race
+
+package service
+
+// rosterUnderRace is true under the race detector, which slows the pure-Go
+// SQLite driver (C translated to Go) about fifty times.
+const rosterUnderRace = true
