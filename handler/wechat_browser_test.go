@@ -1,0 +1,118 @@
+package handler
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+	"seminareval/service"
+)
+
+// The whole WeChat path in headless Chromium with WeChat's user agent:
+// the simulator plays the phone's WeChat identity and the platform's OAuth
+// page, the service identifies the participant silently, and the answer is
+// stored under the openid. A second attempt by the same WeChat user (new
+// cookies, as on another phone) is refused politely.
+func TestBrowserWeChatOAuthAnswerAndSecondAttempt(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatApp(t, db)
+	q := w.demo()
+	openid := w.sim.OpenID("browser-participant")
+	ctx := newBrowser(t)
+	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	page := w.ts.URL + "/s/" + q.Slug
+
+	// Pick the phone's WeChat identity on the simulator, then open the link.
+	browserDo(t, ctx,
+		chromedp.Navigate(w.simURL+"/sim/login?openid="+openid+"&next="+url.QueryEscape(page)),
+		chromedp.WaitVisible(chromedp.CSS(`#qform`)),
+	)
+	// (A browser carries the authorize URL's #wechat_redirect through the
+	// redirects; WeChat's client consumes it.)
+	if loc := browserEval[string](t, ctx, `location.origin + location.pathname + location.search`); loc != page {
+		t.Fatalf("after OAuth the browser is at %s, want %s", loc, page)
+	}
+	if st := w.sim.Stats(); st.OAuthAuthorizes != 1 || st.CodeExchanges != 1 {
+		t.Fatalf("OAuth round trips: %+v, want one authorize and one code exchange", st)
+	}
+	assertFitsPhone(t, ctx)
+	screenshot(t, ctx, "wechat-oauth-form")
+	fillDemo(t, ctx)
+	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.message.ok`)))
+	screenshot(t, ctx, "wechat-oauth-thanks")
+
+	var r model.Response
+	if err := db.Where("questionnaire_id = ?", q.ID).Take(&r).Error; err != nil {
+		t.Fatalf("no response stored: %v", err)
+	}
+	if r.OpenID == nil || *r.OpenID != openid || r.Channel != model.ChannelWeChat {
+		t.Fatalf("response openid %v channel %q, want %s and wechat", r.OpenID, r.Channel, openid)
+	}
+	assertSameAnswers(t, storedAnswers(t, db, q, r.ID), wantDemoRows())
+
+	// Same WeChat user, fresh cookies: OAuth again, then "already recorded".
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	browserDo(t, ctx,
+		chromedp.Navigate(w.simURL+"/sim/login?openid="+openid+"&next="+url.QueryEscape(page)),
+		chromedp.WaitVisible(chromedp.CSS(`.message`)),
+	)
+	body := browserEval[string](t, ctx, `document.body.innerText`)
+	if !strings.Contains(body, "您的回答已记录") || browserEval[bool](t, ctx, `!!document.querySelector("#qform")`) {
+		t.Fatalf("second attempt shows %q, want the already-recorded message and no form", body)
+	}
+	screenshot(t, ctx, "wechat-oauth-already-recorded")
+	if n := w.count(&model.Response{}); n != 1 {
+		t.Fatalf("responses = %d, want 1", n)
+	}
+}
+
+// The poster as projected: a big QR code, bilingual steps and a count that
+// rises by itself when answers arrive.
+func TestBrowserWeChatPosterCountsLive(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatApp(t, db)
+	q := w.demo()
+	qmConsole(t, w.testApp, model.RoleStaff) // creates the user
+	ctx := newBrowser(t)
+	browserDo(t, ctx,
+		chromedp.EmulateViewport(1280, 720),
+		chromedp.Navigate(w.ts.URL+"/admin/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "console-staff"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery staple"),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.topbar`)),
+		chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/poster"),
+		chromedp.WaitVisible(chromedp.CSS(`img.qr`)),
+	)
+	if !browserEval[bool](t, ctx, `document.querySelector("img.qr").complete && document.querySelector("img.qr").naturalWidth > 300`) {
+		t.Fatal("the QR code image did not load")
+	}
+	if got := browserEval[string](t, ctx, `document.getElementById("count").textContent`); got != "0" {
+		t.Fatalf("count %q, want 0", got)
+	}
+	screenshot(t, ctx, "wechat-poster-0")
+	for i, id := range []string{"poster-0001", "poster-0002"} {
+		if _, err := w.srv.responses.Submit(context.Background(), q, service.Respondent{CookieID: "00000000-0000-4000-8000-00000000000" + string(rune('1'+i))},
+			service.Submission{SubmissionID: id, Lang: "zh", Answers: decodedDemoAnswers(t)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("count").textContent === "2"`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the poster's count did not rise to 2: %v", err)
+	}
+	screenshot(t, ctx, "wechat-poster-2")
+
+	browserDo(t, ctx, chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-summary`)))
+	screenshot(t, ctx, "wechat-board")
+}
