@@ -62,7 +62,7 @@ func newBrowser(t *testing.T) context.Context {
 // repository so a person can look at what the tests saw).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG (lower qualities are JPEG)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
