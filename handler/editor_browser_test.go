@@ -186,5 +186,13 @@ sections:
 		edDo(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Navigate(editURL+"/preview?lang=zh"))
 		edWaitFor(t, ctx, "the preview page", `document.body.innerText.includes("研讨班对我的工作有用。")`)
 		screenshot(t, ctx, "editor-preview-phone-zh")
+
+		// The list and the "new" page, in Chinese.
+		edDo(t, ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(a.ts.URL+"/admin/questionnaires?lang=zh"))
+		edWaitFor(t, ctx, "the list", `document.body.innerText.includes("workshop-2027") && document.body.innerText.includes("新建问卷")`)
+		edScreenshot(t, ctx, "questionnaires-list-zh", "body")
+		edDo(t, ctx, chromedp.Navigate(a.ts.URL+"/admin/questionnaires/new"))
+		edWaitFor(t, ctx, "the new page", `document.body.innerText.includes("使用标准模板") && document.body.innerText.includes("XLSForm")`)
+		edScreenshot(t, ctx, "questionnaire-new-zh", "body")
 	})
 }
