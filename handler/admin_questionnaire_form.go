@@ -22,6 +22,9 @@ import (
 //	q7.o2.value q7.o2.label.en       option 2 of question 7
 //	q7.scale4.zh                     Likert label of value 1 (index 4: 5..1)
 //
+// and the buttons op=up:7, down:7, del:7, add:<section>, addsection,
+// delsection:<section>, addopt:7, delopt:7:2, optup:7:2, refresh:7, save.
+//
 // with the counts in "sections", "questions" and "q7.options".
 
 // definitionFromForm rebuilds the definition being edited from the posted
@@ -189,6 +192,9 @@ func (op editorOp) apply(d *service.Definition, form url.Values) string {
 		return keyAt(op.N)
 	case "delopt":
 		d.DeleteOption(op.N, op.M)
+		return keyAt(op.N)
+	case "optup":
+		d.MoveOption(op.N, op.M, -1)
 		return keyAt(op.N)
 	}
 	return ""

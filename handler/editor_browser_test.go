@@ -135,7 +135,9 @@ sections:
 				chromedp.SendKeys(field(fmt.Sprintf("q2.o%d.label.zh", i)), o[2]),
 			)
 		}
-		// Reorder: role first, then the statement, comments last.
+		// Reorder the options (prosecutor first), then the questions: role
+		// first, then the statement, comments last.
+		edSubmit(t, ctx, `button[value="optup:2:1"]`)
 		edSubmit(t, ctx, `button[value="up:2"]`)
 		edSubmit(t, ctx, `button[value="down:0"]`)
 		edSubmit(t, ctx, `button[value="down:1"]`)
@@ -167,7 +169,7 @@ sections:
 		}
 		role, _ := l.Def.Question("role")
 		useful, _ := l.Def.Question("useful")
-		if len(role.Options) != 3 || role.Options[1].Value != "prosecutor" || role.Options[1].Label["zh"] != "检察官" || useful.Report["zh"] != "研讨班对他们的工作有用" || useful.Scale != nil {
+		if len(role.Options) != 3 || role.Options[0].Value != "prosecutor" || role.Options[0].Label["zh"] != "检察官" || role.Options[1].Value != "police" || useful.Report["zh"] != "研讨班对他们的工作有用" || useful.Scale != nil {
 			t.Fatalf("saved definition: role %+v useful %+v", role, useful)
 		}
 

@@ -330,3 +330,17 @@ func slicesContainsOption(opts []Option, value string) bool {
 	}
 	return false
 }
+
+// MoveOption moves option m of question n one place up (delta -1) or down (+1).
+func (d *Definition) MoveOption(n, m, delta int) bool {
+	si, qi, ok := d.questionAt(n)
+	if !ok {
+		return false
+	}
+	opts := d.Sections[si].Questions[qi].Options
+	if m < 0 || m >= len(opts) || m+delta < 0 || m+delta >= len(opts) || (delta != -1 && delta != 1) {
+		return false
+	}
+	opts[m], opts[m+delta] = opts[m+delta], opts[m]
+	return true
+}
