@@ -417,6 +417,10 @@ func TestWeChatOAuthIdentifiesAndRecoversFromSpentCode(t *testing.T) {
 		openid := w.sim.OpenID("oauth-user")
 		ph := newPhone(t, w, openid)
 
+		// Outside WeChat the same link is the page itself.
+		if r := w.get("/s/" + q.Slug); r.Code != http.StatusOK || !strings.Contains(r.Body, `name="submission_id"`) {
+			t.Fatalf("outside WeChat: %d, want the form without a redirect", r.Code)
+		}
 		// First hop: the page sends WeChat's browser to snsapi_base OAuth.
 		first := ph.get(w.ts.URL + "/s/" + q.Slug + "?lang=en")
 		loc := first.Header.Get("Location")
@@ -547,4 +551,25 @@ func (w *wechatApp) postFormAs(p *phone, path string, form url.Values) *http.Res
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
+}
+
+// A token the platform has expired early (42001) is dropped and fetched
+// again, and the call retried, instead of failing until the cache expires.
+func TestWeChatRenewsATokenThePlatformExpired(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatApp(t, db)
+	ctx := context.Background()
+	if _, err := w.srv.wechat().AccessToken(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.ExpireAccessTokens()
+	if err := w.srv.wechat().SetMenu(ctx); err != nil {
+		t.Fatalf("menu after the platform expired the token: %v", err)
+	}
+	if n := w.sim.TokenFetches(); n != 2 {
+		t.Fatalf("token fetches = %d, want 2 (the first, and one after expiry)", n)
+	}
+	if w.sim.Menu() == nil {
+		t.Fatal("menu not set")
+	}
 }

@@ -302,6 +302,10 @@ func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, 
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		// String scene: an int scene makes the SDK panic on type assertion.
 		t, err := a.oa.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
+		if err != nil && tokenRejected(err) {
+			a.tokens.Invalidate()
+			t, err = a.oa.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("create QR ticket: %w", err)
 		}
