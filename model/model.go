@@ -105,10 +105,12 @@ const (
 // of the respondent key (openid, participant, cookie or submission id); the
 // unique indexes on it and on SubmissionID are what stop duplicates, not a
 // check-then-insert. Anonymous questionnaires leave ParticipantID and OpenID
-// empty.
+// empty. ix_response_keyset is (questionnaire_id) and so, with the primary
+// key every index carries, in id order: exports page through a
+// questionnaire's responses with WHERE id > last ORDER BY id without a sort.
 type Response struct {
 	ID              uint64    `gorm:"primaryKey"`
-	QuestionnaireID uint64    `gorm:"not null;uniqueIndex:ux_response_respondent,priority:1;uniqueIndex:ux_response_submission,priority:1;uniqueIndex:ux_response_participant,priority:1"`
+	QuestionnaireID uint64    `gorm:"not null;uniqueIndex:ux_response_respondent,priority:1;uniqueIndex:ux_response_submission,priority:1;uniqueIndex:ux_response_participant,priority:1;index:ix_response_keyset"`
 	RespondentHash  string    `gorm:"size:64;not null;uniqueIndex:ux_response_respondent,priority:2"`
 	SubmissionID    string    `gorm:"size:64;not null;uniqueIndex:ux_response_submission,priority:2"`
 	ParticipantID   *uint64   `gorm:"uniqueIndex:ux_response_participant,priority:2"` // one response per roster participant, whatever the channel
