@@ -105,15 +105,17 @@ func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts A
 		name string
 		fn   func(context.Context) error
 	}{
-		{SheetSummary, a.writeSummary}, {SheetNarrative, a.writeNarrative}, {SheetResponses, a.writeResponses},
-		{SheetComments, a.writeComments}, {SheetParticipants, a.writeParticipants},
+		{SheetSummary, a.writeSummary}, {SheetNarrative, a.writeNarrative},
+		{SheetResponses + "/" + SheetComments, a.writeResponses}, {SheetParticipants, a.writeParticipants},
 	}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
 			return fmt.Errorf("annex sheet %s: %w", st.name, err)
 		}
 	}
-	a.f.SetActiveSheet(0)
+	// Summary, the first sheet, is the active one already. No
+	// SetActiveSheet here: it would parse every streamed sheet back into
+	// memory (hundreds of MB for 100,000 responses).
 	if _, err := a.f.WriteTo(w); err != nil {
 		return fmt.Errorf("write annex: %w", err)
 	}
@@ -526,7 +528,11 @@ func (a *annex) streamHeader(sheet string, heads []string, widths []float64) (*e
 	return sw, sw.SetRow("A1", cells)
 }
 
+// writeResponses writes the Responses sheet and, from the same keyset
+// batches, the Comments sheet (every text answer, by response): one pass
+// over the answers for both, each through its own StreamWriter.
 func (a *annex) writeResponses(ctx context.Context) error {
+	t := a.t
 	withParticipant := !a.s.Questionnaire.Anonymous
 	heads := []string{"response_id", "submitted_at", "channel", "lang"}
 	if withParticipant {
@@ -543,8 +549,20 @@ func (a *annex) writeResponses(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cw, err := a.streamHeader(SheetComments, []string{t["key"], t["response_id"], t["language"], t["comment"]}, []float64{22, 10, 9, 100})
+	if err != nil {
+		return err
+	}
+	wrap, err := a.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return err
+	}
+	isText := make([]bool, len(a.cols.types))
+	for i, typ := range a.cols.types {
+		isText[i] = typ == model.TypeText || typ == model.TypeLongText
+	}
 	dateStyle := a.styles["date"]
-	rowNum := 2
+	rowNum, commentRow := 2, 2
 	cells := make([]any, len(heads))
 	err = a.reports.eachResponseBatch(ctx, a.l, a.cols, func(batch []exportRow) error {
 		for _, r := range batch {
@@ -562,6 +580,13 @@ func (a *annex) writeResponses(ctx context.Context) error {
 			for i, v := range r.Values {
 				if s, ok := v.(string); ok {
 					v = Neutralise(s)
+					if isText[i] {
+						cell, _ := excelize.CoordinatesToCellName(1, commentRow)
+						if err := cw.SetRow(cell, []any{a.cols.keys[i], r.ID, r.Lang, excelize.Cell{StyleID: wrap, Value: v}}); err != nil {
+							return err
+						}
+						commentRow++
+					}
 				}
 				cells[fixed+i] = v
 			}
@@ -576,64 +601,10 @@ func (a *annex) writeResponses(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return sw.Flush()
-}
-
-func (a *annex) writeComments(ctx context.Context) error {
-	t := a.t
-	sw, err := a.streamHeader(SheetComments, []string{t["key"], t["response_id"], t["language"], t["comment"]}, []float64{22, 10, 9, 100})
-	if err != nil {
+	if err := sw.Flush(); err != nil {
 		return err
 	}
-	wrap, err := a.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	if err != nil {
-		return err
-	}
-	rowNum := 2
-	size := a.reports.BatchSize
-	if size <= 0 {
-		size = 1000
-	}
-	db := a.reports.db.WithContext(ctx)
-	for _, q := range a.l.Def.Questions() {
-		if q.Type != model.TypeText && q.Type != model.TypeLongText {
-			continue
-		}
-		qid := a.l.QuestionIDs[q.Key]
-		var last uint64
-		for {
-			rows, err := db.Raw("SELECT a.id, a.response_id, r.lang, a.text FROM answers a JOIN responses r ON r.id = a.response_id WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL AND a.id > ? ORDER BY a.id LIMIT ?",
-				a.l.ID, qid, last, size).Rows()
-			if err != nil {
-				return fmt.Errorf("read comments of %s: %w", q.Key, err)
-			}
-			got := 0
-			for rows.Next() {
-				var id, responseID uint64
-				var lang, text string
-				if err := rows.Scan(&id, &responseID, &lang, &text); err != nil {
-					rows.Close()
-					return err
-				}
-				cell, _ := excelize.CoordinatesToCellName(1, rowNum)
-				if err := sw.SetRow(cell, []any{q.Key, responseID, lang, excelize.Cell{StyleID: wrap, Value: Neutralise(text)}}); err != nil {
-					rows.Close()
-					return err
-				}
-				rowNum++
-				last = id
-				got++
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if got < size {
-				break
-			}
-		}
-	}
-	return sw.Flush()
+	return cw.Flush()
 }
 
 // writeParticipants lists the seminar's roster. For an anonymous

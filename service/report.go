@@ -297,11 +297,13 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 		s.ResponseRate = &rate
 	}
 	if n > 0 {
+		// First and last by id, the order in which they were stored (the
+		// keyset index serves it; ORDER BY submitted_at would sort them all).
 		var first, last model.Response
-		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("submitted_at").Limit(1).Find(&first).Error; err != nil {
+		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("id").Limit(1).Find(&first).Error; err != nil {
 			return nil, fmt.Errorf("first response of %d: %w", id, err)
 		}
-		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("submitted_at DESC").Limit(1).Find(&last).Error; err != nil {
+		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("id DESC").Limit(1).Find(&last).Error; err != nil {
 			return nil, fmt.Errorf("last response of %d: %w", id, err)
 		}
 		s.FirstResponse, s.LastResponse = &first.SubmittedAt, &last.SubmittedAt
@@ -351,7 +353,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			qs := summarise(q, byQuestion[qid], multiN[qid], n)
 			qs.Section = si
 			if q.Type == model.TypeText || q.Type == model.TypeLongText {
-				if err := r.comments(ctx, &qs, qid, acond, aargs); err != nil {
+				if err := r.comments(ctx, &qs, id, qid, acond, aargs); err != nil {
 					return nil, err
 				}
 			}
@@ -364,14 +366,14 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 
 // comments lists the text answers of a question, oldest first, up to
 // CommentLimit.
-func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, qid uint64, cond string, args []any) error {
+func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, questionnaireID, qid uint64, cond string, args []any) error {
 	limit := r.CommentLimit
 	if limit <= 0 {
 		limit = DefaultCommentLimit
 	}
 	var texts []string
-	err := r.db.WithContext(ctx).Raw("SELECT a.text FROM answers a WHERE a.question_id = ? AND a.text IS NOT NULL"+cond+" ORDER BY a.id LIMIT ?",
-		append(append([]any{qid}, args...), limit)...).Scan(&texts).Error
+	err := r.db.WithContext(ctx).Raw("SELECT a.text FROM answers a WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL"+cond+" ORDER BY a.id LIMIT ?",
+		append(append([]any{questionnaireID, qid}, args...), limit)...).Scan(&texts).Error
 	if err != nil {
 		return fmt.Errorf("comments of %s: %w", qs.Key, err)
 	}

@@ -47,20 +47,50 @@ func columnsOf(l *Loaded) exportColumns {
 }
 
 // eachResponseBatch calls fn with consecutive batches of responses of l, in
-// id order, each with its answers filled in. The slice is reused between
-// calls.
+// id order, each with its answers filled in. The next batch is read while fn
+// writes the current one (a two-stage pipeline: the database and the
+// spreadsheet writer work at the same time), so at most two batches are in
+// memory.
 func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportColumns, fn func([]exportRow) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []exportRow, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- r.readResponseBatches(ctx, l, cols, func(b []exportRow) error {
+			select {
+			case batches <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for b := range batches {
+		if err := fn(b); err != nil {
+			cancel()
+			for range batches { // let the reader see the cancellation and stop
+			}
+			<-readErr
+			return err
+		}
+	}
+	return <-readErr
+}
+
+// readResponseBatches reads the responses of l in keyset batches (WHERE id >
+// last ORDER BY id LIMIT n) and hands each, answers filled in, to emit.
+func (r *Reports) readResponseBatches(ctx context.Context, l *Loaded, cols exportColumns, emit func([]exportRow) error) error {
 	size := r.BatchSize
 	if size <= 0 {
 		size = 1000
 	}
 	db := r.db.WithContext(ctx)
-	batch := make([]exportRow, 0, size)
-	pos := make(map[uint64]int, size)
 	var last uint64
 	for {
-		batch = batch[:0]
-		clear(pos)
+		batch := make([]exportRow, 0, size)
+		pos := make(map[uint64]int, size)
 		rows, err := db.Raw("SELECT id, submitted_at, channel, lang, participant_id FROM responses WHERE questionnaire_id = ? AND id > ? ORDER BY id LIMIT ?", l.ID, last, size).Rows()
 		if err != nil {
 			return fmt.Errorf("read responses of %d after %d: %w", l.ID, last, err)
@@ -90,7 +120,7 @@ func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportC
 		if err := r.fillAnswers(ctx, l, cols, batch, pos); err != nil {
 			return err
 		}
-		if err := fn(batch); err != nil {
+		if err := emit(batch); err != nil {
 			return err
 		}
 		last = batch[len(batch)-1].ID
@@ -100,12 +130,13 @@ func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportC
 	}
 }
 
-// fillAnswers reads the answers of a batch of responses (ids from the first
-// to the last of the batch: the batch is exactly the questionnaire's
-// responses in that range) and puts each into its column.
+// fillAnswers reads the answers of a batch by a range of response ids (one
+// range scan of the response_id index; answers of another questionnaire's
+// responses interleaved in that range are skipped by the pos lookup) and
+// puts each into its column.
 func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
-	rows, err := r.db.WithContext(ctx).Raw("SELECT response_id, question_id, num, opt, text, na FROM answers WHERE response_id >= ? AND response_id <= ? AND questionnaire_id = ? ORDER BY id",
-		batch[0].ID, batch[len(batch)-1].ID, l.ID).Rows()
+	rows, err := r.db.WithContext(ctx).Raw("SELECT response_id, question_id, num, opt, text, na FROM answers WHERE response_id BETWEEN ? AND ? ORDER BY response_id, id",
+		batch[0].ID, batch[len(batch)-1].ID).Rows()
 	if err != nil {
 		return fmt.Errorf("read answers of %d: %w", l.ID, err)
 	}
