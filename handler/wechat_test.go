@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -571,5 +572,38 @@ func TestWeChatRenewsATokenThePlatformExpired(t *testing.T) {
 	}
 	if w.sim.Menu() == nil {
 		t.Fatal("menu not set")
+	}
+}
+
+// A database that does not answer still gets the platform "success" within
+// the deadline, and the service answers the next push normally.
+func TestWeChatCallbackAnswersWithinTheDeadline(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatApp(t, db)
+	q := w.demo()
+	defer func(d time.Duration) { wechatReplyDeadline = d }(wechatReplyDeadline)
+	wechatReplyDeadline = 300 * time.Millisecond
+	var stuck atomic.Bool
+	stuck.Store(true)
+	err := db.Callback().Query().Before("gorm:query").Register("test:stuck_events", func(tx *gorm.DB) {
+		if _, events := tx.Statement.Dest.(*model.WeChatEvent); stuck.Load() && events {
+			<-tx.Statement.Context.Done() // a lock that is never released
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rep, err := w.sim.PushWith(ctx, w.callbackURL(), w.sim.ScanEvent(w.sim.OpenID("slow"), "q_"+q.Slug, false), sim.PushOptions{Mode: sim.ModeAES, Timeout: 5 * time.Second})
+	if err != nil || !rep.Empty || rep.Status != http.StatusOK {
+		t.Fatalf("stuck database: %+v %v, want \"success\"", rep, err)
+	}
+	if rep.Duration > 2*time.Second {
+		t.Errorf("answered after %s, want within the deadline", rep.Duration)
+	}
+	stuck.Store(false)
+	rep, err = w.sim.Push(ctx, w.callbackURL(), w.sim.ScanEvent(w.sim.OpenID("after"), "q_"+q.Slug, false), sim.ModeAES)
+	if err != nil || rep.ArticleURL() == "" {
+		t.Fatalf("after the database recovered: %+v %v", rep, err)
 	}
 }
