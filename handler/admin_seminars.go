@@ -408,7 +408,7 @@ func (s *Server) previewRoster(c *gin.Context, p *rosterPreviewPage, data []byte
 	p.Sample = pv.Rows[:min(len(pv.Rows), rosterPreviewRows)]
 	status := http.StatusOK
 	if pv.OK() {
-		p.File = base64.StdEncoding.EncodeToString(data)
+		p.File = base64.RawURLEncoding.EncodeToString(data)
 	} else {
 		status = http.StatusUnprocessableEntity
 	}
@@ -423,7 +423,7 @@ func (s *Server) rosterImport(c *gin.Context) {
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Server.MaxUploadBytes*2)
-	data, err := base64.StdEncoding.DecodeString(c.PostForm("file"))
+	data, err := base64.RawURLEncoding.DecodeString(c.PostForm("file"))
 	p := rosterPreviewPage{consolePage: s.consoleBase(c, "roster.preview_title", "seminars"), Seminar: rc.Seminar, FileName: c.PostForm("filename")}
 	if err != nil || len(data) == 0 {
 		p.Fatal = p.T("roster.no_file")

@@ -1,0 +1,274 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+	"seminareval/service"
+)
+
+// rosterXLSX builds a workbook whose first sheet holds rows.
+func rosterXLSX(t testing.TB, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rosterUpload posts a file to the roster preview form.
+func (a *testApp) rosterUpload(u consoleUser, seminarID uint64, name string, data []byte) response {
+	a.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, err := w.CreateFormFile("file", name)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	fw.Write(data)
+	w.Close()
+	return a.do(u.Client, http.MethodPost, fmt.Sprintf("/admin/seminars/%d/roster/preview", seminarID), w.FormDataContentType(), &buf)
+}
+
+var confirmFileRe = regexp.MustCompile(`name="file" value="([^"]+)"`)
+
+func TestRosterUploadPreviewThenConfirm(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		sem := *q.SeminarID
+		staff := a.signIn(model.RoleStaff)
+		data := rosterXLSX(t, [][]any{
+			{"姓名", "单位", "国家", "组别", "邮箱", "电话", "invite_token"},
+			{"王伟", "公安部", "中国", "China", "wang.wei@example.cn", "+86 138 0000 0001", "forged-token"},
+			{"Anna Müller", "Bundeskriminalamt", "Germany", "Europe", "anna@example.de", "", ""},
+		})
+		res := a.rosterUpload(staff, sem, "participants.xlsx", data)
+		if res.Code != http.StatusOK {
+			t.Fatalf("preview: %d %s", res.Code, res.Body)
+		}
+		for _, want := range []string{"2 participants are ready to import", "王伟", "Anna Müller", "Ignored columns: invite_token", "Import 2 participants"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("preview lacks %q", want)
+			}
+		}
+		if n := a.count(&model.Participant{}); n != 0 {
+			t.Fatalf("the preview wrote %d participants", n)
+		}
+		m := confirmFileRe.FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatal("no confirm form")
+		}
+		res = a.postForm(staff.Client, fmt.Sprintf("/admin/seminars/%d/roster/import", sem), url.Values{"file": {m[1]}, "filename": {"participants.xlsx"}})
+		if res.Code != http.StatusSeeOther {
+			t.Fatalf("confirm: %d %s", res.Code, res.Body)
+		}
+		var ps []model.Participant
+		db.Where("seminar_id = ?", sem).Order("id").Find(&ps)
+		if len(ps) != 2 || ps[0].Name != "王伟" || ps[0].InviteToken == "forged-token" || ps[1].Email != "anna@example.de" {
+			t.Fatalf("roster %+v", ps)
+		}
+		page := a.consoleGet(staff, res.Header.Get("Location"))
+		if !strings.Contains(page.Body, "Roster imported") || !strings.Contains(page.Body, "2 participants") {
+			t.Fatalf("roster page after import lacks confirmation")
+		}
+		// Each participant has a personal link to the questionnaire, with a QR code.
+		link := a.cfg.Server.BaseURL + "/s/" + q.Slug + "?t=" + ps[0].InviteToken
+		if !strings.Contains(page.Body, link) {
+			t.Fatalf("roster page lacks the invite link %s", link)
+		}
+		qr := a.consoleGet(staff, fmt.Sprintf("/admin/seminars/%d/participants/%d/qr.png", sem, ps[0].ID))
+		if qr.Code != http.StatusOK || qr.Header.Get("Content-Type") != "image/png" {
+			t.Fatalf("qr: %d %s", qr.Code, qr.Header.Get("Content-Type"))
+		}
+		if img, err := png.Decode(strings.NewReader(qr.Body)); err != nil || img.Bounds().Dx() < 200 {
+			t.Fatalf("qr png: %v", err)
+		}
+		if res := a.get(strings.TrimPrefix(link, a.cfg.Server.BaseURL)); res.Code != http.StatusOK {
+			t.Fatalf("invite link: %d", res.Code)
+		}
+		if inv := a.consoleGet(staff, fmt.Sprintf("/admin/seminars/%d/invites", sem)); !strings.Contains(inv.Body, "王伟") || !strings.Contains(inv.Body, "/qr.png") {
+			t.Fatal("invitation sheet lacks names or QR codes")
+		}
+		// Confirming the same file twice adds nobody: the rows are duplicates now.
+		res = a.postForm(staff.Client, fmt.Sprintf("/admin/seminars/%d/roster/import", sem), url.Values{"file": {m[1]}})
+		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "already on the roster") {
+			t.Fatalf("second confirm: %d", res.Code)
+		}
+		if n := a.count(&model.Participant{}); n != 2 {
+			t.Fatalf("participants = %d", n)
+		}
+		if n := a.count(&model.AuditEvent{}, "action = ?", "roster.import"); n != 1 {
+			t.Fatalf("roster.import audit events = %d", n)
+		}
+	})
+}
+
+func TestRosterUploadShowsEveryProblemByRowAndImportsNothing(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		sem, _ := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "bad-rosters", Title: model.Text{"en": "Bad"}})
+		staff := a.signIn(model.RoleStaff)
+		cases := []struct {
+			name, file string
+			data       []byte
+			status     int
+			want       []string
+		}{
+			{"wrong headers", "a.xlsx", rosterXLSX(t, [][]any{{"Nom", "Prénom"}, {"Dupont", "Jean"}}), 422,
+				[]string{"no name column", `&#34;Nom&#34;`}},
+			{"empty rows and bad cells", "b.csv", []byte("name,email,phone\nAnna,anna@example.de,\n,,\n,orphan@example.de,\nBob,bob-at-example,abc\n"), 422,
+				[]string{"<td>4</td><td>Name</td><td>required", "<td>5</td><td>Email</td>", "<td>5</td><td>Phone</td>", "Nothing was imported: 3 problems", "1 blank rows skipped"}},
+			{"duplicates", "c.csv", []byte("name,email\nA,same@example.cn\nB,same@example.cn\n"), 422,
+				[]string{"<td>3</td><td>Email</td><td>duplicate person: same email &#34;same@example.cn&#34; as row 2"}},
+			{"not a spreadsheet", "photo.jpg", []byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, 422,
+				[]string{"This file is not a spreadsheet"}},
+			{"old xls", "old.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, 422,
+				[]string{"old Excel .xls file"}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				res := a.rosterUpload(staff, sem.ID, tc.file, tc.data)
+				if res.Code != tc.status {
+					t.Fatalf("status %d, want %d\n%s", res.Code, tc.status, res.Body)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(res.Body, w) {
+						t.Errorf("page lacks %q", w)
+					}
+				}
+				if confirmFileRe.MatchString(res.Body) {
+					t.Error("a bad file can be confirmed")
+				}
+				if n := a.count(&model.Participant{}); n != 0 {
+					t.Fatalf("participants = %d", n)
+				}
+			})
+		}
+		// No file at all.
+		res := a.do(staff.Client, http.MethodPost, fmt.Sprintf("/admin/seminars/%d/roster/preview", sem.ID), "application/x-www-form-urlencoded", nil)
+		if res.Code != http.StatusBadRequest || !strings.Contains(res.Body, "Choose a file") {
+			t.Fatalf("no file: %d", res.Code)
+		}
+	})
+}
+
+func TestRosterAPIImportsJSONXLSXAndCSV(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		sem, _ := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "api-roster", Title: model.Text{"en": "API"}})
+		staff := a.signIn(model.RoleStaff)
+		auth := []string{"Authorization", "Bearer " + staff.Token}
+		path := "/api/v1/seminars/api-roster/participants"
+
+		res := a.postJSON(path, []map[string]any{
+			{"name": "王伟", "organisation": "公安部", "country": "中国", "group": "China", "email": "w@example.cn", "phone": "13800000001",
+				"invite_token": "mine", "openid": "o-forged", "seminar_id": 999, "id": 5},
+			{"name": "Anna", "group": "Europe"},
+		}, auth...)
+		if res.Code != http.StatusCreated || res.JSON(t)["imported"] != float64(2) {
+			t.Fatalf("JSON: %d %s", res.Code, res.Body)
+		}
+		var p model.Participant
+		db.Where("name = ?", "王伟").Take(&p)
+		if p.SeminarID != sem.ID || p.InviteToken == "mine" || p.OpenID != nil || p.ID == 5 || p.Organisation != "公安部" {
+			t.Fatalf("stored %+v", p)
+		}
+		xlsx := rosterXLSX(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
+		res = a.do(nil, http.MethodPost, path, service.XLSFormContentType, bytes.NewReader(xlsx), auth...)
+		if res.Code != http.StatusCreated || res.JSON(t)["imported"] != float64(1) {
+			t.Fatalf("xlsx: %d %s", res.Code, res.Body)
+		}
+		res = a.do(nil, http.MethodPost, path, "text/csv", strings.NewReader("\ufeff姓名,邮箱\n李娜,li@example.cn\n"), auth...)
+		if res.Code != http.StatusCreated || res.JSON(t)["imported"] != float64(1) {
+			t.Fatalf("csv: %d %s", res.Code, res.Body)
+		}
+
+		// 422 names every bad row; nothing of that request is stored.
+		res = a.postJSON(path, []map[string]any{{"name": "Dora", "email": "dora@example.cn"}, {"name": ""}, {"name": "Eve", "email": "W@example.cn"}}, auth...)
+		if res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("bad JSON: %d %s", res.Code, res.Body)
+		}
+		body := res.JSON(t)
+		problems, _ := body["problems"].([]any)
+		if body["error"] != "invalid" || len(problems) != 2 {
+			t.Fatalf("422 body: %s", res.Body)
+		}
+		first := problems[0].(map[string]any)
+		second := problems[1].(map[string]any)
+		if first["row"] != float64(2) || first["field"] != "name" || second["row"] != float64(3) || second["field"] != "email" || !strings.Contains(second["message"].(string), "already on the roster") {
+			t.Fatalf("problems: %s", res.Body)
+		}
+		if n := a.count(&model.Participant{}, "name = ?", "Dora"); n != 0 {
+			t.Fatal("half-imported")
+		}
+		res = a.do(nil, http.MethodPost, path, "application/octet-stream", bytes.NewReader([]byte{0x89, 'P', 'N', 'G', 0, 0}), auth...)
+		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "not a spreadsheet") {
+			t.Fatalf("png: %d %s", res.Code, res.Body)
+		}
+		if res := a.postJSON("/api/v1/seminars/no-such-seminar/participants", []any{}, auth...); res.Code != http.StatusNotFound {
+			t.Fatalf("unknown seminar: %d", res.Code)
+		}
+		if n := a.count(&model.Participant{}, "seminar_id = ?", sem.ID); n != 4 {
+			t.Fatalf("participants = %d", n)
+		}
+	})
+}
+
+func TestRosterExportIsNeutralisedAndAudited(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		staff := a.signIn(model.RoleStaff)
+		file, _ := service.ParseRoster([]byte("name,organisation\n=cmd|'/c calc'!A1,@evil\n王伟,公安部\n"))
+		if _, err := a.srv.rosters.Import(context.Background(), *q.SeminarID, file); err != nil {
+			t.Fatal(err)
+		}
+		res := a.consoleGet(staff, fmt.Sprintf("/admin/seminars/%d/roster.csv", *q.SeminarID))
+		if res.Code != http.StatusOK || !strings.HasPrefix(res.Body, "\ufeff") || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("csv: %d %q", res.Code, res.Header.Get("Content-Disposition"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recs[1][0] != "'=cmd|'/c calc'!A1" || recs[1][1] != "'@evil" || recs[2][0] != "王伟" || !strings.Contains(recs[2][6], "/s/"+q.Slug+"?t=") {
+			t.Fatalf("csv rows %q", recs)
+		}
+		res = a.consoleGet(staff, fmt.Sprintf("/admin/seminars/%d/roster.xlsx", *q.SeminarID))
+		f, err := excelize.OpenReader(strings.NewReader(res.Body))
+		if err != nil {
+			t.Fatalf("xlsx: %v", err)
+		}
+		defer f.Close()
+		if v, _ := f.GetCellValue("Participants", "A2"); v != "'=cmd|'/c calc'!A1" {
+			t.Fatalf("A2 = %q", v)
+		}
+		if n := a.count(&model.AuditEvent{}, "action = ? AND user_name = ?", "roster.export", staff.Name); n != 2 {
+			t.Fatalf("export audit events = %d", n)
+		}
+	})
+}
