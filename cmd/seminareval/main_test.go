@@ -79,11 +79,16 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 			base := "http://" + addr
 			var res *http.Response
 			var err error
-			for range 100 {
+			deadline := time.Now().Add(2 * time.Minute) // start-up hashes the first admin's password: slow under -race
+			for time.Now().Before(deadline) {
 				if res, err = http.Get(base + "/readyz"); err == nil {
 					break
 				}
-				time.Sleep(50 * time.Millisecond) // waiting for the listener, not for timing
+				select {
+				case err := <-done:
+					t.Fatalf("serve stopped before it was ready: %v\n%s", err, logs)
+				case <-time.After(50 * time.Millisecond): // waiting for the listener, not for timing
+				}
 			}
 			if err != nil {
 				t.Fatalf("service did not come up: %v\n%s", err, logs)
