@@ -82,13 +82,17 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	w := newWeChatApp(t, db)
 	q := w.demo()
-	qmConsole(t, w.testApp, model.RoleStaff) // creates the user
+	qmConsole(t, w.testApp, model.RoleAdmin) // creates the user
+	tokens := w.reportRoster(q, "China", "China", "Europe")
+	if err := db.Model(&model.Participant{}).Where("invite_token = ?", tokens[1]).Update("openid", w.sim.OpenID("p1")).Error; err != nil {
+		t.Fatal(err)
+	}
 	ctx := newBrowser(t)
 	browserDo(t, ctx,
 		chromedp.EmulateViewport(1280, 720),
 		chromedp.Navigate(w.ts.URL+"/admin/login"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "console-staff"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "console-admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery staple"),
 		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.topbar`)),
@@ -102,9 +106,9 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 		t.Fatalf("count %q, want 0", got)
 	}
 	screenshot(t, ctx, "wechat-poster-0")
-	for i, id := range []string{"poster-0001", "poster-0002"} {
-		if _, err := w.srv.responses.Submit(context.Background(), q, service.Respondent{CookieID: "00000000-0000-4000-8000-00000000000" + string(rune('1'+i))},
-			service.Submission{SubmissionID: id, Lang: "zh", Answers: decodedDemoAnswers(t)}); err != nil {
+	for i, r := range []service.Respondent{{InviteToken: tokens[0]}, {CookieID: "00000000-0000-4000-8000-000000000001"}} {
+		if _, err := w.srv.responses.Submit(context.Background(), q, r,
+			service.Submission{SubmissionID: "poster-000" + string(rune('1'+i)), Lang: "zh", Answers: decodedDemoAnswers(t)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -114,5 +118,14 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 	screenshot(t, ctx, "wechat-poster-2")
 
 	browserDo(t, ctx, chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/board"), chromedp.WaitVisible(chromedp.CSS(`#board-summary`)))
+	if got := browserEval[int](t, ctx, `document.querySelectorAll('#roster tr[data-answered="true"]').length`); got != 1 {
+		t.Errorf("board shows %d roster participants answered, want 1", got)
+	}
 	screenshot(t, ctx, "wechat-board")
+
+	browserDo(t, ctx, chromedp.Navigate(w.ts.URL+"/admin/wechat?lang=zh"), chromedp.WaitVisible(chromedp.CSS(`#callback-url`)))
+	if got := browserEval[string](t, ctx, `document.getElementById("callback-url").textContent`); got != w.ts.URL+"/wechat/callback" {
+		t.Errorf("callback URL shown %q", got)
+	}
+	screenshot(t, ctx, "wechat-settings-zh")
 }

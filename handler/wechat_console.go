@@ -327,6 +327,7 @@ func init() {
 		"wechat.no_group":                   {"(no group)", "（未分组）"},
 		"wechat.anonymous_note":             {"This questionnaire is anonymous: only counts per group are shown.", "本问卷为匿名问卷：仅显示各组人数。"},
 		"wechat.participant":                {"Participant", "参与者"},
+		"wechat.participants":               {"Roster", "参与者名单"},
 		"wechat.organisation":               {"Organisation", "单位"},
 		"wechat.answered":                   {"Answered", "已回答"},
 		"wechat.not_answered":               {"Not yet", "尚未回答"},

@@ -135,6 +135,9 @@ func TestWeChatBoardPosterQRAndReminders(t *testing.T) {
 		if board.Code != http.StatusOK || !strings.Contains(board.Body, "Send reminders (2)") {
 			t.Fatalf("board: %d, want two pending reminders\n%s", board.Code, board.Body)
 		}
+		if strings.Contains(board.Body, "wechat.") {
+			t.Errorf("board shows an untranslated key: %s", board.Body[strings.Index(board.Body, "wechat."):][:40])
+		}
 		if n := strings.Count(board.Body, `data-answered="true"`); n != 1 {
 			t.Errorf("board marks %d participants answered, want 1", n)
 		}

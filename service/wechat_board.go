@@ -61,7 +61,13 @@ type Board struct {
 	Anonymous   bool
 	Rows        []BoardRow
 	Groups      []GroupCount
-	Reminders   []model.Reminder // newest first
+	Reminders   []ReminderView // newest first
+}
+
+// ReminderView is a recorded reminder with the participant's name.
+type ReminderView struct {
+	model.Reminder
+	Name string
 }
 
 // Board builds the board of questionnaire q.
@@ -109,7 +115,13 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 	sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Group < b.Groups[j].Group })
 	if !q.Anonymous {
 		b.Rows = rows
-		b.Reminders = reminders
+		names := map[uint64]string{}
+		for _, r := range rows {
+			names[r.Participant.ID] = r.Participant.Name
+		}
+		for _, r := range reminders {
+			b.Reminders = append(b.Reminders, ReminderView{Reminder: r, Name: names[r.ParticipantID]})
+		}
 	}
 	return b, nil
 }
@@ -148,6 +160,12 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 	if err != nil {
 		return nil, fmt.Errorf("responses of the roster: %w", err)
 	}
+	loc := time.UTC
+	if q.Seminar != nil {
+		if l, err := time.LoadLocation(q.Seminar.Timezone); err == nil {
+			loc = l
+		}
+	}
 	index := map[uint64]int{}
 	for i, p := range people {
 		index[p.ID] = i
@@ -165,7 +183,8 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 			i, ok = hashOwner[r.RespondentHash]
 		}
 		if ok {
-			rows[i].Answered, rows[i].AnsweredAt, rows[i].Channel = true, r.SubmittedAt, r.Channel
+			// Shown in the seminar's time zone, as everything organisers read.
+			rows[i].Answered, rows[i].AnsweredAt, rows[i].Channel = true, r.SubmittedAt.In(loc), r.Channel
 		}
 	}
 	return rows, nil
