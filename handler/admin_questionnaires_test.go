@@ -22,6 +22,7 @@ import (
 func qmConsole(t *testing.T, a *testApp, role string) *http.Client {
 	t.Helper()
 	name := "console-" + role
+	a.fastPasswords()
 	if _, err := a.srv.users.Create(context.Background(), name, role, "correct horse battery staple"); err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,7 @@ func TestEditorBuildsAQuestionnaireInTheBrowser(t *testing.T) {
 			t.Skip("the browser test needs one database; the HTTP tests cover MySQL")
 		}
 		a := newTestApp(t, db)
+		a.fastPasswords()
 		if _, err := a.srv.users.Create(context.Background(), "editor", model.RoleStaff, "correct horse battery staple"); err != nil {
 			t.Fatal(err)
 		}
