@@ -224,6 +224,6 @@ func All() []any {
 	return []any{
 		&Seminar{}, &Participant{}, &Questionnaire{}, &Question{}, &Response{}, &Answer{},
 		&User{}, &SeminarOrganiser{}, &APIToken{}, &AuditEvent{}, &WeChatEvent{}, &Reminder{}, &Setting{},
-		&LoginFailure{},
+		&LoginFailure{}, &ReportTally{},
 	}
 }

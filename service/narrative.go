@@ -50,6 +50,9 @@ func narrativeSentence(q QuestionSummary) (en, zh string) {
 	case pct == 100 && q.N == 1:
 		en = fmt.Sprintf("The only respondent%s %s that %s.", naEn, verbEn, phraseEn)
 		zh = fmt.Sprintf("唯一的答卷人%s%s%s。", naZh, verbZh, phraseZh)
+	case pct == 100 && q.N == 2:
+		en = fmt.Sprintf("Both respondents%s %s that %s.", naEn, verbEn, phraseEn)
+		zh = fmt.Sprintf("%s%s全部%s%s。", baseZh, naZh, verbZh, phraseZh)
 	case pct == 100:
 		en = fmt.Sprintf("All %d respondents%s %s that %s.", q.N, naEn, verbEn, phraseEn)
 		zh = fmt.Sprintf("%s%s全部%s%s。", baseZh, naZh, verbZh, phraseZh)

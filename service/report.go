@@ -201,41 +201,71 @@ type aggregate struct {
 	C          int
 }
 
-// scope is the SQL condition selecting the responses in view, for a column
-// holding a response id; empty when the filter is inactive.
-type scope struct {
+// view is the SQL selecting the ids of the responses in a filtered view:
+// "SELECT fr.id FROM responses fr … WHERE fr.questionnaire_id = ? …".
+// Filtered aggregates join answers to it, so the database walks the
+// responses in view and their answers through the response_id index rather
+// than every answer of the questionnaire.
+type view struct {
 	sql  string
 	args []any
 }
 
-func (s scope) on(column string) (string, []any) {
-	if s.sql == "" {
-		return "", nil
-	}
-	return " AND " + strings.ReplaceAll(s.sql, "{col}", column), s.args
-}
-
-// scopeOf validates the filter against the questionnaire and turns it into
-// IN-subqueries, so the aggregates stay single GROUP BY statements.
-func (r *Reports) scopeOf(l *Loaded, f Filter) (scope, error) {
-	var parts []string
-	var args []any
+// viewOf validates the filter against the questionnaire and builds its view.
+func viewOf(l *Loaded, f Filter) (view, error) {
+	v := view{sql: "SELECT fr.id FROM responses fr"}
+	where := []string{"fr.questionnaire_id = ?"}
+	args := []any{l.ID}
 	if f.Group != "" {
-		parts = append(parts, "{col} IN (SELECT fr.id FROM responses fr JOIN participants fp ON fp.id = fr.participant_id WHERE fr.questionnaire_id = ? AND fp.grp = ?)")
-		args = append(args, l.ID, f.Group)
+		v.sql += " JOIN participants fp ON fp.id = fr.participant_id"
+		where = append(where, "fp.grp = ?")
+		args = append(args, f.Group)
 	}
 	for _, af := range f.Answers {
 		q, ok := l.Def.Question(af.Key)
 		if !ok || (q.Type != model.TypeSingle && q.Type != model.TypeMulti) {
-			return scope{}, fmt.Errorf("%w: q.%s: not a single or multi choice question of this questionnaire", ErrBadFilter, af.Key)
+			return view{}, fmt.Errorf("%w: q.%s: not a single or multi choice question of this questionnaire", ErrBadFilter, af.Key)
 		}
 		if !hasOption(q, af.Value) {
-			return scope{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
+			return view{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
 		}
-		parts = append(parts, "{col} IN (SELECT fa.response_id FROM answers fa WHERE fa.question_id = ? AND fa.opt = ?)")
-		args = append(args, l.QuestionIDs[af.Key], af.Value)
+		// num IS NULL keeps the prefix of ix_answer_stats (questionnaire,
+		// question, num, opt) usable for the lookup.
+		where = append(where, "fr.id IN (SELECT fa.response_id FROM answers fa WHERE fa.questionnaire_id = ? AND fa.question_id = ? AND fa.num IS NULL AND fa.opt = ?)")
+		args = append(args, l.ID, l.QuestionIDs[af.Key], af.Value)
 	}
-	return scope{sql: strings.Join(parts, " AND "), args: args}, nil
+	v.sql += " WHERE " + strings.Join(where, " AND ")
+	v.args = args
+	return v, nil
+}
+
+// withArgs returns the view's arguments followed by more.
+func (v view) withArgs(more ...any) []any {
+	return append(append([]any{}, v.args...), more...)
+}
+
+// filteredCounts groups the answers of the responses in view.
+func (r *Reports) filteredCounts(ctx context.Context, v view, multiIDs []uint64) ([]aggregate, map[uint64]int, error) {
+	db := r.db.WithContext(ctx)
+	var aggs []aggregate
+	err := db.Raw("SELECT a.question_id AS question_id, a.num AS num, a.opt AS opt, a.na AS na, COUNT(*) AS c FROM ("+v.sql+") v JOIN answers a ON a.response_id = v.id"+
+		" GROUP BY a.question_id, a.num, a.opt, a.na", v.args...).Scan(&aggs).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("aggregate filtered answers: %w", err)
+	}
+	multi := map[uint64]int{}
+	if len(multiIDs) > 0 {
+		var rows []splitMulti
+		err = db.Raw("SELECT a.question_id AS question_id, COUNT(DISTINCT a.response_id) AS c FROM ("+v.sql+") v JOIN answers a ON a.response_id = v.id"+
+			" WHERE a.question_id IN ? GROUP BY a.question_id", v.withArgs(multiIDs)...).Scan(&rows).Error
+		if err != nil {
+			return nil, nil, fmt.Errorf("count filtered multi answers: %w", err)
+		}
+		for _, m := range rows {
+			multi[m.QuestionID] = m.C
+		}
+	}
+	return aggs, multi, nil
 }
 
 // Summary computes the summary of questionnaire id, optionally filtered.
@@ -244,7 +274,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 	if err != nil {
 		return nil, err
 	}
-	sc, err := r.scopeOf(l, f)
+	v, err := viewOf(l, f)
 	if err != nil {
 		return nil, err
 	}
@@ -264,13 +294,17 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 		s.Filter = &fc
 	}
 
-	// Respondents and their time span.
-	cond, args := sc.on("id")
-	var respondents int64
-	if err := db.Model(&model.Response{}).Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Count(&respondents).Error; err != nil {
+	// Respondents, and the first and last of them by id (the order they were
+	// stored in, which the keyset index serves without a sort).
+	var span struct {
+		N     int
+		MinID *uint64
+		MaxID *uint64
+	}
+	if err := db.Raw("SELECT COUNT(*) AS n, MIN(v.id) AS min_id, MAX(v.id) AS max_id FROM ("+v.sql+") v", v.args...).Scan(&span).Error; err != nil {
 		return nil, fmt.Errorf("count responses of %d: %w", id, err)
 	}
-	n := int(respondents)
+	n := span.N
 
 	// Invited: the roster (of the group, when filtering by group). A filter
 	// on answers has no roster base, so no response rate either.
@@ -296,55 +330,38 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 		rate := math.Round(float64(n)/float64(s.Invited)*1000) / 1000
 		s.ResponseRate = &rate
 	}
-	if n > 0 {
-		// First and last by id, the order in which they were stored (the
-		// keyset index serves it; ORDER BY submitted_at would sort them all).
-		var first, last model.Response
-		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("id").Limit(1).Find(&first).Error; err != nil {
-			return nil, fmt.Errorf("first response of %d: %w", id, err)
+	if span.MinID != nil && span.MaxID != nil {
+		var ends []model.Response
+		if err := db.Select("id, submitted_at").Where("id IN ?", []uint64{*span.MinID, *span.MaxID}).Order("id").Find(&ends).Error; err != nil {
+			return nil, fmt.Errorf("first and last response of %d: %w", id, err)
 		}
-		if err := db.Select("submitted_at").Where("questionnaire_id = ?"+cond, append([]any{id}, args...)...).Order("id DESC").Limit(1).Find(&last).Error; err != nil {
-			return nil, fmt.Errorf("last response of %d: %w", id, err)
+		if len(ends) > 0 {
+			s.FirstResponse, s.LastResponse = &ends[0].SubmittedAt, &ends[len(ends)-1].SubmittedAt
 		}
-		s.FirstResponse, s.LastResponse = &first.SubmittedAt, &last.SubmittedAt
 	}
 
-	// One GROUP BY over every answer of the questionnaire: counts per
-	// question and value. Text answers fall into one group per question
-	// (num, opt NULL), which is their count.
-	acond, aargs := sc.on("a.response_id")
-	var aggs []aggregate
-	err = db.Raw("SELECT a.question_id AS question_id, a.num AS num, a.opt AS opt, a.na AS na, COUNT(*) AS c FROM answers a WHERE a.questionnaire_id = ?"+acond+
-		" GROUP BY a.question_id, a.num, a.opt, a.na", append([]any{id}, aargs...)...).Scan(&aggs).Error
-	if err != nil {
-		return nil, fmt.Errorf("aggregate answers of %d: %w", id, err)
-	}
-	byQuestion := map[uint64][]aggregate{}
-	for _, a := range aggs {
-		byQuestion[a.QuestionID] = append(byQuestion[a.QuestionID], a)
-	}
-
-	// Multi: several rows per respondent, so n is a distinct count.
-	var multiIDs []uint64
+	// The counts per question and value, grouped by the database: through
+	// the cached tally for the whole questionnaire, or over the view.
+	var questionIDs, multiIDs []uint64
 	for _, q := range l.Def.Questions() {
+		questionIDs = append(questionIDs, l.QuestionIDs[q.Key])
 		if q.Type == model.TypeMulti {
 			multiIDs = append(multiIDs, l.QuestionIDs[q.Key])
 		}
 	}
-	multiN := map[uint64]int{}
-	if len(multiIDs) > 0 {
-		var rows []struct {
-			QuestionID uint64
-			C          int
-		}
-		err = db.Raw("SELECT a.question_id AS question_id, COUNT(DISTINCT a.response_id) AS c FROM answers a WHERE a.questionnaire_id = ? AND a.question_id IN ?"+acond+
-			" GROUP BY a.question_id", append([]any{id, multiIDs}, aargs...)...).Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("count multi answers of %d: %w", id, err)
-		}
-		for _, row := range rows {
-			multiN[row.QuestionID] = row.C
-		}
+	var aggs []aggregate
+	var multiN map[uint64]int
+	if f.Active() {
+		aggs, multiN, err = r.filteredCounts(ctx, v, multiIDs)
+	} else {
+		aggs, multiN, err = r.unfilteredCounts(ctx, l, questionIDs, multiIDs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	byQuestion := map[uint64][]aggregate{}
+	for _, a := range aggs {
+		byQuestion[a.QuestionID] = append(byQuestion[a.QuestionID], a)
 	}
 
 	for si, sec := range l.Def.Sections {
@@ -353,7 +370,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			qs := summarise(q, byQuestion[qid], multiN[qid], n)
 			qs.Section = si
 			if q.Type == model.TypeText || q.Type == model.TypeLongText {
-				if err := r.comments(ctx, &qs, id, qid, acond, aargs); err != nil {
+				if err := r.comments(ctx, &qs, id, qid, v, f.Active()); err != nil {
 					return nil, err
 				}
 			}
@@ -365,15 +382,22 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 }
 
 // comments lists the text answers of a question, oldest first, up to
-// CommentLimit.
-func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, questionnaireID, qid uint64, cond string, args []any) error {
+// CommentLimit: of the whole questionnaire, or of the responses in view.
+func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, questionnaireID, qid uint64, v view, filtered bool) error {
 	limit := r.CommentLimit
 	if limit <= 0 {
 		limit = DefaultCommentLimit
 	}
 	var texts []string
-	err := r.db.WithContext(ctx).Raw("SELECT a.text FROM answers a WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL"+cond+" ORDER BY a.id LIMIT ?",
-		append(append([]any{questionnaireID, qid}, args...), limit)...).Scan(&texts).Error
+	db := r.db.WithContext(ctx)
+	var err error
+	if filtered {
+		err = db.Raw("SELECT a.text FROM ("+v.sql+") v JOIN answers a ON a.response_id = v.id WHERE a.question_id = ? AND a.text IS NOT NULL ORDER BY a.id LIMIT ?",
+			v.withArgs(qid, limit)...).Scan(&texts).Error
+	} else {
+		err = db.Raw("SELECT a.text FROM answers a WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL ORDER BY a.id LIMIT ?",
+			questionnaireID, qid, limit).Scan(&texts).Error
+	}
 	if err != nil {
 		return fmt.Errorf("comments of %s: %w", qs.Key, err)
 	}

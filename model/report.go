@@ -1,0 +1,18 @@
+package model
+
+import "time"
+
+// ReportTally caches the answer counts of a questionnaire's settled
+// responses (those with id ≤ UpToResponseID), so that a summary of 100,000
+// responses adds the counts of the few responses since, instead of grouping
+// millions of answer rows on every request. Responses are never changed or
+// deleted once stored, which is what makes adding the new ones to the old
+// counts exact; Responses (how many were counted) detects it if that ever
+// stops being true, and the tally is then rebuilt.
+type ReportTally struct {
+	QuestionnaireID uint64    `gorm:"primaryKey;autoIncrement:false"`
+	UpToResponseID  uint64    `gorm:"not null"`
+	Responses       int64     `gorm:"not null"`
+	Data            string    `gorm:"type:mediumtext;not null"` // JSON, written and read by service/report_tally.go
+	UpdatedAt       time.Time `gorm:"not null"`
+}
