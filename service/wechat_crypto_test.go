@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // The published vectors of WECHAT.md, through this package's own code.
@@ -82,5 +84,12 @@ func TestVerifySignatureRefusesForgedAndStale(t *testing.T) {
 	}
 	if err := VerifySignature(good, ts, now.Add(-6*time.Minute), "tok", ts, "n1"); !errors.Is(err, ErrStaleTimestamp) {
 		t.Fatalf("future: %v, want ErrStaleTimestamp", err)
+	}
+}
+
+func TestWeChatServiceQuietsTheSDKLogger(t *testing.T) {
+	NewWeChat(nil, DefaultConfig(), nil, nil, nil, nil).Close()
+	if l := logrus.GetLevel(); l > logrus.WarnLevel {
+		t.Fatalf("logrus level %s: the SDK would log request bodies", l)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -38,5 +39,24 @@ func TestWeChatMenuSetsTheEvaluateButton(t *testing.T) {
 	err := run(context.Background(), []string{"wechat", "menu"}, nil, &out, &errOut, dbEnv(t, modeltest.Targets(t)[0]))
 	if err == nil || !strings.Contains(err.Error(), "wechat.enabled") {
 		t.Fatalf("without configuration: %v, want an error naming the keys", err)
+	}
+}
+
+// The SDK's root package turns on debug logging of every request body in
+// its init(): it must not be linked into the binary. (Its server package
+// is, through officialaccount, but is never used: the callback is ours.)
+func TestBinaryDoesNotLinkTheSDKsLoggingPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "seminareval/cmd/seminareval").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		switch pkg {
+		case "github.com/silenceper/wechat/v2":
+			t.Errorf("the binary links %s", pkg)
+		}
+	}
+	if !strings.Contains(string(out), "github.com/silenceper/wechat/v2/officialaccount\n") {
+		t.Errorf("the binary does not use the SDK's officialaccount package at all: is this test still right?")
 	}
 }
