@@ -238,6 +238,7 @@ type editorPage struct {
 	Unsaved                 bool
 	PublicURL, PreviewURL   string
 	OpensLocal, ClosesLocal string
+	Seminars                []model.Seminar // for "duplicate for the next seminar"
 	TimeZone                string
 	PreviewLang             string
 }
@@ -406,6 +407,11 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 		}
 	}
 	p.QuestionCount = n
+	if rows, err := h.seminars.List(c.Request.Context(), 0); err == nil {
+		for _, r := range rows {
+			p.Seminars = append(p.Seminars, r.Seminar)
+		}
+	}
 	h.render(c, status, "admin_questionnaire_edit.html", p)
 }
 

@@ -357,12 +357,19 @@ func TestConsoleScheduleInSeminarTimeZoneCloseReopenDuplicate(t *testing.T) {
 				t.Fatalf("after %s: status %s", step.action, row.Status)
 			}
 		}
+		next := model.Seminar{Slug: "sanya-2019", Title: model.Text{"en": "Sanya 2019", "zh": "三亚 2019"}, Timezone: "Asia/Shanghai"}
+		if err := db.Create(&next).Error; err != nil {
+			t.Fatal(err)
+		}
+		if page := a.do(staff, http.MethodGet, path, "", nil); !strings.Contains(page.Body, `<option value="sanya-2019">Sanya 2019 (sanya-2019)</option>`) {
+			t.Fatal("the duplicate form does not offer the next seminar")
+		}
 		w = a.postForm(staff, path+"/duplicate", url.Values{"slug": {"sanya-2019-evaluation"}, "seminar": {"sanya-2019"}})
 		if w.Code != http.StatusSeeOther {
 			t.Fatalf("duplicate: %d %s", w.Code, w.Body)
 		}
 		var dup model.Questionnaire
-		if err := db.Where("slug = ?", "sanya-2019-evaluation").First(&dup).Error; err != nil || dup.Status != model.StatusDraft || dup.OpensAt != nil || dup.SeminarID == nil || *dup.SeminarID == *row.SeminarID {
+		if err := db.Where("slug = ?", "sanya-2019-evaluation").First(&dup).Error; err != nil || dup.Status != model.StatusDraft || dup.OpensAt != nil || dup.SeminarID == nil || *dup.SeminarID != next.ID {
 			t.Fatalf("duplicate row: %+v %v", dup, err)
 		}
 		if n := a.count(&model.Question{}, "questionnaire_id = ?", dup.ID); n != 12 {
