@@ -607,3 +607,38 @@ func TestWeChatCallbackAnswersWithinTheDeadline(t *testing.T) {
 		t.Fatalf("after the database recovered: %+v %v", rep, err)
 	}
 }
+
+// A follower who answered in English before gets the card in English.
+func TestWeChatCardSpeaksTheFollowersLanguage(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatApp(t, db)
+	q := w.demo()
+	other := w.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) { d.Slug = "second-evaluation" })
+	o := w.sim.OpenID("english-speaker")
+	if _, err := w.srv.responses.Submit(context.Background(), q, service.Respondent{OpenID: o},
+		service.Submission{SubmissionID: "lang-en-0001", Lang: "en", Answers: decodedDemoAnswers(t)}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := w.sim.Push(context.Background(), w.callbackURL(), w.sim.ScanEvent(o, "q_"+other.Slug, true), sim.ModeCompatible)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := wantArticle(w.ts.URL+"/s/"+other.Slug+"?lang=en", other.Def.Title.In("en"))(rep); msg != "" {
+		t.Fatal(msg)
+	}
+	// Two open questionnaires: the menu gets two cards; a keyword (a reply
+	// to a user's message carries one card at most) a list of both links.
+	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.ClickEvent(o, "EVALUATE"), sim.ModePlain)
+	if err != nil || rep.Message == nil || len(rep.Message.Articles) != 2 {
+		t.Fatalf("menu with two open questionnaires: %+v %v", rep.Message, err)
+	}
+	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "survey"), sim.ModePlain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, slug := range []string{q.Slug, other.Slug} {
+		if msg := wantText(w.ts.URL + "/s/" + slug + "?lang=en")(rep); msg != "" {
+			t.Error(msg)
+		}
+	}
+}
