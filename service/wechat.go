@@ -120,12 +120,16 @@ var sdkOnce sync.Once
 // one process serves one account; the latest effective settings win.
 var platformBases atomic.Pointer[WeChatConfig]
 
-// quietSDK sets the SDK's globals once: logrus at warn (request bodies hold
-// personal data) and the URI modifier that points it at api_base_url and
-// friends. http.DefaultClient is left alone.
+// quietSDK sets the SDK's globals once, before any SDK call: logrus at warn
+// (request bodies hold personal data), an HTTP client with a timeout, and
+// the URI modifier that points it at api_base_url and friends.
 func quietSDK() {
 	sdkOnce.Do(func() {
 		logrus.SetLevel(logrus.WarnLevel)
+		// The SDK's client is http.DefaultClient, without a timeout: a
+		// platform that hangs would hang a reminder run. A client of its own
+		// (http.DefaultClient itself is left untouched).
+		util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
 		util.SetURIModifier(func(u string) string {
 			c := platformBases.Load()
 			if c == nil {
