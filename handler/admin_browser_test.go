@@ -203,3 +203,89 @@ func TestBrowserConsoleLoginAndRosterImport(t *testing.T) {
 	}
 	screenshot(t, ctx, "admin-invites-en")
 }
+
+// TestBrowserConsoleAdminPages: an admin adds a user (the generated password
+// shown once), assigns an organiser, creates an API token (shown once), makes
+// a mistake in the seminar form, and reads the audit log.
+func TestBrowserConsoleAdminPages(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	a.demo()
+	a.fastPasswords()
+	if _, err := a.srv.users.Create(context.Background(), "chief", model.RoleAdmin, "admin password 2026"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newLaptopBrowser(t)
+	consoleDo(t, ctx, "sign in",
+		chromedp.Navigate(a.ts.URL+"/admin/login?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "chief"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "admin password 2026"),
+		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.seminar-card`)),
+		chromedp.Navigate(a.ts.URL+"/admin/users"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/users"]`)),
+		chromedp.SendKeys(chromedp.CSS(`form[action="/admin/users"] input[name="name"]`), "hainan.organiser"),
+		chromedp.SetValue(chromedp.CSS(`form[action="/admin/users"] select[name="role"]`), "organiser"),
+		chromedp.Submit(chromedp.CSS(`form[action="/admin/users"] input[name="name"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#new-password`)),
+	)
+	pw := consoleEval[string](t, ctx, `document.querySelector("#new-password").textContent`)
+	if len(pw) < 20 {
+		t.Fatalf("generated password %q", pw)
+	}
+	assertFitsLaptop(t, ctx, "the users page")
+	screenshot(t, ctx, "admin-users-en")
+
+	consoleDo(t, ctx, "assign the organiser",
+		chromedp.Navigate(a.ts.URL+"/admin/seminars/1"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="organiser"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="organiser"]`)),
+		chromedp.Submit(chromedp.CSS(`input[name="organiser"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	)
+	if n := a.count(&model.SeminarOrganiser{}); n != 1 {
+		t.Fatalf("organisers = %d", n)
+	}
+	screenshot(t, ctx, "admin-seminar-en")
+
+	consoleDo(t, ctx, "create a token",
+		chromedp.Navigate(a.ts.URL+"/admin/tokens"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "roster sync from the CRM"),
+		chromedp.Submit(chromedp.CSS(`input[name="name"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#new-token`)),
+	)
+	token := consoleEval[string](t, ctx, `document.querySelector("#new-token").textContent`)
+	if !strings.HasPrefix(token, "sev_") {
+		t.Fatalf("token %q", token)
+	}
+	screenshot(t, ctx, "admin-tokens-en")
+
+	consoleDo(t, ctx, "a seminar form with mistakes",
+		chromedp.Navigate(a.ts.URL+"/admin/seminars/new?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="slug"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="title_zh"]`), "2027年春季研讨会"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="slug"]`), "sanya-2018"),
+		chromedp.SetValue(chromedp.CSS(`input[name="starts_on"]`), "2027-04-02"),
+		chromedp.SetValue(chromedp.CSS(`input[name="ends_on"]`), "2027-04-01"),
+		chromedp.Submit(chromedp.CSS(`input[name="slug"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.field-error`)),
+	)
+	errs := consoleEval[[]string](t, ctx, `Array.from(document.querySelectorAll(".field-error")).map(e => e.textContent)`)
+	if len(errs) != 1 || errs[0] != "结束日期早于开始日期" {
+		t.Errorf("field errors %q", errs)
+	}
+	screenshot(t, ctx, "admin-seminar-form-errors-zh")
+
+	consoleDo(t, ctx, "audit log",
+		chromedp.Navigate(a.ts.URL+"/admin/audit?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`table`)),
+	)
+	actions := consoleEval[[]string](t, ctx, `Array.from(document.querySelectorAll("tbody tr td:nth-child(3)")).map(td => td.textContent)`)
+	if strings.Join(actions, ",") != "token.create,seminar.organisers,user.create,session.login" {
+		t.Errorf("audit actions %q", actions)
+	}
+	assertFitsLaptop(t, ctx, "the audit log")
+	screenshot(t, ctx, "admin-audit-en")
+}

@@ -317,6 +317,7 @@ func (s *Server) tokenRevoke(c *gin.Context) {
 type auditPage struct {
 	consolePage
 	Events []model.AuditEvent
+	Action string // the filter
 	Older  string
 }
 
@@ -328,7 +329,7 @@ func (s *Server) auditList(c *gin.Context) {
 		s.consoleFail(c, err)
 		return
 	}
-	p := auditPage{consolePage: s.consoleBase(c, "audit.title", "audit"), Events: evs}
+	p := auditPage{consolePage: s.consoleBase(c, "audit.title", "audit"), Events: evs, Action: c.Query("action")}
 	if len(evs) == pageSize {
 		p.Older = consoleURL("/admin/audit", "before", strconv.FormatUint(evs[len(evs)-1].ID, 10), "action", c.Query("action"))
 	}

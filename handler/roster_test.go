@@ -168,8 +168,15 @@ func TestRosterUploadShowsEveryProblemByRowAndImportsNothing(t *testing.T) {
 				}
 			})
 		}
+		// The same problems in Chinese (the console language is remembered).
+		a.consoleGet(staff, "/admin/?lang=zh")
+		res := a.rosterUpload(staff, sem.ID, "c.csv", []byte("姓名,邮箱\nA,same@example.cn\nB,same@example.cn\n"))
+		if !strings.Contains(res.Body, "<td>3</td><td>邮箱</td><td>重复的人员：&#34;same@example.cn&#34; 与第 2 行相同（A）</td>") {
+			t.Errorf("Chinese problem missing:\n%s", res.Body)
+		}
+		a.consoleGet(staff, "/admin/?lang=en")
 		// No file at all.
-		res := a.do(staff.Client, http.MethodPost, fmt.Sprintf("/admin/seminars/%d/roster/preview", sem.ID), "application/x-www-form-urlencoded", nil)
+		res = a.do(staff.Client, http.MethodPost, fmt.Sprintf("/admin/seminars/%d/roster/preview", sem.ID), "application/x-www-form-urlencoded", nil)
 		if res.Code != http.StatusBadRequest || !strings.Contains(res.Body, "Choose a file") {
 			t.Fatalf("no file: %d", res.Code)
 		}

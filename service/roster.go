@@ -86,7 +86,38 @@ func rosterNormaliseHeader(h string) string {
 type RowProblem struct {
 	Row     int    `json:"row"`
 	Field   string `json:"field,omitempty"`
+	Code    string `json:"code"` // stable: what the console translates
 	Message string `json:"message"`
+	Args    []any  `json:"-"` // the values in Message, for a translation
+}
+
+// rosterMessages are the English texts of roster problems by code. The
+// console shows them in Chinese too (console strings "roster.err.<code>",
+// same arguments).
+var rosterMessages = map[string]string{
+	"empty_file":      "the file is empty",
+	"not_array":       `JSON roster must be an array of objects: [{"name": "..."}, ...]`,
+	"no_sheet":        "the workbook has no sheet",
+	"too_many":        "more than %d rows: is this the right file?",
+	"bad_csv":         "not valid CSV: %s",
+	"no_rows":         "the file has no rows",
+	"bad_json":        "not a JSON array of objects: %s",
+	"two_columns":     "two columns are %s: %q (column %d) and %q (column %d)",
+	"no_name_column":  "no name column: the first row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s",
+	"not_string":      "must be a string",
+	"required":        "required",
+	"too_long":        "too long (%d characters, at most %d)",
+	"bad_email":       "%q is not an email address",
+	"bad_phone_chars": "%q is not a phone number (digits, spaces and + - ( ) only)",
+	"bad_phone_short": "%q is not a phone number (too few digits)",
+	"no_participants": "the file has a header but no participants",
+	"on_roster":       "%s %q is already on the roster (%s)",
+	"duplicate":       "duplicate person: same %s %q as row %d (%s)",
+}
+
+// rosterProblem makes one problem (as a slice, for appending).
+func rosterProblem(row int, field, code string, args ...any) []RowProblem {
+	return []RowProblem{{Row: row, Field: field, Code: code, Args: args, Message: fmt.Sprintf(rosterMessages[code], args...)}}
 }
 
 func (p RowProblem) String() string {
@@ -148,7 +179,7 @@ func ParseRoster(data []byte) (*RosterFile, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
 	switch {
 	case len(trimmed) == 0:
-		return nil, &RosterError{Problems: []RowProblem{{Message: "the file is empty"}}}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
 	case IsXLSX(data):
 		return parseRosterXLSX(data)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
@@ -156,7 +187,7 @@ func ParseRoster(data []byte) (*RosterFile, error) {
 	case trimmed[0] == '[':
 		return parseRosterJSON(trimmed)
 	case trimmed[0] == '{':
-		return nil, &RosterError{Problems: []RowProblem{{Message: "JSON roster must be an array of objects: [{\"name\": \"...\"}, ...]"}}}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "not_array")}
 	case !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0:
 		return nil, ErrNotSpreadsheet
 	}
@@ -171,7 +202,7 @@ func parseRosterXLSX(data []byte) (*RosterFile, error) {
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, &RosterError{Problems: []RowProblem{{Message: "the workbook has no sheet"}}}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "no_sheet")}
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
@@ -196,7 +227,7 @@ func parseRosterXLSX(data []byte) (*RosterFile, error) {
 }
 
 func rosterTooManyRows() error {
-	return &RosterError{Problems: []RowProblem{{Message: fmt.Sprintf("more than %d rows: is this the right file?", MaxRosterRows)}}}
+	return &RosterError{Problems: rosterProblem(0, "", "too_many", MaxRosterRows)}
 }
 
 func parseRosterCSV(data []byte) (*RosterFile, error) {
@@ -219,7 +250,7 @@ func parseRosterCSV(data []byte) (*RosterFile, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, &RosterError{Problems: []RowProblem{{Row: pe.StartLine, Message: "not valid CSV: " + pe.Err.Error()}}}
+				return nil, &RosterError{Problems: rosterProblem(pe.StartLine, "", "bad_csv", pe.Err.Error())}
 			}
 			return nil, fmt.Errorf("read CSV: %w", err)
 		}
@@ -243,7 +274,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 		}
 	}
 	if head < 0 {
-		return nil, &RosterError{Problems: []RowProblem{{Message: "the file has no rows"}}}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "no_rows")}
 	}
 	out := &RosterFile{}
 	columns := map[int]string{}
@@ -259,8 +290,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 			continue
 		}
 		if prev, dup := seen[field]; dup {
-			problems = append(problems, RowProblem{Row: head + 1, Field: field,
-				Message: fmt.Sprintf("two columns are %s: %q (column %d) and %q (column %d)", field, table[head][prev], prev+1, h, i+1)})
+			problems = append(problems, rosterProblem(head+1, field, "two_columns", field, table[head][prev], prev+1, h, i+1)...)
 			continue
 		}
 		seen[field] = i
@@ -273,8 +303,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 				found = append(found, fmt.Sprintf("%q", strings.TrimSpace(h)))
 			}
 		}
-		problems = append(problems, RowProblem{Row: head + 1, Field: "name",
-			Message: fmt.Sprintf("no name column: the first row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s", strings.Join(found, ", "))})
+		problems = append(problems, rosterProblem(head+1, "name", "no_name_column", strings.Join(found, ", "))...)
 	}
 	if len(problems) > 0 {
 		return nil, &RosterError{Problems: problems}
@@ -299,7 +328,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 func parseRosterJSON(data []byte) (*RosterFile, error) {
 	var items []map[string]any
 	if err := json.Unmarshal(data, &items); err != nil {
-		return nil, &RosterError{Problems: []RowProblem{{Message: "not a JSON array of objects: " + err.Error()}}}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "bad_json", err.Error())}
 	}
 	if len(items) > MaxRosterRows {
 		return nil, rosterTooManyRows()
@@ -321,7 +350,7 @@ func parseRosterJSON(data []byte) (*RosterFile, error) {
 			case float64:
 				r.set(field, strings.TrimSuffix(fmt.Sprintf("%.0f", x), ".0"))
 			default:
-				out.Problems = append(out.Problems, RowProblem{Row: i + 1, Field: field, Message: "must be a string"})
+				out.Problems = append(out.Problems, rosterProblem(i+1, field, "not_string")[0])
 			}
 		}
 		out.Rows = append(out.Rows, r)
@@ -384,18 +413,18 @@ var rosterFieldLimits = map[string]int{"name": 200, "organisation": 200, "countr
 // check validates one row on its own.
 func (r *RosterRow) check() []RowProblem {
 	var ps []RowProblem
-	add := func(field, msg string) { ps = append(ps, RowProblem{Row: r.Row, Field: field, Message: msg}) }
+	add := func(field, code string, args ...any) { ps = append(ps, rosterProblem(r.Row, field, code, args...)...) }
 	if r.Name == "" {
 		add("name", "required")
 	}
 	for field, v := range map[string]string{"name": r.Name, "organisation": r.Organisation, "country": r.Country, "group": r.Group, "email": r.Email, "phone": r.Phone} {
 		if n := utf8.RuneCountInString(v); n > rosterFieldLimits[field] {
-			add(field, fmt.Sprintf("too long (%d characters, at most %d)", n, rosterFieldLimits[field]))
+			add(field, "too_long", n, rosterFieldLimits[field])
 		}
 	}
 	if r.Email != "" {
 		if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || !strings.Contains(r.Email, ".") {
-			add("email", fmt.Sprintf("%q is not an email address", r.Email))
+			add("email", "bad_email", r.Email)
 		}
 	}
 	if r.Phone != "" {
@@ -406,12 +435,12 @@ func (r *RosterRow) check() []RowProblem {
 				digits++
 			case strings.ContainsRune(" +-().", c):
 			default:
-				add("phone", fmt.Sprintf("%q is not a phone number (digits, spaces and + - ( ) only)", r.Phone))
+				add("phone", "bad_phone_chars", r.Phone)
 				return rosterSortProblems(ps)
 			}
 		}
 		if digits < 5 {
-			add("phone", fmt.Sprintf("%q is not a phone number (too few digits)", r.Phone))
+			add("phone", "bad_phone_short", r.Phone)
 		}
 	}
 	return rosterSortProblems(ps)
@@ -473,7 +502,7 @@ func (s *Rosters) check(db *gorm.DB, seminarID uint64, p *RosterPreview) error {
 		return fmt.Errorf("seminar %d: %w", seminarID, translateNotFound(err))
 	}
 	if len(p.Rows) == 0 && len(p.Problems) == 0 {
-		p.Problems = append(p.Problems, RowProblem{Message: "the file has a header but no participants"})
+		p.Problems = append(p.Problems, rosterProblem(0, "", "no_participants")[0])
 	}
 	var existing []model.Participant
 	if err := db.Select("id", "name", "email", "phone").Where("seminar_id = ?", seminarID).Find(&existing).Error; err != nil {
@@ -495,9 +524,9 @@ func (s *Rosters) check(db *gorm.DB, seminarID uint64, p *RosterPreview) error {
 	}
 	dup := func(r RosterRow, field, value string, o owner) RowProblem {
 		if o.row == 0 {
-			return RowProblem{Row: r.Row, Field: field, Message: fmt.Sprintf("%s %q is already on the roster (%s)", field, value, o.name)}
+			return rosterProblem(r.Row, field, "on_roster", field, value, o.name)[0]
 		}
-		return RowProblem{Row: r.Row, Field: field, Message: fmt.Sprintf("duplicate person: same %s %q as row %d (%s)", field, value, o.row, o.name)}
+		return rosterProblem(r.Row, field, "duplicate", field, value, o.row, o.name)[0]
 	}
 	for _, r := range p.Rows {
 		p.Problems = append(p.Problems, r.check()...)
