@@ -66,7 +66,7 @@ func (s *Server) apiRosterFail(c *gin.Context, err error) {
 		return
 	}
 	if errors.Is(err, service.ErrNotSpreadsheet) {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": []service.RowProblem{{Message: err.Error()}}})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": []service.RowProblem{{Code: "not_spreadsheet", Message: err.Error()}}})
 		return
 	}
 	s.log.Error("roster import", "err", err)

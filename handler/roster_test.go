@@ -226,14 +226,14 @@ func TestRosterAPIImportsJSONXLSXAndCSV(t *testing.T) {
 		}
 		first := problems[0].(map[string]any)
 		second := problems[1].(map[string]any)
-		if first["row"] != float64(2) || first["field"] != "name" || second["row"] != float64(3) || second["field"] != "email" || !strings.Contains(second["message"].(string), "already on the roster") {
+		if first["row"] != float64(2) || first["field"] != "name" || first["code"] != "required" || second["code"] != "on_roster" || second["row"] != float64(3) || second["field"] != "email" || !strings.Contains(second["message"].(string), "already on the roster") {
 			t.Fatalf("problems: %s", res.Body)
 		}
 		if n := a.count(&model.Participant{}, "name = ?", "Dora"); n != 0 {
 			t.Fatal("half-imported")
 		}
 		res = a.do(nil, http.MethodPost, path, "application/octet-stream", bytes.NewReader([]byte{0x89, 'P', 'N', 'G', 0, 0}), auth...)
-		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "not a spreadsheet") {
+		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "not a spreadsheet") || !strings.Contains(res.Body, `"code":"not_spreadsheet"`) {
 			t.Fatalf("png: %d %s", res.Code, res.Body)
 		}
 		if res := a.postJSON("/api/v1/seminars/no-such-seminar/participants", []any{}, auth...); res.Code != http.StatusNotFound {
