@@ -212,7 +212,11 @@ func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Sub
 	if err := CheckOpen(&q.Questionnaire, now); err != nil {
 		// A retry of a submission that was recorded just before closing
 		// still deserves its 200.
-		if res, ok := s.bySubmissionID(ctx, q.ID, sub.SubmissionID); ok {
+		res, ok, lerr := s.bySubmissionID(ctx, q.ID, sub.SubmissionID)
+		if lerr != nil {
+			return SubmitResult{}, lerr
+		}
+		if ok {
 			return res, nil
 		}
 		return SubmitResult{}, err
@@ -282,19 +286,31 @@ func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Sub
 	if !model.IsDuplicate(err) {
 		return SubmitResult{}, fmt.Errorf("store response: %w", err)
 	}
-	if res, ok := s.bySubmissionID(ctx, q.ID, sub.SubmissionID); ok {
+	res, ok, err := s.bySubmissionID(ctx, q.ID, sub.SubmissionID)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if ok {
 		return res, nil
 	}
 	return SubmitResult{}, ErrAlreadyAnswered
 }
 
-func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool) {
+// bySubmissionID finds the response stored for a submission id. A failed
+// lookup is an error, not "not found": answering 409 (or 403) to a retry
+// because the database was unreachable for a moment would tell a client
+// whose answer is stored that it is not (found by cmd/faultcheck while
+// MariaDB restarted).
+func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool, error) {
 	var prev model.Response
 	err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND submission_id = ?", questionnaireID, submissionID).Take(&prev).Error
-	if err != nil {
-		return SubmitResult{}, false
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return SubmitResult{}, false, nil
+	case err != nil:
+		return SubmitResult{}, false, fmt.Errorf("look up submission %s: %w", submissionID, err)
 	}
-	return SubmitResult{ResponseID: prev.ID, Already: true}, true
+	return SubmitResult{ResponseID: prev.ID, Already: true}, true, nil
 }
 
 // Answered returns the response id of a respondent who has already answered
