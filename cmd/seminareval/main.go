@@ -52,7 +52,7 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {"serve the site (default)", runServe},
 	"migrate": {"create or update the database schema (MySQL; SQLite migrates itself)", runMigrate},
-	"import":  {"import FILE: load a questionnaire definition (YAML or JSON)", runImport},
+	"import":  {"import FILE: load a questionnaire definition (YAML, JSON or an XLSForm .xlsx)", runImport},
 	"user":    {"user add --name N --role admin|staff|organiser: manage console users", runUser},
 	"token":   {"token create --user N: create an API token", runToken},
 	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
@@ -179,13 +179,13 @@ func runImport(ctx context.Context, e env) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: seminareval import FILE (a definition in YAML or JSON)")
+		return errors.New("usage: seminareval import FILE (a definition in YAML or JSON, or an XLSForm .xlsx)")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	def, err := service.ParseDefinition(data)
+	def, err := service.ParseUpload(data, "")
 	if err != nil {
 		if problems, ok := service.AsInvalid(err); ok {
 			for _, p := range problems {
