@@ -314,7 +314,11 @@ func (a *annex) writeSummary(ctx context.Context) error {
 				return err
 			}
 			for i, lv := range q.Levels {
-				if err := a.set(sh, 3+i, row, float64(lv.Percent)/100, "percent"); err != nil {
+				var v any = "" // no base, no percentage (everyone "not applicable")
+				if q.N > 0 {
+					v = float64(lv.Percent) / 100
+				}
+				if err := a.set(sh, 3+i, row, v, "percent"); err != nil {
 					return err
 				}
 			}
