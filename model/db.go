@@ -200,6 +200,16 @@ func (q quietDuplicates) LogMode(l logger.LogLevel) logger.Interface {
 	return quietDuplicates{q.Interface.LogMode(l)}
 }
 
+// ParamsFilter passes on the wrapped logger's filter. Without it GORM does not
+// see ParameterizedQueries through the wrapper and logs the values (answers,
+// names, invite tokens) in every slow or failed statement.
+func (q quietDuplicates) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := q.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
+
 func (q quietDuplicates) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	var me *mysqldriver.MySQLError
 	if errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062) {
