@@ -377,3 +377,43 @@ func TestSecretIsGeneratedOnceAndSharedThroughTheDatabase(t *testing.T) {
 		}
 	})
 }
+
+// The OAuth return binds an openid only in the browser that started the
+// round trip: an attacker's callback link (their code and state) opened by
+// someone else binds nothing, so a victim cannot be made to answer as the
+// attacker (login CSRF), with or without an OAuth of their own under way.
+func TestOAuthCallbackBindsOnlyTheBrowserThatStartedIt(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatApp(t, db)
+		q := w.demo()
+		attacker := newPhone(t, w, w.sim.OpenID("attacker"))
+		start := attacker.get(w.ts.URL + "/s/" + q.Slug)
+		link := attacker.get(strings.TrimSuffix(start.Header.Get("Location"), "#wechat_redirect")).Header.Get("Location")
+		if !strings.Contains(link, "/wechat/oauth/callback?code=") {
+			t.Fatalf("attacker's callback link: %q", link)
+		}
+
+		fresh := newPhone(t, w, w.sim.OpenID("victim"))
+		if r := fresh.get(link); r.StatusCode != http.StatusNotFound || setCookie(r.Header, cookieWeChat) != nil {
+			t.Errorf("attacker's link in a fresh browser: %d (sets identity: %v), want 404 and no identity", r.StatusCode, setCookie(r.Header, cookieWeChat) != nil)
+		}
+		midway := newPhone(t, w, w.sim.OpenID("victim2"))
+		if r := midway.get(w.ts.URL + "/s/" + q.Slug); r.StatusCode != http.StatusFound {
+			t.Fatalf("victim's own OAuth start: %d", r.StatusCode)
+		}
+		if r := midway.get(link); r.StatusCode != http.StatusFound || setCookie(r.Header, cookieWeChat) != nil {
+			t.Errorf("attacker's link during the victim's own OAuth: %d (sets identity: %v), want back to the page without identity", r.StatusCode, setCookie(r.Header, cookieWeChat) != nil)
+		}
+		for _, ph := range []*phone{fresh, midway} {
+			for _, c := range ph.client.Jar.Cookies(mustURL(t, w.ts.URL)) {
+				if c.Name == cookieWeChat {
+					t.Errorf("a browser that did not start the OAuth got a WeChat identity")
+				}
+			}
+		}
+		// The control: the attacker's own browser is identified by it.
+		if r := attacker.get(link); r.StatusCode != http.StatusFound || setCookie(r.Header, cookieWeChat) == nil {
+			t.Fatalf("the link in the browser that started it: %d, want the identity set", r.StatusCode)
+		}
+	})
+}
