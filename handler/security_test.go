@@ -417,3 +417,28 @@ func TestOAuthCallbackBindsOnlyTheBrowserThatStartedIt(t *testing.T) {
 		}
 	})
 }
+
+// Uploads over their limit get 413 and store nothing: a roster over
+// server.max_upload_bytes, a definition over four times the definition limit.
+func TestOversizedUploadsAre413(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db, func(c *service.Config) { c.Server.MaxUploadBytes = 64 << 10 })
+	q := a.demo()
+	staff := a.signIn(model.RoleStaff)
+	roster := "name,group\n" + strings.Repeat("Zhang San,China\n", 8000) // 128 KB
+	r := a.do(nil, http.MethodPost, "/api/v1/seminars/"+q.Seminar.Slug+"/participants", "text/csv", strings.NewReader(roster), bearer(staff.Token)...)
+	if r.Code != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, `"too_large"`) {
+		t.Fatalf("128 KB roster over a 64 KB limit: %d %s, want 413 too_large", r.Code, r.Body)
+	}
+	if n := a.count(&model.Participant{}); n != 0 {
+		t.Fatalf("%d participants stored from a refused upload", n)
+	}
+	def := "title: {en: x}\n# " + strings.Repeat("x", 4*service.MaxDefinitionBytes+1) + "\n"
+	r = a.do(nil, http.MethodPost, "/api/v1/questionnaires", "application/yaml", strings.NewReader(def), bearer(staff.Token)...)
+	if r.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("4 MB definition: %d, want 413", r.Code)
+	}
+	if n := a.count(&model.Questionnaire{}); n != 1 {
+		t.Fatalf("%d questionnaires, want only the demo", n)
+	}
+}
