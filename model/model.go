@@ -5,6 +5,8 @@ package model
 
 import (
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Seminar is the event a questionnaire evaluates. Titles and locations are
@@ -65,11 +67,21 @@ type Questionnaire struct {
 	OpensAt    *time.Time `gorm:""`
 	ClosesAt   *time.Time `gorm:""`
 	Definition string     `gorm:"type:mediumtext"` // canonical JSON of the definition
+	// Revision grows with every update (BeforeUpdate), so a replica holding a
+	// cached copy can tell, inside its INSERT, that the copy is still current.
+	Revision int64 `gorm:"not null;default:1"`
 	CreatedAt  time.Time  `gorm:"not null"`
 	UpdatedAt  time.Time  `gorm:"not null"`
 
 	Seminar   *Seminar   `gorm:"foreignKey:SeminarID"`
 	Questions []Question `gorm:"foreignKey:QuestionnaireID"`
+}
+
+// BeforeUpdate bumps Revision on every update of a questionnaire, whichever
+// code path (Updates with a map, Update of one column) makes it.
+func (q *Questionnaire) BeforeUpdate(tx *gorm.DB) error {
+	tx.Statement.SetColumn("revision", gorm.Expr("revision + 1"))
+	return nil
 }
 
 // Question types.
@@ -126,17 +138,18 @@ type Response struct {
 // option value (single; one row per chosen option for multi), free text, or
 // "not applicable" (NA, for likert with na enabled). QuestionnaireID and
 // QuestionID are stored so that reports GROUP BY without joining responses;
-// ix_answer_stats covers that GROUP BY (questionnaire, question, value), so
-// the summary of 100,000 responses reads one index, not the table.
+// ix_answer_report covers that GROUP BY (questionnaire, question, value) and,
+// ending in response_id, the COUNT(DISTINCT response_id) of multiple-choice
+// items, so the summary of 100,000 responses reads one index, not the table.
 type Answer struct {
 	ID              uint64  `gorm:"primaryKey"`
-	ResponseID      uint64  `gorm:"not null;index"`
-	QuestionnaireID uint64  `gorm:"not null;index:ix_answer_stats,priority:1"`
-	QuestionID      uint64  `gorm:"not null;index:ix_answer_stats,priority:2"`
-	Num             *int    `gorm:"index:ix_answer_stats,priority:3"`
-	Option          *string `gorm:"column:opt;size:64;index:ix_answer_stats,priority:4"`
+	ResponseID      uint64  `gorm:"not null;index;index:ix_answer_report,priority:6"`
+	QuestionnaireID uint64  `gorm:"not null;index:ix_answer_report,priority:1"`
+	QuestionID      uint64  `gorm:"not null;index:ix_answer_report,priority:2"`
+	Num             *int    `gorm:"index:ix_answer_report,priority:3"`
+	Option          *string `gorm:"column:opt;size:64;index:ix_answer_report,priority:4"`
 	Text            *string `gorm:"type:text"`
-	NA              bool    `gorm:"column:na;not null;default:false;index:ix_answer_stats,priority:5"`
+	NA              bool    `gorm:"column:na;not null;default:false;index:ix_answer_report,priority:5"`
 }
 
 // Roles of console users.

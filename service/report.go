@@ -229,7 +229,7 @@ func viewOf(l *Loaded, f Filter) (view, error) {
 		if !hasOption(q, af.Value) {
 			return view{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
 		}
-		// num IS NULL keeps the prefix of ix_answer_stats (questionnaire,
+		// num IS NULL keeps the prefix of ix_answer_report (questionnaire,
 		// question, num, opt) usable for the lookup.
 		where = append(where, "fr.id IN (SELECT fa.response_id FROM answers fa WHERE fa.questionnaire_id = ? AND fa.question_id = ? AND fa.num IS NULL AND fa.opt = ?)")
 		args = append(args, l.ID, l.QuestionIDs[af.Key], af.Value)

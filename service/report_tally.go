@@ -117,7 +117,7 @@ type splitMulti struct {
 // responses since, grouped in SQL through the response_id index (question_id
 // IN the questionnaire's questions, not questionnaire_id, so that the
 // planner walks only the recent range). Without a usable tally it groups
-// everything once over the covering index ix_answer_stats and stores the
+// everything once over the covering index ix_answer_report and stores the
 // settled part for next time.
 func (r *Reports) unfilteredCounts(ctx context.Context, l *Loaded, questionIDs, multiIDs []uint64) ([]aggregate, map[uint64]int, error) {
 	db := r.db.WithContext(ctx)
