@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"html"
 	"io"
 	"regexp"
@@ -353,6 +354,43 @@ func TestResponsesCSV(t *testing.T) {
 					t.Fatalf("unneutralised %q", v)
 				}
 			}
+		}
+	})
+}
+
+// failingWriter fails once more than limit bytes were written, like a
+// client that went away in the middle of a download.
+type failingWriter struct{ limit, n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	if w.n > w.limit {
+		return 0, io.ErrClosedPipe
+	}
+	return len(p), nil
+}
+
+func TestExportStopsCleanlyWhenTheClientGoesAway(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db)
+		f.fill(t)
+		f.reports.BatchSize = 2 // many batches in flight when the writer fails
+		err := f.reports.WriteCSV(context.Background(), f.l.ID, &failingWriter{limit: 100})
+		if !errors.Is(err, io.ErrClosedPipe) {
+			t.Fatalf("err = %v, want the writer's error", err)
+		}
+		// And a failure while later batches are still being read: the
+		// pipeline stops, in order, without leaking or hanging.
+		seen := 0
+		err = f.reports.eachResponseBatch(context.Background(), f.l, columnsOf(f.l), func(b []exportRow) error {
+			seen++
+			if seen == 2 {
+				return io.ErrClosedPipe
+			}
+			return nil
+		})
+		if !errors.Is(err, io.ErrClosedPipe) || seen != 2 {
+			t.Fatalf("err = %v after %d batches, want the writer's error after 2", err, seen)
 		}
 	})
 }

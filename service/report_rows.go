@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"seminareval/model"
@@ -47,42 +48,78 @@ func columnsOf(l *Loaded) exportColumns {
 	return c
 }
 
+// exportReaders is how many batches' answers are read at the same time.
+// MySQL answers several queries at once (the answers of a batch cost a
+// server round trip of index and row lookups); SQLite's single connection
+// simply queues them.
+const exportReaders = 3
+
+// pendingBatch is a batch of responses whose answers are being read.
+type pendingBatch struct {
+	rows []exportRow
+	pos  map[uint64]int
+	done chan error
+}
+
 // eachResponseBatch calls fn with consecutive batches of responses of l, in
-// id order, each with its answers filled in. The next batch is read while fn
-// writes the current one (a two-stage pipeline: the database and the
-// spreadsheet writer work at the same time), so at most two batches are in
-// memory.
+// id order, each with its answers filled in. One goroutine pages through the
+// responses (keyset: WHERE id > last ORDER BY id LIMIT n), exportReaders
+// goroutines read the answers of the next batches while fn writes the
+// current one, and fn sees the batches in order. At most exportReaders + 2
+// batches are in memory, whatever the number of responses.
 func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportColumns, fn func([]exportRow) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []exportRow, 1)
-	readErr := make(chan error, 1)
+	order := make(chan *pendingBatch, exportReaders)
+	jobs := make(chan *pendingBatch, exportReaders)
+	pageErr := make(chan error, 1)
 	go func() {
-		defer close(batches)
-		readErr <- r.readResponseBatches(ctx, l, cols, func(b []exportRow) error {
-			select {
-			case batches <- b:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
+		defer close(order)
+		defer close(jobs)
+		pageErr <- r.pageResponses(ctx, l, cols, func(p *pendingBatch) error {
+			for _, ch := range []chan *pendingBatch{order, jobs} {
+				select {
+				case ch <- p:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 			}
+			return nil
 		})
 	}()
-	for b := range batches {
-		if err := fn(b); err != nil {
-			cancel()
-			for range batches { // let the reader see the cancellation and stop
+	var readers sync.WaitGroup
+	for range exportReaders {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for p := range jobs {
+				p.done <- r.fillAnswers(ctx, l, cols, p.rows, p.pos)
 			}
-			<-readErr
-			return err
+		}()
+	}
+	fail := func(err error) error {
+		cancel()
+		for range order { // let the pager see the cancellation and stop
+		}
+		readers.Wait()
+		<-pageErr
+		return err
+	}
+	for p := range order {
+		if err := <-p.done; err != nil {
+			return fail(err)
+		}
+		if err := fn(p.rows); err != nil {
+			return fail(err)
 		}
 	}
-	return <-readErr
+	readers.Wait()
+	return <-pageErr
 }
 
-// readResponseBatches reads the responses of l in keyset batches (WHERE id >
-// last ORDER BY id LIMIT n) and hands each, answers filled in, to emit.
-func (r *Reports) readResponseBatches(ctx context.Context, l *Loaded, cols exportColumns, emit func([]exportRow) error) error {
+// pageResponses reads the responses of l in keyset batches and hands each,
+// answers not yet read, to emit.
+func (r *Reports) pageResponses(ctx context.Context, l *Loaded, cols exportColumns, emit func(*pendingBatch) error) error {
 	size := r.BatchSize
 	if size <= 0 {
 		size = 1000
@@ -90,8 +127,7 @@ func (r *Reports) readResponseBatches(ctx context.Context, l *Loaded, cols expor
 	db := r.db.WithContext(ctx)
 	var last uint64
 	for {
-		batch := make([]exportRow, 0, size)
-		pos := make(map[uint64]int, size)
+		p := &pendingBatch{rows: make([]exportRow, 0, size), pos: make(map[uint64]int, size), done: make(chan error, 1)}
 		rows, err := db.Raw("SELECT id, submitted_at, channel, lang, participant_id FROM responses WHERE questionnaire_id = ? AND id > ? ORDER BY id LIMIT ?", l.ID, last, size).Rows()
 		if err != nil {
 			return fmt.Errorf("read responses of %d after %d: %w", l.ID, last, err)
@@ -104,28 +140,25 @@ func (r *Reports) readResponseBatches(ctx context.Context, l *Loaded, cols expor
 				return fmt.Errorf("scan response: %w", err)
 			}
 			if pid.Valid {
-				p := uint64(pid.Int64)
-				row.ParticipantID = &p
+				id := uint64(pid.Int64)
+				row.ParticipantID = &id
 			}
 			row.Values = make([]any, len(cols.keys))
-			pos[row.ID] = len(batch)
-			batch = append(batch, row)
+			p.pos[row.ID] = len(p.rows)
+			p.rows = append(p.rows, row)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read responses of %d: %w", l.ID, err)
 		}
-		if len(batch) == 0 {
+		if len(p.rows) == 0 {
 			return nil
 		}
-		if err := r.fillAnswers(ctx, l, cols, batch, pos); err != nil {
+		if err := emit(p); err != nil {
 			return err
 		}
-		if err := emit(batch); err != nil {
-			return err
-		}
-		last = batch[len(batch)-1].ID
-		if len(batch) < size {
+		last = p.rows[len(p.rows)-1].ID
+		if len(p.rows) < size {
 			return nil
 		}
 	}
