@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
@@ -68,6 +69,14 @@ func newReplicaSet(t *testing.T, target modeltest.Target) *replicaSet {
 		dbs[i] = db
 	}
 	s, simURL := newSim(t, sim.Config{AppID: "wxlb" + strings.ToLower(rand.Text()[:10])})
+	t.Cleanup(func() { // the token and its lock, keyed by this run's app id
+		rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+		defer rdb.Close()
+		ctx := context.Background()
+		if keys, err := rdb.Keys(ctx, "*"+s.Config().AppID+"*").Result(); err == nil && len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
 	rs := &replicaSet{t: t, db: dbs[0], sim: s, pinned: -1}
 	rs.proxy = httptest.NewUnstartedServer(nil)
 	base := "http://" + rs.proxy.Listener.Addr().String()
