@@ -245,7 +245,8 @@ type jsonSubmission struct {
 
 func (p *participantHandler) submitJSON(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, p.cfg.Server.MaxBodyBytes)
-	q, err := p.questionnaires.LoadBySlug(c.Request.Context(), c.Param("slug"))
+	// The cached copy is safe here: Submit checks its revision in the INSERT.
+	q, err := p.questionnaires.LoadBySlugCached(c.Request.Context(), c.Param("slug"))
 	if err != nil {
 		if model.IsNotFound(err) {
 			c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -408,4 +409,61 @@ func between(s, start, end string) string {
 	}
 	v, _, _ := strings.Cut(after, end)
 	return v
+}
+
+// TestSubmitNeverUsesAStaleQuestionnaire: the submit path answers from a
+// cached copy of the questionnaire, so this proves the copy can never
+// outlive a change made elsewhere (another replica, the console, SQL).
+func TestSubmitNeverUsesAStaleQuestionnaire(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		b := newTestApp(t, db) // a second replica on the same database
+		q := a.demo()
+		path := "/s/" + q.Slug
+		if w := a.postJSON(path, submission("stale-0001", fullDemoAnswers())); w.Code != 201 {
+			t.Fatalf("warm-up submit: %d %s", w.Code, w.Body)
+		}
+		// Closed on replica B: replica A's cached copy still says open.
+		if _, err := b.srv.questionnaires.SetStatus(context.Background(), q.ID, model.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		if w := a.do(a.newClient(), http.MethodPost, path, "application/json", strings.NewReader(mustJSON(submission("stale-0002", fullDemoAnswers())))); w.Code != 403 || w.JSON(t)["error"] != "closed" {
+			t.Fatalf("submit on A after B closed: %d %s, want 403 closed", w.Code, w.Body)
+		}
+		// Reopened by a plain SQL-level update (GORM Update of one column).
+		if err := db.Model(&model.Questionnaire{}).Where("id = ?", q.ID).Update("status", model.StatusOpen).Error; err != nil {
+			t.Fatal(err)
+		}
+		if w := a.do(a.newClient(), http.MethodPost, path, "application/json", strings.NewReader(mustJSON(submission("stale-0003", fullDemoAnswers())))); w.Code != 201 {
+			t.Fatalf("submit on A after reopening: %d %s, want 201", w.Code, w.Body)
+		}
+		if n := a.count(&model.Response{}); n != 2 {
+			t.Fatalf("responses = %d, want 2", n)
+		}
+
+		// A structural change made on B before any response: A must validate
+		// against the new structure and store answers under the new questions.
+		q2 := a.demo(func(d *service.Definition) { d.Slug = "stale-structure" })
+		if w := a.postJSON("/s/"+q2.Slug, map[string]any{"submission_id": "bad-00000", "answers": map[string]any{}}); w.Code != 422 {
+			t.Fatalf("warm the cache: %d", w.Code) // 422: nothing stored, but A has cached q2
+		}
+		def := *q2.Def
+		def.Sections = []service.Section{{Questions: []service.QuestionDef{{
+			Key: "only_question", Type: model.TypeRating, Required: true, Text: model.Text{"zh": "评分", "en": "Rating"},
+		}}}}
+		if _, err := b.srv.questionnaires.Replace(context.Background(), q2.ID, &def); err != nil {
+			t.Fatal(err)
+		}
+		w := a.postJSON("/s/"+q2.Slug, submission("stale-0004", map[string]any{"only_question": 4}))
+		if w.Code != 201 {
+			t.Fatalf("submit against the new structure on A: %d %s", w.Code, w.Body)
+		}
+		var ans model.Answer
+		db.Where("response_id = ?", uint64(w.JSON(t)["response_id"].(float64))).Take(&ans)
+		var question model.Question
+		db.Take(&question, ans.QuestionID)
+		if question.Key != "only_question" || question.QuestionnaireID != q2.ID || ans.Num == nil || *ans.Num != 4 {
+			t.Fatalf("answer stored under question %+v: %+v", question, ans)
+		}
+	})
 }

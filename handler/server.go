@@ -81,6 +81,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	}
 	cookies := securecookie.New(deriveKey(d.Secret, "cookie-hash"), nil)
 	cookies.MaxAge(365 * 24 * 3600)
+	responses := service.NewResponses(d.DB, d.Secret, d.Now)
 	s := &Server{
 		cfg:            d.Config,
 		db:             d.DB,
@@ -90,8 +91,8 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		cookies:        cookies,
 		pages:          pages,
 		metrics:        newMetrics(),
-		questionnaires: service.NewQuestionnaires(d.DB, d.Now),
-		responses:      service.NewResponses(d.DB, d.Secret, d.Now),
+		responses:      responses,
+		questionnaires: responses.Questionnaires(), // one cache, the one Submit trusts
 		users:          service.NewUsers(d.DB, d.Now),
 		tokens:         service.NewTokens(d.DB, d.Now),
 		auditLog:       service.NewAudit(d.DB, d.Now),

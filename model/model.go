@@ -69,9 +69,9 @@ type Questionnaire struct {
 	Definition string     `gorm:"type:mediumtext"` // canonical JSON of the definition
 	// Revision grows with every update (BeforeUpdate), so a replica holding a
 	// cached copy can tell, inside its INSERT, that the copy is still current.
-	Revision int64 `gorm:"not null;default:1"`
-	CreatedAt  time.Time  `gorm:"not null"`
-	UpdatedAt  time.Time  `gorm:"not null"`
+	Revision  int64     `gorm:"not null;default:1"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 
 	Seminar   *Seminar   `gorm:"foreignKey:SeminarID"`
 	Questions []Question `gorm:"foreignKey:QuestionnaireID"`

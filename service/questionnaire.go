@@ -32,8 +32,9 @@ type Questionnaires struct {
 	db  *gorm.DB
 	now func() time.Time
 
-	mu    sync.RWMutex
-	cache map[uint64]*Loaded // parsed definitions, keyed by id, valid while UpdatedAt matches
+	mu     sync.RWMutex
+	cache  map[uint64]*Loaded // parsed definitions, keyed by id, valid while Revision matches
+	bySlug map[string]uint64  // slug → id of questionnaires in cache
 }
 
 // NewQuestionnaires returns the questionnaire service.
@@ -41,7 +42,7 @@ func NewQuestionnaires(db *gorm.DB, now func() time.Time) *Questionnaires {
 	if now == nil {
 		now = time.Now
 	}
-	return &Questionnaires{db: db, now: now, cache: map[uint64]*Loaded{}}
+	return &Questionnaires{db: db, now: now, cache: map[uint64]*Loaded{}, bySlug: map[string]uint64{}}
 }
 
 // Import creates a questionnaire (and its seminar when the definition names a
@@ -171,6 +172,22 @@ func (s *Questionnaires) LoadBySlug(ctx context.Context, slug string) (*Loaded, 
 	return s.loaded(ctx, &q)
 }
 
+// LoadBySlugCached returns the questionnaire behind a public link from this
+// process's cache when it has it, without asking the database. Only the
+// submit path uses it, and only because Responses.Submit checks inside its
+// INSERT that the cached revision is still the stored one (and reloads when
+// it is not); anything that shows a questionnaire uses LoadBySlug.
+func (s *Questionnaires) LoadBySlugCached(ctx context.Context, slug string) (*Loaded, error) {
+	s.mu.RLock()
+	c := s.cache[s.bySlug[slug]]
+	s.mu.RUnlock()
+	if c != nil && c.Slug == slug {
+		out := *c
+		return &out, nil
+	}
+	return s.LoadBySlug(ctx, slug)
+}
+
 // loaded parses the definition and reads the question ids, reusing the
 // previous parse while the row has not changed: the submit path would
 // otherwise parse JSON and query questions on every request.
@@ -178,7 +195,7 @@ func (s *Questionnaires) loaded(ctx context.Context, q *model.Questionnaire) (*L
 	s.mu.RLock()
 	c := s.cache[q.ID]
 	s.mu.RUnlock()
-	if c != nil && c.UpdatedAt.Equal(q.UpdatedAt) && c.Definition == q.Definition {
+	if c != nil && c.Revision == q.Revision && c.Definition == q.Definition {
 		out := *c
 		out.Questionnaire = *q
 		return &out, nil
@@ -203,7 +220,11 @@ func (s *Questionnaires) loaded(ctx context.Context, q *model.Questionnaire) (*L
 		}
 	}
 	s.mu.Lock()
+	if prev := s.cache[q.ID]; prev != nil && prev.Slug != q.Slug {
+		delete(s.bySlug, prev.Slug)
+	}
 	s.cache[q.ID] = l
+	s.bySlug[q.Slug] = q.ID
 	s.mu.Unlock()
 	out := *l
 	return &out, nil

@@ -113,9 +113,10 @@ type SubmitResult struct {
 
 // Responses records submissions.
 type Responses struct {
-	db     *gorm.DB
-	secret []byte
-	now    func() time.Time
+	db             *gorm.DB
+	secret         []byte
+	now            func() time.Time
+	questionnaires *Questionnaires // reloads a questionnaire found stale
 }
 
 // NewResponses returns the response service; secret keys the respondent hash.
@@ -123,8 +124,16 @@ func NewResponses(db *gorm.DB, secret []byte, now func() time.Time) *Responses {
 	if now == nil {
 		now = time.Now
 	}
-	return &Responses{db: db, secret: secret, now: now}
+	return &Responses{db: db, secret: secret, now: now, questionnaires: NewQuestionnaires(db, now)}
 }
+
+// Questionnaires is the questionnaire service whose cache Submit trusts; the
+// HTTP layer uses the same one so there is one cache per process.
+func (s *Responses) Questionnaires() *Questionnaires { return s.questionnaires }
+
+// errStale says the questionnaire given to submitOnce is not the stored one
+// (another replica or an administrator changed it since it was cached).
+var errStale = errors.New("questionnaire changed since it was loaded")
 
 var submissionIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 
@@ -204,7 +213,62 @@ func (s *Responses) RespondentHash(questionnaireID uint64, key string) string {
 // different submission by the same respondent is ErrAlreadyAnswered. Both
 // are decided by the database's unique indexes, so concurrent posts cannot
 // store twice.
+//
+// q may come from a cache (Questionnaires.LoadBySlugCached): the response row
+// is inserted only while the stored questionnaire still has q's revision and
+// is open, in the same statement, so a questionnaire closed or changed by
+// another replica a moment ago is never answered against its old copy. When
+// the copy is stale (or says the questionnaire is not open), Submit reloads
+// it once and decides on the stored state.
 func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Submission) (SubmitResult, error) {
+	res, err := s.submitOnce(ctx, q, r, sub)
+	if err == nil || !mayComeFromStaleCopy(err) {
+		return res, err
+	}
+	if !errors.Is(err, errStale) {
+		// Refused on what the copy says: make sure it is still what the
+		// database says before telling the participant. Only refusals pay
+		// for this query.
+		current, cerr := s.isCurrent(ctx, q)
+		if cerr != nil {
+			return SubmitResult{}, cerr
+		}
+		if current {
+			return res, err
+		}
+	}
+	fresh, lerr := s.questionnaires.Load(ctx, q.ID)
+	if lerr != nil {
+		return SubmitResult{}, lerr
+	}
+	res, err = s.submitOnce(ctx, fresh, r, sub)
+	if errors.Is(err, errStale) {
+		// Changed again between reading and inserting: someone is busy
+		// with this questionnaire; the client's retry will find it settled.
+		return SubmitResult{}, fmt.Errorf("submit to questionnaire %d: %w", q.ID, err)
+	}
+	return res, err
+}
+
+// mayComeFromStaleCopy lists the outcomes that depend on the questionnaire's
+// definition, status or access, and so may be wrong for an outdated copy.
+func mayComeFromStaleCopy(err error) bool {
+	var fe FieldErrors
+	return errors.Is(err, errStale) || errors.As(err, &fe) ||
+		errors.Is(err, ErrNotOpen) || errors.Is(err, ErrClosed) || errors.Is(err, ErrNotInvited)
+}
+
+// isCurrent reports whether q is still the stored revision.
+func (s *Responses) isCurrent(ctx context.Context, q *Loaded) (bool, error) {
+	var rev int64
+	err := s.db.WithContext(ctx).Model(&model.Questionnaire{}).Where("id = ?", q.ID).Select("revision").Scan(&rev).Error
+	if err != nil {
+		return false, fmt.Errorf("revision of questionnaire %d: %w", q.ID, err)
+	}
+	return rev == q.Revision, nil
+}
+
+func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub Submission) (SubmitResult, error) {
 	if !submissionIDRe.MatchString(sub.SubmissionID) {
 		return SubmitResult{}, FieldErrors{"submission_id": "must be 8 to 64 characters of A-Z, a-z, 0-9, _ and - (a UUID)"}
 	}
@@ -253,7 +317,7 @@ func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Sub
 		}
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&resp).Error; err != nil {
+		if err := insertResponseIfCurrent(ctx, tx, &resp, q.Revision); err != nil {
 			return err
 		}
 		for i := range answers {
@@ -283,6 +347,9 @@ func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Sub
 	if err == nil {
 		return SubmitResult{ResponseID: resp.ID}, nil
 	}
+	if errors.Is(err, errStale) {
+		return SubmitResult{}, err
+	}
 	if !model.IsDuplicate(err) {
 		return SubmitResult{}, fmt.Errorf("store response: %w", err)
 	}
@@ -294,6 +361,38 @@ func (s *Responses) Submit(ctx context.Context, q *Loaded, r Respondent, sub Sub
 		return res, nil
 	}
 	return SubmitResult{}, ErrAlreadyAnswered
+}
+
+// insertResponseIfCurrent inserts resp only while questionnaire
+// resp.QuestionnaireID is open and still at revision: one statement, so the
+// check and the insert cannot be separated by a concurrent close. It returns
+// errStale when nothing was inserted, and the translated unique-key error for
+// a duplicate.
+func insertResponseIfCurrent(ctx context.Context, tx *gorm.DB, resp *model.Response, revision int64) error {
+	const insert = "INSERT INTO responses (questionnaire_id, respondent_hash, submission_id, participant_id, openid, channel, lang, submitted_at) " +
+		"SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM questionnaires WHERE id = ? AND revision = ? AND status = ?"
+	res, err := tx.Statement.ConnPool.ExecContext(ctx, insert,
+		resp.QuestionnaireID, resp.RespondentHash, resp.SubmissionID, resp.ParticipantID, resp.OpenID,
+		resp.Channel, resp.Lang, resp.SubmittedAt, resp.QuestionnaireID, revision, model.StatusOpen)
+	if err != nil {
+		if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
+			err = t.Translate(err)
+		}
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errStale
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("id of the new response: %w", err)
+	}
+	resp.ID = uint64(id)
+	return nil
 }
 
 // bySubmissionID finds the response stored for a submission id. A failed
