@@ -141,15 +141,17 @@ type Response struct {
 // ix_answer_report covers that GROUP BY (questionnaire, question, value) and,
 // ending in response_id, the COUNT(DISTINCT response_id) of multiple-choice
 // items, so the summary of 100,000 responses reads one index, not the table.
+// ix_answer_export (response, question, value) lets the exports read the
+// non-text answers of a batch of responses from the index alone.
 type Answer struct {
 	ID              uint64  `gorm:"primaryKey"`
-	ResponseID      uint64  `gorm:"not null;index;index:ix_answer_report,priority:6"`
+	ResponseID      uint64  `gorm:"not null;index:ix_answer_export,priority:1;index:ix_answer_report,priority:6"`
 	QuestionnaireID uint64  `gorm:"not null;index:ix_answer_report,priority:1"`
-	QuestionID      uint64  `gorm:"not null;index:ix_answer_report,priority:2"`
-	Num             *int    `gorm:"index:ix_answer_report,priority:3"`
-	Option          *string `gorm:"column:opt;size:64;index:ix_answer_report,priority:4"`
+	QuestionID      uint64  `gorm:"not null;index:ix_answer_report,priority:2;index:ix_answer_export,priority:2"`
+	Num             *int    `gorm:"index:ix_answer_report,priority:3;index:ix_answer_export,priority:4"`
+	Option          *string `gorm:"column:opt;size:64;index:ix_answer_report,priority:4;index:ix_answer_export,priority:5"`
 	Text            *string `gorm:"type:text"`
-	NA              bool    `gorm:"column:na;not null;default:false;index:ix_answer_report,priority:5"`
+	NA              bool    `gorm:"column:na;not null;default:false;index:ix_answer_report,priority:5;index:ix_answer_export,priority:3"`
 }
 
 // Roles of console users.
@@ -223,6 +225,11 @@ type Reminder struct {
 	Error           string    `gorm:"size:500"`
 	MsgID           string    `gorm:"size:64"`
 	SentBy          string    `gorm:"size:100"`
+	// Claim is set while a reminder is being sent and once it was sent
+	// (questionnaire, participant and hour); unique, so two clicks or two
+	// replicas cannot both send the same reminder. A failed send clears it,
+	// keeping the row as the record of the failure, so it can be retried.
+	Claim *string `gorm:"size:64;uniqueIndex"`
 }
 
 // Setting is a small key/value store for state every replica must share,
