@@ -284,7 +284,7 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 		}
 		return
 	}
-	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed))
+	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed)+" already_sent="+strconv.Itoa(res.AlreadySent))
 	c.Redirect(http.StatusSeeOther, consoleURL("/admin/questionnaires/"+strconv.FormatUint(q.ID, 10)+"/board", "sent", strconv.Itoa(res.Sent), "failed", strconv.Itoa(res.Failed)))
 }
 

@@ -159,6 +159,21 @@ func TestWeChatBoardPosterQRAndReminders(t *testing.T) {
 		if !strings.Contains(board.Body, "43004") || !strings.Contains(board.Body, "Reminders sent: 1, failed: 1.") {
 			t.Errorf("board does not show the failure and the result")
 		}
+		// A second click within the hour: the delivered reminder is not sent
+		// or recorded again; the failed one is retried (and fails again).
+		r = w.postForm(staff, base+"/reminders", url.Values{})
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != base+"/board?failed=1&sent=0" {
+			t.Fatalf("second reminders click: %d %s", r.Code, r.Header.Get("Location"))
+		}
+		if n := len(w.sim.SentTemplates()); n != 1 {
+			t.Fatalf("templates delivered after a second click = %d, want still 1", n)
+		}
+		var after []model.Reminder
+		db.Where("questionnaire_id = ?", q.ID).Order("id").Find(&after)
+		if len(after) != 3 || !after[0].OK || after[1].OK || after[2].OK || !strings.Contains(after[2].Error, "43004") {
+			t.Fatalf("reminder rows after a second click %+v, want the delivery once and both failures", after)
+		}
+		db.Where("questionnaire_id = ?", q.ID).Delete(&model.Reminder{ID: after[2].ID}) // keep the later counts as they were
 
 		// Poster, its live count and the QR code.
 		poster := w.getAs(staff, base+"/poster")

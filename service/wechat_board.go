@@ -191,7 +191,7 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 }
 
 // ReminderResult says how many reminders went out.
-type ReminderResult struct{ Sent, Failed int }
+type ReminderResult struct{ Sent, Failed, AlreadySent int }
 
 var errcodeRe = regexp.MustCompile(`errcode=(\d+)`)
 
@@ -243,20 +243,33 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 			// The platform drops a repeat within the hour (a double click).
 			ClientMsgID: fmt.Sprintf("q%dp%dh%d", q.ID, p.ID, hour),
 		}
+		// Claim the reminder before sending it: the unique claim lets one
+		// click on one replica send it, and a second click (here or on
+		// another replica) within the hour find it taken.
+		claim := msg.ClientMsgID
+		rec := model.Reminder{QuestionnaireID: q.ID, ParticipantID: p.ID, OpenID: *p.OpenID, SentAt: w.now().UTC(), SentBy: sentBy, Error: "sending", Claim: &claim}
+		if err := w.db.WithContext(ctx).Create(&rec).Error; err != nil {
+			if model.IsDuplicate(err) {
+				res.AlreadySent++
+				continue
+			}
+			return res, fmt.Errorf("record reminder: %w", err)
+		}
 		msgID, err := a.oa.GetTemplate().Send(msg)
 		if err != nil && tokenRejected(err) {
 			a.tokens.Invalidate()
 			msgID, err = a.oa.GetTemplate().Send(msg)
 		}
-		rec := model.Reminder{QuestionnaireID: q.ID, ParticipantID: p.ID, OpenID: *p.OpenID, SentAt: w.now().UTC(), OK: err == nil, SentBy: sentBy}
+		outcome := map[string]any{"ok": err == nil, "error": "", "sent_at": w.now().UTC()}
 		if err != nil {
-			rec.Error = truncateRunes(err.Error(), 500)
+			outcome["error"] = truncateRunes(err.Error(), 500)
+			outcome["claim"] = nil // release: the failure stays recorded, a retry may send
 			res.Failed++
 		} else {
-			rec.MsgID = strconv.FormatInt(msgID, 10)
+			outcome["msg_id"] = strconv.FormatInt(msgID, 10)
 			res.Sent++
 		}
-		if err := w.db.WithContext(ctx).Create(&rec).Error; err != nil {
+		if err := w.db.WithContext(context.WithoutCancel(ctx)).Model(&model.Reminder{}).Where("id = ?", rec.ID).Updates(outcome).Error; err != nil {
 			return res, fmt.Errorf("record reminder: %w", err)
 		}
 	}
