@@ -145,6 +145,30 @@ func openDB(ctx context.Context, cfg service.Config, log *slog.Logger) (*gorm.DB
 	return db, nil
 }
 
+// app is what a subcommand works with: the configuration, a logger and the
+// database.
+type app struct {
+	cfg service.Config
+	log *slog.Logger
+	db  *gorm.DB
+}
+
+// withApp loads the configuration (cfgPath, SEMINAREVAL_CONFIG or
+// ./config.yaml), opens the database and runs f, closing the database after.
+func (e env) withApp(ctx context.Context, cfgPath string, f func(a app) error) error {
+	cfg, err := e.loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, e.stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB(db)
+	return f(app{cfg: cfg, log: log, db: db})
+}
+
 func closeDB(db *gorm.DB) {
 	if sqlDB, err := db.DB(); err == nil {
 		_ = sqlDB.Close()
@@ -195,20 +219,12 @@ func runImport(ctx context.Context, e env) error {
 		}
 		return err
 	}
-	cfg, err := e.loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, e.stderr)
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeDB(db)
-	q, err := service.NewQuestionnaires(db, nil).Import(ctx, def)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "imported questionnaire %d %q (%s): %s/s/%s\n", q.ID, q.Slug, q.Status, strings.TrimRight(cfg.Server.BaseURL, "/"), q.Slug)
-	return nil
+	return e.withApp(ctx, *cfgPath, func(a app) error {
+		q, err := service.NewQuestionnaires(a.db, nil).Import(ctx, def)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "imported questionnaire %d %q (%s): %s/s/%s\n", q.ID, q.Slug, q.Status, strings.TrimRight(a.cfg.Server.BaseURL, "/"), q.Slug)
+		return nil
+	})
 }

@@ -25,16 +25,13 @@ func runServe(ctx context.Context, e env) error {
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, e.stderr)
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeDB(db)
+	return e.withApp(ctx, *cfgPath, func(a app) error { return serve(ctx, e, a) })
+}
+
+// serve seeds what an empty database needs and serves until ctx ends, then
+// shuts down gracefully.
+func serve(ctx context.Context, e env, a app) error {
+	cfg, log, db := a.cfg, a.log, a.db
 	secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
 	if err != nil {
 		return err

@@ -51,18 +51,9 @@ func (e env) getenv(name string) string {
 	return ""
 }
 
-// withDB loads the configuration, opens the database and runs f.
+// withDB runs f on the configured database.
 func (e env) withDB(ctx context.Context, cfgPath string, f func(db *gorm.DB) error) error {
-	cfg, err := e.loadConfig(cfgPath)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, newLogger(cfg.Log, e.stderr))
-	if err != nil {
-		return err
-	}
-	defer closeDB(db)
-	return f(db)
+	return e.withApp(ctx, cfgPath, func(a app) error { return f(a.db) })
 }
 
 // readPassword takes the password from stdin when something is piped in;

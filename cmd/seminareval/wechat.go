@@ -21,29 +21,22 @@ func runWeChat(ctx context.Context, e env) error {
 	if err := fs.Parse(e.args[1:]); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, e.stderr)
-	db, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeDB(db)
-	secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
-	if err != nil {
-		return err
-	}
-	qs := service.NewQuestionnaires(db, time.Now)
-	wx := service.NewWeChat(db, cfg, qs, service.NewResponses(db, secret, time.Now), log, time.Now)
-	defer wx.Close()
-	if !wx.Enabled(ctx) {
-		return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", service.ErrWeChatOff)
-	}
-	if err := wx.SetMenu(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "menu set: one button %q (click key %s) answering with the open questionnaires\n", service.MenuEvaluateName, service.MenuKeyEvaluate)
-	return nil
+	return e.withApp(ctx, *cfgPath, func(a app) error {
+		cfg, log, db := a.cfg, a.log, a.db
+		secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
+		if err != nil {
+			return err
+		}
+		responses := service.NewResponses(db, secret, time.Now)
+		wx := service.NewWeChat(db, cfg, responses.Questionnaires(), responses, log, time.Now)
+		defer wx.Close()
+		if !wx.Enabled(ctx) {
+			return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", service.ErrWeChatOff)
+		}
+		if err := wx.SetMenu(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "menu set: one button %q (click key %s) answering with the open questionnaires\n", service.MenuEvaluateName, service.MenuKeyEvaluate)
+		return nil
+	})
 }
