@@ -17,10 +17,31 @@ const wechatUserAgent = "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.22062
 // actions that return nothing, chromedp.Run(ctx, action) returns an action's
 // value (see docs/API.md and docs/MIGRATION.md in its module directory).
 //
+// browserDevice is what a browser test pretends to be.
+type browserDevice struct {
+	width, height int64
+	userAgent     string // "" keeps Chromium's own
+	phone         bool   // 2× scale, mobile layout, touch
+}
+
+var (
+	// wechatPhone is WeChat's in-app browser on a 360-px Android phone.
+	wechatPhone = browserDevice{width: 360, height: 740, userAgent: wechatUserAgent, phone: true}
+	// laptop is staff and organisers at their desks: the console.
+	laptop = browserDevice{width: 1280, height: 900}
+)
+
 // newBrowser starts headless Chromium at a 360-px phone viewport with
-// WeChat's user agent and returns a context to run chromedp actions in. It
-// skips when Chromium is missing on a developer's machine, and fails in CI.
-func newBrowser(t *testing.T) context.Context {
+// WeChat's user agent and returns a context to run chromedp actions in.
+func newBrowser(t *testing.T) context.Context { return startBrowser(t, wechatPhone) }
+
+// newLaptopBrowser starts headless Chromium as staff use the console: a
+// desktop browser (no WeChat user agent, no touch) at 1280×900.
+func newLaptopBrowser(t *testing.T) context.Context { return startBrowser(t, laptop) }
+
+// startBrowser starts headless Chromium as dev. It skips when Chromium is
+// missing on a developer's machine, and fails in CI.
+func startBrowser(t *testing.T, dev browserDevice) context.Context {
 	t.Helper()
 	path := os.Getenv("CHROMIUM_PATH")
 	if path == "" {
@@ -45,14 +66,20 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.UserAgent(wechatUserAgent),
-		chromedp.WindowSize(360, 740),
+		chromedp.WindowSize(int(dev.width), int(dev.height)),
+	}
+	if dev.userAgent != "" {
+		opts = append(opts, chromedp.UserAgent(dev.userAgent))
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+	var viewport []chromedp.EmulateViewportOption
+	if dev.phone {
+		viewport = append(viewport, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(dev.width, dev.height, viewport...)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
