@@ -180,7 +180,11 @@ func (r *Reports) pageResponses(ctx context.Context, l *Loaded, cols exportColum
 func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
 	first, last := batch[0].ID, batch[len(batch)-1].ID
 	db := r.db.WithContext(ctx)
-	if len(cols.valueIDs) > 0 {
+	if len(cols.valueIDs) > 0 && r.db.Dialector.Name() == "sqlite" {
+		if err := r.fillPacked(ctx, l, cols, batch, pos); err != nil {
+			return err
+		}
+	} else if len(cols.valueIDs) > 0 {
 		rows, err := db.Raw("SELECT response_id, question_id, na, COALESCE(num, opt) FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ?",
 			first, last, cols.valueIDs).Rows()
 		if err != nil {
@@ -205,6 +209,66 @@ func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns
 		}
 	}
 	return nil
+}
+
+// fillPacked reads the numbers and options of a batch on SQLite as one row
+// per response: "question:value,question:value,…" (value empty for "not
+// applicable"), built by group_concat over ix_answer_export. The pure-Go
+// SQLite driver spends about 1.6 µs per row and column handed to Go; packing
+// turns 2.5 million answer rows into 100,000 response rows. Option values
+// are [A-Za-z0-9_.-] (definition.go), so ':' and ',' cannot occur in them.
+// MySQL keeps one row per answer: its GROUP_CONCAT is cut at
+// group_concat_max_len, and its driver's per-row cost is small.
+func (r *Reports) fillPacked(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
+	rows, err := r.db.WithContext(ctx).Raw("SELECT response_id, group_concat(question_id || ':' || CASE WHEN na THEN '' ELSE COALESCE(num, opt) END, ',')"+
+		" FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ? GROUP BY response_id", batch[0].ID, batch[len(batch)-1].ID, cols.valueIDs).Rows()
+	if err != nil {
+		return fmt.Errorf("read answers of %d: %w", l.ID, err)
+	}
+	defer rows.Close()
+	var responseID, packed any
+	for rows.Next() {
+		if err := rows.Scan(&responseID, &packed); err != nil {
+			return fmt.Errorf("scan answers: %w", err)
+		}
+		rid, _ := dbInt(responseID)
+		ri, ok := pos[uint64(rid)]
+		text, _ := dbString(packed)
+		if !ok || text == "" {
+			continue
+		}
+		vals := batch[ri].Values
+		for item := range strings.SplitSeq(text, ",") {
+			qs, value, _ := strings.Cut(item, ":")
+			qid, err := strconv.ParseUint(qs, 10, 64)
+			if err != nil {
+				return fmt.Errorf("packed answer %q of response %d: %w", item, rid, err)
+			}
+			ci, known := cols.index[qid]
+			if !known {
+				continue
+			}
+			switch {
+			case value == "":
+				vals[ci] = NotApplicableValue
+			case cols.types[ci] == model.TypeMulti:
+				if prev, isStr := vals[ci].(string); isStr && prev != "" {
+					vals[ci] = prev + "; " + value
+				} else {
+					vals[ci] = value
+				}
+			case cols.types[ci] == model.TypeSingle:
+				vals[ci] = value
+			default:
+				n, err := strconv.Atoi(value)
+				if err != nil {
+					return fmt.Errorf("packed answer %q of response %d: %w", item, rid, err)
+				}
+				vals[ci] = n
+			}
+		}
+	}
+	return rows.Err()
 }
 
 // placeAnswers puts rows of (response_id, question_id, na, value) into the
