@@ -78,3 +78,27 @@ func TestTallyAddsNewResponsesToSettledCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestWarmTalliesPreparesTheFirstSummary: the background warmer tallies the
+// settled responses of every questionnaire, so the first summary an
+// organiser asks for is warm, and equals a cold computation.
+func TestWarmTalliesPreparesTheFirstSummary(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db)
+		f.fill(t) // 18 responses a minute apart; the newest is not settled yet
+		n, err := f.reports.WarmTallies(context.Background())
+		if err != nil || n != 1 {
+			t.Fatalf("WarmTallies = %d, %v; want 1 questionnaire warmed", n, err)
+		}
+		var tl model.ReportTally
+		if err := db.Where("questionnaire_id = ?", f.l.ID).Take(&tl).Error; err != nil || tl.Responses != 17 {
+			t.Fatalf("tally after warming: %+v (%v), want the 17 settled responses", tl, err)
+		}
+		if n, err := f.reports.WarmTallies(context.Background()); err != nil || n != 0 {
+			t.Fatalf("second WarmTallies = %d, %v; want nothing left to warm", n, err)
+		}
+		if warm, cold := summaryJSON(t, f), coldSummaryJSON(t, f); warm != cold {
+			t.Fatalf("warm summary after warming differs from a cold one:\n%s\n%s", warm, cold)
+		}
+	})
+}
