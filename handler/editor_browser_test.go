@@ -33,10 +33,24 @@ func edDo(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.V
 // would, so that the sticky save bar does not cover it.
 func edSubmit(t *testing.T, ctx context.Context, selector string) {
 	t.Helper()
-	edDo(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "center"})`, selector)))
-	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(selector)))); err != nil {
-		t.Fatalf("click %s: %v", selector, err)
+	// Mark the document, so that a new one can be told from it afterwards.
+	edDo(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.__edBefore = true; document.querySelector(%q).scrollIntoView({block: "center"})`, selector)))
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	_, err := chromedp.Run(cctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(selector))))
+	cancel()
+	if err == nil {
+		return
 	}
+	// The load event can be missed on a loaded machine; what matters is that
+	// the post produced a new, fully loaded document.
+	for range 50 {
+		fresh, ferr := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__edBefore === undefined && document.readyState === "complete"`))
+		if ferr == nil && fresh {
+			return
+		}
+		time.Sleep(200 * time.Millisecond) // polling the browser, not timing the service
+	}
+	t.Fatalf("click %s: no new page (%v)", selector, err)
 }
 
 // edWaitFor polls a JavaScript condition (10 s at most).
