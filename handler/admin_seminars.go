@@ -351,6 +351,28 @@ func (p rosterPreviewPage) ProblemText(pr service.RowProblem) string {
 	return consoleT(p.Lang, "roster.err."+pr.Code, pr.Args...)
 }
 
+// ReadAs says how the file was read: format, encoding or sheet, and the
+// header row, so that an organiser sees at once a wrong guess.
+func (p rosterPreviewPage) ReadAs() string {
+	if p.Preview == nil {
+		return ""
+	}
+	f := p.Preview.RosterFile
+	switch f.Format {
+	case "xlsx":
+		sheets := make([]string, len(f.SheetsRead))
+		for i, s := range f.SheetsRead {
+			sheets[i] = strconv.Quote(s)
+		}
+		return p.T("roster.read_xlsx", f.Sheet, f.HeaderRow, strings.Join(sheets, ", "))
+	case "csv":
+		return p.T("roster.read_csv", p.T("roster.enc."+f.Encoding), f.HeaderRow)
+	case "json":
+		return p.T("roster.read_json", p.T("roster.enc."+f.Encoding))
+	}
+	return ""
+}
+
 // seminarProblemKeys translate the seminar service's problems.
 var seminarProblemKeys = map[string]string{
 	"3-64 lower-case letters, digits or hyphens": "seminar.err_slug",
@@ -403,14 +425,10 @@ func (s *Server) previewRoster(c *gin.Context, p *rosterPreviewPage, data []byte
 	file, err := service.ParseRoster(data)
 	if err != nil {
 		if problems, ok := service.AsRosterError(err); ok {
-			p.Problems = problems
-			s.render(c, http.StatusUnprocessableEntity, "admin_roster_preview.html", p)
-			return
-		}
-		if errors.Is(err, service.ErrNotSpreadsheet) {
-			p.Fatal = p.T("roster.not_spreadsheet")
-			if strings.Contains(err.Error(), ".xls file") {
-				p.Fatal = p.T("roster.old_xls")
+			if errors.Is(err, service.ErrNotSpreadsheet) {
+				p.Fatal = p.ProblemText(problems[0]) // the whole file: what it is and how to save it
+			} else {
+				p.Problems = problems
 			}
 			s.render(c, http.StatusUnprocessableEntity, "admin_roster_preview.html", p)
 			return
@@ -564,98 +582,111 @@ func (s *Server) participantQR(c *gin.Context) {
 
 func init() {
 	addConsoleStrings(map[string][2]string{
-		"seminar.title":              {"Seminar", "研讨会"},
-		"seminar.new_title":          {"New seminar", "新建研讨会"},
-		"seminar.edit_title":         {"Edit seminar", "编辑研讨会"},
-		"seminar.created":            {"Seminar created. Next: import the roster, then add a questionnaire.", "研讨会已创建。下一步：导入名单，然后添加问卷。"},
-		"seminar.slug":               {"Short name (used in links)", "简称（用于链接）"},
-		"seminar.slug_hint":          {"3-64 lower-case letters, digits or hyphens, e.g. sanya-2018", "3-64 个小写字母、数字或连字符，例如 sanya-2018"},
-		"seminar.slug_taken":         {"Another seminar already uses this short name.", "该简称已被其他研讨会使用。"},
-		"seminar.title_en":           {"Title (English)", "标题（英文）"},
-		"seminar.title_zh":           {"Title (Chinese)", "标题（中文）"},
-		"seminar.location_en":        {"Location (English)", "地点（英文）"},
-		"seminar.location":           {"Location", "地点"},
-		"seminar.location_zh":        {"Location (Chinese)", "地点（中文）"},
-		"seminar.starts_on":          {"First day", "开始日期"},
-		"seminar.ends_on":            {"Last day", "结束日期"},
-		"seminar.timezone":           {"Time zone", "时区"},
-		"seminar.organisers":         {"Organisers", "组织方"},
-		"seminar.organisers_help":    {"Organisers see and download the reports of this seminar, nothing else.", "组织方可以查看和下载本研讨会的报告，仅此而已。"},
-		"seminar.no_candidates":      {"No user has the organiser role yet. An admin adds them under Users.", "还没有组织方角色的用户。管理员可在“用户”中添加。"},
-		"seminar.not_organiser":      {"Only users with the organiser role can be assigned.", "只能分配具有组织方角色的用户。"},
-		"seminar.save_organisers":    {"Save organisers", "保存组织方"},
-		"seminar.participants":       {"Participants", "参会者"},
-		"seminar.roster_link":        {"Roster and invitations", "名单与邀请"},
-		"seminar.where_when":         {"%s · %s – %s", "%s · %s 至 %s"},
-		"roster.title":               {"Roster", "名单"},
-		"roster.title_of":            {"Roster: %s", "名单：%s"},
-		"roster.import":              {"Import participants", "导入参会者"},
-		"roster.import_help":         {"An Excel workbook (.xlsx, first sheet) or a CSV file (UTF-8). The first row names the columns: name (required), organisation, country, group, email, phone — or 姓名, 单位, 国家, 组别, 邮箱, 电话. Other columns are ignored. Nothing is imported until you confirm the preview, and nothing at all if a row has a problem.", "Excel 工作簿（.xlsx，第一个工作表）或 CSV 文件（UTF-8）。第一行为列名：name（必填）、organisation、country、group、email、phone，或 姓名、单位、国家、组别、邮箱、电话。其他列将被忽略。确认预览之前不会导入任何数据；只要有一行有问题，就全部不导入。"},
-		"roster.file":                {"File (at most %d MB)", "文件（最大 %d MB）"},
-		"roster.preview":             {"Preview", "预览"},
-		"roster.preview_title":       {"Roster import preview", "名单导入预览"},
-		"roster.count":               {"%d participants", "%d 名参会者"},
-		"roster.empty":               {"The roster is empty. Import a file below.", "名单为空，请在下方导入文件。"},
-		"roster.invite":              {"Invite link", "邀请链接"},
-		"roster.qr":                  {"QR", "二维码"},
-		"roster.for_questionnaire":   {"Invite links open", "邀请链接指向"},
-		"roster.show":                {"Show", "显示"},
-		"roster.no_questionnaire":    {"The seminar has no questionnaire yet, so there is no invite link.", "该研讨会还没有问卷，因此没有邀请链接。"},
-		"roster.export_xlsx":         {"Download .xlsx", "下载 .xlsx"},
-		"roster.export_csv":          {"Download .csv", "下载 .csv"},
-		"roster.invites":             {"Printable invitations", "可打印的邀请卡"},
-		"roster.invites_title":       {"Invitations", "邀请卡"},
-		"roster.invites_of":          {"Invitations: %s", "邀请卡：%s"},
-		"roster.invites_help":        {"Each card holds a personal link: whoever scans it answers as that participant.", "每张卡片都是个人专属链接：扫码者将以该参会者的身份作答。"},
-		"roster.page":                {"Page %d", "第 %d 页"},
-		"roster.prev":                {"Previous", "上一页"},
-		"roster.next":                {"Next", "下一页"},
-		"roster.bound":               {"WeChat bound", "已绑定微信"},
-		"roster.ready":               {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},
-		"roster.existing":            {"The roster already has %d participants; these are added to them.", "名单中已有 %d 名参会者；这些将被追加。"},
-		"roster.ignored":             {"Ignored columns: %s", "已忽略的列：%s"},
-		"roster.skipped":             {"%d blank rows skipped.", "已跳过 %d 个空行。"},
-		"roster.sample":              {"First %d of %d rows", "前 %d 行（共 %d 行）"},
-		"roster.confirm":             {"Import %d participants", "导入 %d 名参会者"},
-		"roster.problems":            {"Nothing was imported: %d problems. Correct the file and upload it again.", "未导入任何数据：发现 %d 个问题。请修改文件后重新上传。"},
-		"roster.row":                 {"Row", "行"},
-		"roster.field":               {"Column", "列"},
-		"roster.message":             {"Problem", "问题"},
-		"roster.whole_file":          {"file", "文件"},
-		"roster.upload_again":        {"Upload another file", "重新上传文件"},
-		"roster.no_file":             {"Choose a file to upload.", "请选择要上传的文件。"},
-		"roster.too_large":           {"The file is larger than %d MB.", "文件超过 %d MB。"},
-		"roster.not_spreadsheet":     {"This file is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.", "该文件不是电子表格。请上传 Excel 工作簿（.xlsx）或 CSV 文件。"},
-		"roster.old_xls":             {"This is an old Excel .xls file. Open it in Excel, save it as .xlsx, and upload that.", "这是旧版 Excel .xls 文件。请在 Excel 中打开并另存为 .xlsx 后再上传。"},
-		"roster.imported":            {"Roster imported.", "名单已导入。"},
-		"seminar.err_slug":           {"3-64 lower-case letters, digits or hyphens", "3-64 个小写字母、数字或连字符"},
-		"seminar.err_title":          {"a title in English or Chinese is required", "需要英文或中文标题"},
-		"seminar.err_date":           {"a date as YYYY-MM-DD", "日期格式为 YYYY-MM-DD"},
-		"seminar.err_order":          {"the end is before the start", "结束日期早于开始日期"},
-		"seminar.err_timezone":       {"an IANA time zone such as Asia/Shanghai", "IANA 时区，例如 Asia/Shanghai"},
-		"roster.err.empty_file":      {"the file is empty", "文件是空的"},
-		"roster.err.not_array":       {`JSON roster must be an array of objects: [{"name": "..."}, ...]`, `JSON 名单必须是对象数组：[{"name": "..."}, ...]`},
-		"roster.err.no_sheet":        {"the workbook has no sheet", "工作簿中没有工作表"},
-		"roster.err.too_many":        {"more than %d rows: is this the right file?", "超过 %d 行：文件是否选错了？"},
-		"roster.err.bad_csv":         {"not valid CSV: %s", "不是有效的 CSV：%s"},
-		"roster.err.no_rows":         {"the file has no rows", "文件中没有任何行"},
-		"roster.err.bad_json":        {"not a JSON array of objects: %s", "不是 JSON 对象数组：%s"},
-		"roster.err.two_columns":     {"two columns are %s: %q (column %d) and %q (column %d)", "有两列都是 %s：%q（第 %d 列）和 %q（第 %d 列）"},
-		"roster.err.no_name_column":  {"no name column: the first row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s", "没有姓名列：第一行必须是列名（姓名/name、单位/organisation、国家/country、组别/group、邮箱/email、电话/phone）；实际为 %s"},
-		"roster.err.not_string":      {"must be a string", "必须是文本"},
-		"roster.err.required":        {"required", "必填"},
-		"roster.err.too_long":        {"too long (%d characters, at most %d)", "过长（%d 个字符，最多 %d 个）"},
-		"roster.err.bad_email":       {"%q is not an email address", "%q 不是有效的邮箱地址"},
-		"roster.err.bad_phone_chars": {"%q is not a phone number (digits, spaces and + - ( ) only)", "%q 不是有效的电话号码（只能包含数字、空格和 + - ( )）"},
-		"roster.err.bad_phone_short": {"%q is not a phone number (too few digits)", "%q 不是有效的电话号码（位数太少）"},
-		"roster.err.no_participants": {"the file has a header but no participants", "文件只有表头，没有参会者"},
-		"roster.err.on_roster":       {"%s %q is already on the roster (%s)", "%[2]q 已在名单中（%[3]s）"},
-		"roster.err.duplicate":       {"duplicate person: same %s %q as row %d (%s)", "重复的人员：%[2]q 与第 %[3]d 行相同（%[4]s）"},
-		"col.name":                   {"Name", "姓名"},
-		"col.organisation":           {"Organisation", "单位"},
-		"col.country":                {"Country", "国家"},
-		"col.group":                  {"Group", "组别"},
-		"col.email":                  {"Email", "邮箱"},
-		"col.phone":                  {"Phone", "电话"},
+		"seminar.title":                    {"Seminar", "研讨会"},
+		"seminar.new_title":                {"New seminar", "新建研讨会"},
+		"seminar.edit_title":               {"Edit seminar", "编辑研讨会"},
+		"seminar.created":                  {"Seminar created. Next: import the roster, then add a questionnaire.", "研讨会已创建。下一步：导入名单，然后添加问卷。"},
+		"seminar.slug":                     {"Short name (used in links)", "简称（用于链接）"},
+		"seminar.slug_hint":                {"3-64 lower-case letters, digits or hyphens, e.g. sanya-2018", "3-64 个小写字母、数字或连字符，例如 sanya-2018"},
+		"seminar.slug_taken":               {"Another seminar already uses this short name.", "该简称已被其他研讨会使用。"},
+		"seminar.title_en":                 {"Title (English)", "标题（英文）"},
+		"seminar.title_zh":                 {"Title (Chinese)", "标题（中文）"},
+		"seminar.location_en":              {"Location (English)", "地点（英文）"},
+		"seminar.location":                 {"Location", "地点"},
+		"seminar.location_zh":              {"Location (Chinese)", "地点（中文）"},
+		"seminar.starts_on":                {"First day", "开始日期"},
+		"seminar.ends_on":                  {"Last day", "结束日期"},
+		"seminar.timezone":                 {"Time zone", "时区"},
+		"seminar.organisers":               {"Organisers", "组织方"},
+		"seminar.organisers_help":          {"Organisers see and download the reports of this seminar, nothing else.", "组织方可以查看和下载本研讨会的报告，仅此而已。"},
+		"seminar.no_candidates":            {"No user has the organiser role yet. An admin adds them under Users.", "还没有组织方角色的用户。管理员可在“用户”中添加。"},
+		"seminar.not_organiser":            {"Only users with the organiser role can be assigned.", "只能分配具有组织方角色的用户。"},
+		"seminar.save_organisers":          {"Save organisers", "保存组织方"},
+		"seminar.participants":             {"Participants", "参会者"},
+		"seminar.roster_link":              {"Roster and invitations", "名单与邀请"},
+		"seminar.where_when":               {"%s · %s – %s", "%s · %s 至 %s"},
+		"roster.title":                     {"Roster", "名单"},
+		"roster.title_of":                  {"Roster: %s", "名单：%s"},
+		"roster.import":                    {"Import participants", "导入参会者"},
+		"roster.import_help":               {"An Excel workbook (.xlsx) or a CSV or tab-separated text file, as Excel, WPS or LibreOffice save it (UTF-8, GBK/GB18030, UTF-16). The header row names the columns: name (required), organisation, country, group, email, phone — or 姓名, 单位, 国家, 组别, 邮箱, 电话; title rows above it and a cover sheet before the list are passed over. Other columns are ignored. Nothing is imported until you confirm the preview, and nothing at all if a row has a problem.", "Excel 工作簿（.xlsx），或 Excel、WPS、LibreOffice 保存的 CSV 或制表符分隔的文本文件（UTF-8、GBK/GB18030、UTF-16）。表头行为列名：name（必填）、organisation、country、group、email、phone，或 姓名、单位、国家、组别、邮箱、电话；表头上方的标题行和名单前的封面工作表会被跳过。其他列将被忽略。确认预览之前不会导入任何数据；只要有一行有问题，就全部不导入。"},
+		"roster.file":                      {"File (at most %d MB)", "文件（最大 %d MB）"},
+		"roster.preview":                   {"Preview", "预览"},
+		"roster.preview_title":             {"Roster import preview", "名单导入预览"},
+		"roster.count":                     {"%d participants", "%d 名参会者"},
+		"roster.empty":                     {"The roster is empty. Import a file below.", "名单为空，请在下方导入文件。"},
+		"roster.invite":                    {"Invite link", "邀请链接"},
+		"roster.qr":                        {"QR", "二维码"},
+		"roster.for_questionnaire":         {"Invite links open", "邀请链接指向"},
+		"roster.show":                      {"Show", "显示"},
+		"roster.no_questionnaire":          {"The seminar has no questionnaire yet, so there is no invite link.", "该研讨会还没有问卷，因此没有邀请链接。"},
+		"roster.export_xlsx":               {"Download .xlsx", "下载 .xlsx"},
+		"roster.export_csv":                {"Download .csv", "下载 .csv"},
+		"roster.invites":                   {"Printable invitations", "可打印的邀请卡"},
+		"roster.invites_title":             {"Invitations", "邀请卡"},
+		"roster.invites_of":                {"Invitations: %s", "邀请卡：%s"},
+		"roster.invites_help":              {"Each card holds a personal link: whoever scans it answers as that participant.", "每张卡片都是个人专属链接：扫码者将以该参会者的身份作答。"},
+		"roster.page":                      {"Page %d", "第 %d 页"},
+		"roster.prev":                      {"Previous", "上一页"},
+		"roster.next":                      {"Next", "下一页"},
+		"roster.bound":                     {"WeChat bound", "已绑定微信"},
+		"roster.ready":                     {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},
+		"roster.existing":                  {"The roster already has %d participants; these are added to them.", "名单中已有 %d 名参会者；这些将被追加。"},
+		"roster.ignored":                   {"Ignored columns: %s", "已忽略的列：%s"},
+		"roster.skipped":                   {"%d blank rows skipped.", "已跳过 %d 个空行。"},
+		"roster.sample":                    {"First %d of %d rows", "前 %d 行（共 %d 行）"},
+		"roster.confirm":                   {"Import %d participants", "导入 %d 名参会者"},
+		"roster.problems":                  {"Nothing was imported: %d problems. Correct the file and upload it again.", "未导入任何数据：发现 %d 个问题。请修改文件后重新上传。"},
+		"roster.row":                       {"Row", "行"},
+		"roster.field":                     {"Column", "列"},
+		"roster.message":                   {"Problem", "问题"},
+		"roster.whole_file":                {"file", "文件"},
+		"roster.upload_again":              {"Upload another file", "重新上传文件"},
+		"roster.no_file":                   {"Choose a file to upload.", "请选择要上传的文件。"},
+		"roster.too_large":                 {"The file is larger than %d MB.", "文件超过 %d MB。"},
+		"roster.read_xlsx":                 {"Read from sheet “%s”, column names in row %d (sheets looked at: %s).", "读取工作表“%s”，列名在第 %d 行（已查看的工作表：%s）。"},
+		"roster.read_csv":                  {"Read as text in %s, column names in row %d.", "按 %s 编码读取文本，列名在第 %d 行。"},
+		"roster.read_json":                 {"Read as JSON in %s.", "按 %s 编码读取 JSON。"},
+		"roster.enc.UTF-8":                 {"UTF-8", "UTF-8"},
+		"roster.enc.UTF-8 (BOM)":           {"UTF-8 (Excel’s “CSV UTF-8”)", "UTF-8（Excel 的“CSV UTF-8”）"},
+		"roster.enc.UTF-16LE":              {"UTF-16 (Excel’s “Unicode text”)", "UTF-16（Excel 的“Unicode 文本”）"},
+		"roster.enc.UTF-16BE":              {"UTF-16 big-endian", "UTF-16（大端序）"},
+		"roster.enc.GB18030":               {"GB18030/GBK (CSV from Excel or WPS on Chinese Windows)", "GB18030/GBK（中文版 Windows 上 Excel 或 WPS 保存的 CSV）"},
+		"roster.enc.Windows-1252":          {"Windows-1252 (CSV from Excel on Western European Windows)", "Windows-1252（西欧语言 Windows 上 Excel 保存的 CSV）"},
+		"roster.imported":                  {"Roster imported.", "名单已导入。"},
+		"seminar.err_slug":                 {"3-64 lower-case letters, digits or hyphens", "3-64 个小写字母、数字或连字符"},
+		"seminar.err_title":                {"a title in English or Chinese is required", "需要英文或中文标题"},
+		"seminar.err_date":                 {"a date as YYYY-MM-DD", "日期格式为 YYYY-MM-DD"},
+		"seminar.err_order":                {"the end is before the start", "结束日期早于开始日期"},
+		"seminar.err_timezone":             {"an IANA time zone such as Asia/Shanghai", "IANA 时区，例如 Asia/Shanghai"},
+		"roster.err.empty_file":            {"the file is empty", "文件是空的"},
+		"roster.err.not_array":             {`JSON roster must be an array of objects: [{"name": "..."}, ...]`, `JSON 名单必须是对象数组：[{"name": "..."}, ...]`},
+		"roster.err.no_sheet":              {"the workbook has no sheet", "工作簿中没有工作表"},
+		"roster.err.too_many":              {"more than %d rows: is this the right file?", "超过 %d 行：文件是否选错了？"},
+		"roster.err.bad_csv":               {"not valid CSV: %s", "不是有效的 CSV：%s"},
+		"roster.err.no_rows":               {"the file has no rows", "文件中没有任何行"},
+		"roster.err.bad_json":              {"not a JSON array of objects: %s", "不是 JSON 对象数组：%s"},
+		"roster.err.two_columns":           {"two columns are %s: %q (column %d) and %q (column %d)", "有两列都是 %s：%q（第 %d 列）和 %q（第 %d 列）"},
+		"roster.err.no_name_column":        {"no name column: the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s", "没有姓名列：表头行必须是列名（姓名/name、单位/organisation、国家/country、组别/group、邮箱/email、电话/phone）；实际为 %s"},
+		"roster.err.no_name_column_sheets": {"no sheet has a name column in its first 20 rows (sheets read: %s); the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话)", "没有任何工作表的前 20 行中有姓名列（已读取的工作表：%s）；表头行必须是列名（姓名/name、单位/organisation、国家/country、组别/group、邮箱/email、电话/phone）"},
+		"roster.err.not_spreadsheet":       {"This file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file.", "该文件不是电子表格：请上传 Excel 工作簿（.xlsx）或 CSV 文件。"},
+		"roster.err.old_xls":               {"This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx (Excel workbook), then upload that.", "这是旧版 Excel .xls 文件：请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）后再上传。"},
+		"roster.err.ods":                   {"This is an OpenDocument spreadsheet (.ods): in LibreOffice or WPS choose Save As, Excel 2007-365 (.xlsx), then upload that.", "这是 OpenDocument 电子表格（.ods）：请在 LibreOffice 或 WPS 中选择“另存为”Excel 2007-365（.xlsx）后再上传。"},
+		"roster.err.unreadable_text":       {"The text is in none of UTF-8, UTF-16, GB18030/GBK or Windows-1252: save it as “CSV UTF-8” or as an Excel workbook (.xlsx).", "文本编码不是 UTF-8、UTF-16、GB18030/GBK 或 Windows-1252：请另存为“CSV UTF-8”或 Excel 工作簿（.xlsx）。"},
+		"roster.err.phone_scientific":      {"%q is a phone number Excel shortened to scientific notation, and its digits are lost: format the column as text in the workbook and save it again", "%q 是被 Excel 显示为科学计数法的电话号码，位数已丢失：请在工作簿中把该列设为文本格式后重新保存"},
+		"roster.err.not_string":            {"must be a string", "必须是文本"},
+		"roster.err.required":              {"required", "必填"},
+		"roster.err.too_long":              {"too long (%d characters, at most %d)", "过长（%d 个字符，最多 %d 个）"},
+		"roster.err.bad_email":             {"%q is not an email address", "%q 不是有效的邮箱地址"},
+		"roster.err.bad_phone_chars":       {"%q is not a phone number (digits, spaces and + - ( ) only)", "%q 不是有效的电话号码（只能包含数字、空格和 + - ( )）"},
+		"roster.err.bad_phone_short":       {"%q is not a phone number (too few digits)", "%q 不是有效的电话号码（位数太少）"},
+		"roster.err.no_participants":       {"the file has a header but no participants", "文件只有表头，没有参会者"},
+		"roster.err.on_roster":             {"%s %q is already on the roster (%s)", "%[2]q 已在名单中（%[3]s）"},
+		"roster.err.duplicate":             {"duplicate person: same %s %q as row %d (%s)", "重复的人员：%[2]q 与第 %[3]d 行相同（%[4]s）"},
+		"col.name":                         {"Name", "姓名"},
+		"col.organisation":                 {"Organisation", "单位"},
+		"col.country":                      {"Country", "国家"},
+		"col.group":                        {"Group", "组别"},
+		"col.email":                        {"Email", "邮箱"},
+		"col.phone":                        {"Phone", "电话"},
 	})
 }

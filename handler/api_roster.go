@@ -47,7 +47,13 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 		var n int
 		if n, err = s.rosters.Import(ctx, sem.ID, file); err == nil {
 			s.audit(c, "roster.import", "seminar:"+sem.Slug, fmt.Sprintf("%d participants via API", n))
-			out := gin.H{"imported": n}
+			out := gin.H{"imported": n, "format": file.Format, "header_row": file.HeaderRow}
+			if file.Encoding != "" {
+				out["encoding"] = file.Encoding
+			}
+			if file.Sheet != "" {
+				out["sheet"], out["sheets_read"] = file.Sheet, file.SheetsRead
+			}
 			if len(file.Ignored) > 0 {
 				out["ignored_columns"] = file.Ignored
 			}
@@ -63,10 +69,6 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 func (s *Server) apiRosterFail(c *gin.Context, err error) {
 	if problems, ok := service.AsRosterError(err); ok {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": problems})
-		return
-	}
-	if errors.Is(err, service.ErrNotSpreadsheet) {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": []service.RowProblem{{Code: "not_spreadsheet", Message: err.Error()}}})
 		return
 	}
 	s.log.Error("roster import", "err", err)

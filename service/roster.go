@@ -8,14 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/mail"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
 	"gorm.io/gorm"
 
 	"seminareval/model"
@@ -69,6 +73,27 @@ var rosterHeaders = map[string]string{
 	"phone": "phone", "mobile": "phone", "telephone": "phone", "tel": "phone", "phonenumber": "phone", "电话": "phone", "手机": "phone", "手机号": "phone", "手机号码": "phone", "联系电话": "phone",
 }
 
+// rosterHeaderField is the field a header names: a known header, or a
+// bilingual one whose parts all name the same field ("姓名 Name",
+// "单位/Organisation", "Phone (手机)", "姓名\nName").
+func rosterHeaderField(h string) (string, bool) {
+	if f, ok := rosterHeaders[rosterNormaliseHeader(h)]; ok {
+		return f, true
+	}
+	parts := strings.FieldsFunc(h, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("/|()（）()、", r)
+	})
+	field := ""
+	for _, p := range parts {
+		f, ok := rosterHeaders[rosterNormaliseHeader(p)]
+		if !ok || (field != "" && f != field) {
+			return "", false
+		}
+		field = f
+	}
+	return field, field != ""
+}
+
 func rosterNormaliseHeader(h string) string {
 	h = strings.TrimPrefix(h, "\ufeff")
 	h = strings.ToLower(strings.TrimSpace(h))
@@ -95,24 +120,30 @@ type RowProblem struct {
 // console shows them in Chinese too (console strings "roster.err.<code>",
 // same arguments).
 var rosterMessages = map[string]string{
-	"empty_file":      "the file is empty",
-	"not_array":       `JSON roster must be an array of objects: [{"name": "..."}, ...]`,
-	"no_sheet":        "the workbook has no sheet",
-	"too_many":        "more than %d rows: is this the right file?",
-	"bad_csv":         "not valid CSV: %s",
-	"no_rows":         "the file has no rows",
-	"bad_json":        "not a JSON array of objects: %s",
-	"two_columns":     "two columns are %s: %q (column %d) and %q (column %d)",
-	"no_name_column":  "no name column: the first row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s",
-	"not_string":      "must be a string",
-	"required":        "required",
-	"too_long":        "too long (%d characters, at most %d)",
-	"bad_email":       "%q is not an email address",
-	"bad_phone_chars": "%q is not a phone number (digits, spaces and + - ( ) only)",
-	"bad_phone_short": "%q is not a phone number (too few digits)",
-	"no_participants": "the file has a header but no participants",
-	"on_roster":       "%s %q is already on the roster (%s)",
-	"duplicate":       "duplicate person: same %s %q as row %d (%s)",
+	"empty_file":            "the file is empty",
+	"not_array":             `JSON roster must be an array of objects: [{"name": "..."}, ...]`,
+	"no_sheet":              "the workbook has no sheet",
+	"too_many":              "more than %d rows: is this the right file?",
+	"bad_csv":               "not valid CSV: %s",
+	"no_rows":               "the file has no rows",
+	"bad_json":              "not a JSON array of objects: %s",
+	"two_columns":           "two columns are %s: %q (column %d) and %q (column %d)",
+	"no_name_column":        "no name column: the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s",
+	"no_name_column_sheets": "no sheet has a name column in its first 20 rows (sheets read: %s); the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话)",
+	"not_spreadsheet":       "the file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file",
+	"old_xls":               "an old Excel .xls file: open it in Excel or WPS and save it as .xlsx (Excel workbook)",
+	"ods":                   "an OpenDocument spreadsheet (.ods): in LibreOffice or WPS choose Save As, Excel 2007-365 (.xlsx)",
+	"unreadable_text":       "the text is in none of UTF-8, UTF-16, GB18030/GBK or Windows-1252: save it as \"CSV UTF-8\" or as an Excel workbook (.xlsx)",
+	"phone_scientific":      "%q is a phone number Excel shortened to scientific notation, and its digits are lost: format the column as text in the workbook and save it again",
+	"not_string":            "must be a string",
+	"required":              "required",
+	"too_long":              "too long (%d characters, at most %d)",
+	"bad_email":             "%q is not an email address",
+	"bad_phone_chars":       "%q is not a phone number (digits, spaces and + - ( ) only)",
+	"bad_phone_short":       "%q is not a phone number (too few digits)",
+	"no_participants":       "the file has a header but no participants",
+	"on_roster":             "%s %q is already on the roster (%s)",
+	"duplicate":             "duplicate person: same %s %q as row %d (%s)",
 }
 
 // rosterProblem makes one problem (as a slice, for appending).
@@ -156,12 +187,31 @@ func AsRosterError(err error) ([]RowProblem, bool) {
 	return nil, false
 }
 
-// ErrNotSpreadsheet is the answer to a file that is neither .xlsx, CSV nor JSON.
+// ErrNotSpreadsheet is what a file that is not a roster at all (an image, an
+// old .xls, an OpenDocument spreadsheet, text in no known encoding) matches
+// with errors.Is; the error itself is a *RosterError whose one problem says
+// which and what to do.
 var ErrNotSpreadsheet = errors.New("the file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file")
+
+// Is makes a refusal of the whole file match ErrNotSpreadsheet.
+func (e *RosterError) Is(target error) bool {
+	if target != ErrNotSpreadsheet || len(e.Problems) != 1 {
+		return false
+	}
+	switch e.Problems[0].Code {
+	case "not_spreadsheet", "old_xls", "ods", "unreadable_text":
+		return true
+	}
+	return false
+}
 
 // MaxRosterRows bounds one import; a seminar roster is a few hundred people,
 // so more than this is a wrong file, not a big seminar.
 const MaxRosterRows = 20000
+
+// rosterHeaderSearch is how many rows from the top are searched for the
+// header: title rows, a date line and a blank row or two sit above it.
+const rosterHeaderSearch = 20
 
 // RosterFile is a parsed roster file before any check against the database.
 type RosterFile struct {
@@ -169,78 +219,183 @@ type RosterFile struct {
 	Problems []RowProblem
 	Ignored  []string // columns (or JSON keys) that are not roster fields
 	Skipped  int      // blank rows left out
+
+	Format     string   `json:"format"`                // "xlsx", "csv" or "json"
+	Encoding   string   `json:"encoding,omitempty"`    // text files: how the bytes were read (EncodingUTF8, …)
+	Sheet      string   `json:"sheet,omitempty"`       // workbooks: the sheet the people were read from
+	SheetsRead []string `json:"sheets_read,omitempty"` // workbooks: every sheet looked at, in order
+	HeaderRow  int      `json:"header_row,omitempty"`  // spreadsheet row of the column names
 }
 
-// ParseRoster reads a roster from an .xlsx workbook (first sheet), a CSV file
-// (UTF-8 with or without BOM, or GB18030 as saved by Chinese Excel is not
-// supported: save as "CSV UTF-8") or a JSON array of objects. The format is
-// recognised from the content, not the file name.
+// ParseRoster reads a roster from an .xlsx workbook, a CSV or tab-separated
+// text file, or a JSON array of objects; the format is recognised from the
+// content, not the file name. Text is decoded as decodeRosterText says
+// (UTF-8, UTF-16, GB18030 or Windows-1252). In a workbook the people are read
+// from the first sheet that has a header row: a cover sheet before the list
+// is passed over. The header is the first row within the first 20 that
+// names a name column; title rows above it are skipped.
 func ParseRoster(data []byte) (*RosterFile, error) {
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
 	switch {
-	case len(trimmed) == 0:
+	case len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))) == 0:
 		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
+	case isODS(data):
+		return nil, &RosterError{Problems: rosterProblem(0, "", "ods")}
 	case IsXLSX(data):
 		return parseRosterXLSX(data)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return nil, fmt.Errorf("an old Excel .xls file: open it in Excel and save it as .xlsx: %w", ErrNotSpreadsheet)
+		return nil, &RosterError{Problems: rosterProblem(0, "", "old_xls")}
+	}
+	text, enc, ok := decodeRosterText(data)
+	if !ok {
+		if looksBinary(data) {
+			return nil, &RosterError{Problems: rosterProblem(0, "", "not_spreadsheet")}
+		}
+		return nil, &RosterError{Problems: rosterProblem(0, "", "unreadable_text")}
+	}
+	trimmed := strings.TrimLeft(text, " \t\r\n")
+	var (
+		out *RosterFile
+		err error
+	)
+	switch {
+	case trimmed == "":
+		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
 	case trimmed[0] == '[':
-		return parseRosterJSON(trimmed)
+		out, err = parseRosterJSON([]byte(trimmed))
 	case trimmed[0] == '{':
 		return nil, &RosterError{Problems: rosterProblem(0, "", "not_array")}
-	case !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0:
-		return nil, ErrNotSpreadsheet
+	default:
+		out, err = parseRosterCSV(text)
 	}
-	return parseRosterCSV(data)
+	if err != nil {
+		return nil, err
+	}
+	out.Encoding = enc
+	return out, nil
+}
+
+// isODS recognises an OpenDocument spreadsheet (LibreOffice's and WPS's
+// .ods): a zip whose first entry is "mimetype" with the ODF type.
+func isODS(data []byte) bool {
+	return IsXLSX(data) && bytes.Contains(data[:min(len(data), 200)], []byte("application/vnd.oasis.opendocument.spreadsheet"))
+}
+
+// looksBinary tells an image or another program's file (NUL bytes, control
+// characters) from text in an encoding we do not read.
+func looksBinary(data []byte) bool {
+	for _, b := range data[:min(len(data), 4096)] {
+		if b == 0 || (b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+			return true
+		}
+	}
+	return false
 }
 
 func parseRosterXLSX(data []byte) (*RosterFile, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("read workbook: %w: %w", ErrNotSpreadsheet, err)
+		return nil, &RosterError{Problems: rosterProblem(0, "", "not_spreadsheet")}
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, &RosterError{Problems: rosterProblem(0, "", "no_sheet")}
 	}
-	rows, err := f.Rows(sheets[0])
+	var (
+		read  []string
+		first [][]string // the first sheet, for the message when no sheet has a header
+	)
+	for _, sheet := range sheets {
+		if v, err := f.GetSheetVisible(sheet); err == nil && !v {
+			continue // a hidden sheet is not the list a person sees
+		}
+		table, err := rosterSheetTable(f, sheet)
+		if err != nil {
+			return nil, err
+		}
+		read = append(read, sheet)
+		if first == nil {
+			first = table
+		}
+		if rosterFindHeader(table) < 0 {
+			continue
+		}
+		out, err := rosterFromTable(table)
+		if err != nil {
+			return nil, err
+		}
+		out.Format, out.Sheet, out.SheetsRead = "xlsx", sheet, read
+		return out, nil
+	}
+	_, err = rosterFromTable(first) // says what the first sheet holds instead
+	var re *RosterError
+	if errors.As(err, &re) && len(read) > 1 {
+		for i, p := range re.Problems {
+			if p.Code == "no_name_column" {
+				quoted := make([]string, len(read))
+				for j, s := range read {
+					quoted[j] = fmt.Sprintf("%q", s)
+				}
+				re.Problems[i] = rosterProblem(0, "name", "no_name_column_sheets", strings.Join(quoted, ", "))[0]
+			}
+		}
+	}
+	return nil, err
+}
+
+// rosterSheetTable reads one sheet's cells. Numbers are read as stored,
+// not as displayed: a phone 13712345678 in a General column displays as
+// 1.37123E+10, and a number format may hide digits.
+func rosterSheetTable(f *excelize.File, sheet string) ([][]string, error) {
+	rows, err := f.Rows(sheet)
 	if err != nil {
-		return nil, fmt.Errorf("read sheet %q: %w", sheets[0], err)
+		return nil, fmt.Errorf("read sheet %q: %w", sheet, err)
 	}
 	defer rows.Close()
 	var table [][]string
 	for rows.Next() {
-		cols, err := rows.Columns()
+		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, fmt.Errorf("read sheet %q row %d: %w", sheets[0], len(table)+1, err)
+			return nil, fmt.Errorf("read sheet %q row %d: %w", sheet, len(table)+1, err)
+		}
+		for i, c := range cols {
+			cols[i] = rosterExactNumber(c)
 		}
 		table = append(table, cols)
-		if len(table) > MaxRosterRows+1 {
+		if len(table) > MaxRosterRows+rosterHeaderSearch {
 			return nil, rosterTooManyRows()
 		}
 	}
 	if err := rows.Error(); err != nil {
-		return nil, fmt.Errorf("read sheet %q: %w", sheets[0], err)
+		return nil, fmt.Errorf("read sheet %q: %w", sheet, err)
 	}
-	return rosterFromTable(table)
+	return table, nil
+}
+
+// rosterExactNumber writes a stored whole number in E notation
+// ("1.3712345678E10", as some writers store big numbers) with all its digits.
+// A stored value is exact; a CSV's "1.37123E+10" is Excel's display and has
+// lost digits, which check refuses.
+func rosterExactNumber(c string) string {
+	if !strings.ContainsAny(c, "Ee") || len(c) > 24 {
+		return c
+	}
+	f, err := strconv.ParseFloat(c, 64)
+	if err != nil || f != math.Trunc(f) || f < 0 || f >= 1e16 {
+		return c
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64)
 }
 
 func rosterTooManyRows() error {
 	return &RosterError{Problems: rosterProblem(0, "", "too_many", MaxRosterRows)}
 }
 
-func parseRosterCSV(data []byte) (*RosterFile, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	r := csv.NewReader(bytes.NewReader(data))
+func parseRosterCSV(text string) (*RosterFile, error) {
+	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	// Excel in many locales writes semicolons; the header line tells.
-	if first, _, _ := bytes.Cut(data, []byte("\n")); bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		r.Comma = ';'
-	} else if bytes.Count(first, []byte("\t")) > bytes.Count(first, []byte(",")) {
-		r.Comma = '\t'
-	}
+	r.Comma = rosterSeparator(text)
 	var table [][]string
 	for {
 		rec, err := r.Read()
@@ -255,28 +410,66 @@ func parseRosterCSV(data []byte) (*RosterFile, error) {
 			return nil, fmt.Errorf("read CSV: %w", err)
 		}
 		table = append(table, rec)
-		if len(table) > MaxRosterRows+1 {
+		if len(table) > MaxRosterRows+rosterHeaderSearch {
 			return nil, rosterTooManyRows()
 		}
 	}
-	return rosterFromTable(table)
+	out, err := rosterFromTable(table)
+	if err != nil {
+		return nil, err
+	}
+	out.Format = "csv"
+	return out, nil
+}
+
+// rosterSeparator is the separator of the lines above and at the header: a
+// comma, or the semicolon Excel writes in many European locales, or the tab
+// of "Unicode text". A title line above the header has none, so the line
+// with the most separators decides.
+func rosterSeparator(text string) rune {
+	best, sep := 0, ','
+	for i, line := range strings.SplitN(text, "\n", rosterHeaderSearch+1) {
+		if i == rosterHeaderSearch {
+			break
+		}
+		for _, c := range []rune{',', ';', '\t'} {
+			if n := strings.Count(line, string(c)); n > best {
+				best, sep = n, c
+			}
+		}
+	}
+	return sep
+}
+
+// rosterFindHeader is the index of the header row: the first of the first
+// rows with a cell that names the name column. -1 when there is none.
+func rosterFindHeader(table [][]string) int {
+	for i, row := range table[:min(len(table), rosterHeaderSearch)] {
+		for _, h := range row {
+			if f, _ := rosterHeaderField(h); f == "name" {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // rosterFromTable maps the header row to fields and reads each person row.
 func rosterFromTable(table [][]string) (*RosterFile, error) {
-	// The header is the first row that is not blank (some sheets start
-	// with a title line left empty).
-	head := -1
-	for i, row := range table {
-		if !rosterBlankRow(row) {
-			head = i
-			break
+	head := rosterFindHeader(table)
+	if head < 0 {
+		// Say what the first row with something in it holds.
+		for i, row := range table[:min(len(table), rosterHeaderSearch)] {
+			if !rosterBlankRow(row) {
+				head = i
+				break
+			}
 		}
 	}
 	if head < 0 {
 		return nil, &RosterError{Problems: rosterProblem(0, "", "no_rows")}
 	}
-	out := &RosterFile{}
+	out := &RosterFile{HeaderRow: head + 1}
 	columns := map[int]string{}
 	seen := map[string]int{}
 	var problems []RowProblem
@@ -284,7 +477,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		field, ok := rosterHeaders[rosterNormaliseHeader(h)]
+		field, ok := rosterHeaderField(h)
 		if !ok {
 			out.Ignored = append(out.Ignored, strings.TrimSpace(h))
 			continue
@@ -307,6 +500,9 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 	}
 	if len(problems) > 0 {
 		return nil, &RosterError{Problems: problems}
+	}
+	if len(table)-head-1 > MaxRosterRows {
+		return nil, rosterTooManyRows()
 	}
 	for i := head + 1; i < len(table); i++ {
 		row := table[i]
@@ -333,12 +529,12 @@ func parseRosterJSON(data []byte) (*RosterFile, error) {
 	if len(items) > MaxRosterRows {
 		return nil, rosterTooManyRows()
 	}
-	out := &RosterFile{}
+	out := &RosterFile{Format: "json"}
 	ignored := map[string]bool{}
 	for i, item := range items {
 		r := RosterRow{Row: i + 1}
 		for k, v := range item {
-			field, ok := rosterHeaders[rosterNormaliseHeader(k)]
+			field, ok := rosterHeaderField(k)
 			if !ok {
 				ignored[k] = true
 				continue
@@ -391,6 +587,11 @@ func rosterCleanCell(s string) string {
 
 func (r *RosterRow) set(field, v string) {
 	v = rosterCleanCell(v)
+	if field == "email" || field == "phone" {
+		// Chinese input methods type full-width forms: ＋86 １３７…, ｌｉ＠ｅｘａｍｐｌｅ．ｃｎ,
+		// the ideographic space and a full-width hyphen.
+		v = strings.TrimSpace(width.Fold.String(v))
+	}
 	switch field {
 	case "name":
 		r.Name = v
@@ -427,6 +628,10 @@ func (r *RosterRow) check() []RowProblem {
 			add("email", "bad_email", r.Email)
 		}
 	}
+	if r.Phone != "" && rosterScientificRe.MatchString(r.Phone) {
+		add("phone", "phone_scientific", r.Phone)
+		return rosterSortProblems(ps)
+	}
 	if r.Phone != "" {
 		digits := 0
 		for _, c := range r.Phone {
@@ -445,6 +650,10 @@ func (r *RosterRow) check() []RowProblem {
 	}
 	return rosterSortProblems(ps)
 }
+
+// rosterScientificRe is a number as Excel displays a long one in a General
+// column: "1.37123E+10".
+var rosterScientificRe = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`)
 
 // rosterSortProblems orders one row's problems by field order, so messages are
 // stable whatever the map iteration did.
