@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -276,6 +277,52 @@ func TestRosterExportIsNeutralisedAndAudited(t *testing.T) {
 		}
 		if n := a.count(&model.AuditEvent{}, "action = ? AND user_name = ?", "roster.export", staff.Name); n != 2 {
 			t.Fatalf("export audit events = %d", n)
+		}
+	})
+}
+
+// A CSV that LibreOffice saved in the Chinese (GBK) character set, and an
+// .ods, uploaded by a Chinese console user: the preview says how the file
+// was read, the names are stored as written, and the .ods is refused with
+// what to do, in Chinese.
+func TestRosterUploadOfChineseOfficeFilesSaysHowItWasRead(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		sem := *a.demo().SeminarID
+		staff := a.signIn(model.RoleStaff)
+		a.consoleGet(staff, "/admin/?lang=zh")
+		data, err := os.ReadFile("../testdata/rosters/participants-gbk-libreoffice.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := a.rosterUpload(staff, sem, "参会名单.csv", data)
+		if res.Code != http.StatusOK {
+			t.Fatalf("preview: %d %s", res.Code, res.Body)
+		}
+		for _, want := range []string{"按 GB18030/GBK（中文版 Windows 上 Excel 或 WPS 保存的 CSV） 编码读取文本，列名在第 1 行", "郑伟", "公安部", "Anna Kowalska"} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("preview lacks %q", want)
+			}
+		}
+		m := confirmFileRe.FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatal("no confirm form")
+		}
+		if res := a.postForm(staff.Client, fmt.Sprintf("/admin/seminars/%d/roster/import", sem), url.Values{"file": {m[1]}}); res.Code != http.StatusSeeOther {
+			t.Fatalf("confirm: %d %s", res.Code, res.Body)
+		}
+		var names []string
+		db.Model(&model.Participant{}).Where("seminar_id = ?", sem).Order("id").Pluck("name", &names)
+		if strings.Join(names, ",") != "郑伟,Anna Kowalska" {
+			t.Fatalf("stored names %q", names)
+		}
+		ods, err := os.ReadFile("../testdata/rosters/participants.ods")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res = a.rosterUpload(staff, sem, "participants.ods", ods)
+		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "这是 OpenDocument 电子表格（.ods）") {
+			t.Fatalf("ods: %d %s", res.Code, res.Body)
 		}
 	})
 }

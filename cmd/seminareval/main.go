@@ -1,5 +1,5 @@
 // Command seminareval serves the evaluation questionnaires and runs the
-// administrative subcommands (migrate, import, user, token, report, wechat).
+// administrative subcommands (migrate, import, user, token, report, roster, wechat).
 package main
 
 import (
@@ -56,6 +56,7 @@ var commands = map[string]command{
 	"user":    {"user add --name N --role admin|staff|organiser: manage console users", runUser},
 	"token":   {"token create --user N: create an API token", runToken},
 	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
+	"roster":  {"roster import --seminar SLUG [--dry-run] FILE: import participants (.xlsx, CSV, text, JSON)", runRoster},
 	"wechat":  {"wechat menu: set the official account's menu", runWeChat},
 }
 
