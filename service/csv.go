@@ -3,10 +3,10 @@ package service
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // utf8BOM makes Excel read the CSV as UTF-8 (without it, Chinese turns
@@ -29,7 +29,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	if _, err := bw.WriteString(utf8BOM); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(bw)
+	cw := newQuotedCSV(bw, false)
 	withParticipant := !l.Anonymous
 	header := []string{"response_id", "submitted_at", "channel", "lang"}
 	if withParticipant {
@@ -37,18 +37,21 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	}
 	fixed := len(header)
 	header = append(header, cols.keys...)
-	if err := cw.Write(header); err != nil {
+	if err := cw.write(header, nil); err != nil {
 		return err
 	}
 	record := make([]string, len(header))
+	bare := make([]bool, len(header))
 	err = r.eachResponseBatch(ctx, l, cols, func(batch []exportRow) error {
 		for _, row := range batch {
+			clear(bare)
+			bare[0], bare[1] = true, true
 			record[0] = strconv.FormatUint(row.ID, 10)
 			record[1] = row.SubmittedAt.In(loc).Format("2006-01-02T15:04:05-07:00")
 			record[2] = Neutralise(row.Channel)
 			record[3] = Neutralise(row.Lang)
 			if withParticipant {
-				record[4] = ""
+				record[4], bare[4] = "", true
 				if row.ParticipantID != nil {
 					record[4] = strconv.FormatUint(*row.ParticipantID, 10)
 				}
@@ -58,26 +61,54 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 				case nil:
 					record[fixed+i] = ""
 				case int:
-					record[fixed+i] = strconv.Itoa(x)
+					record[fixed+i], bare[fixed+i] = strconv.Itoa(x), true
 				case string:
 					record[fixed+i] = Neutralise(x)
 				default:
 					record[fixed+i] = Neutralise(fmt.Sprint(x))
 				}
 			}
-			if err := cw.Write(record); err != nil {
+			if err := cw.write(record, bare); err != nil {
 				return err
 			}
 		}
-		cw.Flush()
-		return cw.Error()
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("responses CSV of %d: %w", id, err)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
 	return bw.Flush()
+}
+
+// quotedCSV writes CSV with every text field in double quotes and numbers
+// bare. encoding/csv quotes only where the comma needs it, but a
+// spreadsheet in a locale that splits on ";" or tab reads an unquoted
+// "a;=cmd()" as two cells, the second a formula: quoting every text field
+// keeps a separator inside text from starting one (CWE-1236).
+type quotedCSV struct {
+	w    *bufio.Writer
+	crlf bool
+}
+
+func newQuotedCSV(w *bufio.Writer, crlf bool) *quotedCSV { return &quotedCSV{w: w, crlf: crlf} }
+
+// write writes one record; bare[i] marks a field that is a number (or empty)
+// and goes unquoted. bare may be shorter than record.
+func (c *quotedCSV) write(record []string, bare []bool) error {
+	for i, f := range record {
+		if i > 0 {
+			c.w.WriteByte(',')
+		}
+		if (i < len(bare) && bare[i]) || f == "" {
+			c.w.WriteString(f)
+			continue
+		}
+		c.w.WriteByte('"')
+		c.w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		c.w.WriteByte('"')
+	}
+	if c.crlf {
+		c.w.WriteByte('\r')
+	}
+	return c.w.WriteByte('\n')
 }

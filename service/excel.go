@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
 
 	"seminareval/model"
 )
@@ -78,6 +80,10 @@ type annex struct {
 	t       map[string]string
 	loc     *time.Location
 	styles  map[string]int
+	quoted  map[int]int // style id → the same style with the quote prefix
+	// colWidths and heights size the rows of wrapped text (fit).
+	colWidths map[string]map[int]float64
+	heights   map[string]map[int]float64
 	cols    exportColumns
 	reports *Reports
 }
@@ -132,21 +138,36 @@ func (a *annex) setup() error {
 			return err
 		}
 	}
-	// Landscape, fitted to the page width (as many pages down as needed).
-	// Set before the streamed sheets start: a StreamWriter copies the page
-	// setup when it is created.
-	landscape, one, zero, fit := "landscape", 1, 0, true
+	// A4 landscape. Summary, Narrative, Comments and Participants are
+	// fitted to the page width (as many pages down as needed); their columns
+	// are narrow enough that the text stays above 8 pt. Responses has a
+	// column per question and would shrink to a few points: it prints at
+	// full size over as many pages across as it needs. The sheets with a
+	// header row repeat it on every page. Set before the streamed sheets
+	// start: a StreamWriter copies the page setup when it is created.
+	landscape, a4, one, zero := "landscape", 9, 1, 0
 	for _, name := range AnnexSheets {
-		if err := a.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		fit := name != SheetResponses
+		layout := &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4}
+		if fit {
+			layout.FitToWidth, layout.FitToHeight = &one, &zero
+		}
+		if err := a.f.SetPageLayout(name, layout); err != nil {
 			return err
 		}
 		if err := a.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 			return err
 		}
+		if name == SheetResponses || name == SheetComments || name == SheetParticipants {
+			if err := a.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
+				return err
+			}
+		}
 	}
-	a.styles = map[string]int{}
+	a.styles, a.quoted = map[string]int{}, map[int]int{}
+	a.colWidths, a.heights = map[string]map[int]float64{}, map[string]map[int]float64{}
 	defs := map[string]*excelize.Style{
-		"title":   {Font: &excelize.Font{Bold: true, Size: 14}},
+		"title":   {Font: &excelize.Font{Bold: true, Size: 14}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}},
 		"bold":    {Font: &excelize.Font{Bold: true}},
 		"head":    {Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}, Border: thinBorder()},
 		"wrap":    {Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Border: thinBorder()},
@@ -180,23 +201,188 @@ func thinBorder() []excelize.Border {
 
 func pointerTo[T any](v T) *T { return &v }
 
-// text returns a bilingual text in the annex language, neutralised.
-func (a *annex) text(t model.Text) string { return Neutralise(t.In(a.lang)) }
+// lineHeight is the height in points of one line of 11-point text, as Excel
+// and LibreOffice lay it out.
+const lineHeight = 15.0
 
-// set writes one cell of a normally written sheet with an optional style.
+// displayWidth counts a text's width in character cells as a spreadsheet
+// column measures it: Chinese, Japanese and Korean characters and full-width
+// forms take two.
+func displayWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
+}
+
+// wrappedHeight is the row height (points) that shows s wrapped in a column
+// of colWidth characters: Excel and LibreOffice print a wrapped cell at the
+// row's stored height, so text in a row left at the default overprints the
+// next rows. 0 (the default height) for one line.
+func wrappedHeight(s string, colWidth float64) float64 {
+	usable := max(colWidth-1, 4) // the cell's padding
+	lines := 0
+	for _, para := range strings.Split(s, "\n") {
+		lines += max(1, int(displayWidth(para)/usable+0.999))
+	}
+	if lines <= 1 {
+		return 0
+	}
+	return min(float64(lines)*lineHeight+3, 409) // 409 pt is Excel's largest row
+}
+
+// fit records that the cell at col, row holds wrapped text s, so that the
+// row is made tall enough (applyHeights).
+func (a *annex) fit(sheet string, col, row int, s string, fontScale float64) {
+	w := a.colWidths[sheet][col]
+	if w == 0 {
+		w = 9
+	}
+	h := wrappedHeight(s, w/fontScale) * fontScale
+	if h == 0 && fontScale > 1 {
+		h = lineHeight*fontScale + 3
+	}
+	if a.heights[sheet] == nil {
+		a.heights[sheet] = map[int]float64{}
+	}
+	a.heights[sheet][row] = max(a.heights[sheet][row], h)
+}
+
+// setColWidth sets columns from..to of a normally written sheet and
+// remembers the widths for fit.
+func (a *annex) setColWidth(sheet string, from, to int, w float64) error {
+	c1, _ := excelize.ColumnNumberToName(from)
+	c2, _ := excelize.ColumnNumberToName(to)
+	if err := a.f.SetColWidth(sheet, c1, c2, w); err != nil {
+		return err
+	}
+	if a.colWidths[sheet] == nil {
+		a.colWidths[sheet] = map[int]float64{}
+	}
+	for c := from; c <= to; c++ {
+		a.colWidths[sheet][c] = w
+	}
+	return nil
+}
+
+// summaryCols is the width of the Summary's Likert table: statement, n, five
+// levels, not applicable, agree, mean, SD.
+const summaryCols = 11
+
+// setMerged writes v across columns col1..col2 of one row, merged, and
+// sizes the row for the merged width.
+func (a *annex) setMerged(sheet string, col1, col2, row int, v any, style string) error {
+	if err := a.set(sheet, col1, row, v, ""); err != nil {
+		return err
+	}
+	from, _ := excelize.CoordinatesToCellName(col1, row)
+	to, _ := excelize.CoordinatesToCellName(col2, row)
+	if err := a.f.MergeCell(sheet, from, to); err != nil {
+		return err
+	}
+	id := a.styles[style]
+	if s, ok := v.(string); ok {
+		if needsQuote(s) {
+			id = quotePrefixed(a.f, a.quoted, id)
+		}
+		w := 0.0
+		for c := col1; c <= col2; c++ {
+			w += a.colWidths[sheet][c]
+		}
+		scale := 1.0
+		if style == "title" {
+			scale = 14.0 / 11
+		}
+		h := wrappedHeight(s, w/scale) * scale
+		if h == 0 && scale > 1 {
+			h = lineHeight*scale + 3
+		}
+		if a.heights[sheet] == nil {
+			a.heights[sheet] = map[int]float64{}
+		}
+		a.heights[sheet][row] = max(a.heights[sheet][row], h)
+	}
+	return a.f.SetCellStyle(sheet, from, to, id)
+}
+
+// applyHeights sets the row heights fit recorded.
+func (a *annex) applyHeights(sheet string) error {
+	for row, h := range a.heights[sheet] {
+		if h > 0 {
+			if err := a.f.SetRowHeight(sheet, row, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// needsQuote reports whether a spreadsheet would take text as a formula
+// once someone edits the cell or saves the sheet as CSV (CWE-1236).
+func needsQuote(s string) bool { return s != "" && strings.IndexByte(formulaTriggers, s[0]) >= 0 }
+
+// quotePrefixed returns style id with Excel's quote prefix: the cell is
+// text and stays text when edited, and nothing shows (an apostrophe in
+// the value would print). excelize's Style has no field for it, so the
+// cell format is copied and the flag set on the copy.
+func quotePrefixed(f *excelize.File, cache map[int]int, id int) int {
+	if q, ok := cache[id]; ok {
+		return q
+	}
+	xfs := f.Styles.CellXfs
+	xf := xfs.Xf[id]
+	xf.QuotePrefix = pointerTo(true)
+	xfs.Xf = append(xfs.Xf, xf)
+	xfs.Count = len(xfs.Xf)
+	cache[id] = len(xfs.Xf) - 1
+	return cache[id]
+}
+
+// textCell is a streamed cell for text: with the quote-prefix style when the
+// text starts like a formula.
+func (a *annex) textCell(s string, style int) any {
+	if needsQuote(s) {
+		return excelize.Cell{StyleID: quotePrefixed(a.f, a.quoted, style), Value: s}
+	}
+	if style != 0 {
+		return excelize.Cell{StyleID: style, Value: s}
+	}
+	return s
+}
+
+// set writes one cell of a normally written sheet with an optional style;
+// text that starts like a formula gets the quote prefix.
 func (a *annex) set(sheet string, col, row int, v any, style string) error {
 	cell, err := excelize.CoordinatesToCellName(col, row)
 	if err != nil {
 		return err
 	}
+	id := 0
+	if style != "" {
+		id = a.styles[style]
+	}
+	if s, ok := v.(string); ok && needsQuote(s) {
+		id = quotePrefixed(a.f, a.quoted, id)
+	}
 	if s, ok := v.(string); ok {
-		v = Neutralise(s)
+		switch style {
+		case "wrap", "text", "head":
+			a.fit(sheet, col, row, s, 1)
+		case "title":
+			a.fit(sheet, col, row, s, 14.0/11)
+		}
 	}
 	if err := a.f.SetCellValue(sheet, cell, v); err != nil {
 		return err
 	}
-	if style != "" {
-		return a.f.SetCellStyle(sheet, cell, cell, a.styles[style])
+	if id != 0 {
+		return a.f.SetCellStyle(sheet, cell, cell, id)
 	}
 	return nil
 }
@@ -216,7 +402,14 @@ func refRange(col1, row1, col2, row2 int) string {
 
 func (a *annex) writeSummary(ctx context.Context) error {
 	sh, t, s := SheetSummary, a.t, a.s
-	if err := a.set(sh, 1, 1, t["title"]+": "+s.Questionnaire.Title.In(a.lang), "title"); err != nil {
+	// Column A holds the statements; B–K the numbers of the Likert table.
+	if err := a.setColWidth(sh, 1, 1, 58); err != nil {
+		return err
+	}
+	if err := a.setColWidth(sh, 2, summaryCols, 11); err != nil {
+		return err
+	}
+	if err := a.setMerged(sh, 1, summaryCols, 1, t["title"]+": "+s.Questionnaire.Title.In(a.lang), "title"); err != nil {
 		return err
 	}
 	row := 3
@@ -224,7 +417,13 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		if err := a.set(sh, 1, row, label, "label"); err != nil {
 			return err
 		}
-		err := a.set(sh, 2, row, v, style)
+		var err error
+		if _, text := v.(string); text {
+			// A seminar title wraps over the merged width, not column B's.
+			err = a.setMerged(sh, 2, summaryCols, row, v, "text")
+		} else {
+			err = a.set(sh, 2, row, v, style)
+		}
 		row++
 		return err
 	}
@@ -278,15 +477,12 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := a.f.SetColWidth(sh, "A", "A", 58); err != nil {
-		return err
-	}
-	if err := a.f.SetColWidth(sh, "B", "K", 12); err != nil {
-		return err
-	}
 	row++
 	if *s.Respondents == 0 {
-		return a.set(sh, 1, row, t["none"], "note")
+		if err := a.set(sh, 1, row, t["none"], "note"); err != nil {
+			return err
+		}
+		return a.applyHeights(sh)
 	}
 
 	// The Likert table: one row per item, percentages stored as fractions
@@ -471,11 +667,17 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		}
 		row++
 	}
-	return nil
+	return a.applyHeights(sh)
 }
 
 func (a *annex) writeNarrative(ctx context.Context) error {
 	sh, t, s := SheetNarrative, a.t, a.s
+	if err := a.setColWidth(sh, 1, 1, 24); err != nil {
+		return err
+	}
+	if err := a.setColWidth(sh, 2, 3, 70); err != nil {
+		return err
+	}
 	if err := a.set(sh, 1, 1, t["narrative"], "title"); err != nil {
 		return err
 	}
@@ -505,10 +707,7 @@ func (a *annex) writeNarrative(ctx context.Context) error {
 		i++
 		row++
 	}
-	if err := a.f.SetColWidth(sh, "A", "A", 24); err != nil {
-		return err
-	}
-	return a.f.SetColWidth(sh, "B", "C", 70)
+	return a.applyHeights(sh)
 }
 
 // streamHeader starts a streamed sheet with a frozen, bold header row.
@@ -527,7 +726,7 @@ func (a *annex) streamHeader(sheet string, heads []string, widths []float64) (*e
 	}
 	cells := make([]any, len(heads))
 	for i, h := range heads {
-		cells[i] = excelize.Cell{StyleID: a.styles["bold"], Value: Neutralise(h)}
+		cells[i] = a.textCell(h, a.styles["bold"])
 	}
 	return sw, sw.SetRow("A1", cells)
 }
@@ -572,8 +771,8 @@ func (a *annex) writeResponses(ctx context.Context) error {
 		for _, r := range batch {
 			cells[0] = r.ID
 			cells[1] = excelize.Cell{StyleID: dateStyle, Value: localWallClock(r.SubmittedAt, a.loc)}
-			cells[2] = r.Channel
-			cells[3] = r.Lang
+			cells[2] = a.textCell(r.Channel, 0)
+			cells[3] = a.textCell(r.Lang, 0)
 			if withParticipant {
 				if r.ParticipantID != nil {
 					cells[4] = *r.ParticipantID
@@ -583,10 +782,10 @@ func (a *annex) writeResponses(ctx context.Context) error {
 			}
 			for i, v := range r.Values {
 				if s, ok := v.(string); ok {
-					v = Neutralise(s)
+					v = a.textCell(s, 0)
 					if isText[i] {
 						cell, _ := excelize.CoordinatesToCellName(1, commentRow)
-						if err := cw.SetRow(cell, []any{a.cols.keys[i], r.ID, r.Lang, excelize.Cell{StyleID: wrap, Value: v}}); err != nil {
+						if err := cw.SetRow(cell, []any{a.cols.keys[i], r.ID, a.textCell(r.Lang, 0), a.textCell(s, wrap)}, excelize.RowOpts{Height: wrappedHeight(s, 100)}); err != nil {
 							return err
 						}
 						commentRow++
@@ -657,7 +856,7 @@ func (a *annex) writeParticipants(ctx context.Context) error {
 				rows.Close()
 				return err
 			}
-			cells := []any{id, Neutralise(name), Neutralise(org), Neutralise(country), Neutralise(group)}
+			cells := []any{id, a.textCell(name, 0), a.textCell(org, 0), a.textCell(country, 0), a.textCell(group, 0)}
 			if linked {
 				if responseID.Valid {
 					cells = append(cells, t["yes"], responseID.Int64)

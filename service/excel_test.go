@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/csv"
 	"errors"
 	"html"
@@ -193,9 +194,23 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if len(sheets) != 5 {
 			t.Fatalf("%d sheet parts", len(sheets))
 		}
+		// A4 (paperSize 9), landscape, on every sheet; fitted to the page
+		// width except Responses (sheet3), which prints at full size.
 		for name, xml := range sheets {
-			if !strings.Contains(xml, `orientation="landscape"`) || !strings.Contains(xml, `fitToWidth="1"`) || !strings.Contains(xml, `fitToHeight="0"`) || !regexp.MustCompile(`fitToPage="(1|true)"`).MatchString(xml) {
-				t.Fatalf("%s print setup missing", name)
+			if !strings.Contains(xml, `orientation="landscape"`) || !strings.Contains(xml, `paperSize="9"`) {
+				t.Fatalf("%s: not A4 landscape", name)
+			}
+			fitted := strings.Contains(xml, `fitToWidth="1"`) && strings.Contains(xml, `fitToHeight="0"`) && regexp.MustCompile(`fitToPage="(1|true)"`).MatchString(xml)
+			if fitted == (name == "xl/worksheets/sheet3.xml") {
+				t.Fatalf("%s: fitted to the page %v", name, fitted)
+			}
+		}
+		// The header row repeats on every printed page of the long sheets.
+		wb := zipParts(t, data, `^xl/workbook\.xml$`)["xl/workbook.xml"]
+		for i, sh := range []string{SheetResponses, SheetComments, SheetParticipants} {
+			want := fmt.Sprintf(`<definedName localSheetId="%d" name="_xlnm.Print_Titles">&#39;%s&#39;!$1:$1</definedName>`, i+2, sh)
+			if !strings.Contains(wb, want) {
+				t.Fatalf("workbook.xml lacks %s:\n%s", want, wb)
 			}
 		}
 
@@ -229,8 +244,8 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if v := cell(t, x, SheetResponses, col("topics_useful")+"2"); v != "identification; legal" {
 			t.Fatalf("multi = %q", v)
 		}
-		if v := cell(t, x, SheetResponses, col("comments")+"2"); v != `'=HYPERLINK("http://evil.example","click")` {
-			t.Fatalf("formula not neutralised: %q", v)
+		if v := cell(t, x, SheetResponses, col("comments")+"2"); v != `=HYPERLINK("http://evil.example","click")` || !hasQuotePrefix(t, x, SheetResponses, col("comments")+"2") {
+			t.Fatalf("formula-like text %q not kept as text with the quote prefix", v)
 		}
 		if v := cell(t, x, SheetResponses, col("comments")+"3"); v != "很好的研讨会 👍" {
 			t.Fatalf("chinese/emoji = %q", v)
@@ -246,7 +261,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 
 		// Comments: every text, neutralised, Chinese and emoji intact.
 		rows, _ = x.GetRows(SheetComments)
-		if len(rows) != 4 || rows[1][3] != `'=HYPERLINK("http://evil.example","click")` || rows[2][3] != "很好的研讨会 👍" || rows[3][3] != "'+Great, -well organised @all" {
+		if len(rows) != 4 || rows[1][3] != `=HYPERLINK("http://evil.example","click")` || rows[2][3] != "很好的研讨会 👍" || rows[3][3] != "+Great, -well organised @all" {
 			t.Fatalf("comments = %q", rows)
 		}
 		// No cell anywhere starts with a formula trigger unescaped, and no formula exists.
@@ -254,8 +269,12 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 			rows, _ := x.GetRows(sh)
 			for ri, r := range rows {
 				for ci, v := range r {
-					if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 {
-						t.Fatalf("%s row %d col %d starts with a formula trigger: %q", sh, ri+1, ci+1, v)
+					ref, _ := excelize.CoordinatesToCellName(ci+1, ri+1)
+					if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 && !hasQuotePrefix(t, x, sh, ref) {
+						t.Fatalf("%s %s starts with a formula trigger without the quote prefix: %q", sh, ref, v)
+					}
+					if strings.HasPrefix(v, "'") {
+						t.Fatalf("%s %s prints an apostrophe: %q", sh, ref, v)
 					}
 				}
 			}
@@ -271,7 +290,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if len(rows) != 21 || rows[0][5] != "Responded" || rows[1][5] != "yes" || rows[20][5] != "no" {
 			t.Fatalf("participants = %q", rows)
 		}
-		if rows[20][1] != "'=cmd|' /C calc'!A0" || rows[20][2] != "公安部 🚓" {
+		if rows[20][1] != "=cmd|' /C calc'!A0" || !hasQuotePrefix(t, x, SheetParticipants, "B21") || rows[20][2] != "公安部 🚓" {
 			t.Fatalf("hostile roster entry = %q", rows[20])
 		}
 	})
@@ -330,6 +349,16 @@ func TestResponsesCSV(t *testing.T) {
 		data := buf.String()
 		if !strings.HasPrefix(data, "\xef\xbb\xbf") {
 			t.Fatal("no BOM")
+		}
+		// Every text field is quoted, numbers are bare: a spreadsheet that
+		// splits on ";" or tab cannot start a formula inside a text.
+		for _, want := range []string{"\xef\xbb\xbf\"response_id\",\"submitted_at\",", `,"'=HYPERLINK(""http://evil.example"",""click"")"`, `,"identification; legal",`, `,"n/a",`} {
+			if !strings.Contains(data, want) {
+				t.Fatalf("the CSV lacks %s:\n%s", want, data[:min(len(data), 600)])
+			}
+		}
+		if !regexp.MustCompile(`\n[0-9]+,2018-01-17T15:31:00\+08:00,"`).MatchString(data) {
+			t.Fatalf("response id and time are not bare numbers:\n%s", data[:min(len(data), 600)])
 		}
 		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(data, "\xef\xbb\xbf"))).ReadAll()
 		if err != nil {
@@ -393,4 +422,16 @@ func TestExportStopsCleanlyWhenTheClientGoesAway(t *testing.T) {
 			t.Fatalf("err = %v after %d batches, want the writer's error after 2", err, seen)
 		}
 	})
+}
+
+// hasQuotePrefix reports whether a cell has Excel's quote-prefix style: text
+// that stays text when edited, with no apostrophe shown.
+func hasQuotePrefix(t *testing.T, x *excelize.File, sheet, ref string) bool {
+	t.Helper()
+	id, err := x.GetCellStyle(sheet, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xf := x.Styles.CellXfs.Xf[id]
+	return xf.QuotePrefix != nil && *xf.QuotePrefix
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -844,18 +845,17 @@ func (s *Rosters) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, 
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(RosterExportHeaders); err != nil {
+	bw := bufio.NewWriter(w)
+	cw := newQuotedCSV(bw, true)
+	if err := cw.write(RosterExportHeaders, nil); err != nil {
 		return err
 	}
 	for _, p := range ps {
-		if err := cw.Write(rosterRecord(p, inviteURL)); err != nil {
+		if err := cw.write(rosterRecord(p, inviteURL), nil); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
 }
 
 // ExportXLSX writes the roster as a workbook with one sheet, Participants.

@@ -156,9 +156,9 @@ func TestRosterImportRefusesBadFilesNamingRowsAndStoresNothing(t *testing.T) {
 
 func TestRosterRejectsFilesThatAreNotSpreadsheets(t *testing.T) {
 	for name, data := range map[string][]byte{
-		"png":          {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d},
-		"old xls":      {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0},
-		"zip not xlsx": []byte("PK\x03\x04garbage that is not a workbook"),
+		"png":           {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d},
+		"old xls":       {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0},
+		"zip not xlsx":  []byte("PK\x03\x04garbage that is not a workbook"),
 		"control bytes": {'n', 'a', 'm', 'e', '\n', 'J', 0x01, 0x02, 0x1b, 'm', 'e', '\n'},
 	} {
 		t.Run(name, func(t *testing.T) {
