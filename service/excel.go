@@ -73,19 +73,20 @@ type AnnexOptions struct {
 
 // annex holds what the writing functions share.
 type annex struct {
-	f       *excelize.File
-	s       *Summary
-	l       *Loaded
-	lang    string
-	t       map[string]string
-	loc     *time.Location
-	styles  map[string]int
-	quoted  map[int]int // style id → the same style with the quote prefix
+	f      *excelize.File
+	s      *Summary
+	l      *Loaded
+	lang   string
+	t      map[string]string
+	loc    *time.Location
+	styles map[string]int
+	quoted map[int]int // style id → the same style with the quote prefix
 	// colWidths and heights size the rows of wrapped text (fit).
 	colWidths map[string]map[int]float64
 	heights   map[string]map[int]float64
-	cols    exportColumns
-	reports *Reports
+	pageTop   int // Summary row after the last manual page break (1: none yet)
+	cols      exportColumns
+	reports   *Reports
 }
 
 // WriteAnnex writes the Excel annex of questionnaire id to w: Summary (header
@@ -166,6 +167,8 @@ func (a *annex) setup() error {
 	}
 	a.styles, a.quoted = map[string]int{}, map[int]int{}
 	a.colWidths, a.heights = map[string]map[int]float64{}, map[string]map[int]float64{}
+	a.pageTop = 1
+	top := &excelize.Alignment{Vertical: "top"} // numbers beside a wrapped statement line up with its first line
 	defs := map[string]*excelize.Style{
 		"title":   {Font: &excelize.Font{Bold: true, Size: 14}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}},
 		"bold":    {Font: &excelize.Font{Bold: true}},
@@ -173,9 +176,9 @@ func (a *annex) setup() error {
 		"wrap":    {Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Border: thinBorder()},
 		"label":   {Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}},
 		"text":    {Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}},
-		"int":     {NumFmt: 1, Border: thinBorder()}, // 0
-		"percent": {NumFmt: 9, Border: thinBorder()}, // 0%
-		"decimal": {NumFmt: 2, Border: thinBorder()}, // 0.00
+		"int":     {NumFmt: 1, Border: thinBorder(), Alignment: top}, // 0
+		"percent": {NumFmt: 9, Border: thinBorder(), Alignment: top}, // 0%
+		"decimal": {NumFmt: 2, Border: thinBorder(), Alignment: top}, // 0.00
 		"pct":     {NumFmt: 9, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"num":     {NumFmt: 1, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"date":    {CustomNumFmt: pointerTo("yyyy-mm-dd hh:mm")},
@@ -403,10 +406,10 @@ func refRange(col1, row1, col2, row2 int) string {
 func (a *annex) writeSummary(ctx context.Context) error {
 	sh, t, s := SheetSummary, a.t, a.s
 	// Column A holds the statements; B–K the numbers of the Likert table.
-	if err := a.setColWidth(sh, 1, 1, 58); err != nil {
+	if err := a.setColWidth(sh, 1, 1, 48); err != nil {
 		return err
 	}
-	if err := a.setColWidth(sh, 2, summaryCols, 11); err != nil {
+	if err := a.setColWidth(sh, 2, summaryCols, 9.5); err != nil {
 		return err
 	}
 	if err := a.setMerged(sh, 1, summaryCols, 1, t["title"]+": "+s.Questionnaire.Title.In(a.lang), "title"); err != nil {
@@ -549,13 +552,17 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		}
 		row++
 		height := uint(120 + 42*len(likert))
+		if err := a.applyHeights(sh); err != nil { // the chart's anchor is computed from them
+			return err
+		}
+		chartRow := row
 		err := a.f.AddChart(sh, fmt.Sprintf("A%d", row), &excelize.Chart{
 			Type:      excelize.BarPercentStacked,
 			Series:    series,
 			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: t["agreement"]}}},
 			Legend:    excelize.ChartLegend{Position: "bottom"},
 			Dimension: excelize.ChartDimension{Width: 960, Height: height},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
 			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 			Format:    excelize.GraphicOptions{PrintObject: pointerTo(true)},
@@ -563,7 +570,10 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("likert chart: %w", err)
 		}
-		row += int(height)/20 + 2
+		row = a.chartEnd(sh, chartRow, height) + 2 // a spare row: programs draw charts a little taller
+		// The chart never split over two pages (the table above it may be).
+		a.keepTogether(sh, chartRow, row-1)
+		row++
 	}
 
 	// Ratings and NPS: one compact table.
@@ -574,6 +584,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		}
 	}
 	if len(others) > 0 {
+		othersRow := row
 		for i, h := range []string{t["other"], t["n"], t["mean"], t["sd"], t["nps"]} {
 			if err := a.set(sh, i+1, row, h, "head"); err != nil {
 				return err
@@ -599,6 +610,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			}
 			row++
 		}
+		a.keepTogether(sh, othersRow, row-1)
 		row++
 	}
 
@@ -607,6 +619,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		if q.Type != model.TypeSingle && q.Type != model.TypeMulti {
 			continue
 		}
+		blockRow := row
 		title := q.Text.In(a.lang) + fmt.Sprintf(" (n = %d)", q.N)
 		if err := a.set(sh, 1, row, title, "bold"); err != nil {
 			return err
@@ -644,6 +657,9 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		}
 		last := row - 1
 		height := uint(90 + 30*len(q.Options))
+		if err := a.applyHeights(sh); err != nil {
+			return err
+		}
 		err := a.f.AddChart(sh, fmt.Sprintf("E%d", chartAt), &excelize.Chart{
 			Type: excelize.Bar,
 			Series: []excelize.ChartSeries{{
@@ -654,7 +670,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			Legend:     excelize.ChartLegend{Position: "none"},
 			VaryColors: pointerTo(false),
 			Dimension:  excelize.ChartDimension{Width: 520, Height: height},
-			XAxis:      excelize.ChartAxis{ReverseOrder: true},
+			XAxis:      excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
 			YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 			PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 			Format:     excelize.GraphicOptions{PrintObject: pointerTo(true)},
@@ -662,20 +678,78 @@ func (a *annex) writeSummary(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("chart of %s: %w", q.Key, err)
 		}
-		if end := chartAt + int(height)/20 + 1; end > row {
+		if end := a.chartEnd(sh, chartAt, height) + 2; end > row {
 			row = end
 		}
+		a.keepTogether(sh, blockRow, row-1)
 		row++
 	}
 	return a.applyHeights(sh)
 }
 
+// axisFont is the charts' category labels: dark, so they print (the
+// default is a light grey).
+var axisFont = excelize.Font{Color: "333333", Size: 9}
+
+// rowHeight is the height in points a row prints at.
+func (a *annex) rowHeight(sheet string, row int) float64 {
+	if h := a.heights[sheet][row]; h > 0 {
+		return h
+	}
+	return lineHeight
+}
+
+// chartEnd is the last row a chart of height pixels anchored at row
+// covers, from the rows' heights (a point is 4/3 pixels).
+func (a *annex) chartEnd(sheet string, row int, height uint) int {
+	px := 0.0
+	for ; px < float64(height); row++ {
+		px += a.rowHeight(sheet, row) * 4 / 3
+	}
+	return row
+}
+
+// Printed page of the Summary: A4 landscape less the default margins
+// (0.7" left and right, 0.75" top and bottom) is 741 × 487 points. The
+// sheet is fitted to the page width; its 48 + 10 × 9.5 characters of
+// columns print at about 85% in Excel and 75% in LibreOffice (whose
+// character is wider), so a page holds at least 487 / 0.75 points of rows;
+// 5% is kept in reserve.
+const summaryPageHeight = 487 / 0.75 * 0.95
+
+// keepTogether starts a new page at row first when rows first..last would
+// straddle a page break of the Summary and fit on one page. It reports
+// whether the rows are on one page.
+func (a *annex) keepTogether(sheet string, first, last int) bool {
+	y := func(row int) float64 { // top of row, below the last manual break
+		total := 0.0
+		for r := a.pageTop; r < row; r++ {
+			total += a.rowHeight(sheet, r)
+		}
+		return total
+	}
+	top, bottom := y(first), y(last+1)
+	pages := func(v float64) int { return int(v / summaryPageHeight) }
+	if pages(top) == pages(bottom-0.01) {
+		return true
+	}
+	if bottom-top > summaryPageHeight {
+		return false
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, first)
+	if err := a.f.InsertPageBreak(sheet, cell); err != nil {
+		return false
+	}
+	a.pageTop = first
+	return true
+}
+
 func (a *annex) writeNarrative(ctx context.Context) error {
 	sh, t, s := SheetNarrative, a.t, a.s
-	if err := a.setColWidth(sh, 1, 1, 24); err != nil {
+	if err := a.setColWidth(sh, 1, 1, 20); err != nil {
 		return err
 	}
-	if err := a.setColWidth(sh, 2, 3, 70); err != nil {
+	if err := a.setColWidth(sh, 2, 3, 60); err != nil {
 		return err
 	}
 	if err := a.set(sh, 1, 1, t["narrative"], "title"); err != nil {
@@ -725,10 +799,14 @@ func (a *annex) streamHeader(sheet string, heads []string, widths []float64) (*e
 		}
 	}
 	cells := make([]any, len(heads))
+	height := 0.0
 	for i, h := range heads {
-		cells[i] = a.textCell(h, a.styles["bold"])
+		cells[i] = a.textCell(h, a.styles["head"])
+		if i < len(widths) {
+			height = max(height, wrappedHeight(h, widths[i]))
+		}
 	}
-	return sw, sw.SetRow("A1", cells)
+	return sw, sw.SetRow("A1", cells, excelize.RowOpts{Height: height})
 }
 
 // writeResponses writes the Responses sheet and, from the same keyset
@@ -743,9 +821,11 @@ func (a *annex) writeResponses(ctx context.Context) error {
 	}
 	fixed := len(heads)
 	heads = append(heads, a.cols.keys...)
+	// Wide enough for most keys on two lines; the header wraps, so that no
+	// column name runs into the next when printed.
 	widths := make([]float64, len(heads))
-	for i := range widths {
-		widths[i] = 14
+	for i, h := range heads {
+		widths[i] = min(max(displayWidth(h)/2+2, 12), 20)
 	}
 	widths[1] = 17
 	sw, err := a.streamHeader(SheetResponses, heads, widths)
