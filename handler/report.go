@@ -76,6 +76,10 @@ func (h *reportHandler) reportFail(c *gin.Context, err error) {
 	}
 }
 
+// countsWanted reports ?figures=counts: the narrative with counts ("15 of
+// the 18 respondents") instead of percentages.
+func countsWanted(c *gin.Context) bool { return c.Query("figures") == "counts" }
+
 // summary answers GET /api/v1/questionnaires/:id/summary[?group=…&q.key=value].
 func (h *reportHandler) summary(c *gin.Context) {
 	q, ok := h.allowed(c)
@@ -86,6 +90,9 @@ func (h *reportHandler) summary(c *gin.Context) {
 	if err != nil {
 		h.reportFail(c, err)
 		return
+	}
+	if countsWanted(c) {
+		s.UseCounts()
 	}
 	c.JSON(http.StatusOK, s)
 }
@@ -103,7 +110,7 @@ func (h *reportHandler) annex(c *gin.Context) {
 	h.audit(c, "report.download", questionnaireObject(q.ID), "xlsx "+q.Slug)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Header("Content-Disposition", `attachment; filename="`+service.AnnexFileName(q.Slug, h.now())+`"`)
-	if err := h.reports.WriteAnnex(c.Request.Context(), q.ID, c.Writer, service.AnnexOptions{Lang: lang}); err != nil {
+	if err := h.reports.WriteAnnex(c.Request.Context(), q.ID, c.Writer, service.AnnexOptions{Lang: lang, Counts: countsWanted(c)}); err != nil {
 		h.downloadFail(c, err)
 	}
 }
@@ -143,6 +150,18 @@ func (h *reportHandler) dashboard(c *gin.Context) {
 		h.reportFail(c, err)
 		return
 	}
-	page := newReportPage(h.consoleBase(c, "report.title", "questionnaires"), d)
+	counts := countsWanted(c)
+	if counts {
+		d.Summary.UseCounts()
+	}
+	page := newReportPage(h.consoleBase(c, "report.title", "questionnaires"), d, counts)
+	// The other way of stating figures, keeping the filter.
+	query := c.Request.URL.Query()
+	if counts {
+		query.Del("figures")
+	} else {
+		query.Set("figures", "counts")
+	}
+	page.FiguresURL = "?" + query.Encode()
 	h.render(c, http.StatusOK, "admin_report.html", page)
 }

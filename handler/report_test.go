@@ -145,10 +145,16 @@ func TestReportSummaryAPIOnRealSubmissions(t *testing.T) {
 			}
 			nar := doc["narrative"].(map[string]any)
 			en, zh := nar["en"].([]any), nar["zh"].([]any)
-			if len(en) != 6 || en[0] != "Of the 7 respondents, 86% strongly agreed that their knowledge was improved on the specific topics covered." ||
-				zh[0] != "在7名答卷人中，86%非常同意他们对所涉及具体议题的了解得到了提高。" {
+			if len(en) != 6 || en[0] != "All 7 respondents agreed or strongly agreed that their knowledge was improved on the specific topics covered (86% strongly agreed)." ||
+				zh[0] != "7名答卷人全部同意或非常同意他们对所涉及具体议题的了解得到了提高（其中86%非常同意）。" {
 				t.Fatalf("narrative: %v / %v", en, zh)
 			}
+		}
+
+		// ?figures=counts: the narrative states counts.
+		counted := a.get(path+"?figures=counts", bearer(adminToken)...).JSON(t)["narrative"].(map[string]any)
+		if en := counted["en"].([]any); en[0] != "All 7 respondents agreed or strongly agreed that their knowledge was improved on the specific topics covered (6 strongly agreed)." {
+			t.Fatalf("narrative with counts: %v", en)
 		}
 
 		// Filters: China (5 respondents) is shown, Europe (2) is "<5".
@@ -189,7 +195,7 @@ func TestReportSummaryAPIOnRealSubmissions(t *testing.T) {
 			t.Fatalf("responses sheet rows: %d", len(rows))
 		}
 		r = a.get(fmt.Sprintf("/api/v1/questionnaires/%d/responses.csv", q.ID), bearer(adminToken)...)
-		if r.Code != http.StatusOK || !strings.HasPrefix(r.Body, "\xef\xbb\xbfresponse_id,") || strings.Count(r.Body, "\n") != 8 ||
+		if r.Code != http.StatusOK || !strings.HasPrefix(r.Body, "\xef\xbb\xbf\"response_id\",") || strings.Count(r.Body, "\n") != 8 ||
 			!strings.Contains(r.Body, "很好的研讨会 👍") {
 			t.Fatalf("csv: %d %q", r.Code, r.Body[:min(200, len(r.Body))])
 		}

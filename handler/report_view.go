@@ -23,6 +23,9 @@ type reportPage struct {
 	Threshold   int
 	Respondents string // "18", or "<5" when suppressed
 	Invited     int
+	RateNote    string // why there is no rate: "10 responses, 7 on the roster"
+	Counts      bool   // the narrative with counts instead of percentages
+	FiguresURL  string // this page with the other choice of Counts
 	Rate        string // "90%", or "" without a roster base
 	Period      string
 	Empty       bool
@@ -100,7 +103,7 @@ type filterQuestion struct {
 	Options     []selectOption
 }
 
-func newReportPage(base consolePage, d *service.Dashboard) reportPage {
+func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPage {
 	lang := base.Lang
 	s := d.Summary
 	l := s.Loaded()
@@ -120,9 +123,14 @@ func newReportPage(base consolePage, d *service.Dashboard) reportPage {
 	}
 	p.Title = T("report.title_of", p.QTitle)
 	id := strconv.FormatUint(p.QID, 10)
-	p.XLSX = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + lang
+	figures := ""
+	if counts {
+		figures = "&figures=counts"
+	}
+	p.Counts = counts
+	p.XLSX = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + lang + figures
 	other := map[string]string{"en": "zh", "zh": "en"}[lang]
-	p.XLSXOther = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + other
+	p.XLSXOther = "/admin/questionnaires/" + id + "/report.xlsx?lang=" + other + figures
 	p.XLSXOtherLabel = T("report.download_xlsx_" + other)
 	p.CSV = "/admin/questionnaires/" + id + "/responses.csv"
 	p.JSON = "/api/v1/questionnaires/" + id + "/summary"
@@ -145,8 +153,10 @@ func newReportPage(base consolePage, d *service.Dashboard) reportPage {
 		p.Respondents = strconv.Itoa(*s.Respondents)
 		p.Empty = *s.Respondents == 0
 	}
-	if s.ResponseRate != nil {
-		p.Rate = fmt.Sprintf("%d%%", service.PercentHalfUp(*s.Respondents, s.Invited))
+	if pct, ok := s.RatePercent(); ok {
+		p.Rate = fmt.Sprintf("%d%%", pct)
+	} else if s.Invited > 0 && s.RosterRespondents != nil {
+		p.RateNote = T("report.no_rate", *s.Respondents, *s.RosterRespondents)
 	}
 	if s.FirstResponse != nil && s.LastResponse != nil && s.Seminar != nil {
 		if loc, err := time.LoadLocation(s.Seminar.Timezone); err == nil {

@@ -272,8 +272,13 @@ func TestRosterExportIsNeutralisedAndAudited(t *testing.T) {
 			t.Fatalf("xlsx: %v", err)
 		}
 		defer f.Close()
-		if v, _ := f.GetCellValue("Participants", "A2"); v != "'=cmd|'/c calc'!A1" {
-			t.Fatalf("A2 = %q", v)
+		// The text as typed, kept text by the quote-prefix style (no apostrophe printed).
+		id, _ := f.GetCellStyle("Participants", "A2")
+		if v, _ := f.GetCellValue("Participants", "A2"); v != "=cmd|'/c calc'!A1" || f.Styles.CellXfs.Xf[id].QuotePrefix == nil || !*f.Styles.CellXfs.Xf[id].QuotePrefix {
+			t.Fatalf("A2 = %q (style %d) is not quote-prefixed text", v, id)
+		}
+		if fm, _ := f.GetCellFormula("Participants", "A2"); fm != "" {
+			t.Fatalf("A2 is a formula: %q", fm)
 		}
 		if n := a.count(&model.AuditEvent{}, "action = ? AND user_name = ?", "roster.export", staff.Name); n != 2 {
 			t.Fatalf("export audit events = %d", n)

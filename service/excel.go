@@ -49,6 +49,7 @@ var annexText = map[string]map[string]string{
 		"time_zone": "times in", "comment": "Comment", "response_id": "Response", "language": "Language",
 		"name": "Name", "organisation": "Organisation", "country": "Country", "group": "Group",
 		"responded": "Responded", "yes": "yes", "no": "no",
+		"no_rate": "no rate: %d responses, %d on the roster", "linked": "Of them", "linked_v": "%d on the roster, %d other (open link)",
 	},
 	"zh": {
 		"title": "评估汇总", "seminar": "研讨会", "questionnaire": "问卷", "dates": "日期",
@@ -63,12 +64,14 @@ var annexText = map[string]map[string]string{
 		"time_zone": "时区", "comment": "意见", "response_id": "答卷", "language": "语言",
 		"name": "姓名", "organisation": "单位", "country": "国家", "group": "组别",
 		"responded": "已答卷", "yes": "是", "no": "否",
+		"no_rate": "无法计算：%d 份答卷，其中 %d 份来自名单", "linked": "其中", "linked_v": "名单内 %d 人，其他 %d 人（公开链接）",
 	},
 }
 
 // AnnexOptions are the choices of an annex.
 type AnnexOptions struct {
-	Lang string // language of labels and statements: "en" (default) or "zh"
+	Lang   string // language of labels and statements: "en" (default) or "zh"
+	Counts bool   // the narrative with counts ("15 of the 18 respondents") instead of percentages
 }
 
 // annex holds what the writing functions share.
@@ -97,6 +100,9 @@ func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts A
 	s, err := r.Summary(ctx, id, Filter{})
 	if err != nil {
 		return err
+	}
+	if opts.Counts {
+		s.UseCounts()
 	}
 	lang := opts.Lang
 	if lang != "zh" {
@@ -466,10 +472,16 @@ func (a *annex) writeSummary(ctx context.Context) error {
 	} else {
 		add(t["invited"], t["no_roster"], "")
 	}
-	if s.Invited > 0 {
-		add(t["rate"], float64(*s.Respondents)/float64(s.Invited), "pct")
+	if num, ok := s.rateNumerator(); ok {
+		add(t["rate"], float64(num)/float64(s.Invited), "pct")
+	} else if s.Invited > 0 {
+		// More unlinked answers than invited: the counts, not a rate above 100%.
+		add(t["rate"], fmt.Sprintf(t["no_rate"], *s.Respondents, *s.RosterRespondents), "")
 	} else {
 		add(t["rate"], "—", "")
+	}
+	if s.Invited > 0 && *s.RosterRespondents > 0 && *s.OtherRespondents > 0 {
+		add(t["linked"], fmt.Sprintf(t["linked_v"], *s.RosterRespondents, *s.OtherRespondents), "")
 	}
 	if s.Questionnaire.Anonymous {
 		add(t["anonymous"], t["anon_yes"], "")
@@ -756,8 +768,10 @@ func (a *annex) writeNarrative(ctx context.Context) error {
 		return err
 	}
 	base := fmt.Sprintf("%s: %d", t["respondents"], *s.Respondents)
-	if s.Invited > 0 {
-		base += fmt.Sprintf(" / %s: %d (%d%%)", t["invited"], s.Invited, PercentHalfUp(*s.Respondents, s.Invited))
+	if pct, ok := s.RatePercent(); ok {
+		base += fmt.Sprintf(" / %s: %d (%s %d%%)", t["invited"], s.Invited, t["rate"], pct)
+	} else if s.Invited > 0 {
+		base += fmt.Sprintf(" / %s: %d (%s)", t["invited"], s.Invited, fmt.Sprintf(t["no_rate"], *s.Respondents, *s.RosterRespondents))
 	}
 	if err := a.set(sh, 1, 2, base, "note"); err != nil {
 		return err

@@ -103,12 +103,17 @@ type Summary struct {
 	Suppressed    bool                 `json:"suppressed,omitempty"`
 	Threshold     int                  `json:"threshold,omitempty"` // set with Suppressed
 	Respondents   *int                 `json:"respondents"`
-	Invited       int                  `json:"invited"`
-	ResponseRate  *float64             `json:"response_rate"`
-	FirstResponse *time.Time           `json:"first_response_at,omitempty"`
-	LastResponse  *time.Time           `json:"last_response_at,omitempty"`
-	Questions     []QuestionSummary    `json:"questions"`
-	Narrative     Narrative            `json:"narrative"`
+	// RosterRespondents answered through a roster participant (an invite
+	// link, a bound WeChat account); OtherRespondents are the rest (the
+	// open link, anonymous answers). Null when Suppressed.
+	RosterRespondents *int              `json:"roster_respondents"`
+	OtherRespondents  *int              `json:"other_respondents"`
+	Invited           int               `json:"invited"`
+	ResponseRate      *float64          `json:"response_rate"`
+	FirstResponse     *time.Time        `json:"first_response_at,omitempty"`
+	LastResponse      *time.Time        `json:"last_response_at,omitempty"`
+	Questions         []QuestionSummary `json:"questions"`
+	Narrative         Narrative         `json:"narrative"`
 
 	loaded *Loaded
 }
@@ -187,6 +192,36 @@ type OptionCount struct {
 type Narrative struct {
 	En []string `json:"en"`
 	Zh []string `json:"zh"`
+}
+
+// rateNumerator is what the response rate counts, never more than the
+// roster: the roster respondents when answers are linked to the roster;
+// otherwise (an anonymous questionnaire, an open link) all respondents when
+// they are no more than the invited, since nothing tells who of them was
+// invited. ok is false without a rate: no roster, or more unlinked answers
+// than invited (10 open-link answers, a roster of 7), where a rate would
+// be a guess.
+func (s *Summary) rateNumerator() (int, bool) {
+	if s.Invited <= 0 || s.Respondents == nil {
+		return 0, false
+	}
+	if s.RosterRespondents != nil && *s.RosterRespondents > 0 {
+		return *s.RosterRespondents, true
+	}
+	if *s.Respondents <= s.Invited {
+		return *s.Respondents, true
+	}
+	return 0, false
+}
+
+// RatePercent is the response rate as a whole percentage, rounded half up
+// from the counts; ok is false when there is no rate (see rateNumerator).
+func (s *Summary) RatePercent() (int, bool) {
+	num, ok := s.rateNumerator()
+	if !ok {
+		return 0, false
+	}
+	return PercentHalfUp(num, s.Invited), true
 }
 
 // Loaded returns the questionnaire the summary was built from.
@@ -326,8 +361,17 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 		return s, nil
 	}
 	s.Respondents = &n
-	if s.Invited > 0 {
-		rate := math.Round(float64(n)/float64(s.Invited)*1000) / 1000
+	onRoster := 0
+	if l.SeminarID != nil && n > 0 {
+		if err := db.Raw("SELECT COUNT(*) FROM ("+v.sql+") v JOIN responses rr ON rr.id = v.id JOIN participants rp ON rp.id = rr.participant_id WHERE rp.seminar_id = ?",
+			v.withArgs(*l.SeminarID)...).Scan(&onRoster).Error; err != nil {
+			return nil, fmt.Errorf("count roster respondents of %d: %w", id, err)
+		}
+	}
+	other := n - onRoster
+	s.RosterRespondents, s.OtherRespondents = &onRoster, &other
+	if num, ok := s.rateNumerator(); ok {
+		rate := math.Round(float64(num)/float64(s.Invited)*1000) / 1000
 		s.ResponseRate = &rate
 	}
 	if span.MinID != nil && span.MaxID != nil {
@@ -377,7 +421,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			s.Questions = append(s.Questions, qs)
 		}
 	}
-	s.Narrative = BuildNarrative(s.Questions)
+	s.Narrative = BuildNarrative(s.Questions, NarrativeOptions{})
 	return s, nil
 }
 

@@ -263,7 +263,8 @@ func TestSummaryMatchesHandComputedStatistics(t *testing.T) {
 		}
 
 		wantEn := []string{
-			"Of the 18 respondents, 94% strongly agreed that their knowledge was improved on the specific topics covered.",
+			// Everyone agreed (17 strongly, 1 agree): that is the claim, with the 94% beside it.
+			"All 18 respondents agreed or strongly agreed that their knowledge was improved on the specific topics covered (94% strongly agreed).",
 			"All 18 respondents strongly agreed that the seminar encouraged participation and the exchange of experience.",
 			"Of the 18 respondents, 50% agreed or strongly agreed that the seminar was useful and relevant to their work.",
 			"Of the 18 respondents, 67% agreed or strongly agreed that the seminar will facilitate cooperation between EU member states and China.",
@@ -271,7 +272,7 @@ func TestSummaryMatchesHandComputedStatistics(t *testing.T) {
 			"All 16 respondents (excluding 2 “not applicable”) strongly agreed that they will be able to apply what they learned in their daily work.",
 		}
 		wantZh := []string{
-			"在18名答卷人中，94%非常同意他们对所涉及具体议题的了解得到了提高。",
+			"18名答卷人全部同意或非常同意他们对所涉及具体议题的了解得到了提高（其中94%非常同意）。",
 			"18名答卷人全部非常同意研讨会鼓励参与和经验交流。",
 			"在18名答卷人中，50%同意或非常同意研讨会对他们的工作有用且相关。",
 			"在18名答卷人中，67%同意或非常同意研讨会将促进欧盟成员国与中国之间的合作。",
@@ -283,6 +284,18 @@ func TestSummaryMatchesHandComputedStatistics(t *testing.T) {
 		}
 		if !slices.Equal(s.Narrative.Zh, wantZh) {
 			t.Fatalf("narrative zh:\n%s", strings.Join(s.Narrative.Zh, "\n"))
+		}
+		// Counts instead of percentages, for an organiser who prefers them.
+		counts := BuildNarrative(s.Questions, NarrativeOptions{Counts: true})
+		wantCounts := []string{
+			"All 18 respondents agreed or strongly agreed that their knowledge was improved on the specific topics covered (17 strongly agreed).",
+			"All 18 respondents strongly agreed that the seminar encouraged participation and the exchange of experience.",
+			"9 of the 18 respondents agreed or strongly agreed that the seminar was useful and relevant to their work.",
+			"12 of the 18 respondents agreed or strongly agreed that the seminar will facilitate cooperation between EU member states and China.",
+			"Of the 18 respondents, none agreed or strongly agreed that the presentations by the speakers were of high quality.",
+		}
+		if !slices.Equal(counts.En[:5], wantCounts) || counts.Zh[2] != "在18名答卷人中，有9人同意或非常同意研讨会对他们的工作有用且相关。" || counts.Zh[0] != "18名答卷人全部同意或非常同意他们对所涉及具体议题的了解得到了提高（其中17人非常同意）。" {
+			t.Fatalf("narrative with counts:\n%s\n%s", strings.Join(counts.En, "\n"), strings.Join(counts.Zh, "\n"))
 		}
 
 		// The JSON shape of the contract.
@@ -399,7 +412,7 @@ func TestFilteredSummarySuppressesGroupsBelowFive(t *testing.T) {
 			}
 			raw, _ := json.Marshal(s)
 			if !s.Suppressed || s.Respondents != nil || len(s.Questions) != 0 || len(s.Narrative.En) != 0 ||
-				!strings.Contains(string(raw), `"suppressed":true,"threshold":5,"respondents":null,"invited":0,"response_rate":null`) {
+				!strings.Contains(string(raw), `"suppressed":true,"threshold":5,"respondents":null,"roster_respondents":null,"other_respondents":null,"invited":0,"response_rate":null`) {
 				t.Fatalf("%v not suppressed: %s", q, raw)
 			}
 		}

@@ -889,11 +889,17 @@ func (s *Rosters) ExportXLSX(ctx context.Context, seminarID uint64, w io.Writer,
 	if err := sw.SetRow("A1", head, excelize.RowOpts{}); err != nil {
 		return err
 	}
+	quoted := map[int]int{}
 	for i, p := range ps {
-		rec := rosterRecord(p, inviteURL)
+		// The text as it is; what starts like a formula gets the quote-prefix
+		// style (no apostrophe printed, and text when edited).
+		rec := []string{p.Name, p.Organisation, p.Country, p.Group, p.Email, p.Phone, inviteURL(p)}
 		vals := make([]any, len(rec))
 		for j, v := range rec {
 			vals[j] = v
+			if needsQuote(v) {
+				vals[j] = excelize.Cell{Value: v, StyleID: quotePrefixed(f, quoted, 0)}
+			}
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, vals); err != nil {

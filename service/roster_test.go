@@ -298,8 +298,11 @@ func TestRosterExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
 		if f.GetSheetList()[0] != "Participants" {
 			t.Fatalf("sheets %v", f.GetSheetList())
 		}
-		if v, _ := f.GetCellValue("Participants", "A2"); v != "'=HYPERLINK(\"http://evil\",\"x\")" {
-			t.Errorf("A2 = %q", v)
+		if v, _ := f.GetCellValue("Participants", "A2"); v != "=HYPERLINK(\"http://evil\",\"x\")" || !hasQuotePrefix(t, f, "Participants", "A2") {
+			t.Errorf("A2 = %q, not kept as text with the quote prefix", v)
+		}
+		if v, _ := f.GetCellValue("Participants", "F3"); v != "+86 138 0000 0001" || !hasQuotePrefix(t, f, "Participants", "F3") {
+			t.Errorf("F3 = %q: a phone must print without an apostrophe", v)
 		}
 		if fm, _ := f.GetCellFormula("Participants", "A2"); fm != "" {
 			t.Errorf("A2 is a formula: %q", fm)

@@ -14,17 +14,21 @@ import (
 // runReport writes the Excel annex (or, with a .csv output, the raw
 // responses) of a questionnaire: the same files the console downloads.
 //
-//	seminareval report --questionnaire SLUG --out FILE.xlsx [--lang en|zh]
+//	seminareval report --questionnaire SLUG --out FILE.xlsx [--lang en|zh] [--figures percent|counts]
 func runReport(ctx context.Context, e env) error {
 	fs, cfgPath := e.flags("report")
 	slug := fs.String("questionnaire", "", "slug of the questionnaire (required)")
 	out := fs.String("out", "", "file to write: .xlsx for the Excel annex, .csv for the raw responses (required)")
 	lang := fs.String("lang", "en", "language of the annex's labels and statements: en or zh")
+	figures := fs.String("figures", "percent", "the narrative's figures: percent, or counts (\"15 of the 18 respondents\")")
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
 	if *slug == "" || *out == "" || fs.NArg() > 0 {
-		return errors.New("usage: seminareval report --questionnaire SLUG --out FILE.xlsx [--lang en|zh]")
+		return errors.New("usage: seminareval report --questionnaire SLUG --out FILE.xlsx [--lang en|zh] [--figures percent|counts]")
+	}
+	if *figures != "percent" && *figures != "counts" {
+		return fmt.Errorf("--figures %q: want percent or counts", *figures)
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".xlsx" && ext != ".csv" {
@@ -60,7 +64,7 @@ func runReport(ctx context.Context, e env) error {
 	if ext == ".csv" {
 		err = reports.WriteCSV(ctx, q.ID, tmp)
 	} else {
-		err = reports.WriteAnnex(ctx, q.ID, tmp, service.AnnexOptions{Lang: *lang})
+		err = reports.WriteAnnex(ctx, q.ID, tmp, service.AnnexOptions{Lang: *lang, Counts: *figures == "counts"})
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -54,7 +54,7 @@ func TestReportCommandWritesTheAnnexAndCSV(t *testing.T) {
 				t.Fatal(err)
 			}
 			data, _ := os.ReadFile(csvPath)
-			if !bytes.HasPrefix(data, []byte("\xef\xbb\xbfresponse_id,submitted_at,channel,lang,participant_id,knowledge_improved,")) {
+			if !bytes.HasPrefix(data, []byte("\xef\xbb\xbf\"response_id\",\"submitted_at\",\"channel\",\"lang\",\"participant_id\",\"knowledge_improved\",")) {
 				t.Fatalf("csv: %q", data)
 			}
 
