@@ -12,7 +12,7 @@ import (
 	"seminareval/service"
 )
 
-// apiQuestionnaires serves /api/v1/questionnaires (DESIGN.md, "HTTP surface").
+// apiQuestionnaires serves /api/v1/questionnaires (README, "Questionnaire definitions"; handler/openapi.yaml).
 type apiQuestionnaires struct {
 	*Server
 }

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -538,15 +540,33 @@ func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, value
 	return v
 }
 
+// renderBuffers hold pages while they are executed (render).
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// renderErrorBody is what a page that failed to execute answers, in both
+// languages: no half page with status 200.
+const renderErrorBody = "The page could not be shown; the error has been logged. Please try again later.\n页面无法显示，错误已记录。请稍后再试。\n"
+
+// render executes a page into a buffer and sends it only when the whole
+// page executed: a template error answers 500 with a short text, never
+// the first half of a page with the intended status.
 func (s *Server) render(c *gin.Context, status int, name string, data any) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 4<<20 { // a 10,000-row roster page is not kept around
+			renderBuffers.Put(buf)
+		}
+	}()
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Referrer-Policy", "same-origin")
-	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
-	c.Status(status)
-	if err := s.pages.ExecuteTemplate(c.Writer, name, data); err != nil {
+	if err := s.pages.ExecuteTemplate(buf, name, data); err != nil {
 		s.log.Error("render", "template", name, "err", err)
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte(renderErrorBody))
+		return
 	}
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // notFound answers unknown routes: JSON for API clients, a page otherwise.

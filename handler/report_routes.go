@@ -14,7 +14,7 @@ import (
 var reportRoles = []string{model.RoleAdmin, model.RoleStaff, model.RoleOrganiser}
 
 // registerReports adds the dashboard and downloads to the console and the
-// summary, annex and CSV to the API (DESIGN.md, "HTTP surface").
+// summary, annex and CSV to the API (README, "Reports"; handler/openapi.yaml).
 func (s *Server) registerReports(ctx context.Context, r *gin.Engine) error {
 	h := &reportHandler{Server: s, reports: service.NewReports(s.db, s.questionnaires, s.now)}
 

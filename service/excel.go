@@ -14,7 +14,7 @@ import (
 	"seminareval/model"
 )
 
-// Sheet names of the Excel annex, in workbook order (DESIGN.md, "Excel
+// Sheet names of the Excel annex, in workbook order (README, "Excel
 // annex"). They stay English whatever the language of the contents, so that
 // formulas and scripts that refer to them keep working.
 const (

@@ -93,7 +93,7 @@ func FilterFromQuery(query map[string][]string) Filter {
 	return f
 }
 
-// Summary is the summary JSON of DESIGN.md. In a filtered view that leaves
+// Summary is the summary JSON (README, "Reports"). In a filtered view that leaves
 // fewer than SuppressBelow respondents, Suppressed is true, Respondents is
 // null, and Questions and the narrative are empty.
 type Summary struct {

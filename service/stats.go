@@ -5,8 +5,8 @@ import (
 	"sort"
 )
 
-// The statistics of the summary (DESIGN.md, "Summary (contract) and
-// statistics"). They work on counts per level, which the database computes
+// The statistics of the summary (README, "Reports: summary, dashboard,
+// Excel annex, CSV", Statistics). They work on counts per level, which the database computes
 // with GROUP BY, so nothing here ever sees individual answers.
 
 // LargestRemainder turns counts into integer percentages that sum to exactly

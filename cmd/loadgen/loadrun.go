@@ -37,7 +37,7 @@ type config struct {
 	logLevel, cpuProfile               string
 }
 
-// Budgets of DESIGN.md for the submit path.
+// Budgets for the submit path (README, "Load, faults and fuzzing").
 const (
 	budgetRatio   = 0.85
 	budgetP99     = 25 * time.Millisecond

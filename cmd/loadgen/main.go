@@ -3,7 +3,7 @@
 // concurrent clients with a share of retries and of duplicate respondents,
 // measures in the same run the ceiling of a bare prepared-INSERT handler on
 // the same database, and prints throughput, p50/p99 latency, errors by
-// status, the ratio to the ceiling and the budgets of DESIGN.md. Afterwards
+// status, the ratio to the ceiling and the budgets (README, "Load, faults and fuzzing"). Afterwards
 // it checks that every acknowledged submission is stored exactly once.
 //
 //	go run ./cmd/loadgen -driver mysql -clients 16,64 -duration 10s

@@ -1,4 +1,4 @@
-// Command reportbench measures the report budgets of DESIGN.md on a
+// Command reportbench measures the report budgets (README, "Budgets") on a
 // generated questionnaire (100,000 responses × 25 questions by default):
 //
 //   - the summary JSON (SQL aggregates) must take under 1 s;
