@@ -410,6 +410,12 @@ func parseRosterCSV(text string) (*RosterFile, error) {
 			}
 			return nil, fmt.Errorf("read CSV: %w", err)
 		}
+		// encoding/csv skips blank lines; keep them as blank rows, so that
+		// row numbers are the file's lines, as a spreadsheet shows them.
+		line, _ := r.FieldPos(0)
+		for len(table) < line-1 {
+			table = append(table, nil)
+		}
 		table = append(table, rec)
 		if len(table) > MaxRosterRows+rosterHeaderSearch {
 			return nil, rosterTooManyRows()

@@ -274,3 +274,15 @@ func TestRosterReadsFilesLibreOfficeWrote(t *testing.T) {
 		}
 	}
 }
+
+// Blank lines in a CSV count as rows: the header and the problems are
+// numbered as the file's lines, as a spreadsheet shows them.
+func TestRosterCSVRowNumbersCountBlankLines(t *testing.T) {
+	file, err := ParseRoster([]byte("Participants\r\n\r\nname,email\r\nAnna,anna@example.pl\r\n\r\nBob,bob-at-example\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.HeaderRow != 3 || len(file.Rows) != 2 || file.Rows[0].Row != 4 || file.Rows[1].Row != 6 || file.Skipped != 1 {
+		t.Fatalf("header row %d, rows %+v, skipped %d", file.HeaderRow, file.Rows, file.Skipped)
+	}
+}
