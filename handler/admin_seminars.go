@@ -672,6 +672,7 @@ func init() {
 		"roster.err.old_xls":               {"This is an old Excel .xls file: open it in Excel or WPS and save it as .xlsx (Excel workbook), then upload that.", "这是旧版 Excel .xls 文件：请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）后再上传。"},
 		"roster.err.ods":                   {"This is an OpenDocument spreadsheet (.ods): in LibreOffice or WPS choose Save As, Excel 2007-365 (.xlsx), then upload that.", "这是 OpenDocument 电子表格（.ods）：请在 LibreOffice 或 WPS 中选择“另存为”Excel 2007-365（.xlsx）后再上传。"},
 		"roster.err.unreadable_text":       {"The text is in none of UTF-8, UTF-16, GB18030/GBK or Windows-1252: save it as “CSV UTF-8” or as an Excel workbook (.xlsx).", "文本编码不是 UTF-8、UTF-16、GB18030/GBK 或 Windows-1252：请另存为“CSV UTF-8”或 Excel 工作簿（.xlsx）。"},
+		"roster.err.zip_bomb":              {"The workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook.", "该工作簿解压后远大于同等大小的电子表格：文件已损坏或不是真正的工作簿。"},
 		"roster.err.phone_scientific":      {"%q is a phone number Excel shortened to scientific notation, and its digits are lost: format the column as text in the workbook and save it again", "%q 是被 Excel 显示为科学计数法的电话号码，位数已丢失：请在工作簿中把该列设为文本格式后重新保存"},
 		"roster.err.not_string":            {"must be a string", "必须是文本"},
 		"roster.err.required":              {"required", "必填"},

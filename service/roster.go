@@ -135,6 +135,7 @@ var rosterMessages = map[string]string{
 	"old_xls":               "an old Excel .xls file: open it in Excel or WPS and save it as .xlsx (Excel workbook)",
 	"ods":                   "an OpenDocument spreadsheet (.ods): in LibreOffice or WPS choose Save As, Excel 2007-365 (.xlsx)",
 	"unreadable_text":       "the text is in none of UTF-8, UTF-16, GB18030/GBK or Windows-1252: save it as \"CSV UTF-8\" or as an Excel workbook (.xlsx)",
+	"zip_bomb":              "the workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook",
 	"phone_scientific":      "%q is a phone number Excel shortened to scientific notation, and its digits are lost: format the column as text in the workbook and save it again",
 	"not_string":            "must be a string",
 	"required":              "required",
@@ -200,7 +201,7 @@ func (e *RosterError) Is(target error) bool {
 		return false
 	}
 	switch e.Problems[0].Code {
-	case "not_spreadsheet", "old_xls", "ods", "unreadable_text":
+	case "not_spreadsheet", "old_xls", "ods", "unreadable_text", "zip_bomb":
 		return true
 	}
 	return false
@@ -275,6 +276,23 @@ func ParseRoster(data []byte) (*RosterFile, error) {
 	return out, nil
 }
 
+// UploadUnzipLimits bounds what an uploaded workbook of n bytes may unpack
+// to: 40 times its size (spreadsheet XML compresses 5–20 fold), at least
+// 16 MB and at most 512 MB, all of it in memory (no temporary files).
+// excelize's defaults (16 GB, worksheets over 16 MB to disk) let a 1 MB
+// zip bomb take gigabytes of memory and disk.
+func UploadUnzipLimits(n int) excelize.Options {
+	limit := min(max(int64(n)*40, 16<<20), 512<<20)
+	return excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: limit}
+}
+
+// IsUnzipLimit reports whether excelize refused a workbook for unpacking
+// beyond UploadUnzipLimits. excelize makes a new error for each refusal
+// (newUnzipSizeLimitError), not a sentinel, so its text is what tells.
+func IsUnzipLimit(err error) bool {
+	return err != nil && (errors.Is(err, excelize.ErrOptionsUnzipSizeLimit) || strings.HasPrefix(err.Error(), "unzip size exceeds the"))
+}
+
 // isODS recognises an OpenDocument spreadsheet (LibreOffice's and WPS's
 // .ods): a zip whose first entry is "mimetype" with the ODF type.
 func isODS(data []byte) bool {
@@ -293,7 +311,10 @@ func looksBinary(data []byte) bool {
 }
 
 func parseRosterXLSX(data []byte) (*RosterFile, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	f, err := excelize.OpenReader(bytes.NewReader(data), UploadUnzipLimits(len(data)))
+	if IsUnzipLimit(err) {
+		return nil, &RosterError{Problems: rosterProblem(0, "", "zip_bomb")}
+	}
 	if err != nil {
 		return nil, &RosterError{Problems: rosterProblem(0, "", "not_spreadsheet")}
 	}
