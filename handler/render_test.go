@@ -1,6 +1,8 @@
 package handler
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,6 +38,31 @@ func TestRenderAnswers500WhenATemplateFails(t *testing.T) {
 		a.srv.notFound(c)
 		if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "</html>") {
 			t.Fatalf("not found page: %d %q", w.Code, w.Body.String())
+		}
+	})
+}
+
+// Forms without a file input refuse multipart bodies before reading them,
+// and every other body is bounded by server.max_body_bytes.
+func TestMultipartIsRefusedWhereNoFormTakesAFile(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		for _, path := range []string{"/admin/login", "/s/" + q.Slug, "/api/v1/questionnaires/1/publish"} {
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			fw, _ := w.CreateFormFile("file", "big.bin")
+			fw.Write(bytes.Repeat([]byte("x"), 3<<20))
+			w.Close()
+			res := a.do(nil, http.MethodPost, path, w.FormDataContentType(), &buf)
+			if res.Code != http.StatusRequestEntityTooLarge {
+				t.Fatalf("%s: %d %s", path, res.Code, res.Body[:min(len(res.Body), 200)])
+			}
+		}
+		// A urlencoded body over max_body_bytes (1 MB) is not read either.
+		big := "username=" + strings.Repeat("a", 2<<20)
+		if res := a.do(nil, http.MethodPost, "/admin/login", "application/x-www-form-urlencoded", strings.NewReader(big)); res.Code == http.StatusOK || res.Code == http.StatusSeeOther {
+			t.Fatalf("a 2 MB login form was accepted: %d", res.Code)
 		}
 	})
 }

@@ -139,6 +139,47 @@ func parsePages() (*template.Template, error) {
 	return t, nil
 }
 
+// uploadRoutes take a file or a whole definition: they set their own body
+// limit (server.max_upload_bytes). multipartRoutes are the forms with a
+// file input.
+var (
+	uploadRoutes = map[string]bool{
+		"POST /admin/questionnaires": true, "POST /admin/questionnaires/:id": true,
+		"POST /admin/seminars/:id/roster/preview": true, "POST /admin/seminars/:id/roster/import": true,
+		"POST /api/v1/questionnaires": true, "PUT /api/v1/questionnaires/:id": true,
+		"POST /api/v1/seminars/:slug/participants": true,
+	}
+	multipartRoutes = map[string]bool{"POST /admin/questionnaires": true, "POST /admin/seminars/:id/roster/preview": true}
+)
+
+// bodyLimits bounds every request body by server.max_body_bytes, except on
+// the upload routes, and refuses multipart bodies (413) where no form has a
+// file input: gin would otherwise spool a 300 MB file part posted to the
+// login page or a questionnaire to a temporary file before any check.
+func (s *Server) bodyLimits() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body == nil || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+			c.Next()
+			return
+		}
+		route := c.Request.Method + " " + c.FullPath()
+		if strings.HasPrefix(c.ContentType(), "multipart/") && !multipartRoutes[route] {
+			c.Header("Connection", "close") // do not read the rest of it
+			if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+				c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "too_large"})
+			} else {
+				c.Data(http.StatusRequestEntityTooLarge, "text/plain; charset=utf-8", []byte("This form does not take files.\n此表单不接受文件。\n"))
+				c.Abort()
+			}
+			return
+		}
+		if !uploadRoutes[route] {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.Server.MaxBodyBytes)
+		}
+		c.Next()
+	}
+}
+
 func (s *Server) routes(ctx context.Context) error {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -147,7 +188,7 @@ func (s *Server) routes(ctx context.Context) error {
 	if err := r.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
 		return fmt.Errorf("server.trusted_proxies: %w", err)
 	}
-	r.Use(s.recovery(), s.requestLog(), s.metrics.middleware())
+	r.Use(s.recovery(), s.requestLog(), s.metrics.middleware(), s.bodyLimits())
 	r.NoRoute(s.notFound)
 
 	static, _ := fs.Sub(templates.Static, "static")
