@@ -7,6 +7,6 @@ import "time"
 // that replicas behind a load balancer share the count.
 type LoginFailure struct {
 	ID  uint64    `gorm:"primaryKey"`
-	Key string    `gorm:"size:191;not null;index:ix_login_failure_key,priority:1"` // "user:<name>" or "ip:<addr>"
+	Key string    `gorm:"size:191;not null;index:ix_login_failure_key,priority:1"` // "user:<name>|<addr>" or "ip:<addr>"
 	At  time.Time `gorm:"not null;index:ix_login_failure_key,priority:2;index"`
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -32,10 +33,13 @@ var (
 	ErrLastAdmin      = errors.New("the last enabled admin cannot be disabled or demoted")
 )
 
-// Login throttling: after UserFailureLimit failed logins for one user name,
-// or IPFailureLimit from one address, within FailureWindow, further attempts
-// are refused until the window has moved past the failures. The IP limit is
-// higher because one office may share an address.
+// Login throttling: after UserFailureLimit failed logins for one user name
+// from one address, or IPFailureLimit from one address for any names, within
+// FailureWindow, further attempts from that address are refused until the
+// window has moved past the failures. The name is locked for that address
+// only: someone guessing from elsewhere cannot lock the only admin out. The
+// IP limit is higher because one office may share an address. A password
+// reset clears the name's failures (SetPassword).
 const (
 	FailureWindow    = 15 * time.Minute
 	UserFailureLimit = 5
@@ -154,7 +158,7 @@ func (s *Users) Authenticate(ctx context.Context, name, password, ip string) (*m
 	name = strings.TrimSpace(name)
 	db := s.db.WithContext(ctx)
 	since := s.now().UTC().Add(-FailureWindow)
-	userKey, ipKey := "user:"+strings.ToLower(name), "ip:"+ip
+	userKey, ipKey := failureKey(name)+ip, "ip:"+ip
 	var nUser, nIP int64
 	if err := db.Model(&model.LoginFailure{}).Where("`key` = ? AND at > ?", userKey, since).Count(&nUser).Error; err != nil {
 		return nil, fmt.Errorf("count login failures: %w", err)
@@ -183,6 +187,10 @@ func (s *Users) Authenticate(ctx context.Context, name, password, ip string) (*m
 	}
 	return &u, nil
 }
+
+// failureKey is the prefix of a name's failure keys, "user:<name>|" and
+// the address after it; "|" is not allowed in a user name.
+func failureKey(name string) string { return "user:" + strings.ToLower(strings.TrimSpace(name)) + "|" }
 
 // fail records a failed login and returns ErrBadCredentials. Old rows are
 // pruned here, so the table holds one window's worth at most.
@@ -234,13 +242,26 @@ func (s *Users) List(ctx context.Context) ([]model.User, error) {
 }
 
 // SetPassword replaces a user's password. The session fingerprint changes
-// with the hash, so the user's existing sessions end.
+// with the hash, so the user's existing sessions end, and the failed logins
+// of the name are forgotten: a reset unlocks it.
 func (s *Users) SetPassword(ctx context.Context, id uint64, password string) error {
 	hash, err := s.hash(password)
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, id, map[string]any{"password_hash": hash})
+	if err := s.update(ctx, id, map[string]any{"password_hash": hash}); err != nil {
+		return err
+	}
+	// A reset ends a lockout of the name, from every address.
+	u, err := s.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	prefix := failureKey(u.Name) // SUBSTR, not LIKE: "_" in a name is a LIKE wildcard
+	if err := s.db.WithContext(ctx).Where("SUBSTR(`key`, 1, ?) = ?", utf8.RuneCountInString(prefix), prefix).Delete(&model.LoginFailure{}).Error; err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
 }
 
 // SetRole changes a user's role; the last enabled admin keeps theirs.

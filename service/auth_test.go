@@ -88,21 +88,40 @@ func TestLoginThrottledPerUserAndPerIPAcrossInstances(t *testing.T) {
 				t.Fatalf("failure %d: err = %v", i+1, err)
 			}
 		}
-		// Now even the right password is refused, from any address.
-		if _, err := b.Authenticate(ctx, "li.na", "the right password", "10.9.9.9"); !errors.Is(err, ErrThrottled) {
+		// Now even the right password is refused from that address…
+		if _, err := b.Authenticate(ctx, "li.na", "the right password", "10.0.0.1"); !errors.Is(err, ErrThrottled) {
 			t.Fatalf("after %d failures: err = %v, want ErrThrottled", UserFailureLimit, err)
 		}
 		var rows int64
-		db.Model(&model.LoginFailure{}).Where("`key` = ?", "user:li.na").Count(&rows)
+		db.Model(&model.LoginFailure{}).Where("`key` = ?", "user:li.na|10.0.0.1").Count(&rows)
 		if rows != UserFailureLimit {
 			t.Fatalf("login_failures rows for the user = %d, want %d", rows, UserFailureLimit)
 		}
-		// The window passes: the right password works and clears the count.
+		// …but not from another: whoever guesses cannot lock the user out.
+		if _, err := b.Authenticate(ctx, "li.na", "the right password", "10.9.9.9"); err != nil {
+			t.Fatalf("from another address: %v", err)
+		}
+		// A password reset ends the lock everywhere.
+		u, err := a.ByName(ctx, "li.na")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetPassword(ctx, u.ID, "a new long password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, "li.na", "a new long password", "10.0.0.1"); err != nil {
+			t.Fatalf("after a reset: %v", err)
+		}
+		// Without a reset, the window passing ends it: the right password
+		// works and clears the count.
+		for range UserFailureLimit {
+			a.Authenticate(ctx, "li.na", "wrong password", "10.0.0.1")
+		}
 		clock.t = clock.t.Add(FailureWindow + time.Second)
-		if _, err := a.Authenticate(ctx, "li.na", "the right password", "10.0.0.1"); err != nil {
+		if _, err := a.Authenticate(ctx, "li.na", "a new long password", "10.0.0.1"); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
-		db.Model(&model.LoginFailure{}).Where("`key` = ?", "user:li.na").Count(&rows)
+		db.Model(&model.LoginFailure{}).Where("`key` = ?", "user:li.na|10.0.0.1").Count(&rows)
 		if rows != 0 {
 			t.Fatalf("failures left after a successful login: %d", rows)
 		}
@@ -114,10 +133,10 @@ func TestLoginThrottledPerUserAndPerIPAcrossInstances(t *testing.T) {
 				t.Fatalf("ip failure %d: %v", i+1, err)
 			}
 		}
-		if _, err := a.Authenticate(ctx, "li.na", "the right password", "192.0.2.7"); !errors.Is(err, ErrThrottled) {
+		if _, err := a.Authenticate(ctx, "li.na", "a new long password", "192.0.2.7"); !errors.Is(err, ErrThrottled) {
 			t.Fatalf("after %d failures from one address: err = %v, want ErrThrottled", IPFailureLimit, err)
 		}
-		if _, err := a.Authenticate(ctx, "li.na", "the right password", "198.51.100.1"); err != nil {
+		if _, err := a.Authenticate(ctx, "li.na", "a new long password", "198.51.100.1"); err != nil {
 			t.Fatalf("another address is not throttled: %v", err)
 		}
 	})
