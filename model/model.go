@@ -168,6 +168,9 @@ type User struct {
 	Role         string `gorm:"size:16;not null"`
 	PasswordHash string `gorm:"size:100;not null"`
 	Disabled     bool   `gorm:"not null;default:false"`
+	// SessionEpoch grows each time the user is disabled: sessions carry a
+	// fingerprint of it, so re-enabling the user revives none of them.
+	SessionEpoch uint32 `gorm:"not null;default:0"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -279,16 +280,24 @@ func (s *Users) SetRole(ctx context.Context, id uint64, role string) error {
 	})
 }
 
-// SetDisabled disables or re-enables a user. A disabled user cannot log in,
-// their sessions end at the next request and their API tokens stop working.
+// SetDisabled disables or re-enables a user. Disabling ends the user's
+// sessions and revokes their API tokens for good: re-enabling gives back
+// the account, not what was taken before (a stolen cookie or token stays
+// dead); the user signs in again and makes new tokens.
 func (s *Users) SetDisabled(ctx context.Context, id uint64, disabled bool) error {
+	now := s.now().UTC()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		fields := map[string]any{"disabled": disabled, "updated_at": now}
 		if disabled {
 			if err := s.keepAnAdmin(tx, id); err != nil {
 				return err
 			}
+			fields["session_epoch"] = gorm.Expr("session_epoch + 1")
+			if err := tx.Model(&model.APIToken{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
+				return fmt.Errorf("revoke tokens: %w", err)
+			}
 		}
-		return updateUser(tx, id, map[string]any{"disabled": disabled, "updated_at": s.now().UTC()})
+		return updateUser(tx, id, fields)
 	})
 }
 
@@ -329,11 +338,16 @@ func updateUser(db *gorm.DB, id uint64, fields map[string]any) error {
 	return nil
 }
 
-// SessionFingerprint is a short digest of the password hash carried in the
-// session cookie: a password change (or reset) alters it, which ends every
-// session opened with the old password.
+// SessionFingerprint is a short digest of the password hash (and of the
+// session epoch) carried in the session cookie: a password change (or
+// reset) or disabling the user alters it, which ends every session opened
+// before.
 func SessionFingerprint(u *model.User) string {
-	sum := sha256.Sum256([]byte(u.PasswordHash))
+	material := u.PasswordHash
+	if u.SessionEpoch > 0 { // disabled at least once: sessions from before are void
+		material += "|" + strconv.FormatUint(uint64(u.SessionEpoch), 10)
+	}
+	sum := sha256.Sum256([]byte(material))
 	return hex.EncodeToString(sum[:6])
 }
 

@@ -155,6 +155,10 @@ func TestDisabledUserCannotLogInNorUseTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		session := SessionFingerprint(u) // what the session cookie carries
+		if _, err := users.SessionUser(ctx, u.ID, session); err != nil {
+			t.Fatal(err)
+		}
 		if err := users.Disable(ctx, u.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -163,6 +167,28 @@ func TestDisabledUserCannotLogInNorUseTokens(t *testing.T) {
 		}
 		if _, _, err := tokens.Verify(ctx, plain); !errors.Is(err, ErrBadToken) {
 			t.Fatalf("token of a disabled user: %v", err)
+		}
+		// Enabled again: the account works, what was taken before does not.
+		if err := users.SetDisabled(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := users.SessionUser(ctx, u.ID, session); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("a session from before the disabling revived: %v", err)
+		}
+		if _, _, err := tokens.Verify(ctx, plain); !errors.Is(err, ErrBadToken) {
+			t.Fatalf("a token from before the disabling revived: %v", err)
+		}
+		var revoked int64
+		db.Model(&model.APIToken{}).Where("user_id = ? AND revoked_at IS NOT NULL", u.ID).Count(&revoked)
+		if revoked != 1 {
+			t.Fatalf("revoked tokens = %d", revoked)
+		}
+		again, err := users.Authenticate(ctx, "zhao", "zhao password 1", "10.0.0.1")
+		if err != nil {
+			t.Fatalf("login after re-enabling: %v", err)
+		}
+		if _, err := users.SessionUser(ctx, u.ID, SessionFingerprint(again)); err != nil {
+			t.Fatalf("a new session: %v", err)
 		}
 		// The last admin stays.
 		if err := users.Disable(ctx, admin.ID); !errors.Is(err, ErrLastAdmin) {
