@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -41,20 +42,48 @@ func (s *Server) endSession(c *gin.Context) { s.setCookie(c, cookieSession, "", 
 
 // sessionUser returns the user of a valid session cookie, or nil.
 func (s *Server) sessionUser(c *gin.Context) *model.User {
+	u, _ := s.sessionUserOrErr(c)
+	return u
+}
+
+// sessionUserOrErr is sessionUser that tells a database failure (err set)
+// from no valid session (nil, nil): a console user whose session cannot be
+// checked is not signed out.
+func (s *Server) sessionUserOrErr(c *gin.Context) (*model.User, error) {
 	parts := strings.Split(s.SignedCookie(c, cookieSession), "|")
 	if len(parts) != 4 || parts[0] != sessionVersion {
-		return nil
+		return nil, nil
 	}
 	id, err1 := strconv.ParseUint(parts[1], 10, 64)
 	began, err2 := strconv.ParseInt(parts[2], 10, 64)
 	if err1 != nil || err2 != nil || s.now().Sub(time.Unix(began, 0)) > sessionMaxAge {
-		return nil
+		return nil, nil
 	}
 	u, err := s.users.SessionUser(c.Request.Context(), id, parts[3])
-	if err != nil {
-		return nil
+	switch {
+	case err == nil:
+		return u, nil
+	case errors.Is(err, service.ErrBadCredentials), model.IsNotFound(err):
+		return nil, nil
 	}
-	return u
+	return nil, err
+}
+
+// retryAfterSeconds is what a 503 for an unreachable database asks clients
+// to wait.
+const retryAfterSeconds = "30"
+
+// unavailable answers 503 with Retry-After: JSON for scripts, the console's
+// page otherwise.
+func (s *Server) unavailable(c *gin.Context, err error, asJSON bool) {
+	s.log.Error("database unavailable", "path", c.Request.URL.Path, "err", err)
+	c.Abort()
+	c.Header("Retry-After", retryAfterSeconds)
+	if asJSON {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
+		return
+	}
+	s.consoleMessage(c, http.StatusServiceUnavailable, "err.unavailable_title", "err.unavailable_body")
 }
 
 // checkCrossOrigin refuses cross-site state-changing requests (CSRF) with Go's
@@ -95,7 +124,11 @@ func (s *Server) requireConsole(roles ...string) gin.HandlerFunc {
 		if !s.checkCrossOrigin(c, false) {
 			return
 		}
-		u := s.sessionUser(c)
+		u, err := s.sessionUserOrErr(c)
+		if err != nil {
+			s.unavailable(c, err, wantsJSON(c))
+			return
+		}
 		if u == nil {
 			c.Abort()
 			if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && wantsJSON(c) {
@@ -141,6 +174,10 @@ func (s *Server) requireAPI(roles ...string) gin.HandlerFunc {
 			return
 		}
 		u, tok, err := s.tokens.Verify(c.Request.Context(), strings.TrimSpace(plain))
+		if err != nil && !errors.Is(err, service.ErrBadToken) {
+			s.unavailable(c, err, true) // the token may be fine: never 401 for a database failure
+			return
+		}
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="seminareval", error="invalid_token"`)
 			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"seminareval/model"
 	"seminareval/model/modeltest"
 )
 
@@ -63,6 +64,29 @@ func TestMultipartIsRefusedWhereNoFormTakesAFile(t *testing.T) {
 		big := "username=" + strings.Repeat("a", 2<<20)
 		if res := a.do(nil, http.MethodPost, "/admin/login", "application/x-www-form-urlencoded", strings.NewReader(big)); res.Code == http.StatusOK || res.Code == http.StatusSeeOther {
 			t.Fatalf("a 2 MB login form was accepted: %d", res.Code)
+		}
+	})
+}
+
+// With the database unreachable, a signed-in console user and an API token
+// get 503 with Retry-After, never the login page or 401: nothing about them
+// is wrong.
+func TestDatabaseDownAnswers503NotUnauthorized(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		staff := a.signIn(model.RoleStaff)
+		sqlDB, err := db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB.Close()
+		res := a.consoleGet(staff, "/admin/seminars")
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Body, "The database cannot be reached") {
+			t.Fatalf("console: %d %q %s", res.Code, res.Header.Get("Location"), res.Body[:min(len(res.Body), 300)])
+		}
+		res = a.get("/api/v1/questionnaires/1", bearer(staff.Token)...)
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Body, `"unavailable"`) {
+			t.Fatalf("api: %d %s", res.Code, res.Body)
 		}
 	})
 }

@@ -448,7 +448,13 @@ func (s *Tokens) Verify(ctx context.Context, plain string) (*model.User, *model.
 		return nil, nil, ErrBadToken
 	}
 	var u model.User
-	if err := db.First(&u, t.UserID).Error; err != nil || u.Disabled {
+	if err := db.First(&u, t.UserID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, ErrBadToken
+		}
+		return nil, nil, fmt.Errorf("find token's user: %w", err)
+	}
+	if u.Disabled {
 		return nil, nil, ErrBadToken
 	}
 	// Last use is informative only: at most one write per minute per token.
