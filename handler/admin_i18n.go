@@ -215,6 +215,8 @@ func init() {
 		"err.not_found_title":       {"Not found", "未找到"},
 		"err.not_found_body":        {"This page or item does not exist (any more).", "该页面或条目不存在（或已删除）。"},
 		"err.internal_title":        {"Something went wrong", "出错了"},
+		"err.busy_title":            {"Busy", "系统繁忙"},
+		"err.busy_body":             {"Several reports are being prepared right now. Try the download again in a few seconds.", "目前正在生成多份报告。请几秒钟后再次下载。"},
 		"err.unavailable_title":     {"Temporarily unavailable", "暂时无法使用"},
 		"err.unavailable_body":      {"The database cannot be reached. Nothing is lost: try again in a minute.", "暂时无法连接数据库。数据不会丢失：请一分钟后重试。"},
 		"err.internal_body":         {"The server could not complete the request. Try again; if it persists, tell the administrator.", "服务器无法完成请求。请重试；如果问题持续，请联系管理员。"},

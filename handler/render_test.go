@@ -90,3 +90,29 @@ func TestDatabaseDownAnswers503NotUnauthorized(t *testing.T) {
 		}
 	})
 }
+
+// Downloads beyond server.max_exports at once get 429 with Retry-After, and
+// a slot is free again when a download ends.
+func TestExportsBeyondTheLimitGet429(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		h := &reportHandler{Server: a.srv, exports: make(chan struct{}, 2)}
+		try := func(path string) (*httptest.ResponseRecorder, func(), bool) {
+			w := httptest.NewRecorder()
+			c, _ := gin.CreateTestContext(w)
+			c.Request = httptest.NewRequest(http.MethodGet, path, nil)
+			release, ok := h.exportSlot(c)
+			return w, release, ok
+		}
+		_, r1, ok1 := try("/admin/questionnaires/1/report.xlsx")
+		_, _, ok2 := try("/admin/questionnaires/1/report.xlsx")
+		w, _, ok3 := try("/admin/questionnaires/1/report.xlsx")
+		if !ok1 || !ok2 || ok3 || w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "Several reports are being prepared") {
+			t.Fatalf("third download: ok %v %v %v, %d %q", ok1, ok2, ok3, w.Code, w.Header().Get("Retry-After"))
+		}
+		r1()
+		if _, _, ok := try("/admin/questionnaires/1/responses.csv"); !ok {
+			t.Fatal("a released slot was not free again")
+		}
+	})
+}

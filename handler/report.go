@@ -17,6 +17,26 @@ import (
 type reportHandler struct {
 	*Server
 	reports *service.Reports
+	exports chan struct{} // a slot per download being built (server.max_exports)
+}
+
+// exportSlot takes a download slot, or answers 429 with Retry-After when
+// server.max_exports downloads are being built: a burst of annexes must
+// not take the memory and the database from the submissions. The caller
+// releases the slot with the returned function.
+func (h *reportHandler) exportSlot(c *gin.Context) (func(), bool) {
+	select {
+	case h.exports <- struct{}{}:
+		return func() { <-h.exports }, true
+	default:
+	}
+	c.Header("Retry-After", "10")
+	if isAPI(c) {
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "busy", "retry_after_seconds": 10})
+	} else {
+		h.consoleMessage(c, http.StatusTooManyRequests, "err.busy_title", "err.busy_body")
+	}
+	return nil, false
 }
 
 // isAPI tells the API routes from the console's: they answer errors in JSON.
@@ -107,6 +127,11 @@ func (h *reportHandler) annex(c *gin.Context) {
 	if lang == "" && !isAPI(c) {
 		lang = h.consoleLang(c)
 	}
+	release, ok := h.exportSlot(c)
+	if !ok {
+		return
+	}
+	defer release()
 	h.audit(c, "report.download", questionnaireObject(q.ID), "xlsx "+q.Slug)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Header("Content-Disposition", `attachment; filename="`+service.AnnexFileName(q.Slug, h.now())+`"`)
@@ -121,6 +146,11 @@ func (h *reportHandler) responsesCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
+	release, ok := h.exportSlot(c)
+	if !ok {
+		return
+	}
+	defer release()
 	h.audit(c, "report.download", questionnaireObject(q.ID), "csv "+q.Slug)
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+service.CSVFileName(q.Slug, h.now())+`"`)

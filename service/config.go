@@ -37,6 +37,9 @@ type ServerConfig struct {
 	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
 	MaxUploadBytes    int64         `yaml:"max_upload_bytes"`
 	TrustedProxies    []string      `yaml:"trusted_proxies"`
+	// MaxExports is how many annexes and CSVs one replica builds at once;
+	// the next downloads get 429 with Retry-After.
+	MaxExports int `yaml:"max_exports"`
 }
 
 // DatabaseConfig is the database section.
@@ -94,6 +97,7 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   15 * time.Second,
 			MaxBodyBytes:      1 << 20,
 			MaxUploadBytes:    20 << 20,
+			MaxExports:        4,
 		},
 		Database: DatabaseConfig{
 			Driver:          "sqlite",
