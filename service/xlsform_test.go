@@ -191,7 +191,9 @@ func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
 		{"date", edit(func(m map[string][][]any) { m["survey"][12][0] = "date" }), "unsupported_type", "survey row 13, type", "type date (a date question) is not supported yet"},
 		{"decimal", edit(func(m map[string][][]any) { m["survey"][12][0] = "decimal" }), "unsupported_type", "survey row 13, type", "type decimal (a number question) is not supported yet"},
 		{"regex", edit(func(m map[string][][]any) { m["survey"][12] = append(m["survey"][12], "regex(., '^[A-Z]+$')") }), "unsupported_constraint", "survey row 13, constraint", "(a pattern the answer must match) is not supported"},
-		{"count-selected", edit(func(m map[string][][]any) { m["survey"][8] = append(m["survey"][8], "", "", "", "", "count-selected(.) <= 2") }), "unsupported_constraint", "survey row 9, constraint", "(a limit on the number of choices) is not supported"},
+		{"count-selected", edit(func(m map[string][][]any) {
+			m["survey"][8] = append(m["survey"][8], "", "", "", "", "count-selected(.) <= 2")
+		}), "unsupported_constraint", "survey row 9, constraint", "(a limit on the number of choices) is not supported"},
 		{"minimum length", edit(func(m map[string][][]any) { m["survey"][12] = append(m["survey"][12], "string-length(.) >= 3") }), "unsupported_constraint", "survey row 13, constraint", "(a length other than a maximum)"},
 		{"label quoting an answer", edit(func(m map[string][][]any) { m["survey"][12][2] = "Anything else, ${role}?" }), "unsupported_piping", "survey row 13, label", "${role}"},
 		{"unclosed group", edit(func(m map[string][][]any) { m["survey"][5][0] = "" }), "nested_group", "survey row 7, type", "a group inside the group of row 3"},
