@@ -90,6 +90,10 @@ type questionnaireNewPage struct {
 	Mode, Slug, SeminarSlug string
 	Seminars                []model.Seminar
 	Problems                []string
+	// After an import with warnings: the new draft and what was ignored.
+	Created  *model.Questionnaire
+	EditURL  string
+	Warnings []string
 }
 
 func (h *adminQuestionnaires) newPage(c *gin.Context) questionnaireNewPage {
@@ -116,9 +120,10 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	p := h.newPage(c)
 	p.Mode, p.Slug, p.SeminarSlug = c.PostForm("mode"), strings.TrimSpace(c.PostForm("slug")), c.PostForm("seminar")
 	var def *service.Definition
+	var warnings []service.Problem
 	var err error
 	if p.Mode == "upload" {
-		def, err = h.uploadedDefinition(c, p.Slug)
+		def, warnings, err = h.uploadedDefinition(c, p.Slug)
 	} else {
 		data, rerr := templates.Definitions.ReadFile(standardTemplate)
 		if rerr != nil {
@@ -143,25 +148,32 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 		return
 	}
 	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), "console "+p.Mode+": "+q.Slug)
+	editURL := "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10)
+	if len(warnings) > 0 {
+		// What the workbook's import ignored is shown before the editor, not lost in a redirect.
+		p.Created, p.EditURL, p.Warnings = q, editURL, problemLines(warnings)
+		h.render(c, http.StatusCreated, "admin_questionnaire_new.html", p)
+		return
+	}
 	h.setFlash(c, "q.created")
-	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
+	c.Redirect(http.StatusSeeOther, editURL)
 }
 
-func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*service.Definition, error) {
+func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*service.Definition, []service.Problem, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, &service.InvalidError{Problems: []service.Problem{{Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
+		return nil, nil, &service.InvalidError{Problems: []service.Problem{{Code: "file_missing", Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open upload: %w", err)
+		return nil, nil, fmt.Errorf("open upload: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxUploadBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read upload: %w", err)
+		return nil, nil, fmt.Errorf("read upload: %w", err)
 	}
-	return service.ParseUpload(data, slug)
+	return service.ParseUpload(data, service.XLSFormOptions{Slug: slug, FileName: fh.Filename})
 }
 
 // problems turns a definition error into lines for the page; it renders the
@@ -600,6 +612,8 @@ func init() {
 		"q.slug_override":      {"Link name (leave empty to use the file's)", "链接名称（留空则使用文件中的）"},
 		"q.create":             {"Create draft", "创建草稿"},
 		"q.created":            {"Questionnaire created as a draft.", "问卷已创建为草稿。"},
+		"q.import_warnings":    {"Questionnaire %s created as a draft. The workbook has things this service does not use; they were left out:", "问卷 %s 已创建为草稿。工作簿中有本服务不使用的内容，已略去："},
+		"q.open_editor":        {"Open the editor", "打开编辑器"},
 		"q.slug_taken":         {"This link name is already used by another questionnaire.", "该链接名称已被其他问卷使用。"},
 		"q.frozen":             {"This questionnaire has responses, so its structure is frozen: you can fix wording (texts, labels, help, report phrases) but not add, remove or move questions or options, or change keys, types or option values.", "本问卷已有回答，结构已冻结：只能修改文字（题目、选项文字、说明、报告用语），不能增加、删除或移动题目和选项，也不能修改键名、题型或选项值。"},
 		"q.frozen_refused":     {"Refused: the questionnaire has responses, so only wording may change.", "已拒绝：本问卷已有回答，只能修改文字。"},

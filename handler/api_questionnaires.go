@@ -3,7 +3,9 @@ package handler
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"path/filepath"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -28,39 +30,64 @@ type questionnaireRef struct {
 	Status string `json:"status"`
 }
 
+// importedRef is the answer to create and replace: the questionnaire and
+// what its import ignored (always a list, empty for a YAML or JSON body).
+type importedRef struct {
+	questionnaireRef
+	Warnings []service.Problem `json:"warnings"`
+}
+
 func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
 	return questionnaireRef{ID: q.ID, Slug: q.Slug, URL: s.AbsoluteURL("/s/" + q.Slug), Status: q.Status}
 }
 
 // readDefinition parses the body: an XLSForm when it says so (or is one), a
-// YAML or JSON definition otherwise. It answers the request itself and
+// YAML or JSON definition otherwise, with the import's warnings (never nil,
+// so that the answer always lists them). It answers the request itself and
 // returns nil on failure.
-func (h *apiQuestionnaires) readDefinition(c *gin.Context) *service.Definition {
+func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*service.Definition, []service.Problem) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "too_large", "limit_bytes": mbe.Limit})
-			return nil
+			return nil, nil
 		}
 		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable_body"})
-		return nil
+		return nil, nil
 	}
+	opts := service.XLSFormOptions{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
 	var def *service.Definition
+	var warnings []service.Problem
 	if c.ContentType() == service.XLSFormContentType {
-		def, err = service.ParseXLSForm(body, service.XLSFormOptions{Slug: c.Query("slug")})
+		def, warnings, err = service.ParseXLSForm(body, opts)
 	} else {
-		def, err = service.ParseUpload(body, c.Query("slug"))
+		def, warnings, err = service.ParseUpload(body, opts)
 	}
 	if err != nil {
 		h.apiError(c, err)
-		return nil
+		return nil, nil
 	}
-	return def
+	if warnings == nil {
+		warnings = []service.Problem{}
+	}
+	return def, warnings
+}
+
+// uploadFileName reads the file name of a Content-Disposition header.
+func uploadFileName(header string) string {
+	if header == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(header)
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(params["filename"])
 }
 
 func (h *apiQuestionnaires) create(c *gin.Context) {
-	def := h.readDefinition(c)
+	def, warnings := h.readDefinition(c)
 	if def == nil {
 		return
 	}
@@ -71,7 +98,7 @@ func (h *apiQuestionnaires) create(c *gin.Context) {
 	}
 	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), "api: "+q.Slug)
 	c.Header("Location", "/api/v1/questionnaires/"+strconv.FormatUint(q.ID, 10))
-	c.JSON(http.StatusCreated, h.ref(q))
+	c.JSON(http.StatusCreated, importedRef{h.ref(q), warnings})
 }
 
 func (h *apiQuestionnaires) show(c *gin.Context) {
@@ -92,7 +119,7 @@ func (h *apiQuestionnaires) replace(c *gin.Context) {
 	if !ok {
 		return
 	}
-	def := h.readDefinition(c)
+	def, warnings := h.readDefinition(c)
 	if def == nil {
 		return
 	}
@@ -102,7 +129,7 @@ func (h *apiQuestionnaires) replace(c *gin.Context) {
 		return
 	}
 	h.audit(c, "questionnaire.update", questionnaireObject(q.ID), "api: "+q.Slug)
-	c.JSON(http.StatusOK, h.ref(q))
+	c.JSON(http.StatusOK, importedRef{h.ref(q), warnings})
 }
 
 func (h *apiQuestionnaires) publish(c *gin.Context) {

@@ -84,8 +84,11 @@ type Option struct {
 }
 
 // Problem is one thing wrong with a definition (or an import row), with the
-// path of the offending element: "sections[0].questions[2].options".
+// path of the offending element: "sections[0].questions[2].options". Code
+// is stable (snake_case) and never derived from Message, which is English.
+// An XLSForm import also uses Problem for its warnings: what it ignored.
 type Problem struct {
+	Code    string `json:"code"`
 	Path    string `json:"path"`
 	Message string `json:"message"`
 }
@@ -153,21 +156,21 @@ const MaxDefinitionBytes = 1 << 20
 // errors: a misspelt "requried" must not silently make a question optional.
 func ParseDefinition(data []byte) (*Definition, error) {
 	if len(data) > MaxDefinitionBytes {
-		return nil, &InvalidError{[]Problem{{Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
+		return nil, &InvalidError{[]Problem{{Code: "too_large", Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
 	}
 	var d Definition
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
-		return nil, &InvalidError{[]Problem{{Message: "document is empty"}}}
+		return nil, &InvalidError{[]Problem{{Code: "empty", Message: "document is empty"}}}
 	}
 	if trimmed[0] == '{' {
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&d); err != nil {
-			return nil, &InvalidError{[]Problem{{Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
+			return nil, &InvalidError{[]Problem{{Code: jsonErrorCode(err), Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
 		}
 		if dec.More() {
-			return nil, &InvalidError{[]Problem{{Message: "unexpected data after the JSON object"}}}
+			return nil, &InvalidError{[]Problem{{Code: "bad_json", Message: "unexpected data after the JSON object"}}}
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(trimmed))
@@ -189,14 +192,14 @@ func yamlProblems(err error) []Problem {
 		ps := make([]Problem, 0, len(te.Errors))
 		for _, e := range te.Errors {
 			if m := yamlLineRe.FindStringSubmatch(e); m != nil {
-				ps = append(ps, Problem{Path: "line " + m[1], Message: "unknown field " + m[2]})
+				ps = append(ps, Problem{Code: "unknown_field", Path: "line " + m[1], Message: "unknown field " + m[2]})
 				continue
 			}
-			ps = append(ps, Problem{Message: strings.TrimPrefix(e, "yaml: ")})
+			ps = append(ps, Problem{Code: "wrong_type", Message: strings.TrimPrefix(e, "yaml: ")})
 		}
 		return ps
 	}
-	return []Problem{{Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+	return []Problem{{Code: "not_yaml_or_json", Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
 }
 
 func jsonErrorPath(err error) string {
@@ -205,6 +208,20 @@ func jsonErrorPath(err error) string {
 		return te.Field
 	}
 	return ""
+}
+
+func jsonErrorCode(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return "wrong_type"
+	case errors.As(err, &se):
+		return "bad_json"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown_field"
+	}
+	return "bad_json"
 }
 
 func jsonErrorMessage(err error) string {
@@ -262,34 +279,34 @@ func (d *Definition) Normalize() {
 // Validate returns every problem of the definition, each naming its path.
 func (d *Definition) Validate() []Problem {
 	var ps []Problem
-	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	add := func(path, code, format string, args ...any) {
+		ps = append(ps, Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	if d.Format != FormatV1 {
-		add("format", "must be %q", FormatV1)
+		add("format", "bad_format", "must be %q", FormatV1)
 	}
 	if !slugRe.MatchString(d.Slug) {
-		add("slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+		add("slug", "bad_slug", "must be 3 to 64 characters of a-z, 0-9 and -")
 	}
 	seen := map[string]bool{}
 	for i, l := range d.Languages {
 		if !slices.Contains(SupportedLanguages, l) {
-			add(fmt.Sprintf("languages[%d]", i), "unsupported language %q (want zh or en)", l)
+			add(fmt.Sprintf("languages[%d]", i), "bad_language", "unsupported language %q (want zh or en)", l)
 		}
 		if seen[l] {
-			add(fmt.Sprintf("languages[%d]", i), "%q is listed twice", l)
+			add(fmt.Sprintf("languages[%d]", i), "duplicate_language", "%q is listed twice", l)
 		}
 		seen[l] = true
 	}
 	requireText := func(path string, t model.Text) {
 		for _, l := range d.Languages {
 			if strings.TrimSpace(t[l]) == "" {
-				add(path+"."+l, "required")
+				add(path+"."+l, "required", "required")
 			}
 		}
 		for l := range t {
 			if !slices.Contains(d.Languages, l) {
-				add(path+"."+l, "language %q is not in languages", l)
+				add(path+"."+l, "language_not_listed", "language %q is not in languages", l)
 			}
 		}
 	}
@@ -302,17 +319,17 @@ func (d *Definition) Validate() []Problem {
 	optionalText("intro", d.Intro)
 	optionalText("thanks", d.Thanks)
 	if !slices.Contains(validStatus, d.Status) {
-		add("status", "must be draft, open or closed")
+		add("status", "bad_status", "must be draft, open or closed")
 	}
 	if d.Access != model.AccessOpen && d.Access != model.AccessRoster {
-		add("access", "must be open or roster")
+		add("access", "bad_access", "must be open or roster")
 	}
 	if d.OpensAt != nil && d.ClosesAt != nil && !d.ClosesAt.After(*d.OpensAt) {
-		add("closes_at", "must be after opens_at")
+		add("closes_at", "bad_schedule", "must be after opens_at")
 	}
 	if s := d.Seminar; s != nil {
 		if !slugRe.MatchString(s.Slug) {
-			add("seminar.slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+			add("seminar.slug", "bad_slug", "must be 3 to 64 characters of a-z, 0-9 and -")
 		}
 		optionalText("seminar.title", s.Title)
 		optionalText("seminar.location", s.Location)
@@ -321,37 +338,37 @@ func (d *Definition) Validate() []Problem {
 				continue
 			}
 			if _, err := time.Parse(time.DateOnly, f.v); err != nil || !dateRe.MatchString(f.v) {
-				add(f.path, "must be a date YYYY-MM-DD")
+				add(f.path, "bad_date", "must be a date YYYY-MM-DD")
 			}
 		}
 		if s.StartsOn != "" && s.EndsOn != "" && s.EndsOn < s.StartsOn {
-			add("seminar.ends_on", "must not be before starts_on")
+			add("seminar.ends_on", "bad_date", "must not be before starts_on")
 		}
 		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
-			add("seminar.timezone", "unknown time zone %q", s.Timezone)
+			add("seminar.timezone", "bad_timezone", "unknown time zone %q", s.Timezone)
 		}
 	}
 	if len(d.Sections) == 0 {
-		add("sections", "at least one section with questions is required")
+		add("sections", "no_sections", "at least one section with questions is required")
 	}
 	keys := map[string]string{}
 	for si, sec := range d.Sections {
 		sp := fmt.Sprintf("sections[%d]", si)
 		optionalText(sp+".title", sec.Title)
 		if len(sec.Questions) == 0 {
-			add(sp+".questions", "at least one question is required")
+			add(sp+".questions", "no_questions", "at least one question is required")
 		}
 		for qi, q := range sec.Questions {
 			qp := fmt.Sprintf("%s.questions[%d]", sp, qi)
 			if !keyRe.MatchString(q.Key) {
-				add(qp+".key", "must be 1 to 64 characters of a-z, 0-9 and _")
+				add(qp+".key", "bad_key", "must be 1 to 64 characters of a-z, 0-9 and _")
 			} else if prev, dup := keys[q.Key]; dup {
-				add(qp+".key", "%q is already used at %s", q.Key, prev)
+				add(qp+".key", "duplicate_key", "%q is already used at %s", q.Key, prev)
 			} else {
 				keys[q.Key] = qp
 			}
 			if !slices.Contains(validTypes, q.Type) {
-				add(qp+".type", "must be one of %s", strings.Join(validTypes, ", "))
+				add(qp+".type", "bad_type", "must be one of %s", strings.Join(validTypes, ", "))
 				continue
 			}
 			requireText(qp+".text", q.Text)
@@ -360,29 +377,29 @@ func (d *Definition) Validate() []Problem {
 			choice := q.Type == model.TypeSingle || q.Type == model.TypeMulti
 			switch {
 			case choice && len(q.Options) < 2:
-				add(qp+".options", "at least two options are required for %s", q.Type)
+				add(qp+".options", "too_few_options", "at least two options are required for %s", q.Type)
 			case !choice && len(q.Options) > 0:
-				add(qp+".options", "only single and multi questions have options")
+				add(qp+".options", "options_not_allowed", "only single and multi questions have options")
 			}
 			values := map[string]bool{}
 			for oi, o := range q.Options {
 				op := fmt.Sprintf("%s.options[%d]", qp, oi)
 				if !optionRe.MatchString(o.Value) {
-					add(op+".value", "must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -")
+					add(op+".value", "bad_option_value", "must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -")
 				} else if values[o.Value] {
-					add(op+".value", "%q is listed twice", o.Value)
+					add(op+".value", "duplicate_option", "%q is listed twice", o.Value)
 				}
 				values[o.Value] = true
 				requireText(op+".label", o.Label)
 			}
 			if q.NA && q.Type != model.TypeLikert {
-				add(qp+".na", "only likert questions offer not applicable")
+				add(qp+".na", "na_not_allowed", "only likert questions offer not applicable")
 			}
 			if len(q.Scale) > 0 {
 				if q.Type != model.TypeLikert {
-					add(qp+".scale", "only likert questions have scale labels")
+					add(qp+".scale", "scale_not_allowed", "only likert questions have scale labels")
 				} else if len(q.Scale) != 5 {
-					add(qp+".scale", "must have 5 labels, from 5 (most agree) to 1")
+					add(qp+".scale", "bad_scale", "must have 5 labels, from 5 (most agree) to 1")
 				} else {
 					for li, l := range q.Scale {
 						requireText(fmt.Sprintf("%s.scale[%d]", qp, li), l)
@@ -390,14 +407,14 @@ func (d *Definition) Validate() []Problem {
 				}
 			}
 			if len(q.Report) > 0 && q.Type != model.TypeLikert {
-				add(qp+".report", "only likert questions have a report phrase")
+				add(qp+".report", "report_not_allowed", "only likert questions have a report phrase")
 			}
 			isText := q.Type == model.TypeText || q.Type == model.TypeLongText
 			switch {
 			case !isText && q.MaxLength != 0:
-				add(qp+".max_length", "only text and longtext questions have a maximum length")
+				add(qp+".max_length", "max_length_not_allowed", "only text and longtext questions have a maximum length")
 			case isText && (q.MaxLength < 1 || q.MaxLength > MaxMaxLength):
-				add(qp+".max_length", "must be between 1 and %d", MaxMaxLength)
+				add(qp+".max_length", "bad_max_length", "must be between 1 and %d", MaxMaxLength)
 			}
 		}
 	}

@@ -187,7 +187,7 @@ func FuzzParseXLSForm(f *testing.F) {
 	f.Add(workbook(f, small))
 	f.Add([]byte("PK\x03\x04 not really a zip"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ParseXLSForm(data, XLSFormOptions{})
+		d, _, err := ParseXLSForm(data, XLSFormOptions{})
 		if err != nil {
 			if d != nil {
 				t.Fatalf("error %v with a definition", err)

@@ -17,22 +17,23 @@ var (
 	ErrBadSchedule = errors.New("closes_at must be after opens_at")
 )
 
-// ParseUpload reads an uploaded questionnaire: an XLSForm workbook (found by
-// its content, not its name) or a YAML/JSON definition. slug, when not
-// empty, replaces the document's own.
-func ParseUpload(data []byte, slug string) (*Definition, error) {
-	if IsXLSX(data) {
-		return ParseXLSForm(data, XLSFormOptions{Slug: slug})
+// ParseUpload reads an uploaded questionnaire: a spreadsheet (found by its
+// content, not its name: an XLSForm .xlsx, or an .xls or .ods that is named
+// as such) or a YAML/JSON definition. opts.Slug, when not empty, replaces
+// the document's own. The warnings are what an XLSForm import ignored.
+func ParseUpload(data []byte, opts XLSFormOptions) (*Definition, []Problem, error) {
+	if SpreadsheetKind(data) != "" {
+		return ParseXLSForm(data, opts)
 	}
 	def, err := ParseDefinition(data)
-	if err != nil || slug == "" {
-		return def, err
+	if err != nil || opts.Slug == "" {
+		return def, nil, err
 	}
-	def.Slug = slug
+	def.Slug = opts.Slug
 	if ps := def.Validate(); len(ps) > 0 {
-		return nil, &InvalidError{ps}
+		return nil, nil, &InvalidError{ps}
 	}
-	return def, nil
+	return def, nil, nil
 }
 
 // FromTemplate turns a built-in definition into a new draft for slug, in

@@ -296,7 +296,7 @@ func IsUnzipLimit(err error) bool {
 // isODS recognises an OpenDocument spreadsheet (LibreOffice's and WPS's
 // .ods): a zip whose first entry is "mimetype" with the ODF type.
 func isODS(data []byte) bool {
-	return IsXLSX(data) && bytes.Contains(data[:min(len(data), 200)], []byte("application/vnd.oasis.opendocument.spreadsheet"))
+	return SpreadsheetKind(data) == KindODS
 }
 
 // looksBinary tells an image or another program's file (NUL bytes, control

@@ -1,10 +1,13 @@
 package service
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,58 +21,88 @@ import (
 // sheet with the options of each list and an optional "settings" sheet. It is
 // converted into a Definition; every problem names the sheet and row it
 // comes from, so that the author can fix the workbook they know rather than
-// a document they never saw.
+// a document they never saw. What the conversion leaves out comes back as
+// warnings: nothing in the workbook is dropped without a word.
 
 // XLSFormContentType is the media type of an .xlsx workbook.
 const XLSFormContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// IsXLSX reports whether data looks like an .xlsx file (a zip archive), so
-// that an upload can be routed without trusting its file name.
-func IsXLSX(data []byte) bool {
-	return bytes.HasPrefix(data, []byte("PK\x03\x04"))
+// Spreadsheet kinds recognised by their content.
+const (
+	KindXLSX = "xlsx"
+	KindODS  = "ods"
+	KindXLS  = "xls" // an OLE compound file: Excel 97-2003, or an encrypted .xlsx
+)
+
+// SpreadsheetKind tells an .xlsx, an OpenDocument spreadsheet and an old
+// Excel file apart by their first bytes, so that an upload is routed (and a
+// file that is not read is named) without trusting its file name. It is ""
+// for anything else.
+func SpreadsheetKind(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+		return KindXLS
+	case !bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return ""
+	case bytes.Contains(data[:min(len(data), 128)], []byte("mimetypeapplication/vnd.oasis.opendocument")):
+		return KindODS // ODF stores its mimetype first, uncompressed
+	}
+	if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
+		hasContent, hasTypes := false, false
+		for _, f := range zr.File {
+			hasContent = hasContent || f.Name == "content.xml"
+			hasTypes = hasTypes || f.Name == "[Content_Types].xml"
+		}
+		if hasContent && !hasTypes {
+			return KindODS
+		}
+	}
+	return KindXLSX
 }
+
+// IsXLSX reports whether data looks like an .xlsx file (a zip archive that
+// is not an OpenDocument file).
+func IsXLSX(data []byte) bool { return SpreadsheetKind(data) == KindXLSX }
 
 // XLSFormOptions are choices made outside the workbook.
 type XLSFormOptions struct {
 	// Slug overrides the settings sheet's form_id (the API's ?slug=).
 	Slug string
+	// FileName is the uploaded file's name. As in pyxform, its stem is the
+	// title and link name of a workbook that names neither.
+	FileName string
 }
 
-var (
-	langColumnRe = regexp.MustCompile(`^([a-z_]+)::(.+)$`)
-	langCodeRe   = regexp.MustCompile(`\(([A-Za-z_-]+)\)\s*$`)
-	rangeParamRe = regexp.MustCompile(`(start|end|step)\s*=\s*(-?\d+)`)
-	bounds       = regexp.MustCompile(`\.\s*(>=|<=|>|<)\s*(-?\d+)`)
-	strLengthRe  = regexp.MustCompile(`string-length\(\s*\.\s*\)\s*<=?\s*(\d+)`)
-)
-
-// languageNames maps the language names XLSForm authors write in column
-// headers ("label::English", "label::中文") to the codes used here.
-var languageNames = map[string]string{
-	"english": "en", "en": "en", "chinese": "zh", "zh": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh",
-	"zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "zh_hans": "zh",
+// xlsProblem makes a problem or a warning.
+func xlsProblem(code, path, format string, args ...any) Problem {
+	return Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
-// Columns whose meaning this service cannot honour: silently ignoring a skip
-// rule or a constraint would publish a different questionnaire from the one
-// the author wrote.
-var unsupportedColumns = []string{"relevant", "constraint_message", "calculation", "choice_filter", "repeat_count", "read_only", "trigger"}
-
-// Row types that carry no question (ODK metadata and display-only rows).
-var ignoredTypes = []string{"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit", "note", "calculate", "hidden"}
+// fileProblem refuses the whole file.
+func fileProblem(code, format string, args ...any) error {
+	return &InvalidError{[]Problem{xlsProblem(code, "", format, args...)}}
+}
 
 // sheet is one worksheet read as a header row and data rows.
 type sheet struct {
-	name   string
-	header []string       // lower-cased, trimmed column names
+	name   string         // survey, choices, settings (lower case)
+	title  string         // the sheet's name as written
+	header []string       // normalised column names
 	raw    []string       // the column names as written, for messages
-	col    map[string]int // column name → index
+	col    map[string]int // column name → index of its first column
 	rows   [][]string
 }
 
 func (s *sheet) cell(row []string, name string) string {
 	i, ok := s.col[name]
-	if !ok || i >= len(row) {
+	if !ok {
+		return ""
+	}
+	return cellAt(row, i)
+}
+
+func cellAt(row []string, i int) string {
+	if i < 0 || i >= len(row) {
 		return ""
 	}
 	return strings.TrimSpace(row[i])
@@ -78,14 +111,22 @@ func (s *sheet) cell(row []string, name string) string {
 // rowNumber is the spreadsheet row number of data row i (row 1 is the header).
 func rowNumber(i int) int { return i + 2 }
 
+func rowPath(sheet string, i int) string { return fmt.Sprintf("%s row %d", sheet, rowNumber(i)) }
+
 // xlsParser turns the sheets into a Definition and remembers which row each
 // part of the definition came from, to point validation problems at rows.
 type xlsParser struct {
 	problems  []Problem
-	langs     []string // languages in the order their columns appear
+	warnings  []Problem
+	langs     []string // the questionnaire's languages, default first
 	defLang   string
 	origins   map[string]string // definition path → "survey row 7"
 	sheetCols map[string]map[string]textColumns
+	// refused holds the survey rows refused as a whole (their type): their
+	// other columns are not examined, so each row is named once for it.
+	refused map[int]bool
+	// cellProblems holds the paths already reported, so a cell is named once.
+	cellProblems map[string]bool
 }
 
 // textColumns are the columns of one translatable field ("label", "hint"):
@@ -95,163 +136,347 @@ type textColumns struct {
 	byLang map[string]int
 }
 
-func (p *xlsParser) add(where, format string, args ...any) {
-	p.problems = append(p.problems, Problem{Path: where, Message: fmt.Sprintf(format, args...)})
+func (p *xlsParser) refuse(code, path, format string, args ...any) {
+	if p.cellProblems[path] {
+		return
+	}
+	p.cellProblems[path] = true
+	p.problems = append(p.problems, xlsProblem(code, path, format, args...))
+}
+
+func (p *xlsParser) warn(code, path, format string, args ...any) {
+	p.warnings = append(p.warnings, xlsProblem(code, path, format, args...))
 }
 
 // ParseXLSForm reads an XLSForm workbook and returns the validated
-// definition, or an *InvalidError whose problems name sheet, row and column.
-func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, error) {
+// definition with the warnings (what it ignored), or an *InvalidError whose
+// problems name sheet, row and column: all of them at once, in sheet and row
+// order.
+func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, error) {
 	if len(data) > MaxDefinitionBytes*4 {
-		return nil, &InvalidError{[]Problem{{Message: fmt.Sprintf("workbook is larger than %d bytes", MaxDefinitionBytes*4)}}}
+		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", MaxDefinitionBytes*4)
 	}
-	if !IsXLSX(data) {
-		return nil, &InvalidError{[]Problem{{Message: "not an .xlsx workbook (an XLSForm must be saved as Excel .xlsx; .xls and .ods are not read)"}}}
+	switch SpreadsheetKind(data) {
+	case KindODS:
+		return nil, nil, fileProblem("ods_workbook", "an OpenDocument spreadsheet (.ods): save it as .xlsx (Excel 2007-365) and upload that")
+	case KindXLS:
+		return nil, nil, fileProblem("xls_workbook", "an Excel 97-2003 workbook (.xls) or a password-protected file: save it as .xlsx (Excel Workbook) without a password and upload that")
+	case "":
+		return nil, nil, fileProblem("not_xlsx", "not an .xlsx workbook (an XLSForm must be saved as Excel .xlsx)")
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, &InvalidError{[]Problem{{Message: "not a readable .xlsx workbook: " + err.Error()}}}
+		return nil, nil, fileProblem("unreadable_workbook", "not a readable .xlsx workbook: %s", err.Error())
 	}
 	defer f.Close()
-	p := &xlsParser{origins: map[string]string{}, sheetCols: map[string]map[string]textColumns{}}
-	survey, err := readSheet(f, "survey")
+	p := &xlsParser{origins: map[string]string{}, sheetCols: map[string]map[string]textColumns{},
+		refused: map[int]bool{}, cellProblems: map[string]bool{}}
+	sheets, err := p.readSheets(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	survey, choices, settings := sheets["survey"], sheets["choices"], sheets["settings"]
 	if survey == nil {
-		return nil, &InvalidError{[]Problem{{Path: "survey", Message: fmt.Sprintf("the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}}
+		return nil, nil, &InvalidError{[]Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
 	}
-	choices, err := readSheet(f, "choices")
-	if err != nil {
-		return nil, err
-	}
-	settings, err := readSheet(f, "settings")
-	if err != nil {
-		return nil, err
-	}
-
 	for _, c := range []string{"type", "name"} {
 		if _, ok := survey.col[c]; !ok {
-			p.add("survey row 1", "column %q is missing", c)
+			p.refuse("missing_column", "survey row 1", "column %q is missing", c)
 		}
 	}
-	if choices != nil {
-		if _, ok := choices.col["list_name"]; !ok {
-			p.add("choices row 1", "column \"list_name\" is missing")
-		}
-		if _, ok := choices.col["name"]; !ok {
-			p.add("choices row 1", "column \"name\" is missing")
+	if choices != nil && len(choices.rows) > 0 {
+		for _, c := range []string{"list_name", "name"} {
+			if _, ok := choices.col[c]; !ok {
+				p.refuse("missing_column", "choices row 1", "column %q is missing", c)
+			}
 		}
 	}
 	for _, s := range []*sheet{survey, choices, settings} {
 		if s != nil {
+			p.checkHeader(s)
 			p.scanTextColumns(s)
 		}
 	}
-	for _, c := range unsupportedColumns {
-		if i, ok := survey.col[c]; ok {
-			for ri, row := range survey.rows {
-				if i < len(row) && strings.TrimSpace(row[i]) != "" {
-					p.add(fmt.Sprintf("survey row %d, %s", rowNumber(ri), c), "%s is not supported: every question is shown to everyone", c)
-				}
-			}
-		}
-	}
-	if len(p.problems) > 0 {
-		return nil, &InvalidError{p.problems}
-	}
 
 	d := &Definition{Format: FormatV1, Status: model.StatusDraft, Access: model.AccessOpen}
-	p.readSettings(d, settings)
-	if opts.Slug != "" {
-		d.Slug = opts.Slug
-		p.origins["slug"] = "slug"
-	}
-	d.Languages = p.languageOrder()
+	p.readDefaultLanguage(settings)
+	p.langs = p.languageOrder(survey)
+	p.dropUnofferedLanguages(survey, choices, settings)
+	p.readSettings(d, settings, opts)
+	d.Languages = p.langs
 	lists := p.readChoices(choices)
 	p.readSurvey(d, survey, lists)
-	if len(p.problems) > 0 {
-		return nil, &InvalidError{p.problems}
-	}
-	if len(d.Title) == 0 && len(d.Sections) > 0 {
-		p.add("settings", "form_title is required (add a settings sheet with a form_title column)")
-		return nil, &InvalidError{p.problems}
-	}
-	d.Normalize()
-	if ps := d.Validate(); len(ps) > 0 {
-		return nil, &InvalidError{p.locate(ps)}
-	}
-	return d, nil
-}
 
-// readSheet finds a sheet by name, ignoring case; nil when absent.
-func readSheet(f *excelize.File, want string) (*sheet, error) {
-	for _, name := range f.GetSheetList() {
-		if !strings.EqualFold(strings.TrimSpace(name), want) {
+	d.Normalize()
+	for _, pr := range p.locate(d.Validate()) {
+		if p.consequence(pr) {
 			continue
 		}
-		rows, err := f.GetRows(name)
-		if err != nil {
-			return nil, &InvalidError{[]Problem{{Path: want, Message: "cannot read the sheet: " + err.Error()}}}
+		if pr.Code == "required" && strings.Contains(pr.Path, "::") {
+			pr.Message = fmt.Sprintf("required: the questionnaire is in %s, and every text is needed in each", strings.Join(mapSlice(d.Languages, languageName), " and "))
 		}
-		s := &sheet{name: want, col: map[string]int{}}
-		if len(rows) > 0 {
-			for i, h := range rows[0] {
-				h = strings.ToLower(strings.TrimSpace(h))
-				if h == "list name" {
-					h = "list_name" // both spellings are in the wild
-				}
-				s.raw = append(s.raw, strings.TrimSpace(rows[0][i]))
-				s.header = append(s.header, h)
-				if _, dup := s.col[h]; !dup && h != "" {
-					s.col[h] = i
-				}
-			}
-			s.rows = rows[1:]
-		}
-		return s, nil
+		p.refuse(pr.Code, pr.Path, "%s", pr.Message)
 	}
-	return nil, nil
+	warnings := sortProblems(p.warnings)
+	if len(p.problems) > 0 {
+		return nil, nil, &InvalidError{sortProblems(p.problems)}
+	}
+	return d, warnings, nil
 }
 
-// scanTextColumns records the translatable columns of a sheet and the
-// languages they use; a language this service does not speak is an error
-// rather than text that would silently never be shown.
+// consequence tells a validation problem that only repeats one already
+// reported: a section left empty by refused rows, a title or link name that
+// the settings problems already asked for.
+func (p *xlsParser) consequence(pr Problem) bool {
+	switch pr.Code {
+	case "no_sections", "no_questions":
+		return len(p.problems) > 0
+	}
+	return false
+}
+
+// readSheets reads the survey, choices and settings sheets (names compared
+// without regard to case) and warns about any other sheet with content.
+func (p *xlsParser) readSheets(f *excelize.File) (map[string]*sheet, error) {
+	out := map[string]*sheet{}
+	for _, title := range f.GetSheetList() {
+		name := strings.ToLower(strings.TrimSpace(title))
+		rows, err := f.GetRows(title)
+		if err != nil {
+			return nil, fileProblem("unreadable_sheet", "sheet %s cannot be read: %s", title, err.Error())
+		}
+		switch name {
+		case "survey", "choices", "settings":
+			if out[name] != nil {
+				p.warn("ignored_sheet", title, "a second sheet named %s is not read", name)
+				continue
+			}
+			out[name] = newSheet(name, title, rows)
+			continue
+		}
+		empty := !slices.ContainsFunc(rows, func(r []string) bool {
+			return slices.ContainsFunc(r, func(c string) bool { return strings.TrimSpace(c) != "" })
+		})
+		near := nearSheetName(name)
+		switch {
+		case near != "":
+			p.warn("ignored_sheet", title, "sheet %s is not read: did you mean %s?", title, near)
+		case empty:
+		case name == "external_choices":
+			p.warn("ignored_sheet", title, "sheet external_choices is not read: it serves select_one_external, which is not supported")
+		case name == "entities":
+			p.warn("ignored_sheet", title, "sheet entities is not read: responses do not create or update ODK Central entities")
+		case name == "osm":
+			p.warn("ignored_sheet", title, "sheet osm is not read: it serves osm questions, which are not supported")
+		default:
+			p.warn("ignored_sheet", title, "sheet %s is not part of an XLSForm and is not read", title)
+		}
+	}
+	return out, nil
+}
+
+// nearSheetName suggests the XLSForm sheet a misspelt name probably means
+// ("stettings"): pyxform warns about these too.
+func nearSheetName(name string) string {
+	for _, want := range []string{"survey", "choices", "settings"} {
+		if name != want && editDistance(name, want) <= 2 {
+			return want
+		}
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// headerAliases are the other spellings of XLSForm columns (pyxform's
+// aliases), mapped to the names used here.
+var headerAliases = map[string]string{
+	"list name": "list_name", "caption": "label", "relevance": "relevant", "skip_logic": "relevant",
+	"readonly": "read_only", "constraint message": "constraint_message", "constraining message": "constraint_message",
+	"jr:constraintmsg": "constraint_message", "requiredmsg": "required_message", "required message": "required_message",
+	"jr:requiredmsg": "required_message", "count": "repeat_count", "jr:count": "repeat_count",
+	"noapperrorstring": "no_app_error_string", "calculate": "calculation", "command": "type", "tag": "name",
+	"value": "name", "set form title": "form_title", "title": "form_title", "set form id": "form_id",
+	"media::image": "image", "media::audio": "audio", "media::video": "video", "media::big-image": "big-image",
+}
+
+// translatable are the fields that may carry a language (label::English).
+var translatable = map[string]bool{
+	"label": true, "hint": true, "guidance_hint": true, "constraint_message": true, "required_message": true,
+	"image": true, "big-image": true, "audio": true, "video": true, "report": true, "form_title": true,
+	"intro": true, "thanks": true,
+}
+
+func newSheet(name, title string, rows [][]string) *sheet {
+	s := &sheet{name: name, title: title, col: map[string]int{}}
+	if len(rows) == 0 {
+		return s
+	}
+	// pyxform reads "label:English" when no column of the sheet uses "::".
+	singleColon := !slices.ContainsFunc(rows[0], func(h string) bool { return strings.Contains(h, "::") })
+	for i, h := range rows[0] {
+		n := normaliseHeader(h, singleColon)
+		s.raw = append(s.raw, strings.TrimSpace(rows[0][i]))
+		s.header = append(s.header, n)
+		if _, dup := s.col[n]; !dup && n != "" {
+			s.col[n] = i
+		}
+	}
+	s.rows = rows[1:]
+	return s
+}
+
+func normaliseHeader(h string, singleColon bool) string {
+	h = strings.Join(strings.Fields(strings.ToLower(h)), " ")
+	if a, ok := headerAliases[h]; ok {
+		return a
+	}
+	if field, rest, ok := strings.Cut(h, "::"); ok {
+		if strings.HasPrefix(field, "media") {
+			// media::image::English (en)
+			if kind, lang, ok := strings.Cut(rest, "::"); ok {
+				return kind + "::" + lang
+			}
+			return rest
+		}
+		if a, ok := headerAliases[field]; ok {
+			field = a
+		}
+		return field + "::" + strings.TrimSpace(rest)
+	}
+	if singleColon {
+		if field, lang, ok := strings.Cut(h, ":"); ok {
+			if a, ok := headerAliases[field]; ok {
+				field = a
+			}
+			if translatable[field] {
+				return field + "::" + strings.TrimSpace(lang)
+			}
+		}
+	}
+	return h
+}
+
+// checkHeader refuses a column written twice (which one would count?) and
+// warns about cells under no header.
+func (p *xlsParser) checkHeader(s *sheet) {
+	seen := map[string]int{}
+	for i, h := range s.header {
+		if h == "" {
+			continue
+		}
+		if j, dup := seen[h]; dup {
+			p.refuse("duplicate_column", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), "column %q is also column %s: which one counts?", s.raw[i], excelColumn(j))
+			continue
+		}
+		seen[h] = i
+	}
+	width := len(s.header)
+	headerless := map[int][]int{}
+	for ri, row := range s.rows {
+		for ci := range row {
+			if (ci >= width || s.header[ci] == "") && cellAt(row, ci) != "" {
+				headerless[ci] = append(headerless[ci], rowNumber(ri))
+			}
+		}
+	}
+	for _, ci := range sortedKeys(headerless) {
+		p.warn("headerless_column", fmt.Sprintf("%s column %s", s.name, excelColumn(ci)), "column %s has no name in row 1: its cells (%s) are not read", excelColumn(ci), rowList(headerless[ci]))
+	}
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// rowList writes row numbers for a message: "rows 3, 4, 9".
+func rowList(rows []int) string {
+	parts := make([]string, 0, len(rows))
+	for i, r := range rows {
+		if i == 8 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(rows)-i))
+			break
+		}
+		parts = append(parts, strconv.Itoa(r))
+	}
+	if len(rows) == 1 {
+		return "row " + parts[0]
+	}
+	return "rows " + strings.Join(parts, ", ")
+}
+
+var (
+	langColumnRe = regexp.MustCompile(`^([a-z_-]+)::(.+)$`)
+	langCodeRe   = regexp.MustCompile(`\(([A-Za-z_-]+)\)\s*$`)
+)
+
+// languageNames maps the language names XLSForm authors write in column
+// headers ("label::English", "label::中文") to the codes used here.
+var languageNames = map[string]string{
+	"english": "en", "en": "en", "chinese": "zh", "zh": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh",
+	"zh-cn": "zh", "zh_cn": "zh", "zh-hans": "zh", "zh_hans": "zh",
+}
+
+// shownFields are the translatable fields that become text participants
+// see; their languages are the questionnaire's.
+var shownFields = map[string]bool{"label": true, "hint": true, "report": true, "form_title": true, "intro": true, "thanks": true}
+
+// scanTextColumns records the translatable columns of a sheet. A language
+// this service does not speak is an error rather than text that would
+// silently never be shown.
 func (p *xlsParser) scanTextColumns(s *sheet) {
 	cols := map[string]textColumns{}
-	get := func(field string) textColumns {
-		tc, ok := cols[field]
-		if !ok {
-			tc = textColumns{plain: -1, byLang: map[string]int{}}
-		}
-		return tc
-	}
 	for i, h := range s.header {
 		field, langName := h, ""
 		if m := langColumnRe.FindStringSubmatch(h); m != nil {
 			field, langName = m[1], m[2]
 		}
-		switch field {
-		case "label", "hint", "report", "form_title", "title", "intro", "thanks":
-		default:
+		if !shownFields[field] {
 			continue
 		}
-		tc := get(field)
+		tc, ok := cols[field]
+		if !ok {
+			tc = textColumns{plain: -1, byLang: map[string]int{}}
+		}
 		if langName == "" {
-			tc.plain = i
+			if tc.plain < 0 {
+				tc.plain = i
+			}
 			cols[field] = tc
 			continue
 		}
 		lang, ok := parseLanguage(langName)
 		if !ok {
-			p.add(fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), "unknown language %q in column %q: this service speaks zh and en (write label::English (en) or label::Chinese (zh))", lang, s.raw[i])
+			p.refuse("unknown_language", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), "unknown language %q in column %q: this service speaks zh and en (write label::English (en) or label::Chinese (zh))", lang, s.raw[i])
 			continue
 		}
-		tc.byLang[lang] = i
-		cols[field] = tc
-		if !slices.Contains(p.langs, lang) {
-			p.langs = append(p.langs, lang)
+		if _, dup := tc.byLang[lang]; !dup {
+			tc.byLang[lang] = i
 		}
+		cols[field] = tc
 	}
 	p.sheetCols[s.name] = cols
 }
@@ -281,11 +506,37 @@ func excelColumn(i int) string {
 	return name
 }
 
-// languageOrder puts the default language first; a sheet with no language
-// columns at all is written in its default language (English unless the
-// settings say otherwise).
-func (p *xlsParser) languageOrder() []string {
-	langs := slices.Clone(p.langs)
+func (p *xlsParser) readDefaultLanguage(s *sheet) {
+	if s == nil || len(s.rows) == 0 {
+		return
+	}
+	dl := s.cell(s.rows[0], "default_language")
+	if dl == "" || strings.EqualFold(dl, "default") {
+		return
+	}
+	l, ok := parseLanguage(dl)
+	if !ok {
+		p.refuse("unknown_language", "settings row 2, default_language", "unknown language %q: this service speaks zh and en", dl)
+		return
+	}
+	p.defLang = l
+}
+
+// languageOrder gives the questionnaire's languages: those of the survey's
+// label and hint columns, the settings' default_language first. A survey
+// written without language columns is in its default language (English
+// unless the settings say otherwise).
+func (p *xlsParser) languageOrder(survey *sheet) []string {
+	var langs []string
+	for i, h := range survey.header {
+		m := langColumnRe.FindStringSubmatch(h)
+		if m == nil || (m[1] != "label" && m[1] != "hint") {
+			continue
+		}
+		if l, ok := parseLanguage(m[2]); ok && !slices.Contains(langs, l) && p.sheetCols["survey"][m[1]].byLang[l] == i {
+			langs = append(langs, l)
+		}
+	}
 	if p.defLang != "" {
 		langs = slices.DeleteFunc(langs, func(l string) bool { return l == p.defLang })
 		langs = append([]string{p.defLang}, langs...)
@@ -296,8 +547,53 @@ func (p *xlsParser) languageOrder() []string {
 	return langs
 }
 
-// text reads a translatable field of a row. The language-less column counts
-// for the default language.
+// dropUnofferedLanguages forgets the language columns of a language the
+// survey is not written in (a choices sheet with label::chinese under an
+// English survey), with a warning: the participant could never choose it.
+func (p *xlsParser) dropUnofferedLanguages(sheets ...*sheet) {
+	for _, s := range sheets {
+		if s == nil {
+			continue
+		}
+		for field, tc := range p.sheetCols[s.name] {
+			for l, i := range tc.byLang {
+				if slices.Contains(p.langs, l) {
+					continue
+				}
+				delete(tc.byLang, l)
+				if columnHasData(s, i) {
+					p.warn("ignored_language", fmt.Sprintf("%s column %s", s.name, excelColumn(i)), "column %q is not used: the survey's labels are not written in %s, so the questionnaire is in %s only", s.raw[i], languageName(l), strings.Join(mapSlice(p.langs, languageName), " and "))
+				}
+			}
+			p.sheetCols[s.name][field] = tc
+		}
+	}
+}
+
+func languageName(l string) string {
+	switch l {
+	case "zh":
+		return "Chinese"
+	case "en":
+		return "English"
+	}
+	return l
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func columnHasData(s *sheet, i int) bool {
+	return slices.ContainsFunc(s.rows, func(r []string) bool { return cellAt(r, i) != "" })
+}
+
+// text reads a translatable field of a row. The language-less column serves
+// every language that has no text of its own.
 func (p *xlsParser) text(s *sheet, row []string, field string) model.Text {
 	tc, ok := p.sheetCols[s.name][field]
 	if !ok {
@@ -305,21 +601,15 @@ func (p *xlsParser) text(s *sheet, row []string, field string) model.Text {
 	}
 	t := model.Text{}
 	for l, i := range tc.byLang {
-		if i < len(row) && strings.TrimSpace(row[i]) != "" {
-			t[l] = strings.TrimSpace(row[i])
+		if v := cellAt(row, i); v != "" {
+			t[l] = v
 		}
 	}
-	if tc.plain >= 0 && tc.plain < len(row) && strings.TrimSpace(row[tc.plain]) != "" {
-		l := p.defLang
-		if l == "" {
-			if len(p.langs) > 0 {
-				l = p.langs[0]
-			} else {
-				l = "en"
+	if plain := cellAt(row, tc.plain); plain != "" {
+		for _, l := range p.langs {
+			if t[l] == "" {
+				t[l] = plain
 			}
-		}
-		if _, has := t[l]; !has {
-			t[l] = strings.TrimSpace(row[tc.plain])
 		}
 	}
 	if len(t) == 0 {
@@ -328,86 +618,167 @@ func (p *xlsParser) text(s *sheet, row []string, field string) model.Text {
 	return t
 }
 
-func (p *xlsParser) readSettings(d *Definition, s *sheet) {
-	if s == nil || len(s.rows) == 0 {
-		return
-	}
-	row := s.rows[0]
+// settingsColumns says what becomes of each settings column: used here,
+// ignored with a warning (the reason), or refused (the reason).
+var settingsColumns = map[string]struct{ refused, reason string }{
+	"form_title": {}, "form_id": {}, "id_string": {}, "default_language": {}, "slug": {}, "intro": {},
+	"thanks": {}, "access": {}, "anonymous": {},
+	"version":                 {reason: "the version of a form is not kept"},
+	"instance_name":           {reason: "responses are not named by an expression"},
+	"submission_url":          {reason: "responses are sent to this service"},
+	"style":                   {reason: "the participant page has its own layout"},
+	"allow_choice_duplicates": {reason: "choice names must be unique in a list here whatever it says"},
+	"clean_text_values":       {reason: "text answers are stored as typed, trimmed"},
+	"omit_instanceid":         {reason: "every response has its own id here"},
+	"auto_send":               {reason: "a participant submits the page here"},
+	"auto_delete":             {reason: "responses are kept on the server, never on a device"},
+	"namespaces":              {reason: "no XForm is written"},
+	"xml_root":                {reason: "no XForm is written"},
+	"flat":                    {reason: "no XForm is written"},
+	"prefix":                  {reason: "SMS submission is not offered"},
+	"delimiter":               {reason: "SMS submission is not offered"},
+	"sms_keyword":             {reason: "SMS submission is not offered"},
+	"sms_separator":           {reason: "SMS submission is not offered"},
+	"sms_allow_media":         {reason: "SMS submission is not offered"},
+	"sms_date_format":         {reason: "SMS submission is not offered"},
+	"sms_datetime_format":     {reason: "SMS submission is not offered"},
+	"sms_response":            {reason: "SMS submission is not offered"},
+	"public_key":              {refused: "public_key (encrypted submissions) is not supported: responses would be stored unencrypted here"},
+	"add_none_option":         {refused: "add_none_option (an extra \"None\" choice on every select_multiple) is not supported"},
+}
+
+func (p *xlsParser) readSettings(d *Definition, s *sheet, opts XLSFormOptions) {
+	var row []string
 	where := "settings row 2"
-	if dl := s.cell(row, "default_language"); dl != "" {
-		l, ok := parseLanguage(dl)
-		if !ok {
-			p.add(where+", default_language", "unknown language %q (want zh or en)", dl)
-		} else {
-			p.defLang = l
-			if !slices.Contains(p.langs, l) {
-				p.langs = append(p.langs, l)
+	if s != nil && len(s.rows) > 0 {
+		row = s.rows[0]
+		for i, h := range s.header {
+			v := cellAt(row, i)
+			field, _, _ := strings.Cut(h, "::")
+			rule, known := settingsColumns[field]
+			switch {
+			case v == "" || h == "":
+			case !known:
+				p.warn("ignored_setting", where+", "+h, "setting %q is not an XLSForm setting this service knows: ignored", s.raw[i])
+			case rule.refused != "":
+				if field != "add_none_option" || !isFalse(v) {
+					p.refuse("unsupported_setting", where+", "+h, "%s", rule.refused)
+				}
+			case rule.reason != "":
+				if field == "allow_choice_duplicates" && isFalse(v) {
+					continue
+				}
+				p.warn("ignored_setting", where+", "+h, "setting %s is ignored: %s", h, rule.reason)
+			}
+		}
+		for i := range s.rows[1:] {
+			if slices.ContainsFunc(s.rows[i+1], func(c string) bool { return strings.TrimSpace(c) != "" }) {
+				p.warn("ignored_setting", rowPath("settings", i+1), "only row 2 of the settings sheet is read")
 			}
 		}
 	}
-	slug := s.cell(row, "slug")
-	if slug == "" {
-		// ODK form ids are usually snake_case; links use dashes.
-		slug = strings.ReplaceAll(strings.ToLower(s.cell(row, "form_id")), "_", "-")
+	stem := strings.TrimSuffix(filepath.Base(opts.FileName), filepath.Ext(opts.FileName))
+	if opts.FileName == "" {
+		stem = ""
 	}
-	d.Slug = slug
-	d.Title = p.text(s, row, "form_title")
-	if d.Title == nil {
-		d.Title = p.text(s, row, "title")
+	formID, idFrom := "", ""
+	for _, c := range []string{"form_id", "id_string"} {
+		if v := cellAt(row, colIndex(s, c)); v != "" {
+			formID, idFrom = v, where+", "+c
+			break
+		}
 	}
-	d.Intro = p.text(s, row, "intro")
-	d.Thanks = p.text(s, row, "thanks")
-	p.origins["slug"] = where + ", form_id"
+	// The title: form_title, else the form_id, else the file's name (pyxform's order).
+	d.Title = p.textOf(s, row, "form_title")
 	p.origins["title"] = where + ", form_title"
+	if len(d.Title) == 0 {
+		switch {
+		case formID != "":
+			d.Title = p.everyLanguage(formID)
+			p.warn("title_from_form_id", where, "no form_title: the title is the form_id %q (change it in the editor)", formID)
+		case stem != "":
+			d.Title = p.everyLanguage(stem)
+			p.warn("title_from_file_name", where, "no form_title: the title is the file name %q (change it in the editor)", stem)
+		default:
+			p.refuse("no_title", "settings", "form_title is required (add a settings sheet with a form_title column)")
+		}
+	}
+	d.Intro = p.textOf(s, row, "intro")
+	d.Thanks = p.textOf(s, row, "thanks")
 	p.origins["intro"] = where + ", intro"
 	p.origins["thanks"] = where + ", thanks"
-	if a := strings.ToLower(s.cell(row, "access")); a != "" {
+
+	// The link name: ?slug=, else the slug column, else form_id (or its
+	// older name id_string), else the file name, made into a-z0-9-.
+	switch {
+	case opts.Slug != "":
+		d.Slug = opts.Slug
+		p.origins["slug"] = "slug"
+	case cellAt(row, colIndex(s, "slug")) != "":
+		d.Slug = cellAt(row, colIndex(s, "slug"))
+		p.origins["slug"] = where + ", slug"
+	case formID != "":
+		d.Slug = slugify(formID)
+		p.origins["slug"] = idFrom
+	case stem != "":
+		d.Slug = slugify(stem)
+		p.origins["slug"] = "file name"
+	default:
+		p.refuse("no_slug", "settings", "no link name: give the settings sheet a form_id, or choose one on import (?slug= or --slug)")
+	}
+	if a := strings.ToLower(cellAt(row, colIndex(s, "access"))); a != "" {
 		d.Access = a
 		p.origins["access"] = where + ", access"
 	}
-	if a := s.cell(row, "anonymous"); a != "" {
+	if a := cellAt(row, colIndex(s, "anonymous")); a != "" {
 		v, ok := parseBool(a)
 		if !ok {
-			p.add(where+", anonymous", "must be yes or no, not %q", a)
+			p.refuse("bad_boolean", where+", anonymous", "must be yes or no, not %q", a)
 		}
 		d.Anonymous = v
 	}
 }
 
-// choiceList is one list_name of the choices sheet.
-type choiceList struct {
-	options []Option
-	rows    []int
+func colIndex(s *sheet, name string) int {
+	if s == nil {
+		return -1
+	}
+	if i, ok := s.col[name]; ok {
+		return i
+	}
+	return -1
 }
 
-func (p *xlsParser) readChoices(s *sheet) map[string]*choiceList {
-	lists := map[string]*choiceList{}
-	if s == nil {
-		return lists
+func (p *xlsParser) textOf(s *sheet, row []string, field string) model.Text {
+	if s == nil || row == nil {
+		return nil
 	}
-	for i, row := range s.rows {
-		list, name := s.cell(row, "list_name"), s.cell(row, "name")
-		if list == "" && name == "" {
-			continue
-		}
-		where := fmt.Sprintf("choices row %d", rowNumber(i))
-		if list == "" {
-			p.add(where+", list_name", "required")
-			continue
-		}
-		if name == "" {
-			p.add(where+", name", "required (the option value stored with each answer)")
-			continue
-		}
-		cl := lists[list]
-		if cl == nil {
-			cl = &choiceList{}
-			lists[list] = cl
-		}
-		cl.options = append(cl.options, Option{Value: name, Label: p.text(s, row, "label")})
-		cl.rows = append(cl.rows, rowNumber(i))
+	return p.text(s, row, field)
+}
+
+func (p *xlsParser) everyLanguage(v string) model.Text {
+	t := model.Text{}
+	for _, l := range p.langs {
+		t[l] = v
 	}
-	return lists
+	return t
+}
+
+var slugJunkRe = regexp.MustCompile(`[^a-z0-9]+`)
+
+// slugify makes a form id into a link name: ODK form ids are usually
+// snake_case or CamelCase; links use lower case and dashes.
+func slugify(s string) string {
+	s = strings.Trim(slugJunkRe.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if len(s) > 64 {
+		s = strings.TrimRight(s[:64], "-")
+	}
+	return s
+}
+
+func isFalse(s string) bool {
+	v, ok := parseBool(s)
+	return ok && !v
 }
 
 func parseBool(s string) (bool, bool) {
@@ -420,270 +791,70 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-func (p *xlsParser) readSurvey(d *Definition, s *sheet, lists map[string]*choiceList) {
-	inGroup := false
-	var current *Section // the open section; nil between groups
+// choiceList is one list_name of the choices sheet.
+type choiceList struct {
+	options []Option
+	rows    []int
+	piped   []int // rows whose label quotes an answer (${...})
+}
+
+// choicesColumns are the columns of the choices sheet read here; any other
+// column with content is warned about (a choice_filter column, media).
+var choicesColumns = map[string]bool{"list_name": true, "name": true, "label": true}
+
+func (p *xlsParser) readChoices(s *sheet) map[string]*choiceList {
+	lists := map[string]*choiceList{}
+	if s == nil {
+		return lists
+	}
+	for i, h := range s.header {
+		field, _, _ := strings.Cut(h, "::")
+		if h == "" || choicesColumns[field] || !columnHasData(s, i) {
+			continue
+		}
+		what := "it is not an XLSForm column"
+		switch field {
+		case "image", "big-image", "audio", "video":
+			what = "pictures and sounds are not shown with choices"
+		}
+		p.warn("ignored_column", fmt.Sprintf("choices column %s", excelColumn(i)), "column %q is not read: %s", s.raw[i], what)
+	}
 	for i, row := range s.rows {
-		typ := strings.Join(strings.Fields(s.cell(row, "type")), " ")
-		name := s.cell(row, "name")
-		where := fmt.Sprintf("survey row %d", rowNumber(i))
-		if typ == "" {
-			if name != "" {
-				p.add(where+", type", "required")
-			}
+		list, name := s.cell(row, "list_name"), s.cell(row, "name")
+		if list == "" && name == "" {
 			continue
 		}
-		kind, list, _ := strings.Cut(typ, " ")
-		switch strings.ToLower(kind) {
-		case "begin_group", "begin":
-			if kind == "begin" && !strings.EqualFold(list, "group") {
-				p.add(where+", type", "%q is not supported (repeats cannot be summarised)", typ)
-				continue
-			}
-			if inGroup {
-				p.add(where+", type", "groups inside groups are not supported: end the previous group first")
-				continue
-			}
-			inGroup = true
-			d.Sections = append(d.Sections, Section{Title: p.text(s, row, "label")})
-			current = &d.Sections[len(d.Sections)-1]
-			p.origins[fmt.Sprintf("sections[%d]", len(d.Sections)-1)] = where
-			continue
-		case "end_group", "end":
-			if kind == "end" && !strings.EqualFold(list, "group") {
-				p.add(where+", type", "%q is not supported", typ)
-				continue
-			}
-			if !inGroup {
-				p.add(where+", type", "end_group without begin_group")
-			}
-			inGroup, current = false, nil
-			continue
-		case "begin_repeat", "end_repeat":
-			p.add(where+", type", "repeats are not supported (a response has one answer per question)")
-			continue
-		}
-		if slices.Contains(ignoredTypes, strings.ToLower(kind)) {
-			continue
-		}
-		q, ok := p.question(s, row, where, kind, list, lists)
-		if !ok {
-			continue
-		}
-		if current == nil {
-			// Questions outside any group form an untitled section.
-			d.Sections = append(d.Sections, Section{})
-			current = &d.Sections[len(d.Sections)-1]
-			p.origins[fmt.Sprintf("sections[%d]", len(d.Sections)-1)] = where
-		}
-		si := len(d.Sections) - 1
-		qp := fmt.Sprintf("sections[%d].questions[%d]", si, len(current.Questions))
-		p.origins[qp] = where
-		if list != "" && lists[list] != nil && q.Type != model.TypeLikert {
-			for oi, r := range lists[list].rows {
-				p.origins[fmt.Sprintf("%s.options[%d]", qp, oi)] = fmt.Sprintf("choices row %d", r)
-			}
-		}
-		current.Questions = append(current.Questions, q)
-		if !inGroup {
-			// Keep the implicit section open for following ungrouped rows.
-			current = &d.Sections[si]
-		}
-	}
-	if inGroup {
-		p.add("survey", "begin_group without end_group")
-	}
-	if len(d.Sections) == 0 && len(p.problems) == 0 {
-		p.add("survey", "no questions found")
-	}
-}
-
-// question converts one survey row.
-func (p *xlsParser) question(s *sheet, row []string, where, kind, list string, lists map[string]*choiceList) (QuestionDef, bool) {
-	q := QuestionDef{Key: s.cell(row, "name"), Text: p.text(s, row, "label"), Help: p.text(s, row, "hint"), Report: p.text(s, row, "report")}
-	req, ok := parseBool(s.cell(row, "required"))
-	if !ok {
-		p.add(where+", required", "must be yes or no, not %q", s.cell(row, "required"))
-	}
-	q.Required = req
-	appearance := strings.ToLower(s.cell(row, "appearance"))
-	constraint := s.cell(row, "constraint")
-	switch strings.ToLower(kind) {
-	case "select_one", "select_multiple":
-		cl := lists[list]
+		where := rowPath("choices", i)
 		if list == "" {
-			p.add(where+", type", "%s needs a list name, e.g. \"%s agree5\"", kind, kind)
-			return q, false
+			p.refuse("required", where+", list_name", "required")
+			continue
 		}
+		if name == "" {
+			p.refuse("required", where+", name", "required (the option value stored with each answer)")
+			continue
+		}
+		cl := lists[list]
 		if cl == nil {
-			p.add(where+", type", "list %q is not in the choices sheet", list)
-			return q, false
+			cl = &choiceList{}
+			lists[list] = cl
 		}
-		q.Type = model.TypeSingle
-		if strings.ToLower(kind) == "select_multiple" {
-			q.Type = model.TypeMulti
-		}
-		if q.Type == model.TypeSingle && strings.Contains(appearance, "likert") {
-			return p.likert(q, where, list, cl)
-		}
-		q.Options = slices.Clone(cl.options)
-	case "text":
-		q.Type = model.TypeText
-		if strings.Contains(appearance, "multiline") {
-			q.Type = model.TypeLongText
-		}
-		if m := strLengthRe.FindStringSubmatch(constraint); m != nil {
-			q.MaxLength, _ = strconv.Atoi(m[1])
-		}
-	case "integer", "range":
-		lo, hi, ok := integerBounds(kind, constraint, s.cell(row, "parameters"))
-		switch {
-		case !ok:
-			p.add(where+", constraint", "cannot read the bounds of %q", constraint+s.cell(row, "parameters"))
-			return q, false
-		case lo == 0 && hi == 10:
-			q.Type = model.TypeNPS
-		case (lo == 1 && hi == 5) || (lo == -1 && hi == -1):
-			q.Type = model.TypeRating
-		default:
-			p.add(where+", type", "%s from %d to %d is not supported: use 1 to 5 (a rating) or 0 to 10 (recommend, NPS)", kind, lo, hi)
-			return q, false
-		}
-	case model.TypeLikert, model.TypeRating, model.TypeNPS, model.TypeLongText:
-		q.Type = strings.ToLower(kind) // this service's own types are accepted as written
-	default:
-		p.add(where+", type", "question type %q is not supported (use select_one, select_multiple, text, integer, range, begin_group, end_group)", kind)
-		return q, false
-	}
-	return q, true
-}
-
-// integerBounds reads the answer range of an integer (from its constraint,
-// ". >= 0 and . <= 10") or a range row (from its parameters, "start=0
-// end=10"); -1,-1 means none was given.
-func integerBounds(kind, constraint, parameters string) (lo, hi int, ok bool) {
-	lo, hi = -1, -1
-	if strings.EqualFold(kind, "range") {
-		lo, hi = 1, 10 // ODK's defaults
-		for _, m := range rangeParamRe.FindAllStringSubmatch(parameters, -1) {
-			n, _ := strconv.Atoi(m[2])
-			switch m[1] {
-			case "start":
-				lo = n
-			case "end":
-				hi = n
+		label := p.text(s, row, "label")
+		for _, v := range label {
+			if strings.Contains(v, "${") {
+				cl.piped = append(cl.piped, rowNumber(i))
+				break
 			}
 		}
-		return lo, hi, true
+		cl.options = append(cl.options, Option{Value: name, Label: label})
+		cl.rows = append(cl.rows, rowNumber(i))
 	}
-	if strings.TrimSpace(constraint) == "" {
-		return lo, hi, true
-	}
-	ms := bounds.FindAllStringSubmatch(constraint, -1)
-	if len(ms) == 0 {
-		return 0, 0, false
-	}
-	for _, m := range ms {
-		n, _ := strconv.Atoi(m[2])
-		switch m[1] {
-		case ">=":
-			lo = n
-		case ">":
-			lo = n + 1
-		case "<=":
-			hi = n
-		case "<":
-			hi = n - 1
-		}
-	}
-	return lo, hi, lo >= 0 && hi >= 0
+	return lists
 }
 
-// naValues are the choice names that mean "not applicable" in a Likert list.
-var naValues = []string{"na", "n_a", "n/a", "not_applicable", "99", "0"}
-
-// likert turns select_one with appearance likert over a 5-point list into a
-// Likert question: the 5 choices become values 5..1 in agreement order (the
-// list may run either way), and their labels become the question's scale
-// when they differ from the default labels. A sixth choice named na offers
-// "not applicable".
-func (p *xlsParser) likert(q QuestionDef, where, list string, cl *choiceList) (QuestionDef, bool) {
-	q.Type = model.TypeLikert
-	opts := cl.options
-	if len(opts) == 6 {
-		if i := slices.IndexFunc(opts, func(o Option) bool { return slices.Contains(naValues, strings.ToLower(o.Value)) }); i >= 0 {
-			q.NA = true
-			opts = slices.Delete(slices.Clone(opts), i, i+1)
-		}
-	}
-	if len(opts) != 5 {
-		p.add(where+", appearance", "likert needs a list of 5 choices; list %q has %d", list, len(cl.options))
-		return q, false
-	}
-	ordered, ok := agreementOrder(opts)
-	if !ok {
-		p.add(where+", appearance", "cannot tell which end of list %q means agree: name its choices 1 to 5 (5 = strongly agree) or label them with agree/disagree (同意/不同意)", list)
-		return q, false
-	}
-	custom := false
-	for i, o := range ordered {
-		for l, v := range o.Label {
-			if LikertLabels[i][l] != v {
-				custom = true
-			}
-		}
-	}
-	if custom {
-		q.Scale = make([]model.Text, 5)
-		for i, o := range ordered {
-			q.Scale[i] = o.Label
-		}
-	}
-	return q, true
-}
-
-// agreementOrder returns the options from most to least agreement.
-func agreementOrder(opts []Option) ([]Option, bool) {
-	byNumber := make([]Option, 5)
-	numeric := true
-	for _, o := range opts {
-		n, err := strconv.Atoi(o.Value)
-		if err != nil || n < 1 || n > 5 || byNumber[5-n].Value != "" {
-			numeric = false
-			break
-		}
-		byNumber[5-n] = o
-	}
-	if numeric {
-		return byNumber, true
-	}
-	first, last := agreement(opts[0]), agreement(opts[4])
-	switch {
-	case first > 0 && last < 0:
-		return slices.Clone(opts), true
-	case first < 0 && last > 0:
-		r := slices.Clone(opts)
-		slices.Reverse(r)
-		return r, true
-	}
-	return nil, false
-}
-
-// agreement is +1 for an option that means agreeing, -1 for disagreeing, 0
-// when it cannot tell.
-func agreement(o Option) int {
-	words := strings.ToLower(o.Value + " " + o.Label["en"])
-	zh := o.Label["zh"]
-	switch {
-	case strings.Contains(words, "disagree") || strings.Contains(zh, "不同意"):
-		return -1
-	case strings.Contains(words, "agree") || strings.Contains(zh, "同意"):
-		return 1
-	}
-	return 0
-}
-
-var defPathRe = regexp.MustCompile(`sections\[\d+\](\.questions\[\d+\](\.options\[\d+\])?)?`)
+var (
+	defPathRe  = regexp.MustCompile(`sections\[\d+\](\.questions\[\d+\](\.options\[\d+\])?)?`)
+	sheetRowRe = regexp.MustCompile(`^(\w+)(?: row (\d+)| column ([A-Z]+))?`)
+)
 
 // xlsColumnNames are the XLSForm columns of definition fields.
 var xlsColumnNames = map[string]string{"text": "label", "help": "hint", "key": "name", "value": "name", "options": "choices", "title": "label"}
@@ -694,7 +865,7 @@ var xlsColumnNames = map[string]string{"text": "label", "help": "hint", "key": "
 func (p *xlsParser) locate(ps []Problem) []Problem {
 	out := make([]Problem, len(ps))
 	for i, pr := range ps {
-		out[i] = Problem{Path: p.origin(pr.Path), Message: defPathRe.ReplaceAllStringFunc(pr.Message, func(m string) string {
+		out[i] = Problem{Code: pr.Code, Path: p.origin(pr.Path), Message: defPathRe.ReplaceAllStringFunc(pr.Message, func(m string) string {
 			if o, ok := p.origins[m]; ok {
 				return o
 			}
@@ -736,4 +907,46 @@ func (p *xlsParser) origin(path string) string {
 		return o + ", " + field + "::" + lang
 	}
 	return o + ", " + field
+}
+
+// sortProblems orders problems as the author reads the workbook: the file
+// first, then survey, choices and settings, each by row; problems of one row
+// keep the order they were found in (its type first). Two problems of the
+// same cell are merged.
+func sortProblems(ps []Problem) []Problem {
+	sheetRank := map[string]int{"": 0, "survey": 1, "choices": 2, "settings": 3}
+	key := func(p Problem) (int, int) {
+		m := sheetRowRe.FindStringSubmatch(p.Path)
+		if m == nil {
+			return 0, 0
+		}
+		rank, ok := sheetRank[m[1]]
+		if !ok {
+			rank = 4
+		}
+		row, _ := strconv.Atoi(m[2])
+		return rank, row
+	}
+	out := slices.Clone(ps)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, wi := key(out[i])
+		rj, wj := key(out[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return wi < wj
+	})
+	merged := out[:0]
+	at := map[string]int{}
+	for _, p := range out {
+		if i, dup := at[p.Path]; dup && p.Path != "" && merged[i].Code == p.Code {
+			if !strings.Contains(merged[i].Message, p.Message) {
+				merged[i].Message += "; " + p.Message
+			}
+			continue
+		}
+		at[p.Path] = len(merged)
+		merged = append(merged, p)
+	}
+	return merged
 }

@@ -92,7 +92,7 @@ func koboSurvey() map[string][][]any {
 }
 
 func TestXLSFormBecomesDefinition(t *testing.T) {
-	d, err := ParseXLSForm(workbook(t, koboSurvey()), XLSFormOptions{})
+	d, _, err := ParseXLSForm(workbook(t, koboSurvey()), XLSFormOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestXLSFormShortLanguageColumnsAndSlugOption(t *testing.T) {
 		},
 		"settings": {{"form_title::en", "form_title::zh"}, {"Check", "检查"}},
 	})
-	d, err := ParseXLSForm(wb, XLSFormOptions{Slug: "from-query"})
+	d, _, err := ParseXLSForm(wb, XLSFormOptions{Slug: "from-query"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,42 +160,63 @@ func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
 		return workbook(t, m)
 	}
 	cases := []struct {
-		name       string
-		data       []byte
-		path, text string
+		name             string
+		data             []byte
+		code, path, text string
 	}{
-		{"not a spreadsheet", []byte("type,name\ntext,x\n"), "", "not an .xlsx workbook"},
-		{"a zip that is not a workbook", []byte("PK\x03\x04garbage"), "", "not a readable .xlsx workbook"},
-		{"missing survey sheet", workbook(t, map[string][][]any{"Sheet1": {{"type", "name"}}}, "Sheet1"), "survey", "no sheet named survey (it has: Sheet1)"},
-		{"unknown language column", edit(func(m map[string][][]any) { m["survey"][0][3] = "label::French (fr)" }), "survey row 1, column D", `unknown language "fr"`},
-		{"wrong type", edit(func(m map[string][][]any) { m["survey"][8][0] = "geopoint" }), "survey row 9, type", `question type "geopoint" is not supported`},
-		{"missing list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one nosuch" }), "survey row 8, type", `list "nosuch" is not in the choices sheet`},
-		{"one option only", edit(func(m map[string][][]any) { m["choices"] = m["choices"][:15] }), "survey row 9, choices", "at least two options"},
-		{"duplicate key", edit(func(m map[string][][]any) { m["survey"][11][1] = "recommend" }), "survey row 12, name", `"recommend" is already used at survey row 11`},
-		{"missing chinese label", edit(func(m map[string][][]any) { m["survey"][7][3] = "" }), "survey row 8, label::zh", "required"},
-		{"missing option label", edit(func(m map[string][][]any) { m["choices"][13][3] = "" }), "choices row 14, label::zh", "required"},
-		{"likert of 4", edit(func(m map[string][][]any) { m["choices"] = append(m["choices"][:1], m["choices"][2:]...) }), "survey row 4, appearance", "5 choices"},
-		{"bad required", edit(func(m map[string][][]any) { m["survey"][3][6] = "maybe" }), "survey row 4, required", `"maybe"`},
+		{"not a spreadsheet", []byte("type,name\ntext,x\n"), "not_xlsx", "", "not an .xlsx workbook"},
+		{"a zip that is not a workbook", []byte("PK\x03\x04garbage"), "unreadable_workbook", "", "not a readable .xlsx workbook"},
+		{"an OpenDocument spreadsheet", append([]byte("PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00"), "mimetypeapplication/vnd.oasis.opendocument.spreadsheet"...), "ods_workbook", "", "an OpenDocument spreadsheet (.ods): save it as .xlsx"},
+		{"an Excel 97-2003 workbook", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "xls_workbook", "", "(.xls)"},
+		{"missing survey sheet", workbook(t, map[string][][]any{"Sheet1": {{"type", "name"}}}, "Sheet1"), "no_survey_sheet", "survey", "no sheet named survey (it has: Sheet1)"},
+		{"unknown language column", edit(func(m map[string][][]any) { m["survey"][0][3] = "label::French (fr)" }), "unknown_language", "survey row 1, column D", `unknown language "fr"`},
+		{"wrong type", edit(func(m map[string][][]any) { m["survey"][8][0] = "geopoint" }), "unsupported_type", "survey row 9, type", "type geopoint (a location) is not supported"},
+		{"unknown type", edit(func(m map[string][][]any) { m["survey"][8][0] = "hologram" }), "unsupported_type", "survey row 9, type", `question type "hologram" is not an XLSForm type`},
+		{"missing list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one nosuch" }), "unknown_list", "survey row 8, type", `list "nosuch" is not in the choices sheet`},
+		{"or_other is not an unknown list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one role or_other" }), "unsupported_or_other", "survey row 8, type", "or_other"},
+		{"one option only", edit(func(m map[string][][]any) { m["choices"] = m["choices"][:15] }), "too_few_options", "survey row 9, choices", "at least two options"},
+		{"duplicate key", edit(func(m map[string][][]any) { m["survey"][11][1] = "recommend" }), "duplicate_key", "survey row 12, name", `"recommend" is already used at survey row 11`},
+		{"missing chinese label", edit(func(m map[string][][]any) { m["survey"][7][3] = "" }), "required", "survey row 8, label::zh", "required"},
+		{"missing option label", edit(func(m map[string][][]any) { m["choices"][13][3] = "" }), "required", "choices row 14, label::zh", "required"},
+		{"likert of 4", edit(func(m map[string][][]any) { m["choices"] = append(m["choices"][:1], m["choices"][2:]...) }), "likert_size", "survey row 4, appearance", "5 choices"},
+		{"bad required", edit(func(m map[string][][]any) { m["survey"][3][6] = "maybe" }), "unsupported_required", "survey row 4, required", `"maybe"`},
 		{"unsupported relevant", edit(func(m map[string][][]any) {
 			m["survey"][0] = append(m["survey"][0], "relevant")
 			m["survey"][11] = append(m["survey"][11], "${recommend} > 5")
-		}), "survey row 12, relevant", "not supported"},
-		{"integer range", edit(func(m map[string][][]any) { m["survey"][10][8] = ". >= 1 and . <= 7" }), "survey row 11, type", "from 1 to 7 is not supported"},
-		{"unclosed group", edit(func(m map[string][][]any) { m["survey"][5][0] = "" }), "survey row 7, type", "groups inside groups"},
+		}), "unsupported_column", "survey row 12, relevant", "relevant (skip logic"},
+		{"integer range", edit(func(m map[string][][]any) { m["survey"][10][8] = ". >= 1 and . <= 7" }), "unsupported_type", "survey row 11, type", "type integer from 1 to 7 (a number question) is not supported yet"},
+		{"unconstrained integer is not a rating", edit(func(m map[string][][]any) { m["survey"][11][8] = "" }), "unsupported_type", "survey row 12, type", "type integer (a number question) is not supported yet"},
+		{"integer bounds and more", edit(func(m map[string][][]any) { m["survey"][11][8] = ". >= 1 and . <= 5 and . != 3" }), "unsupported_type", "survey row 12, type", "type integer (a number question)"},
+		{"note", edit(func(m map[string][][]any) { m["survey"][1][0] = "note" }), "unsupported_type", "survey row 2, type", "type note (a note: text with nothing to answer) is not supported yet"},
+		{"date", edit(func(m map[string][][]any) { m["survey"][12][0] = "date" }), "unsupported_type", "survey row 13, type", "type date (a date question) is not supported yet"},
+		{"decimal", edit(func(m map[string][][]any) { m["survey"][12][0] = "decimal" }), "unsupported_type", "survey row 13, type", "type decimal (a number question) is not supported yet"},
+		{"regex", edit(func(m map[string][][]any) { m["survey"][12] = append(m["survey"][12], "regex(., '^[A-Z]+$')") }), "unsupported_constraint", "survey row 13, constraint", "(a pattern the answer must match) is not supported"},
+		{"count-selected", edit(func(m map[string][][]any) {
+			m["survey"][8] = append(m["survey"][8], "", "", "", "", "count-selected(.) <= 2")
+		}), "unsupported_constraint", "survey row 9, constraint", "(a limit on the number of choices) is not supported"},
+		{"minimum length", edit(func(m map[string][][]any) { m["survey"][12] = append(m["survey"][12], "string-length(.) >= 3") }), "unsupported_constraint", "survey row 13, constraint", "(a length other than a maximum)"},
+		{"label quoting an answer", edit(func(m map[string][][]any) { m["survey"][12][2] = "Anything else, ${role}?" }), "unsupported_piping", "survey row 13, label", "${role}"},
+		{"unclosed group", edit(func(m map[string][][]any) { m["survey"][5][0] = "" }), "nested_group", "survey row 7, type", "a group inside the group of row 3"},
+		{"end without begin", edit(func(m map[string][][]any) { m["survey"][2][0] = "text" }), "unbalanced_group", "survey row 6, type", "end group without begin group"},
+		{"two label columns", edit(func(m map[string][][]any) { m["survey"][0][8] = "label::English (en)" }), "duplicate_column", "survey row 1, column I", `column "label::English (en)" is also column C`},
+		{"encrypted submissions", edit(func(m map[string][][]any) {
+			m["settings"][0] = append(m["settings"][0], "public_key")
+			m["settings"][1] = append(m["settings"][1], "MIIB")
+		}), "unsupported_setting", "settings row 2, public_key", "encrypted"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := ParseXLSForm(tc.data, XLSFormOptions{})
+			d, _, err := ParseXLSForm(tc.data, XLSFormOptions{})
 			ps, ok := AsInvalid(err)
 			if !ok {
 				t.Fatalf("err = %v (definition %v), want *InvalidError", err, d)
 			}
 			for _, p := range ps {
-				if p.Path == tc.path && strings.Contains(p.Message, tc.text) {
+				if p.Code == tc.code && p.Path == tc.path && strings.Contains(p.Message, tc.text) {
 					return
 				}
 			}
-			t.Fatalf("problems %v: none at %q containing %q", ps, tc.path, tc.text)
+			t.Fatalf("problems %v: none %s at %q containing %q", ps, tc.code, tc.path, tc.text)
 		})
 	}
 }
@@ -207,7 +228,7 @@ func TestLikertListNeedsAnAgreementDirection(t *testing.T) {
 		m["choices"][i][2] = []string{"Bad", "Poor", "OK", "Good", "Great"}[i-1]
 		m["choices"][i][3] = []string{"差", "较差", "一般", "好", "很好"}[i-1]
 	}
-	_, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
 	ps, _ := AsInvalid(err)
 	if len(ps) != 1 || ps[0].Path != "survey row 4, appearance" || !strings.Contains(ps[0].Message, "which end") {
 		t.Fatalf("problems = %v", ps)

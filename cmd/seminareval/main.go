@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -52,7 +53,7 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {"serve the site (default)", runServe},
 	"migrate": {"create or update the database schema (MySQL; SQLite migrates itself)", runMigrate},
-	"import":  {"import FILE: load a questionnaire definition (YAML, JSON or an XLSForm .xlsx)", runImport},
+	"import":  {"import [--slug SLUG] FILE: load a questionnaire definition (YAML, JSON or an XLSForm .xlsx)", runImport},
 	"user":    {"user add --name N --role admin|staff|organiser: manage console users", runUser},
 	"token":   {"token create --user N: create an API token", runToken},
 	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
@@ -200,23 +201,33 @@ func runMigrate(ctx context.Context, e env) error {
 
 func runImport(ctx context.Context, e env) error {
 	fs, cfgPath := e.flags("import")
+	slug := fs.String("slug", "", "link name of the questionnaire (replaces the file's slug or XLSForm form_id)")
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: seminareval import FILE (a definition in YAML or JSON, or an XLSForm .xlsx)")
+	args := fs.Args()
+	if len(args) > 1 {
+		// Flags may also follow the file: import form.xlsx --slug spring-2027.
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		args = append([]string{args[0]}, fs.Args()...)
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	if len(args) != 1 {
+		return errors.New("usage: seminareval import [--slug SLUG] FILE (a definition in YAML or JSON, or an XLSForm .xlsx)")
+	}
+	file := args[0]
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	def, err := service.ParseUpload(data, "")
+	def, warnings, err := service.ParseUpload(data, service.XLSFormOptions{Slug: *slug, FileName: filepath.Base(file)})
 	if err != nil {
 		if problems, ok := service.AsInvalid(err); ok {
 			for _, p := range problems {
-				fmt.Fprintf(e.stderr, "%s: %s\n", fs.Arg(0), p)
+				fmt.Fprintf(e.stderr, "%s: %s\n", file, p)
 			}
-			return fmt.Errorf("%s: %d problem(s), nothing imported", fs.Arg(0), len(problems))
+			return fmt.Errorf("%s: %d problem(s), nothing imported", file, len(problems))
 		}
 		return err
 	}
@@ -224,6 +235,9 @@ func runImport(ctx context.Context, e env) error {
 		q, err := service.NewQuestionnaires(a.db, nil).Import(ctx, def)
 		if err != nil {
 			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(e.stderr, "%s: warning: %s\n", file, w)
 		}
 		fmt.Fprintf(e.stdout, "imported questionnaire %d %q (%s): %s/s/%s\n", q.ID, q.Slug, q.Status, strings.TrimRight(a.cfg.Server.BaseURL, "/"), q.Slug)
 		return nil
