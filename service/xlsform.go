@@ -896,6 +896,9 @@ func (p *xlsParser) origin(path string) string {
 	if rest == "" {
 		return o
 	}
+	if (prefix == "title" || prefix == "intro" || prefix == "thanks") && !strings.Contains(rest, ".") {
+		return o + "::" + rest // "title.zh" is the cell of form_title::zh
+	}
 	field, lang, hasLang := strings.Cut(rest, ".")
 	if strings.HasPrefix(field, "options[") {
 		return o + ", " + rest
@@ -925,6 +928,9 @@ func sortProblems(ps []Problem) []Problem {
 			rank = 4
 		}
 		row, _ := strconv.Atoi(m[2])
+		if m[3] != "" {
+			row = 1 << 30 // a whole column: after the rows of its sheet
+		}
 		return rank, row
 	}
 	out := slices.Clone(ps)
