@@ -226,7 +226,7 @@ func TestParseDefinitionReportsEveryProblemAtOnce(t *testing.T) {
 	}
 	// The problems travel as JSON in the API's 422 body.
 	b, _ := json.Marshal(problems[0])
-	if string(b) != `{"path":"slug","message":"must be 3 to 64 characters of a-z, 0-9 and -"}` {
+	if string(b) != `{"code":"bad_slug","path":"slug","message":"must be 3 to 64 characters of a-z, 0-9 and -"}` {
 		t.Errorf("problem as JSON: %s", b)
 	}
 }
