@@ -368,3 +368,18 @@ func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 		t.Errorf("ParseUpload(.xls) = %v", err)
 	}
 }
+
+// TestXLSFormWithoutTitleOrIDSaysSoOnce: no settings sheet and no file name:
+// the title and the link name are each asked for once.
+func TestXLSFormWithoutTitleOrIDSaysSoOnce(t *testing.T) {
+	wb := workbook(t, map[string][][]any{"survey": {{"type", "name", "label"}, {"text", "a", "A"}}})
+	_, _, err := ParseXLSForm(wb, XLSFormOptions{})
+	ps, _ := AsInvalid(err)
+	if len(ps) != 2 || ps[0].Code != "no_title" || ps[1].Code != "no_slug" {
+		t.Fatalf("problems = %v, want no_title and no_slug", ps)
+	}
+	d, _, err := ParseXLSForm(wb, XLSFormOptions{FileName: "My Form.xlsx"})
+	if err != nil || d.Slug != "my-form" || d.Title["en"] != "My Form" {
+		t.Fatalf("with a file name: %v %+v", err, d)
+	}
+}
