@@ -386,3 +386,27 @@ func TestConsoleScheduleInSeminarTimeZoneCloseReopenDuplicate(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleShowsWhatAnXLSFormImportIgnored: a workbook with something
+// left out (a default) is created, and the page says what before the
+// editor opens; without a form_title the file name is the title.
+func TestConsoleShowsWhatAnXLSFormImportIgnored(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		staff := qmConsole(t, a, model.RoleStaff)
+		wb := xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) {
+			s[0] = append(s[0], "default")
+			s[5] = []any{"text", "comments", "Comments", "意见", "", "", "none"}
+			return s, c
+		})
+		ct, body := multipartUpload(t, map[string]string{"mode": "upload", "slug": "with-default"}, "form.xlsx", wb)
+		w := a.do(staff, http.MethodPost, "/admin/questionnaires", ct, bytes.NewReader(body))
+		if w.Code != http.StatusCreated || !strings.Contains(w.Body, "they were left out") ||
+			!strings.Contains(w.Body, "survey row 6, default: default &#34;none&#34; is not filled in") || !strings.Contains(w.Body, `href="/admin/questionnaires/`) {
+			t.Fatalf("upload with warnings: %d %s", w.Code, w.Body)
+		}
+		if n := a.count(&model.Questionnaire{}, "slug = ?", "with-default"); n != 1 {
+			t.Fatalf("questionnaires with-default = %d, want 1", n)
+		}
+	})
+}

@@ -190,6 +190,13 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 			return b.Bytes()
 		}, "survey", "no sheet named survey"},
 		{"xlsform: not a spreadsheet", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("type,name\ntext,comments\n") }, "", "not an .xlsx workbook"},
+		{"an OpenDocument spreadsheet, whatever its content type", "application/octet-stream", func(t *testing.T) []byte {
+			return []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet")
+		}, "", "an OpenDocument spreadsheet (.ods): save it as .xlsx"},
+		{"an .xls workbook", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00") }, "", "(.xls)"},
+		{"xlsform: an unconstrained integer is not a rating", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "integer"; return s, c })
+		}, "survey row 6, type", "type integer (a number question) is not supported yet"},
 	}
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
@@ -218,6 +225,49 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 		}
 		if n := a.count(&model.Questionnaire{}) + a.count(&model.Question{}) + a.count(&model.Seminar{}); n != 0 {
 			t.Fatalf("rows stored after invalid posts: %d, want 0", n)
+		}
+	})
+}
+
+// TestAPIXLSFormImportListsWhatItIgnored: the 201 of an XLSForm import
+// carries a warning (code, path, message) for each thing left out.
+func TestAPIXLSFormImportListsWhatItIgnored(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		auth := apiUser(t, a, model.RoleStaff)
+		wb := xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) {
+			s[0] = append(s[0], "default")
+			s[5] = []any{"text", "comments", "Comments", "意见", "", "", "none"}
+			return append(s, []any{"end", "end"}), c
+		})
+		w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		var got struct {
+			ID       uint64
+			Slug     string
+			Warnings []service.Problem
+		}
+		if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.ID == 0 {
+			t.Fatalf("body %s", w.Body)
+		}
+		want := []service.Problem{
+			{Code: "ignored_metadata", Path: "survey"},
+			{Code: "ignored_default", Path: "survey row 6, default"},
+		}
+		if len(got.Warnings) != len(want) {
+			t.Fatalf("warnings %+v, want %+v", got.Warnings, want)
+		}
+		for i, wp := range want {
+			if got.Warnings[i].Code != wp.Code || got.Warnings[i].Path != wp.Path || got.Warnings[i].Message == "" {
+				t.Errorf("warning %d = %+v, want %s at %q", i, got.Warnings[i], wp.Code, wp.Path)
+			}
+		}
+		// A YAML definition has nothing to ignore: the list is there, empty.
+		yw := a.send(http.MethodPost, "/api/v1/questionnaires", "application/yaml", demoYAML(t), auth...)
+		if yw.Code != http.StatusCreated || !strings.Contains(yw.Body, `"warnings":[]`) {
+			t.Fatalf("yaml: %d %s", yw.Code, yw.Body)
 		}
 	})
 }

@@ -50,27 +50,27 @@ func (in *SeminarInput) Validate() []Problem {
 	var ps []Problem
 	in.Slug = strings.TrimSpace(in.Slug)
 	if !seminarSlugRe.MatchString(in.Slug) {
-		ps = append(ps, Problem{Path: "slug", Message: "3-64 lower-case letters, digits or hyphens"})
+		ps = append(ps, Problem{Code: "bad_slug", Path: "slug", Message: "3-64 lower-case letters, digits or hyphens"})
 	}
 	if strings.TrimSpace(in.Title.In("en")) == "" {
-		ps = append(ps, Problem{Path: "title", Message: "a title in English or Chinese is required"})
+		ps = append(ps, Problem{Code: "required", Path: "title", Message: "a title in English or Chinese is required"})
 	}
 	for field, v := range map[string]string{"starts_on": in.StartsOn, "ends_on": in.EndsOn} {
 		if v == "" {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			ps = append(ps, Problem{Path: field, Message: "a date as YYYY-MM-DD"})
+			ps = append(ps, Problem{Code: "bad_date", Path: field, Message: "a date as YYYY-MM-DD"})
 		}
 	}
 	if in.StartsOn != "" && in.EndsOn != "" && in.EndsOn < in.StartsOn {
-		ps = append(ps, Problem{Path: "ends_on", Message: "the end is before the start"})
+		ps = append(ps, Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
 	}
 	if in.Timezone == "" {
 		in.Timezone = "Asia/Shanghai"
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
-		ps = append(ps, Problem{Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})
+		ps = append(ps, Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})
 	}
 	return ps
 }

@@ -122,9 +122,6 @@ type xlsParser struct {
 	defLang   string
 	origins   map[string]string // definition path → "survey row 7"
 	sheetCols map[string]map[string]textColumns
-	// refused holds the survey rows refused as a whole (their type): their
-	// other columns are not examined, so each row is named once for it.
-	refused map[int]bool
 	// cellProblems holds the paths already reported, so a cell is named once.
 	cellProblems map[string]bool
 }
@@ -170,7 +167,7 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	}
 	defer f.Close()
 	p := &xlsParser{origins: map[string]string{}, sheetCols: map[string]map[string]textColumns{},
-		refused: map[int]bool{}, cellProblems: map[string]bool{}}
+		cellProblems: map[string]bool{}}
 	sheets, err := p.readSheets(f)
 	if err != nil {
 		return nil, nil, err
@@ -224,13 +221,17 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	return d, warnings, nil
 }
 
-// consequence tells a validation problem that only repeats one already
-// reported: a section left empty by refused rows, a title or link name that
-// the settings problems already asked for.
+// consequence tells a validation problem that only follows from one
+// already reported: a section left empty by refused rows, a missing title or
+// link name the settings problems already asked for.
 func (p *xlsParser) consequence(pr Problem) bool {
-	switch pr.Code {
-	case "no_sections", "no_questions":
+	switch {
+	case pr.Code == "no_sections" || pr.Code == "no_questions":
 		return len(p.problems) > 0
+	case strings.HasPrefix(pr.Path, "settings row 2, form_title"):
+		return p.cellProblems["settings, form_title"]
+	case pr.Path == "slug" || strings.HasPrefix(pr.Path, "file name") || strings.HasPrefix(pr.Path, "settings row 2, form_id"):
+		return p.cellProblems["settings, form_id"]
 	}
 	return false
 }
@@ -700,7 +701,7 @@ func (p *xlsParser) readSettings(d *Definition, s *sheet, opts XLSFormOptions) {
 			d.Title = p.everyLanguage(stem)
 			p.warn("title_from_file_name", where, "no form_title: the title is the file name %q (change it in the editor)", stem)
 		default:
-			p.refuse("no_title", "settings", "form_title is required (add a settings sheet with a form_title column)")
+			p.refuse("no_title", "settings, form_title", "form_title is required (add a settings sheet with a form_title column)")
 		}
 	}
 	d.Intro = p.textOf(s, row, "intro")
@@ -724,7 +725,7 @@ func (p *xlsParser) readSettings(d *Definition, s *sheet, opts XLSFormOptions) {
 		d.Slug = slugify(stem)
 		p.origins["slug"] = "file name"
 	default:
-		p.refuse("no_slug", "settings", "no link name: give the settings sheet a form_id, or choose one on import (?slug= or --slug)")
+		p.refuse("no_slug", "settings, form_id", "no link name: give the settings sheet a form_id, or choose one on import (?slug= or --slug)")
 	}
 	if a := strings.ToLower(cellAt(row, colIndex(s, "access"))); a != "" {
 		d.Access = a
@@ -896,6 +897,9 @@ func (p *xlsParser) origin(path string) string {
 	if rest == "" {
 		return o
 	}
+	if (prefix == "title" || prefix == "intro" || prefix == "thanks") && !strings.Contains(rest, ".") {
+		return o + "::" + rest // "title.zh" is the cell of form_title::zh
+	}
 	field, lang, hasLang := strings.Cut(rest, ".")
 	if strings.HasPrefix(field, "options[") {
 		return o + ", " + rest
@@ -925,6 +929,9 @@ func sortProblems(ps []Problem) []Problem {
 			rank = 4
 		}
 		row, _ := strconv.Atoi(m[2])
+		if m[3] != "" {
+			row = 1 << 30 // a whole column: after the rows of its sheet
+		}
 		return rank, row
 	}
 	out := slices.Clone(ps)

@@ -236,7 +236,6 @@ func (r *surveyReader) row(i int, row []string) {
 	q, ok := r.question(i, row, rt)
 	r.columns(i, row, ok, false)
 	if !ok {
-		r.refused[rowNumber(i)] = true
 		return
 	}
 	r.questions++

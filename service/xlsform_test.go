@@ -234,3 +234,152 @@ func TestLikertListNeedsAnAgreementDirection(t *testing.T) {
 		t.Fatalf("problems = %v", ps)
 	}
 }
+
+// TestXLSFormWarnsAboutWhatItIgnores: a workbook as KoboToolbox writes it,
+// with metadata rows, a calculate, a default, a layout appearance and a
+// constraint message, imports; each thing left out comes back as a warning
+// naming its row, and metadata rows are not questions.
+func TestXLSFormWarnsAboutWhatItIgnores(t *testing.T) {
+	m := koboSurvey()
+	m["survey"][0] = append(m["survey"][0], "constraint_message::English (en)", "default", "media::image")
+	m["survey"] = append(m["survey"][:2], append([][]any{
+		{"end", "end"},
+		{"deviceid", "deviceid"},
+		{"calculate", "score", "", "", "", "", "", "", "", "", "", ""},
+	}, m["survey"][2:]...)...)
+	// rows shift by 3: comments is row 16, role row 11
+	m["survey"][15] = []any{"text", "comments", "Comments", "意见", "", "", "", "multiline", "string-length(.) <= 500", "Too long", "none", "pic.png"}
+	m["survey"][10] = append(m["survey"][10], "minimal")
+	d, warnings, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := d.Question("comments"); q.MaxLength != 500 || q.Type != model.TypeLongText {
+		t.Errorf("comments = %+v, want longtext of at most 500 characters", q)
+	}
+	for _, k := range []string{"end", "deviceid", "score"} {
+		if _, ok := d.Question(k); ok {
+			t.Errorf("%s became a question", k)
+		}
+	}
+	want := []string{
+		"survey: ignored_metadata",
+		"survey row 5, type: ignored_calculate",
+		"survey row 11, appearance: ignored_appearance",
+		"survey row 16, constraint_message: ignored_constraint_message",
+		"survey row 16, default: ignored_default",
+		"survey column L: ignored_column",
+	}
+	var got []string
+	for _, w := range warnings {
+		got = append(got, w.Path+": "+w.Code)
+		if w.Message == "" {
+			t.Errorf("warning without a message: %+v", w)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if msg := warnings[0].Message; !strings.Contains(msg, "start (row 2)") || !strings.Contains(msg, "deviceid (row 4)") {
+		t.Errorf("metadata warning %q does not name the rows", msg)
+	}
+	if msg := warnings[3].Message; !strings.Contains(msg, "at most 500 characters") {
+		t.Errorf("constraint_message warning %q does not say what the participant is told", msg)
+	}
+}
+
+// TestXLSFormPlainColumnsServeEveryLanguage: XLSForm has no translated
+// form_title, and a plain label or hint next to label::Chinese is the text
+// of every language without its own; id_string (form_id's older name) gives
+// the link name.
+func TestXLSFormPlainColumnsServeEveryLanguage(t *testing.T) {
+	wb := workbook(t, map[string][][]any{
+		"survey": {
+			{"type", "name", "label::English (en)", "label::Chinese (zh)", "hint"},
+			{"start", "start"},
+			{"select_one yn", "ok", "OK?", "好吗？", "Yes or no / 是或否"},
+			{"end", "end"},
+		},
+		"choices": {
+			{"list_name", "name", "label"},
+			{"yn", "yes", "Yes / 是"},
+			{"yn", "no", "No / 否"},
+		},
+		"settings": {{"form_title", "id_string", "version"}, {"Workshop 研讨会", "Workshop_2026", "3"}},
+	})
+	d, warnings, err := ParseXLSForm(wb, XLSFormOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := d.Sections[0].Questions[0]
+	if d.Slug != "workshop-2026" || d.Title["zh"] != "Workshop 研讨会" || d.Title["en"] != "Workshop 研讨会" ||
+		q.Help["zh"] != "Yes or no / 是或否" || q.Help["en"] != q.Help["zh"] || q.Options[1].Label["zh"] != "No / 否" {
+		t.Fatalf("slug %q title %v question %+v", d.Slug, d.Title, q)
+	}
+	if len(warnings) != 2 || warnings[1].Code != "ignored_setting" || warnings[1].Path != "settings row 2, version" {
+		t.Errorf("warnings = %v, want the metadata and the version", warnings)
+	}
+}
+
+// TestXLSFormReportsEveryProblemInOnePass: skip logic, a calculation, an
+// unsupported type and a missing translation are all reported at once,
+// ordered by sheet and row, whatever the order they were found in.
+func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
+	m := koboSurvey()
+	m["survey"][0] = append(m["survey"][0], "relevant", "calculation")
+	m["survey"][12] = append(m["survey"][12], "", "${overall} < 3") // comments: relevant
+	m["survey"][11] = append(m["survey"][11][:9], "", "1 + 1")      // overall: calculation
+	m["survey"][8][0] = "geopoint"                                  // topics
+	m["choices"][13][3] = ""                                        // role/police: no Chinese
+	m["settings"][1][1] = ""                                        // no Chinese title
+	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	ps, _ := AsInvalid(err)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Path+": "+p.Code)
+	}
+	want := []string{
+		"survey row 9, type: unsupported_type",
+		"survey row 12, calculation: unsupported_column",
+		"survey row 13, relevant: unsupported_column",
+		"choices row 14, label::zh: required",
+		"settings row 2, form_title::zh: required",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
+	cases := map[string]string{
+		KindXLSX: string(workbook(t, koboSurvey())),
+		KindODS:  "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+		KindXLS:  "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
+		"":       "format: seminareval/v1\n",
+	}
+	for want, data := range cases {
+		if got := SpreadsheetKind([]byte(data)); got != want {
+			t.Errorf("SpreadsheetKind(%.12q) = %q, want %q", data, got, want)
+		}
+	}
+	// An upload of either is named by ParseUpload too, not read as YAML.
+	_, _, err := ParseUpload([]byte(cases[KindXLS]), XLSFormOptions{})
+	if ps, _ := AsInvalid(err); len(ps) != 1 || ps[0].Code != "xls_workbook" {
+		t.Errorf("ParseUpload(.xls) = %v", err)
+	}
+}
+
+// TestXLSFormWithoutTitleOrIDSaysSoOnce: no settings sheet and no file name:
+// the title and the link name are each asked for once.
+func TestXLSFormWithoutTitleOrIDSaysSoOnce(t *testing.T) {
+	wb := workbook(t, map[string][][]any{"survey": {{"type", "name", "label"}, {"text", "a", "A"}}})
+	_, _, err := ParseXLSForm(wb, XLSFormOptions{})
+	ps, _ := AsInvalid(err)
+	if len(ps) != 2 || ps[0].Code != "no_title" || ps[1].Code != "no_slug" {
+		t.Fatalf("problems = %v, want no_title and no_slug", ps)
+	}
+	d, _, err := ParseXLSForm(wb, XLSFormOptions{FileName: "My Form.xlsx"})
+	if err != nil || d.Slug != "my-form" || d.Title["en"] != "My Form" {
+		t.Fatalf("with a file name: %v %+v", err, d)
+	}
+}

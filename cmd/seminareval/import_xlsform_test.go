@@ -67,4 +67,41 @@ func TestImportCommandTakesXLSForm(t *testing.T) {
 	if _, err := os.Stat(good); err != nil {
 		t.Fatal(err)
 	}
+
+	// --slug names the link, before or after the file; what the workbook
+	// has that is not used is listed on stderr.
+	withEnd := write("with-end.xlsx", [][]any{header,
+		{"select_one role", "role", "Your role", "您的角色", "yes"},
+		{"end", "end"},
+	})
+	for _, args := range [][]string{{"import", "--slug", "spring-2027", withEnd}, {"import", withEnd, "--slug", "spring-2028"}} {
+		out.Reset()
+		stderr.Reset()
+		if err := run(context.Background(), args, nil, &out, &stderr, environ); err != nil {
+			t.Fatalf("%v: %v (%s)", args, err, stderr.String())
+		}
+		slug := args[len(args)-1]
+		if args[1] == "--slug" {
+			slug = args[2]
+		}
+		if !strings.Contains(out.String(), `"`+slug+`"`) || !strings.Contains(stderr.String(), "warning: survey: metadata rows are not collected: end (row 3)") {
+			t.Fatalf("%v said %q, stderr %q", args, out.String(), stderr.String())
+		}
+	}
+
+	// An .xls or .ods is named as such, as the API names it, not "not valid YAML".
+	for name, data := range map[string]string{
+		"old.xls":  "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00",
+		"form.ods": "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stderr.Reset()
+		err := run(context.Background(), []string{"import", path}, nil, io.Discard, &stderr, environ)
+		if err == nil || !strings.Contains(stderr.String(), "save it as .xlsx") || strings.Contains(stderr.String(), "YAML") {
+			t.Fatalf("%s: err=%v stderr=%s", name, err, stderr.String())
+		}
+	}
 }
