@@ -28,8 +28,8 @@ const (
 	MaxMaxLength     = 20000
 )
 
-// Definition is the questionnaire interchange document (DESIGN.md,
-// "Questionnaire definition"). It is read from YAML or JSON, written back as
+// Definition is the questionnaire interchange document (docs/definition-format.md;
+// README, "Questionnaire definitions"). It is read from YAML or JSON, written back as
 // JSON, and is what the database keeps as the questionnaire's source.
 type Definition struct {
 	Format    string      `json:"format" yaml:"format"`

@@ -343,3 +343,16 @@ func TestRosterRefusesAZipBomb(t *testing.T) {
 		t.Fatalf("parsing the bomb allocated %d MB", grew>>20)
 	}
 }
+
+// An XLSForm upload is opened under the same limits.
+func TestXLSFormRefusesAZipBomb(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "xlsform", "realworld", "yes_or_no_question.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = ParseXLSForm(zipWithExtra(t, data, 256<<20), XLSFormOptions{})
+	problems, ok := AsInvalid(err)
+	if !ok || len(problems) != 1 || problems[0].Code != "zip_bomb" {
+		t.Fatalf("err = %v", err)
+	}
+}

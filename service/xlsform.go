@@ -161,7 +161,10 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	case "":
 		return nil, nil, fileProblem("not_xlsx", "not an .xlsx workbook (an XLSForm must be saved as Excel .xlsx)")
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	f, err := excelize.OpenReader(bytes.NewReader(data), UploadUnzipLimits(len(data)))
+	if IsUnzipLimit(err) {
+		return nil, nil, fileProblem("zip_bomb", "the workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook")
+	}
 	if err != nil {
 		return nil, nil, fileProblem("unreadable_workbook", "not a readable .xlsx workbook: %s", err.Error())
 	}
