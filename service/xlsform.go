@@ -3,6 +3,7 @@ package service
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -220,6 +221,12 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	warnings := sortProblems(p.warnings)
 	if len(p.problems) > 0 {
 		return nil, nil, &InvalidError{sortProblems(p.problems)}
+	}
+	// The definition made from the workbook is bound by the same limit as a
+	// posted one: otherwise a 2 MB workbook becomes a definition whose export
+	// cannot be posted back.
+	if doc, err := json.Marshal(d); err == nil && len(doc) > MaxDefinitionBytes {
+		return nil, nil, fileProblem("too_large", "the questionnaire made from this workbook is %d bytes as a definition, more than the %d a definition may have", len(doc), MaxDefinitionBytes)
 	}
 	return d, warnings, nil
 }

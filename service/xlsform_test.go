@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -381,5 +382,24 @@ func TestXLSFormWithoutTitleOrIDSaysSoOnce(t *testing.T) {
 	d, _, err := ParseXLSForm(wb, XLSFormOptions{FileName: "My Form.xlsx"})
 	if err != nil || d.Slug != "my-form" || d.Title["en"] != "My Form" {
 		t.Fatalf("with a file name: %v %+v", err, d)
+	}
+}
+
+// A workbook within the upload limit whose questionnaire would exceed the
+// definition limit is refused: its export could not be posted back.
+func TestXLSFormRefusesADefinitionOverTheLimit(t *testing.T) {
+	rows := [][]any{{"type", "name", "label::English (en)", "label::Chinese (zh)"}}
+	for i := range 400 {
+		long := fmt.Sprintf("%04d ", i) + strings.Repeat("How useful was this part of the seminar for your daily work? ", 25)
+		rows = append(rows, []any{"text", fmt.Sprintf("q%d", i), long, long})
+	}
+	data := workbook(t, map[string][][]any{"survey": rows, "settings": {{"form_title", "form_id"}, {"Big", "big-form"}}}, "survey", "settings")
+	if len(data) > MaxDefinitionBytes*4 {
+		t.Fatalf("the workbook itself is over the upload limit: %d bytes", len(data))
+	}
+	_, _, err := ParseXLSForm(data, XLSFormOptions{})
+	problems, ok := AsInvalid(err)
+	if !ok || len(problems) != 1 || problems[0].Code != "too_large" || !strings.Contains(problems[0].Message, "as a definition") {
+		t.Fatalf("err = %v", err)
 	}
 }
