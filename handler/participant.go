@@ -37,6 +37,7 @@ type uiText struct {
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
 	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
+	Unavailable                                                              string
 }
 
 var ui = map[string]uiText{
@@ -55,6 +56,7 @@ var ui = map[string]uiText{
 		NA: "Not applicable", NPSLow: "0 = not at all likely", NPSHigh: "10 = extremely likely",
 		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
 		TooLargeBody: "The answers sent were too large. Please shorten your comments and try again.",
+		Unavailable:  "Not recorded yet: the service cannot reach its database just now. Your answers are still on this page: please send them again in a minute.",
 	},
 	"zh": {
 		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答",
@@ -71,6 +73,7 @@ var ui = map[string]uiText{
 		NA: "不适用", NPSLow: "0 = 完全不可能", NPSHigh: "10 = 极有可能",
 		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
 		TooLargeBody: "提交的内容过大，请缩短您的意见后重试。",
+		Unavailable:  "尚未记录：系统暂时无法连接数据库。您的回答仍保留在本页，请一分钟后再次提交。",
 	},
 }
 
@@ -93,6 +96,7 @@ type questionnairePage struct {
 	Slug, Title, Intro, Action, SubmissionID, InviteToken string
 	Sections                                              []sectionView
 	Errors                                                map[string]string
+	Notice                                                string // a page-level problem: nothing was recorded
 	ScriptI18N                                            template.JS
 }
 
@@ -338,8 +342,17 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 
 func (p *participantHandler) submitForm(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, p.cfg.Server.MaxBodyBytes)
-	q, ok := p.load(c)
-	if !ok {
+	// The cached questionnaire, as the JSON post: Submit checks its revision
+	// inside the INSERT, and with the database down the form can still come
+	// back with the answers in it.
+	q, err := p.questionnaires.LoadBySlugCached(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		if model.IsNotFound(err) {
+			p.notFound(c)
+			return
+		}
+		p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
+		p.internalError(c)
 		return
 	}
 	if err := c.Request.ParseForm(); err != nil {
@@ -398,8 +411,13 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		p.metrics.Submits.WithLabelValues("refused").Inc()
 		p.refuse(c, q, lang, err)
 	default:
+		// The database (or something under it) failed: nothing was recorded.
+		// The form comes back with the answers in it and says so, with 503
+		// and Retry-After; the same submission id makes a resend safe.
 		p.log.Error("submit", "slug", q.Slug, "err", err)
-		p.internalError(c)
+		p.metrics.Submits.WithLabelValues("unavailable").Inc()
+		c.Header("Retry-After", retryAfterSeconds)
+		p.renderFormNotice(c, http.StatusServiceUnavailable, q, lang, nil, values, c.PostForm("submission_id"), ui[lang].Unavailable)
 	}
 }
 
@@ -456,8 +474,14 @@ func (p *participantHandler) message(c *gin.Context, status int, q *service.Load
 }
 
 func (p *participantHandler) renderForm(c *gin.Context, status int, q *service.Loaded, lang string, errs map[string]string, values map[string][]string, submissionID string) {
+	p.renderFormNotice(c, status, q, lang, errs, values, submissionID, "")
+}
+
+// renderFormNotice is renderForm with a page-level notice above the form.
+func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *service.Loaded, lang string, errs map[string]string, values map[string][]string, submissionID, notice string) {
 	t := ui[lang]
 	page := questionnairePage{
+		Notice:       notice,
 		pageBase:     p.base(c, q, lang, q.Def.Title.In(lang)),
 		Slug:         q.Slug,
 		Title:        q.Def.Title.In(lang),

@@ -2,9 +2,11 @@ package handler
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -113,6 +115,39 @@ func TestExportsBeyondTheLimitGet429(t *testing.T) {
 		r1()
 		if _, _, ok := try("/admin/questionnaires/1/responses.csv"); !ok {
 			t.Fatal("a released slot was not free again")
+		}
+	})
+}
+
+// A form post while the database is unreachable comes back as the form with
+// the answers still in it and a bilingual notice, 503 with Retry-After.
+func TestFormPostWithTheDatabaseDownKeepsTheAnswers(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		path := "/s/" + q.Slug
+		page := a.get(path + "?lang=zh")
+		subID := between(page.Body, `name="submission_id" value="`, `"`)
+		form := url.Values{"submission_id": {subID}, "lang": {"zh"}}
+		for k, v := range fullDemoAnswers() {
+			switch x := v.(type) {
+			case []string:
+				form["q."+k] = x
+			default:
+				form.Set("q."+k, fmt.Sprint(x))
+			}
+		}
+		form.Set("q.comments", "很好的研讨会，谢谢")
+		sqlDB, _ := db.DB()
+		sqlDB.Close()
+		res := a.postForm(nil, path, form)
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("form post with the database down: %d %s", res.Code, res.Body[:min(len(res.Body), 300)])
+		}
+		for _, want := range []string{"尚未记录：系统暂时无法连接数据库", "很好的研讨会，谢谢", `value="` + subID + `"`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("the page lacks %q", want)
+			}
 		}
 	})
 }
