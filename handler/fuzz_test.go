@@ -172,15 +172,8 @@ func FuzzSubmitJSON(f *testing.F) {
 
 func FuzzSubmitForm(f *testing.F) {
 	app := newFuzzApp(f)
-	form := url.Values{"submission_id": {"fuzz-form-0001"}, "lang": {"zh"}}
-	for k, v := range fullDemoAnswers() {
-		switch x := v.(type) {
-		case []string:
-			form["q."+k] = x
-		default:
-			form.Set("q."+k, fmt.Sprint(x))
-		}
-	}
+	form := demoForm("fuzz-form-0001")
+	form.Set("lang", "zh")
 	f.Add(form.Encode())
 	f.Add("submission_id=short&q.knowledge_improved=9&q.overall=x")
 	f.Add("submission_id=fuzz-form-0002&q.topics_useful=legal&q.topics_useful=legal&q.comments=%ff")

@@ -2,11 +2,9 @@ package handler
 
 import (
 	"bytes"
-	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -128,15 +126,8 @@ func TestFormPostWithTheDatabaseDownKeepsTheAnswers(t *testing.T) {
 		path := "/s/" + q.Slug
 		page := a.get(path + "?lang=zh")
 		subID := between(page.Body, `name="submission_id" value="`, `"`)
-		form := url.Values{"submission_id": {subID}, "lang": {"zh"}}
-		for k, v := range fullDemoAnswers() {
-			switch x := v.(type) {
-			case []string:
-				form["q."+k] = x
-			default:
-				form.Set("q."+k, fmt.Sprint(x))
-			}
-		}
+		form := demoForm(subID) // the existing helper in wechat_test.go
+		form.Set("lang", "zh")
 		form.Set("q.comments", "很好的研讨会，谢谢")
 		sqlDB, _ := db.DB()
 		sqlDB.Close()

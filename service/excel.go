@@ -253,7 +253,12 @@ func (a *annex) fit(sheet string, col, row int, s string, fontScale float64) {
 	if w == 0 {
 		w = 9
 	}
-	h := wrappedHeight(s, w/fontScale) * fontScale
+	a.fitWidth(sheet, row, s, w, fontScale)
+}
+
+// fitWidth is fit for text across width characters (a merged range).
+func (a *annex) fitWidth(sheet string, row int, s string, width, fontScale float64) {
+	h := wrappedHeight(s, width/fontScale) * fontScale
 	if h == 0 && fontScale > 1 {
 		h = lineHeight*fontScale + 3
 	}
@@ -261,6 +266,14 @@ func (a *annex) fit(sheet string, col, row int, s string, fontScale float64) {
 		a.heights[sheet] = map[int]float64{}
 	}
 	a.heights[sheet][row] = max(a.heights[sheet][row], h)
+}
+
+// fontScale is the size of a style's text relative to 11 points.
+func fontScale(style string) float64 {
+	if style == "title" {
+		return 14.0 / 11
+	}
+	return 1
 }
 
 // setColWidth sets columns from..to of a normally written sheet and
@@ -304,18 +317,7 @@ func (a *annex) setMerged(sheet string, col1, col2, row int, v any, style string
 		for c := col1; c <= col2; c++ {
 			w += a.colWidths[sheet][c]
 		}
-		scale := 1.0
-		if style == "title" {
-			scale = 14.0 / 11
-		}
-		h := wrappedHeight(s, w/scale) * scale
-		if h == 0 && scale > 1 {
-			h = lineHeight*scale + 3
-		}
-		if a.heights[sheet] == nil {
-			a.heights[sheet] = map[int]float64{}
-		}
-		a.heights[sheet][row] = max(a.heights[sheet][row], h)
+		a.fitWidth(sheet, row, s, w, fontScale(style))
 	}
 	return a.f.SetCellStyle(sheet, from, to, id)
 }
@@ -381,10 +383,8 @@ func (a *annex) set(sheet string, col, row int, v any, style string) error {
 	}
 	if s, ok := v.(string); ok {
 		switch style {
-		case "wrap", "text", "head":
-			a.fit(sheet, col, row, s, 1)
-		case "title":
-			a.fit(sheet, col, row, s, 14.0/11)
+		case "wrap", "text", "head", "title":
+			a.fit(sheet, col, row, s, fontScale(style))
 		}
 	}
 	if err := a.f.SetCellValue(sheet, cell, v); err != nil {
