@@ -54,7 +54,7 @@ func TestReportDashboardRendersOnALaptop(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "organiser1"),
 			chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse battery staple"),
 			chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.topbar`)),
+			chromedp.WaitVisible(chromedp.CSS(`.topbar .user`)), // only once signed in: the login page has a topbar too
 			chromedp.Navigate(fmt.Sprintf("%s/admin/questionnaires/%d/report?lang=en", a.ts.URL, q.ID)),
 			chromedp.WaitVisible(chromedp.CSS(`table.likert`)),
 		)

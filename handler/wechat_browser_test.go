@@ -95,7 +95,7 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "console-admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery staple"),
 		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.topbar`)),
+		chromedp.WaitVisible(chromedp.CSS(`.topbar .user`)), // only once signed in: the login page has a topbar too
 		chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/poster"),
 		chromedp.WaitVisible(chromedp.CSS(`img.qr`)),
 	)
