@@ -93,6 +93,9 @@ const (
 	TypeNPS      = "nps"
 	TypeText     = "text"
 	TypeLongText = "longtext"
+	TypeNote     = "note"   // text only, nothing to answer
+	TypeNumber   = "number" // min, max, decimals; stored as text
+	TypeDate     = "date"   // YYYY-MM-DD; stored as text
 )
 
 // Question mirrors one question of a questionnaire's definition.

@@ -45,6 +45,8 @@ type Definition struct {
 	ClosesAt  *time.Time  `json:"closes_at,omitempty" yaml:"closes_at,omitempty"`
 	Seminar   *SeminarDef `json:"seminar,omitempty" yaml:"seminar,omitempty"`
 	Sections  []Section   `json:"sections" yaml:"sections"`
+
+	logic *Logic // parsed conditions (compile); nil for a definition built in code
 }
 
 // SeminarDef is the optional seminar block of a definition.
@@ -60,6 +62,7 @@ type SeminarDef struct {
 // Section groups questions under an optional title.
 type Section struct {
 	Title     model.Text    `json:"title,omitempty" yaml:"title,omitempty"`
+	Relevant  string        `json:"relevant,omitempty" yaml:"relevant,omitempty"`
 	Questions []QuestionDef `json:"questions" yaml:"questions"`
 }
 
@@ -75,7 +78,39 @@ type QuestionDef struct {
 	Options   []Option     `json:"options,omitempty" yaml:"options,omitempty"`
 	Scale     []model.Text `json:"scale,omitempty" yaml:"scale,omitempty"`
 	MaxLength int          `json:"max_length,omitempty" yaml:"max_length,omitempty"`
+	Relevant  string       `json:"relevant,omitempty" yaml:"relevant,omitempty"` // skip logic (relevant.go)
+	Min       *Limit       `json:"min,omitempty" yaml:"min,omitempty"`           // number: a number; date: YYYY-MM-DD
+	Max       *Limit       `json:"max,omitempty" yaml:"max,omitempty"`
+	Decimals  int          `json:"decimals,omitempty" yaml:"decimals,omitempty"` // number: decimal places allowed
+	Other     bool         `json:"other,omitempty" yaml:"other,omitempty"`       // single, multi: "Other (please specify)"
 }
+
+// OtherValue is the option value of "Other (please specify)"; its text is
+// answered under the key "<key>_other" (OtherKey).
+const OtherValue = "other"
+
+// OtherLabel labels the added "Other" choice.
+var OtherLabel = model.Text{"en": "Other (please specify)", "zh": "其他（请注明）"}
+
+// MaxOtherLength bounds the text of an "Other" answer, in characters.
+const MaxOtherLength = 500
+
+// MaxDecimals bounds a number question's decimals.
+const MaxDecimals = 6
+
+// OtherKey is the answer key of the text of q's "Other" choice.
+func (q QuestionDef) OtherKey() string { return q.Key + "_other" }
+
+// AllOptions returns q's options with the added "Other" last.
+func (q QuestionDef) AllOptions() []Option {
+	if !q.Other {
+		return q.Options
+	}
+	return append(slices.Clip(q.Options), Option{Value: OtherValue, Label: OtherLabel})
+}
+
+// Answerable reports whether q takes an answer (a note does not).
+func (q QuestionDef) Answerable() bool { return q.Type != model.TypeNote }
 
 // Option is one choice of a single or multi question.
 type Option struct {
@@ -144,7 +179,7 @@ var (
 	optionRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 	dateRe      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	yamlLineRe  = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
-	validTypes  = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText}
+	validTypes  = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText, model.TypeNumber, model.TypeDate, model.TypeNote}
 	validStatus = []string{model.StatusDraft, model.StatusOpen, model.StatusClosed}
 )
 
@@ -183,6 +218,7 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	if problems := d.Validate(); len(problems) > 0 {
 		return nil, &InvalidError{problems}
 	}
+	d.compile()
 	return &d, nil
 }
 
@@ -267,8 +303,10 @@ func (d *Definition) Normalize() {
 		d.Seminar.Timezone = "Asia/Shanghai"
 	}
 	for si := range d.Sections {
+		d.Sections[si].Relevant = strings.TrimSpace(d.Sections[si].Relevant)
 		for qi := range d.Sections[si].Questions {
 			q := &d.Sections[si].Questions[qi]
+			q.Relevant = strings.TrimSpace(q.Relevant)
 			if (q.Type == model.TypeText || q.Type == model.TypeLongText) && q.MaxLength == 0 {
 				q.MaxLength = DefaultMaxLength
 			}
@@ -376,7 +414,7 @@ func (d *Definition) Validate() []Problem {
 			optionalText(qp+".report", q.Report)
 			choice := q.Type == model.TypeSingle || q.Type == model.TypeMulti
 			switch {
-			case choice && len(q.Options) < 2:
+			case choice && len(q.AllOptions()) < 2:
 				add(qp+".options", "too_few_options", "at least two options are required for %s", q.Type)
 			case !choice && len(q.Options) > 0:
 				add(qp+".options", "options_not_allowed", "only single and multi questions have options")
@@ -416,8 +454,17 @@ func (d *Definition) Validate() []Problem {
 			case isText && (q.MaxLength < 1 || q.MaxLength > MaxMaxLength):
 				add(qp+".max_length", "bad_max_length", "must be between 1 and %d", MaxMaxLength)
 			}
+			validateTypes(qp, q, add)
 		}
 	}
+	for si, sec := range d.Sections {
+		for qi, q := range sec.Questions {
+			if prev, dup := keys[q.OtherKey()]; q.Other && dup {
+				add(fmt.Sprintf("sections[%d].questions[%d].other", si, qi), "duplicate_key", "the answer key %q of \"other\" is already used at %s", q.OtherKey(), prev)
+			}
+		}
+	}
+	d.validateLogic(add)
 	return ps
 }
 
@@ -491,8 +538,10 @@ func (d *Definition) JSON() []byte {
 func (d *Definition) StructureKey() string {
 	var b strings.Builder
 	for si, s := range d.Sections {
+		fmt.Fprintf(&b, "s%d|%s;", si, s.Relevant)
 		for _, q := range s.Questions {
-			fmt.Fprintf(&b, "%d|%s|%s|%t|%t|%d|%d;", si, q.Key, q.Type, q.Required, q.NA, len(q.Scale), q.MaxLength)
+			fmt.Fprintf(&b, "%d|%s|%s|%t|%t|%d|%d|%s|%s|%s|%d|%t;", si, q.Key, q.Type, q.Required, q.NA, len(q.Scale), q.MaxLength,
+				q.Relevant, q.Min.String(), q.Max.String(), q.Decimals, q.Other)
 			for _, o := range q.Options {
 				b.WriteString(o.Value + ",")
 			}
@@ -508,5 +557,6 @@ func DecodeStoredDefinition(raw string) (*Definition, error) {
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
 		return nil, fmt.Errorf("stored definition: %w", err)
 	}
+	d.compile()
 	return &d, nil
 }

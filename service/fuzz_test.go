@@ -151,7 +151,7 @@ func FuzzBuildAnswersJSON(f *testing.F) {
 			return
 		}
 		sub := Submission{SubmissionID: "fuzz-submission", Answers: answers}
-		rows, errs := BuildAnswers(def, sub)
+		rows, _, errs := BuildAnswers(def, sub)
 		checkAnswerRows(t, def, sub, rows, errs)
 	})
 }
@@ -173,7 +173,7 @@ func FuzzBuildAnswersForm(f *testing.F) {
 			}
 		}
 		sub := Submission{SubmissionID: "fuzz-submission", Answers: answers, FromForm: true}
-		rows, errs := BuildAnswers(def, sub)
+		rows, _, errs := BuildAnswers(def, sub)
 		checkAnswerRows(t, def, sub, rows, errs)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
 	"gorm.io/gorm"
 
 	"seminareval/model"
@@ -51,17 +52,25 @@ func (f FieldErrors) Error() string {
 // Messages for field errors, in both languages; the JSON API returns the
 // English reason, the form page shows the visitor's language.
 var fieldMessages = map[string]model.Text{
-	"required":      {"en": "This question requires an answer.", "zh": "此题为必答题。"},
-	"not_a_number":  {"en": "must be a whole number", "zh": "必须是整数"},
-	"out_of_range":  {"en": "is out of range", "zh": "超出范围"},
-	"na_not_offer":  {"en": "\"not applicable\" is not offered for this question", "zh": "此题不提供“不适用”选项"},
-	"unknown_opt":   {"en": "is not one of the options", "zh": "不是有效选项"},
-	"not_a_string":  {"en": "must be a string", "zh": "必须是文本"},
-	"not_a_list":    {"en": "must be a list of option values", "zh": "必须是选项列表"},
-	"duplicate_opt": {"en": "lists an option twice", "zh": "重复选择了同一选项"},
-	"too_long":      {"en": "is too long", "zh": "内容过长"},
-	"unknown_key":   {"en": "is not a question of this questionnaire", "zh": "不是本问卷的问题"},
-	"invalid_utf8":  {"en": "is not valid UTF-8 text", "zh": "不是有效的 UTF-8 文本"},
+	"required":          {"en": "This question requires an answer.", "zh": "此题为必答题。"},
+	"not_a_number":      {"en": "must be a whole number", "zh": "必须是整数"},
+	"out_of_range":      {"en": "is out of range", "zh": "超出范围"},
+	"na_not_offer":      {"en": "\"not applicable\" is not offered for this question", "zh": "此题不提供“不适用”选项"},
+	"unknown_opt":       {"en": "is not one of the options", "zh": "不是有效选项"},
+	"not_a_string":      {"en": "must be a string", "zh": "必须是文本"},
+	"not_a_list":        {"en": "must be a list of option values", "zh": "必须是选项列表"},
+	"duplicate_opt":     {"en": "lists an option twice", "zh": "重复选择了同一选项"},
+	"too_long":          {"en": "is too long", "zh": "内容过长"},
+	"unknown_key":       {"en": "is not a question of this questionnaire", "zh": "不是本问卷的问题"},
+	"invalid_utf8":      {"en": "is not valid UTF-8 text", "zh": "不是有效的 UTF-8 文本"},
+	"bad_number":        {"en": "must be a number", "zh": "必须是数字"},
+	"too_many_decimals": {"en": "has too many decimal places", "zh": "小数位数过多"},
+	"below_min":         {"en": "is below the smallest value allowed", "zh": "小于允许的最小值"},
+	"above_max":         {"en": "is above the largest value allowed", "zh": "大于允许的最大值"},
+	"bad_date":          {"en": "must be a date, year-month-day (2018-01-16)", "zh": "必须是日期，格式为 年-月-日（如 2018-01-16）"},
+	"too_early":         {"en": "is earlier than the earliest date allowed", "zh": "早于允许的最早日期"},
+	"too_late":          {"en": "is later than the latest date allowed", "zh": "晚于允许的最晚日期"},
+	"other_required":    {"en": "Please say what “Other” is.", "zh": "请注明“其他”的具体内容。"},
 }
 
 // FieldMessage returns the sentence for a field error code in lang.
@@ -75,17 +84,25 @@ func FieldMessage(code, lang string) string {
 // FieldError codes are the keys of fieldMessages; FieldErrors hold codes and
 // the handler turns them into sentences.
 const (
-	codeRequired     = "required"
-	codeNotANumber   = "not_a_number"
-	codeOutOfRange   = "out_of_range"
-	codeNANotOffered = "na_not_offer"
-	codeUnknownOpt   = "unknown_opt"
-	codeNotAString   = "not_a_string"
-	codeNotAList     = "not_a_list"
-	codeDuplicateOpt = "duplicate_opt"
-	codeTooLong      = "too_long"
-	codeUnknownKey   = "unknown_key"
-	codeInvalidUTF8  = "invalid_utf8"
+	codeRequired      = "required"
+	codeNotANumber    = "not_a_number"
+	codeOutOfRange    = "out_of_range"
+	codeNANotOffered  = "na_not_offer"
+	codeUnknownOpt    = "unknown_opt"
+	codeNotAString    = "not_a_string"
+	codeNotAList      = "not_a_list"
+	codeDuplicateOpt  = "duplicate_opt"
+	codeTooLong       = "too_long"
+	codeUnknownKey    = "unknown_key"
+	codeInvalidUTF8   = "invalid_utf8"
+	codeBadNumber     = "bad_number"
+	codeTooManyDec    = "too_many_decimals"
+	codeBelowMin      = "below_min"
+	codeAboveMax      = "above_max"
+	codeBadDate       = "bad_date"
+	codeTooEarly      = "too_early"
+	codeTooLate       = "too_late"
+	codeOtherRequired = "other_required"
 )
 
 // Submission is what a participant sends. Answers hold JSON-decoded values
@@ -110,7 +127,8 @@ type Respondent struct {
 // SubmitResult says what happened to a submission.
 type SubmitResult struct {
 	ResponseID uint64
-	Already    bool // the same submission_id was recorded before (a retry)
+	Already    bool     // the same submission_id was recorded before (a retry)
+	Ignored    []string // answer keys not stored: questions not shown (skip logic), "other" texts of unchosen "other"
 }
 
 // Responses records submissions.
@@ -288,7 +306,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		}
 		return SubmitResult{}, err
 	}
-	answers, ferr := BuildAnswers(q.Def, sub)
+	answers, ignored, ferr := BuildAnswers(q.Def, sub)
 	lang := q.Def.Lang(sub.Lang)
 	if sub.Lang != "" && !slices.Contains(q.Def.Languages, sub.Lang) && !sub.FromForm {
 		if ferr == nil {
@@ -342,7 +360,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		return nil
 	})
 	if err == nil {
-		return SubmitResult{ResponseID: resp.ID}, nil
+		return SubmitResult{ResponseID: resp.ID, Ignored: ignored}, nil
 	}
 	if errors.Is(err, errStale) {
 		return SubmitResult{}, err
@@ -526,42 +544,110 @@ type pendingAnswer struct {
 // and returns the rows to store, or every problem found. Unknown keys, wrong
 // types, out-of-range values and unknown options are all errors: a client
 // that sends them has a bug worth hearing about.
-func BuildAnswers(def *Definition, sub Submission) ([]pendingAnswer, FieldErrors) {
+//
+// Skip logic is applied in page order: a question whose condition (or whose
+// section's condition) is false given the valid answers before it is not
+// required, and an answer sent for it is not stored but returned in ignored,
+// as is the text of an "Other" choice that was not chosen, and an answer to a
+// note.
+func BuildAnswers(def *Definition, sub Submission) (rows []pendingAnswer, ignored []string, _ FieldErrors) {
 	errs := FieldErrors{}
-	var rows []pendingAnswer
+	known := map[string]bool{}
+	for _, q := range def.Questions() {
+		known[q.Key] = true
+		if q.Other {
+			known[q.OtherKey()] = true
+		}
+	}
 	for key := range sub.Answers {
-		if _, ok := def.Question(key); !ok {
+		if !known[key] {
 			errs[key] = codeUnknownKey
 		}
 	}
-	for _, q := range def.Questions() {
-		v, present := sub.Answers[q.Key]
-		if present && isEmpty(v) {
-			present = false
-		}
-		if !present {
-			if q.Required {
-				errs[q.Key] = codeRequired
+	logic := def.Logic()
+	values := map[string]Value{}
+	for si, sec := range def.Sections {
+		sectionOn := logic.Sections[si] == nil || logic.Sections[si].Eval(values)
+		for _, q := range sec.Questions {
+			v, present := sub.Answers[q.Key]
+			if present && isEmpty(v) {
+				present = false
 			}
-			continue
-		}
-		// A form field may repeat; only multi questions take several values.
-		if xs, ok := v.([]string); ok && sub.FromForm && q.Type != model.TypeMulti && len(xs) == 1 {
-			v = xs[0]
-		}
-		got, code := answerRows(q, v, sub.FromForm)
-		if code != "" {
-			errs[q.Key] = code
-			continue
-		}
-		for _, a := range got {
-			rows = append(rows, pendingAnswer{Answer: a, key: q.Key})
+			other, otherPresent := sub.Answers[q.OtherKey()]
+			otherPresent = q.Other && otherPresent && !isEmpty(other)
+			shown := sectionOn && (logic.Questions[q.Key] == nil || logic.Questions[q.Key].Eval(values))
+			if !shown || !q.Answerable() {
+				if present {
+					ignored = append(ignored, q.Key)
+				}
+				if otherPresent {
+					ignored = append(ignored, q.OtherKey())
+				}
+				continue
+			}
+			if !present {
+				if q.Required {
+					errs[q.Key] = codeRequired
+				}
+				if otherPresent {
+					ignored = append(ignored, q.OtherKey())
+				}
+				continue
+			}
+			// A form field may repeat; only multi questions take several values.
+			if xs, ok := v.([]string); ok && sub.FromForm && q.Type != model.TypeMulti && len(xs) == 1 {
+				v = xs[0]
+			}
+			got, code := answerRows(q, v, sub.FromForm)
+			if code != "" {
+				errs[q.Key] = code
+				continue
+			}
+			if q.Other {
+				var otherIgnored bool
+				got, otherIgnored, code = withOtherText(q, got, other, otherPresent, sub.FromForm)
+				if code != "" {
+					errs[q.OtherKey()] = code
+					continue
+				}
+				if otherIgnored {
+					ignored = append(ignored, q.OtherKey())
+				}
+			}
+			values[q.Key] = ValueOf(q, got)
+			for _, a := range got {
+				rows = append(rows, pendingAnswer{Answer: a, key: q.Key})
+			}
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, nil, errs
 	}
-	return rows, nil
+	slices.Sort(ignored)
+	return rows, ignored, nil
+}
+
+// withOtherText puts the text of an "Other" choice on the row that chose it:
+// required when "other" is chosen, ignored when it is not.
+func withOtherText(q QuestionDef, rows []model.Answer, v any, present, fromForm bool) ([]model.Answer, bool, string) {
+	chosen := -1
+	for i, a := range rows {
+		if a.Option != nil && *a.Option == OtherValue {
+			chosen = i
+		}
+	}
+	if chosen < 0 {
+		return rows, present, ""
+	}
+	if !present {
+		return nil, false, codeOtherRequired
+	}
+	s, code := textAnswer(v, fromForm, MaxOtherLength)
+	if code != "" {
+		return nil, false, code
+	}
+	rows[chosen].Text = &s
+	return rows, false, ""
 }
 
 func isEmpty(v any) bool {
@@ -602,7 +688,7 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 		if !ok {
 			return nil, codeNotAString
 		}
-		if !hasOption(q, s) {
+		if !hasAnyOption(q, s) {
 			return nil, codeUnknownOpt
 		}
 		return []model.Answer{{Option: &s}}, ""
@@ -614,7 +700,7 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 		seen := map[string]bool{}
 		rows := make([]model.Answer, 0, len(values))
 		for _, s := range values {
-			if !hasOption(q, s) {
+			if !hasAnyOption(q, s) {
 				return nil, codeUnknownOpt
 			}
 			if seen[s] {
@@ -625,24 +711,45 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 		}
 		return rows, ""
 	case model.TypeText, model.TypeLongText:
-		s, ok := singleString(v, fromForm)
-		if !ok {
-			return nil, codeNotAString
-		}
-		if !utf8.ValidString(s) {
-			return nil, codeInvalidUTF8
-		}
-		s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 		max := q.MaxLength
 		if max == 0 {
 			max = DefaultMaxLength
 		}
-		if utf8.RuneCountInString(s) > max {
-			return nil, codeTooLong
+		s, code := textAnswer(v, fromForm, max)
+		if code != "" {
+			return nil, code
+		}
+		return []model.Answer{{Text: &s}}, ""
+	case model.TypeNumber:
+		s, code := numberAnswer(q, v, fromForm)
+		if code != "" {
+			return nil, code
+		}
+		return []model.Answer{{Text: &s}}, ""
+	case model.TypeDate:
+		s, code := dateAnswer(q, v, fromForm)
+		if code != "" {
+			return nil, code
 		}
 		return []model.Answer{{Text: &s}}, ""
 	}
 	return nil, codeUnknownKey
+}
+
+// textAnswer reads a text of at most max characters, trimmed, with CRLF as LF.
+func textAnswer(v any, fromForm bool, max int) (string, string) {
+	s, ok := singleString(v, fromForm)
+	if !ok {
+		return "", codeNotAString
+	}
+	if !utf8.ValidString(s) {
+		return "", codeInvalidUTF8
+	}
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if utf8.RuneCountInString(s) > max {
+		return "", codeTooLong
+	}
+	return s, ""
 }
 
 func wholeNumber(v any, fromForm bool) (int, string) {
@@ -711,9 +818,115 @@ func hasOption(q QuestionDef, v string) bool {
 	return slices.ContainsFunc(q.Options, func(o Option) bool { return o.Value == v })
 }
 
+// hasAnyOption is hasOption counting the added "Other" choice.
+func hasAnyOption(q QuestionDef, v string) bool {
+	return hasOption(q, v) || q.Other && v == OtherValue
+}
+
 // Admit reports whether the respondent may see and answer q: ErrNotInvited
 // for someone not on the roster of a roster questionnaire.
 func (s *Responses) Admit(ctx context.Context, q *Loaded, r Respondent) error {
 	_, err := s.resolve(ctx, q, r, "")
 	return err
+}
+
+var (
+	numberTextRe = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)$`)
+	dateFormRe   = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+)
+
+// maxNumberMagnitude bounds a number answer without min and max: beyond it
+// a float64 no longer holds the decimals a person typed.
+const maxNumberMagnitude = 1e12
+
+// numberAnswer reads a number question's answer: a JSON number, or the text
+// of a form field as a phone types it (full-width digits, a decimal comma).
+// It returns the number's canonical text, which is what is stored.
+func numberAnswer(q QuestionDef, v any, fromForm bool) (string, string) {
+	var n float64
+	var decimals int
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return "", codeBadNumber
+		}
+		n = x
+		decimals = decimalPlaces(strconv.FormatFloat(x, 'f', -1, 64))
+	case string:
+		if !fromForm {
+			return "", codeBadNumber // JSON clients send numbers as numbers
+		}
+		t := strings.TrimSpace(width.Fold.String(x))
+		if !strings.Contains(t, ".") && strings.Count(t, ",") == 1 {
+			t = strings.Replace(t, ",", ".", 1)
+		}
+		if !numberTextRe.MatchString(t) {
+			return "", codeBadNumber
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return "", codeBadNumber
+		}
+		n, decimals = f, decimalPlaces(t)
+	default:
+		return "", codeBadNumber
+	}
+	if decimals > q.Decimals {
+		if q.Decimals == 0 {
+			return "", codeNotANumber // "must be a whole number"
+		}
+		return "", codeTooManyDec
+	}
+	if lo, ok := q.Min.Number(); ok && n < lo || n < -maxNumberMagnitude {
+		return "", codeBelowMin
+	}
+	if hi, ok := q.Max.Number(); ok && n > hi || n > maxNumberMagnitude {
+		return "", codeAboveMax
+	}
+	if n == 0 {
+		n = 0 // no "-0"
+	}
+	return strconv.FormatFloat(n, 'f', -1, 64), ""
+}
+
+// decimalPlaces counts the significant digits after the point of a number's
+// text: "12.50" has one.
+func decimalPlaces(t string) int {
+	_, frac, ok := strings.Cut(t, ".")
+	if !ok {
+		return 0
+	}
+	return len(strings.TrimRight(frac, "0"))
+}
+
+// dateAnswer reads a date question's answer: YYYY-MM-DD from JSON; from a
+// form also 2018/1/6, 2018.01.06 and 2018年1月6日 (the text field a phone
+// without a date picker shows). Impossible dates (2018-02-30) are refused.
+func dateAnswer(q QuestionDef, v any, fromForm bool) (string, string) {
+	s, ok := singleString(v, fromForm)
+	if !ok {
+		return "", codeBadDate
+	}
+	s = strings.TrimSpace(s)
+	if fromForm {
+		s = width.Fold.String(s)
+		if m := dateFormRe.FindStringSubmatch(s); m != nil {
+			pad := func(x string) string { return strings.Repeat("0", 2-len(x)) + x }
+			s = m[1] + "-" + pad(m[2]) + "-" + pad(m[3])
+		}
+	}
+	if !dateRe.MatchString(s) {
+		return "", codeBadDate
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return "", codeBadDate
+	}
+	if lo, ok := q.Min.Date(); ok && d.Before(lo) {
+		return "", codeTooEarly
+	}
+	if hi, ok := q.Max.Date(); ok && d.After(hi) {
+		return "", codeTooLate
+	}
+	return s, ""
 }

@@ -1,0 +1,575 @@
+package service
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Skip logic: a question's or section's `relevant` condition, in the subset
+// of XLSForm's expression syntax that DESIGN and docs/definition-format.md
+// name: ${key}, numbers, 'strings', = != < <= > >=, and, or, not(…),
+// parentheses, selected(${key}, 'v') and count-selected(${key}).
+//
+// A condition is parsed once into an Expr tree; the server evaluates the tree
+// (Eval) and the participant page receives the same tree as JSON
+// (MarshalJSON) for its few lines of evaluator, so there is one parser.
+
+// Expression operators (Expr.Op).
+const (
+	opOr            = "or"
+	opAnd           = "and"
+	opNot           = "not"
+	opSelected      = "selected"
+	opCountSelected = "count-selected"
+	opRef           = "ref"
+	opNum           = "num"
+	opStr           = "str"
+)
+
+var comparisons = []string{"=", "!=", "<=", ">=", "<", ">"}
+
+// MaxExpressionLength bounds a condition's text; maxExpressionDepth its
+// nesting (a fuzzer's thousand parentheses must not exhaust the stack).
+const (
+	MaxExpressionLength = 2000
+	maxExpressionDepth  = 40
+)
+
+// Expr is a node of a parsed condition. Comparison nodes have Op "=", "!=",
+// "<", "<=", ">", ">=" and two Args.
+type Expr struct {
+	Op   string
+	Args []*Expr
+	Key  string  // opRef: the question key
+	Num  float64 // opNum
+	Str  string  // opStr; for opSelected the option value
+}
+
+// IsCondition reports whether e is true or false rather than a value.
+func (e *Expr) IsCondition() bool {
+	switch e.Op {
+	case opOr, opAnd, opNot, opSelected:
+		return true
+	}
+	return isComparison(e.Op)
+}
+
+func isComparison(op string) bool {
+	for _, c := range comparisons {
+		if op == c {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalJSON writes the compact array form the participant page evaluates:
+// ["and", a, b], ["=", ["ref","k"], ["str","v"]], ["selected", ["ref","k"], "v"],
+// ["num", 2].
+func (e *Expr) MarshalJSON() ([]byte, error) {
+	var parts []any
+	switch e.Op {
+	case opRef:
+		parts = []any{e.Op, e.Key}
+	case opNum:
+		parts = []any{e.Op, e.Num}
+	case opStr:
+		parts = []any{e.Op, e.Str}
+	case opSelected:
+		parts = []any{e.Op, e.Args[0], e.Str}
+	default:
+		parts = []any{e.Op}
+		for _, a := range e.Args {
+			parts = append(parts, a)
+		}
+	}
+	return json.Marshal(parts)
+}
+
+// References returns the question keys e refers to, in order of appearance.
+func (e *Expr) References() []string {
+	var keys []string
+	var walk func(*Expr)
+	walk = func(x *Expr) {
+		if x.Op == opRef {
+			keys = append(keys, x.Key)
+		}
+		for _, a := range x.Args {
+			walk(a)
+		}
+	}
+	walk(e)
+	return keys
+}
+
+// ExprError is a condition that cannot be read. Code is one of
+// bad_expression, unsupported_function, not_a_condition; Pos is the byte
+// offset in the condition where reading stopped.
+type ExprError struct {
+	Code string
+	Pos  int
+	Msg  string
+}
+
+func (e *ExprError) Error() string { return fmt.Sprintf("%s (at character %d)", e.Msg, e.Pos+1) }
+
+// ParseRelevant parses a condition. The result is always a condition (true
+// or false), never a bare value.
+func ParseRelevant(src string) (*Expr, error) {
+	if len(src) > MaxExpressionLength {
+		return nil, &ExprError{Code: "bad_expression", Msg: fmt.Sprintf("longer than %d characters", MaxExpressionLength)}
+	}
+	if !utf8.ValidString(src) {
+		return nil, &ExprError{Code: "bad_expression", Msg: "not valid UTF-8"}
+	}
+	toks, err := tokenize(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &exprParser{toks: toks, src: src}
+	e, err := p.or(0)
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind != tokEOF {
+		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("unexpected %q", t.text))
+	}
+	if !e.IsCondition() {
+		return nil, &ExprError{Code: "not_a_condition", Msg: "is a value, not a condition: compare it, e.g. ${key} = 'yes'"}
+	}
+	return e, nil
+}
+
+type tokKind int
+
+const (
+	tokEOF tokKind = iota
+	tokRef
+	tokNum
+	tokStr
+	tokIdent
+	tokOp
+	tokLParen
+	tokRParen
+	tokComma
+)
+
+type token struct {
+	kind tokKind
+	text string
+	pos  int
+	num  float64
+}
+
+func tokenize(src string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '$':
+			if i+1 >= len(src) || src[i+1] != '{' {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "a reference is written ${key}"}
+			}
+			end := strings.IndexByte(src[i:], '}')
+			if end < 0 {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "missing } after ${"}
+			}
+			key := strings.TrimSpace(src[i+2 : i+end])
+			if key == "" {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "empty reference ${}"}
+			}
+			toks = append(toks, token{kind: tokRef, text: key, pos: i})
+			i += end + 1
+		case c == '\'' || c == '"':
+			end := strings.IndexByte(src[i+1:], c)
+			if end < 0 {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "unterminated string"}
+			}
+			toks = append(toks, token{kind: tokStr, text: src[i+1 : i+1+end], pos: i})
+			i += end + 2
+		case c >= '0' && c <= '9' || c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9' ||
+			c == '-' && i+1 < len(src) && (src[i+1] >= '0' && src[i+1] <= '9' || src[i+1] == '.') && expectsOperand(toks):
+			j := i + 1
+			for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == '.') {
+				j++
+			}
+			n, err := strconv.ParseFloat(src[i:j], 64)
+			if err != nil {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: fmt.Sprintf("%q is not a number", src[i:j])}
+			}
+			toks = append(toks, token{kind: tokNum, text: src[i:j], pos: i, num: n})
+			i = j
+		case c == '(':
+			toks = append(toks, token{kind: tokLParen, text: "(", pos: i})
+			i++
+		case c == ')':
+			toks = append(toks, token{kind: tokRParen, text: ")", pos: i})
+			i++
+		case c == ',':
+			toks = append(toks, token{kind: tokComma, text: ",", pos: i})
+			i++
+		case c == '=' || c == '<' || c == '>' || c == '!':
+			op := string(c)
+			if i+1 < len(src) && src[i+1] == '=' {
+				op += "="
+			}
+			if op == "!" {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "use != or not(…)"}
+			}
+			toks = append(toks, token{kind: tokOp, text: op, pos: i})
+			i += len(op)
+		default:
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if !unicode.IsLetter(r) && r != '_' {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: fmt.Sprintf("unexpected %q", string(r))}
+			}
+			j := i + size
+			for j < len(src) {
+				r, size := utf8.DecodeRuneInString(src[j:])
+				if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != ':' && r != '.' {
+					break
+				}
+				j += size
+			}
+			toks = append(toks, token{kind: tokIdent, text: src[i:j], pos: i})
+			i = j
+		}
+	}
+	return append(toks, token{kind: tokEOF, pos: len(src)}), nil
+}
+
+// expectsOperand says whether a '-' here starts a negative number (after an
+// operator, a parenthesis, a comma or at the start) rather than subtracting.
+func expectsOperand(toks []token) bool {
+	if len(toks) == 0 {
+		return true
+	}
+	switch toks[len(toks)-1].kind {
+	case tokOp, tokLParen, tokComma:
+		return true
+	case tokIdent:
+		t := toks[len(toks)-1].text
+		return t == "and" || t == "or"
+	}
+	return false
+}
+
+type exprParser struct {
+	toks []token
+	i    int
+	src  string
+}
+
+func (p *exprParser) peek() token { return p.toks[p.i] }
+func (p *exprParser) next() token  { t := p.toks[p.i]; p.i++; return t }
+
+func (p *exprParser) errAt(t token, code, msg string) *ExprError {
+	if t.kind == tokEOF {
+		msg = "the condition ends too early"
+	}
+	return &ExprError{Code: code, Pos: t.pos, Msg: msg}
+}
+
+func (p *exprParser) or(depth int) (*Expr, error) {
+	left, err := p.and(depth)
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tokIdent && p.peek().text == "or" {
+		t := p.next()
+		right, err := p.and(depth)
+		if err != nil {
+			return nil, err
+		}
+		if err := bothConditions(t, left, right); err != nil {
+			return nil, err
+		}
+		left = &Expr{Op: opOr, Args: []*Expr{left, right}}
+	}
+	return left, nil
+}
+
+func (p *exprParser) and(depth int) (*Expr, error) {
+	left, err := p.comparison(depth)
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tokIdent && p.peek().text == "and" {
+		t := p.next()
+		right, err := p.comparison(depth)
+		if err != nil {
+			return nil, err
+		}
+		if err := bothConditions(t, left, right); err != nil {
+			return nil, err
+		}
+		left = &Expr{Op: opAnd, Args: []*Expr{left, right}}
+	}
+	return left, nil
+}
+
+func bothConditions(t token, a, b *Expr) error {
+	if !a.IsCondition() || !b.IsCondition() {
+		return &ExprError{Code: "not_a_condition", Pos: t.pos, Msg: fmt.Sprintf("both sides of %q must be conditions, e.g. ${key} = 'yes'", t.text)}
+	}
+	return nil
+}
+
+func (p *exprParser) comparison(depth int) (*Expr, error) {
+	left, err := p.operand(depth)
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind == tokOp {
+		p.next()
+		right, err := p.operand(depth)
+		if err != nil {
+			return nil, err
+		}
+		if left.IsCondition() || right.IsCondition() {
+			return nil, &ExprError{Code: "not_a_condition", Pos: t.pos, Msg: fmt.Sprintf("%q compares values, not conditions", t.text)}
+		}
+		return &Expr{Op: t.text, Args: []*Expr{left, right}}, nil
+	}
+	return left, nil
+}
+
+func (p *exprParser) operand(depth int) (*Expr, error) {
+	if depth > maxExpressionDepth {
+		return nil, p.errAt(p.peek(), "bad_expression", "nested too deeply")
+	}
+	t := p.next()
+	switch t.kind {
+	case tokRef:
+		return &Expr{Op: opRef, Key: t.text}, nil
+	case tokNum:
+		return &Expr{Op: opNum, Num: t.num}, nil
+	case tokStr:
+		return &Expr{Op: opStr, Str: t.text}, nil
+	case tokLParen:
+		e, err := p.or(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if c := p.next(); c.kind != tokRParen {
+			return nil, p.errAt(c, "bad_expression", "missing )")
+		}
+		return e, nil
+	case tokIdent:
+		return p.call(t, depth)
+	}
+	return nil, p.errAt(t, "bad_expression", fmt.Sprintf("unexpected %q", t.text))
+}
+
+// call reads one of the supported functions after its name.
+func (p *exprParser) call(name token, depth int) (*Expr, error) {
+	switch name.text {
+	case opNot, opSelected, opCountSelected:
+	case "and", "or":
+		return nil, p.errAt(name, "bad_expression", fmt.Sprintf("%q needs a condition before it", name.text))
+	default:
+		if p.peek().kind == tokLParen {
+			return nil, &ExprError{Code: "unsupported_function", Pos: name.pos,
+				Msg: fmt.Sprintf("%s() is not supported: use selected(), count-selected(), not(), and, or and comparisons", name.text)}
+		}
+		return nil, p.errAt(name, "bad_expression", fmt.Sprintf("unexpected %q: write references as ${key} and texts in quotes", name.text))
+	}
+	if t := p.next(); t.kind != tokLParen {
+		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("missing ( after %s", name.text))
+	}
+	var e *Expr
+	switch name.text {
+	case opNot:
+		arg, err := p.or(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if !arg.IsCondition() {
+			return nil, &ExprError{Code: "not_a_condition", Pos: name.pos, Msg: "not() takes a condition"}
+		}
+		e = &Expr{Op: opNot, Args: []*Expr{arg}}
+	case opSelected:
+		ref := p.next()
+		if ref.kind != tokRef {
+			return nil, p.errAt(ref, "bad_expression", "selected() takes a question, as ${key}, then an option value")
+		}
+		if c := p.next(); c.kind != tokComma {
+			return nil, p.errAt(c, "bad_expression", "selected() takes two arguments: ${key}, 'value'")
+		}
+		v := p.next()
+		if v.kind != tokStr && v.kind != tokNum {
+			return nil, p.errAt(v, "bad_expression", "the second argument of selected() is an option value in quotes")
+		}
+		e = &Expr{Op: opSelected, Args: []*Expr{{Op: opRef, Key: ref.text}}, Str: v.text}
+	case opCountSelected:
+		ref := p.next()
+		if ref.kind != tokRef {
+			return nil, p.errAt(ref, "bad_expression", "count-selected() takes a question, as ${key}")
+		}
+		e = &Expr{Op: opCountSelected, Args: []*Expr{{Op: opRef, Key: ref.text}}}
+	}
+	if t := p.next(); t.kind != tokRParen {
+		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("missing ) after the argument of %s", name.text))
+	}
+	return e, nil
+}
+
+// Value is a question's answer as a condition sees it. An unanswered
+// question (or one that was not shown) has Set false.
+type Value struct {
+	Set   bool
+	IsNum bool
+	Num   float64
+	Str   string   // single option, text, date; multi: the values joined by spaces
+	List  []string // multi: the chosen values
+}
+
+// NumValue and StrValue build answered values.
+func NumValue(n float64) Value  { return Value{Set: true, IsNum: true, Num: n} }
+func StrValue(s string) Value   { return Value{Set: true, Str: s} }
+func ListValue(xs []string) Value {
+	if len(xs) == 0 {
+		return Value{}
+	}
+	return Value{Set: true, Str: strings.Join(xs, " "), List: xs}
+}
+
+// Eval evaluates a condition against the answers so far. A comparison with
+// an unanswered question is false, except against the empty string:
+// ${k} = '' is true and ${k} != '' false when k is unanswered.
+func (e *Expr) Eval(values map[string]Value) bool {
+	switch e.Op {
+	case opOr:
+		return e.Args[0].Eval(values) || e.Args[1].Eval(values)
+	case opAnd:
+		return e.Args[0].Eval(values) && e.Args[1].Eval(values)
+	case opNot:
+		return !e.Args[0].Eval(values)
+	case opSelected:
+		v := values[e.Args[0].Key]
+		if !v.Set {
+			return false
+		}
+		if v.List != nil {
+			for _, x := range v.List {
+				if x == e.Str {
+					return true
+				}
+			}
+			return false
+		}
+		return v.Str == e.Str
+	}
+	a, b := e.Args[0].value(values), e.Args[1].value(values)
+	if !a.Set || !b.Set {
+		// Unanswered equals only the empty text: ${k} = '' is true.
+		other := a
+		if !a.Set {
+			other = b
+		}
+		return e.Op == "=" && other.Set && !other.IsNum && other.Str == ""
+	}
+	c, ok := compareValues(a, b)
+	if !ok {
+		return false
+	}
+	switch e.Op {
+	case "=":
+		return c == 0
+	case "!=":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+func (e *Expr) value(values map[string]Value) Value {
+	switch e.Op {
+	case opRef:
+		return values[e.Key]
+	case opNum:
+		return NumValue(e.Num)
+	case opStr:
+		return Value{Set: true, Str: e.Str}
+	case opCountSelected:
+		return NumValue(float64(len(values[e.Args[0].Key].List)))
+	}
+	return Value{}
+}
+
+// compareValues compares numerically when both sides are numbers (or one is
+// and the other reads as one, as an option value "2" does), else as text.
+func compareValues(a, b Value) (int, bool) {
+	if a.IsNum || b.IsNum {
+		x, okx := a.Num, a.IsNum
+		y, oky := b.Num, b.IsNum
+		if !okx {
+			n, err := strconv.ParseFloat(strings.TrimSpace(a.Str), 64)
+			x, okx = n, err == nil
+		}
+		if !oky {
+			n, err := strconv.ParseFloat(strings.TrimSpace(b.Str), 64)
+			y, oky = n, err == nil
+		}
+		if !okx || !oky {
+			return 0, false
+		}
+		switch {
+		case x < y:
+			return -1, true
+		case x > y:
+			return 1, true
+		}
+		return 0, true
+	}
+	return strings.Compare(a.Str, b.Str), true
+}
+
+// String writes the condition back in XLSForm syntax (the editor shows it).
+func (e *Expr) String() string {
+	switch e.Op {
+	case opRef:
+		return "${" + e.Key + "}"
+	case opNum:
+		return strconv.FormatFloat(e.Num, 'f', -1, 64)
+	case opStr:
+		return quoteExprString(e.Str)
+	case opSelected:
+		return "selected(" + e.Args[0].String() + ", " + quoteExprString(e.Str) + ")"
+	case opCountSelected:
+		return "count-selected(" + e.Args[0].String() + ")"
+	case opNot:
+		return "not(" + e.Args[0].String() + ")"
+	case opAnd, opOr:
+		return e.Args[0].childString(e.Op) + " " + e.Op + " " + e.Args[1].childString(e.Op)
+	}
+	return e.Args[0].String() + " " + e.Op + " " + e.Args[1].String()
+}
+
+func (e *Expr) childString(parent string) string {
+	if (e.Op == opAnd || e.Op == opOr) && e.Op != parent {
+		return "(" + e.String() + ")"
+	}
+	return e.String()
+}
+
+func quoteExprString(s string) string {
+	if strings.Contains(s, "'") {
+		return `"` + s + `"`
+	}
+	return "'" + s + "'"
+}
