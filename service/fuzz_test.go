@@ -14,6 +14,7 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -247,6 +248,50 @@ func FuzzDecryptMessage(f *testing.F) {
 		back, err := DecryptMessage(vectorKey, app, again)
 		if err != nil || !bytes.Equal(back, msg) {
 			t.Fatalf("round trip: %q %v, want %q", back, err, msg)
+		}
+	})
+}
+
+// FuzzParseRelevant: any text either parses into a condition whose written
+// form reads back the same and evaluates without panicking, or is refused
+// with an ExprError; nothing panics or recurses without bound.
+func FuzzParseRelevant(f *testing.F) {
+	for _, s := range []string{
+		"${useful} <= 2 or selected(${topics}, 'other')",
+		"count-selected(${m}) >= 2 and not(${s} = 'x')",
+		"(${a} = 1 or ${b} != '') and ${c} > -1.5",
+		"${d} >= '2018-01-10'", `${x} = "it's"`, "string-length(${x}) > 3", "((((", "${", "'",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := ParseRelevant(src)
+		if err != nil {
+			var ee *ExprError
+			if !errors.As(err, &ee) || ee.Code == "" {
+				t.Fatalf("%q: error without a code: %v", src, err)
+			}
+			return
+		}
+		if !e.IsCondition() {
+			t.Fatalf("%q parsed to a value", src)
+		}
+		again, err := ParseRelevant(e.String())
+		if err != nil || again.String() != e.String() {
+			t.Fatalf("%q written as %q reads back as %v, %v", src, e.String(), again, err)
+		}
+		vals := map[string]Value{}
+		for i, k := range e.References() {
+			switch i % 3 {
+			case 0:
+				vals[k] = NumValue(float64(i))
+			case 1:
+				vals[k] = ListValue([]string{"a", k})
+			}
+		}
+		_ = e.Eval(vals)
+		if _, err := json.Marshal(e); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -268,7 +268,7 @@ type exprParser struct {
 }
 
 func (p *exprParser) peek() token { return p.toks[p.i] }
-func (p *exprParser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *exprParser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 func (p *exprParser) errAt(t token, code, msg string) *ExprError {
 	if t.kind == tokEOF {
@@ -432,8 +432,8 @@ type Value struct {
 }
 
 // NumValue and StrValue build answered values.
-func NumValue(n float64) Value  { return Value{Set: true, IsNum: true, Num: n} }
-func StrValue(s string) Value   { return Value{Set: true, Str: s} }
+func NumValue(n float64) Value { return Value{Set: true, IsNum: true, Num: n} }
+func StrValue(s string) Value  { return Value{Set: true, Str: s} }
 func ListValue(xs []string) Value {
 	if len(xs) == 0 {
 		return Value{}
@@ -443,7 +443,7 @@ func ListValue(xs []string) Value {
 
 // Eval evaluates a condition against the answers so far. A comparison with
 // an unanswered question is false, except against the empty string:
-// ${k} = '' is true and ${k} != '' false when k is unanswered.
+// ${k} = ” is true and ${k} != ” false when k is unanswered.
 func (e *Expr) Eval(values map[string]Value) bool {
 	switch e.Op {
 	case opOr:

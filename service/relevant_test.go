@@ -411,3 +411,27 @@ func TestSubmitWithSkipLogicStoresOnlyWhatWasShown(t *testing.T) {
 		}
 	})
 }
+
+func TestConditionsInWords(t *testing.T) {
+	d := parseLogic(t)
+	for _, c := range []struct{ src, en, zh string }{
+		{"${useful} <= 2", `Answer if your answer to “Useful” was “Disagree” or “Strongly disagree”.`, `如果您对“有用”的回答为“不同意”或“非常不同意”，请回答此题。`},
+		{"${workplace} = 'police' or ${years} > 30", `Answer if you chose “Police” for “Workplace” or your answer to “Years in service” is more than 30.`, `如果您在“工作单位”中选择了“公安”，或者您对“工作年限”的回答大于30，请回答此题。`},
+		{"selected(${topics}, 'other')", `Answer if you chose “Other (please specify)” for “Topics”.`, `如果您在“议题”中选择了“其他（请注明）”，请回答此题。`},
+		{"count-selected(${topics}) >= 2", `Answer if the number of options you chose for “Topics” is 2 or more.`, `如果您在“议题”中选择的选项数不少于2，请回答此题。`},
+		{"${years} != ''", `Answer if you answered “Years in service”.`, `如果您回答了“工作年限”，请回答此题。`},
+		{"not(${workplace} = 'court')", `Answer if it is not the case that you chose “Court” for “Workplace”.`, ``},
+		{"${useful} >= 4 and (${workplace} = 'police' or ${workplace} = 'court')", `Answer if your answer to “Useful” was “Strongly agree” or “Agree” and (you chose “Police” for “Workplace” or you chose “Court” for “Workplace”).`, ``},
+	} {
+		e, err := ParseRelevant(c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.ConditionSentence(e, "en", false); got != c.en {
+			t.Errorf("%s:\n got %s\nwant %s", c.src, got, c.en)
+		}
+		if got := d.ConditionSentence(e, "zh", false); c.zh != "" && got != c.zh {
+			t.Errorf("%s:\n got %s\nwant %s", c.src, got, c.zh)
+		}
+	}
+}

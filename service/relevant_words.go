@@ -1,0 +1,208 @@
+package service
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"seminareval/model"
+)
+
+// Conditions in words, for people: the participant page without JavaScript
+// ("Answer if you chose “Police” for “Where do you work?”"), the dashboard
+// ("shown to 6 respondents (those who …)") and the editor.
+
+var wordsText = map[string]map[string]string{
+	"en": {
+		"question_if": "Answer if %s.", "section_if": "Answer this section if %s.",
+		"chose": "you chose %[1]s for %[2]s", "not_chose": "you did not choose %[1]s for %[2]s",
+		"answer_was": "your answer to %[2]s was %[1]s", "answer_is": "your answer to %[2]s %[1]s", "answered": "you answered %[1]s", "not_answered": "you did not answer %[1]s",
+		"count": "the number of options you chose for %[2]s %[1]s",
+		"and":   "%s and %s", "or": "%s or %s", "not": "it is not the case that %s", "either": "%s",
+		"list_or": " or ", "list_sep": ", ",
+		"=": "is %s", "!=": "is not %s", "<": "is less than %s", "<=": "is %s or less", ">": "is more than %s", ">=": "is %s or more",
+		"quote": "“%s”",
+	},
+	"zh": {
+		"question_if": "如果%s，请回答此题。", "section_if": "如果%s，请回答本部分。",
+		"chose": "您在%[2]s中选择了%[1]s", "not_chose": "您在%[2]s中没有选择%[1]s",
+		"answer_was": "您对%[2]s的回答为%[1]s", "answer_is": "您对%[2]s的回答%[1]s", "answered": "您回答了%[1]s", "not_answered": "您没有回答%[1]s",
+		"count": "您在%[2]s中选择的选项数%[1]s",
+		"and":   "%s，并且%s", "or": "%s，或者%s", "not": "并非%s", "either": "%s",
+		"list_or": "或", "list_sep": "、",
+		"=": "等于%s", "!=": "不等于%s", "<": "小于%s", "<=": "不超过%s", ">": "大于%s", ">=": "不少于%s",
+		"quote": "“%s”",
+	},
+}
+
+func wordsFor(lang string) map[string]string {
+	if w, ok := wordsText[lang]; ok {
+		return w
+	}
+	return wordsText["en"]
+}
+
+// ConditionSentence is the full sentence a participant reads under a
+// question (section false) or a section title.
+func (d *Definition) ConditionSentence(e *Expr, lang string, section bool) string {
+	if e == nil {
+		return ""
+	}
+	w := wordsFor(lang)
+	key := "question_if"
+	if section {
+		key = "section_if"
+	}
+	return sprintf(w[key], d.ConditionWords(e, lang))
+}
+
+// ConditionWords says what must be true, in lang: "you chose “Police” for
+// “Where do you work?”". A shape it has no words for is shown as written.
+func (d *Definition) ConditionWords(e *Expr, lang string) string {
+	w := wordsFor(lang)
+	switch e.Op {
+	case opAnd, opOr:
+		return sprintf(w[e.Op], d.childWords(e.Args[0], e.Op, lang), d.childWords(e.Args[1], e.Op, lang))
+	case opNot:
+		return sprintf(w["not"], d.ConditionWords(e.Args[0], lang))
+	case opSelected:
+		q, ok := d.Question(e.Args[0].Key)
+		if !ok {
+			break
+		}
+		return sprintf(w["chose"], d.quote(optionLabel(q, e.Str, lang), lang), d.quote(q.Text.In(lang), lang))
+	}
+	if !isComparison(e.Op) {
+		return e.String()
+	}
+	ref, lit, op := e.Args[0], e.Args[1], e.Op
+	if ref.Op != opRef && ref.Op != opCountSelected {
+		ref, lit, op = lit, ref, flip(op)
+	}
+	if lit.Op != opNum && lit.Op != opStr {
+		return e.String()
+	}
+	litText := lit.Str
+	if lit.Op == opNum {
+		litText = strconv.FormatFloat(lit.Num, 'f', -1, 64)
+	}
+	if ref.Op == opCountSelected {
+		q, ok := d.Question(ref.Args[0].Key)
+		if !ok {
+			return e.String()
+		}
+		return sprintf(w["count"], sprintf(w[op], litText), d.quote(q.Text.In(lang), lang))
+	}
+	if ref.Op != opRef {
+		return e.String()
+	}
+	q, ok := d.Question(ref.Key)
+	if !ok {
+		return e.String()
+	}
+	qText := d.quote(q.Text.In(lang), lang)
+	if litText == "" && lit.Op == opStr && (op == "=" || op == "!=") {
+		if op == "=" {
+			return sprintf(w["not_answered"], qText)
+		}
+		return sprintf(w["answered"], qText)
+	}
+	switch q.Type {
+	case model.TypeSingle:
+		if op == "=" || op == "!=" {
+			k := "chose"
+			if op == "!=" {
+				k = "not_chose"
+			}
+			return sprintf(w[k], d.quote(optionLabel(q, litText, lang), lang), qText)
+		}
+	case model.TypeLikert, model.TypeRating, model.TypeNPS:
+		// A finite scale: name the answers that satisfy the condition.
+		n, err := strconv.ParseFloat(litText, 64)
+		if err != nil {
+			break
+		}
+		var labels []string
+		for i, level := range q.Levels() {
+			probe := &Expr{Op: op, Args: []*Expr{{Op: opRef, Key: "x"}, {Op: opNum, Num: n}}}
+			if probe.Eval(map[string]Value{"x": NumValue(float64(level))}) {
+				labels = append(labels, d.quote(levelLabel(q, i, level, lang), lang))
+			}
+		}
+		if len(labels) > 0 && len(labels) < len(q.Levels()) {
+			return sprintf(w["answer_was"], joinOr(labels, w), qText)
+		}
+	}
+	return sprintf(w["answer_is"], sprintf(w[op], litText), qText)
+}
+
+func (d *Definition) childWords(e *Expr, parent, lang string) string {
+	s := d.ConditionWords(e, lang)
+	if (e.Op == opAnd || e.Op == opOr) && e.Op != parent {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+func (d *Definition) quote(s, lang string) string {
+	return sprintf(wordsFor(lang)["quote"], shorten(s, 60))
+}
+
+// joinOr lists labels as "A, B or C" ("A、B或C").
+func joinOr(labels []string, w map[string]string) string {
+	if len(labels) == 1 {
+		return labels[0]
+	}
+	return strings.Join(labels[:len(labels)-1], w["list_sep"]) + w["list_or"] + labels[len(labels)-1]
+}
+
+func optionLabel(q QuestionDef, value, lang string) string {
+	for _, o := range q.AllOptions() {
+		if o.Value == value {
+			return o.Label.In(lang)
+		}
+	}
+	return value
+}
+
+// levelLabel is the label of the i-th level of a scale question: a Likert
+// question's words, a rating's or NPS score's number.
+func levelLabel(q QuestionDef, i, level int, lang string) string {
+	if q.Type == model.TypeLikert {
+		return q.ScaleLabels()[i].In(lang)
+	}
+	return strconv.Itoa(level)
+}
+
+func flip(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+func shorten(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:max-1])) + "…"
+}
+
+// sprintf formats the catalogue's entries, which take strings only.
+func sprintf(format string, args ...string) string {
+	as := make([]any, len(args))
+	for i, a := range args {
+		as[i] = a
+	}
+	return fmt.Sprintf(format, as...)
+}
