@@ -37,6 +37,7 @@ type uiText struct {
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
 	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
+	WholeNumber, Decimals, AtLeast, AtMost, DateHint, OtherPlaceholder       string
 	Unavailable                                                              string
 }
 
@@ -55,6 +56,8 @@ var ui = map[string]uiText{
 		NotFoundHeading: "Questionnaire not found", NotFoundBody: "Please check the link or scan the QR code again.",
 		NA: "Not applicable", NPSLow: "0 = not at all likely", NPSHigh: "10 = extremely likely",
 		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
+		WholeNumber: "a whole number", Decimals: "up to %d decimal places", AtLeast: "%s or more", AtMost: "at most %s",
+		DateHint: "year-month-day, e.g. 2018-01-16", OtherPlaceholder: "Please specify",
 		TooLargeBody: "The answers sent were too large. Please shorten your comments and try again.",
 		Unavailable:  "Not recorded yet: the service cannot reach its database just now. Your answers are still on this page: please send them again in a minute.",
 	},
@@ -72,6 +75,8 @@ var ui = map[string]uiText{
 		NotFoundHeading: "未找到问卷", NotFoundBody: "请检查链接或重新扫描二维码。",
 		NA: "不适用", NPSLow: "0 = 完全不可能", NPSHigh: "10 = 极有可能",
 		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
+		WholeNumber: "整数", Decimals: "最多 %d 位小数", AtLeast: "不少于 %s", AtMost: "不超过 %s",
+		DateHint: "年-月-日，如 2018-01-16", OtherPlaceholder: "请注明",
 		TooLargeBody: "提交的内容过大，请缩短您的意见后重试。",
 		Unavailable:  "尚未记录：系统暂时无法连接数据库。您的回答仍保留在本页，请一分钟后再次提交。",
 	},
@@ -102,15 +107,26 @@ type questionnairePage struct {
 
 type sectionView struct {
 	Title     string
+	Condition string      // the section's condition in words (shown without JavaScript)
+	Relevant  template.JS // the condition's tree as JSON, for participant.js
 	Questions []questionView
 }
 
 type questionView struct {
 	Key, Type, Text, Help, Error, Layout, TextValue string
 	Number, MaxLength                               int
-	Required, IsText                                bool
+	Required, IsText, IsNote                        bool
 	Choices                                         []choiceView
 	ScaleEnds                                       []string
+	Condition                                       string      // in words, shown without JavaScript
+	Relevant                                        template.JS // the condition's tree as JSON
+	Input                                           *inputView  // number and date questions
+	OtherKey, OtherValue, OtherError                string      // "Other (please specify)"
+}
+
+// inputView is the single input of a number or date question.
+type inputView struct {
+	Type, InputMode, Pattern, Placeholder, Min, Max, Step, Hint string
 }
 
 type choiceView struct {
@@ -303,7 +319,11 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 		return
 	}
 	p.metrics.Submits.WithLabelValues("recorded").Inc()
-	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "response_id": res.ResponseID})
+	ignored := res.Ignored
+	if ignored == nil {
+		ignored = []string{}
+	}
+	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "response_id": res.ResponseID, "ignored": ignored})
 }
 
 func jsonKind(k string) string {
@@ -496,11 +516,27 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 	})
 	page.ScriptI18N = template.JS(i18n)
 	n := 0
-	for _, sec := range q.Def.Sections {
+	logic := q.Def.Logic()
+	for si, sec := range q.Def.Sections {
 		sv := sectionView{Title: sec.Title.In(lang)}
+		if e := logic.Sections[si]; e != nil {
+			sv.Condition, sv.Relevant = q.Def.ConditionSentence(e, lang, true), exprJS(e)
+		}
 		for _, qd := range sec.Questions {
-			n++
-			sv.Questions = append(sv.Questions, buildQuestionView(qd, n, lang, errs[qd.Key], values[qd.Key]))
+			if qd.Answerable() {
+				n++
+			}
+			v := buildQuestionView(qd, n, lang, errs[qd.Key], values[qd.Key])
+			if e := logic.Questions[qd.Key]; e != nil {
+				v.Condition, v.Relevant = q.Def.ConditionSentence(e, lang, false), exprJS(e)
+			}
+			if qd.Other {
+				v.OtherKey, v.OtherError = qd.OtherKey(), errs[qd.OtherKey()]
+				if o := values[qd.OtherKey()]; len(o) > 0 {
+					v.OtherValue = o[0]
+				}
+			}
+			sv.Questions = append(sv.Questions, v)
 		}
 		page.Sections = append(page.Sections, sv)
 	}
@@ -552,16 +588,68 @@ func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, value
 			input = "checkbox"
 		}
 		v.Layout = "list"
-		for _, o := range qd.Options {
+		for _, o := range qd.AllOptions() {
 			add(o.Value, o.Label.In(lang), input)
 		}
+	case model.TypeNote:
+		v.IsNote = true
+	case model.TypeNumber:
+		v.Input = numberInput(qd, lang)
+	case model.TypeDate:
+		v.Input = &inputView{Type: "date", Placeholder: "YYYY-MM-DD", Pattern: `\d{4}-\d{1,2}-\d{1,2}`, Min: qd.Min.String(), Max: qd.Max.String(),
+			Hint: limitHint(qd.Min.String(), qd.Max.String(), t.DateHint, lang)}
 	case model.TypeText, model.TypeLongText:
 		v.IsText = true
-		if len(values) > 0 {
-			v.TextValue = values[0]
-		}
+	}
+	if len(values) > 0 && (v.IsText || v.Input != nil) {
+		v.TextValue = values[0]
 	}
 	return v
+}
+
+// numberInput is a text input with the phone's numeric keyboard (a
+// type=number input drops a decimal comma and the participant's text).
+func numberInput(qd service.QuestionDef, lang string) *inputView {
+	in := &inputView{Type: "text", InputMode: "numeric", Pattern: "[0-9]*"}
+	if qd.Decimals > 0 {
+		in.InputMode, in.Pattern = "decimal", ""
+	}
+	if lo, ok := qd.Min.Number(); ok && lo < 0 {
+		in.Pattern = "" // iOS's numeric pad has no minus sign
+		in.InputMode = "text"
+	}
+	hint := ui[lang].WholeNumber
+	if qd.Decimals > 0 {
+		hint = fmt.Sprintf(ui[lang].Decimals, qd.Decimals)
+	}
+	in.Hint = limitHint(qd.Min.String(), qd.Max.String(), hint, lang)
+	return in
+}
+
+// limitHint says what a number or date input accepts: "0 – 50, a whole number".
+func limitHint(lo, hi, what, lang string) string {
+	sep := ", "
+	if lang == "zh" {
+		sep = "，"
+	}
+	switch {
+	case lo != "" && hi != "":
+		return lo + " – " + hi + sep + what
+	case lo != "":
+		return fmt.Sprintf(ui[lang].AtLeast, lo) + sep + what
+	case hi != "":
+		return fmt.Sprintf(ui[lang].AtMost, hi) + sep + what
+	}
+	return what
+}
+
+// exprJS is a condition's tree as JSON for participant.js.
+func exprJS(e *service.Expr) template.JS {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return ""
+	}
+	return template.JS(b)
 }
 
 // renderBuffers hold pages while they are executed (render).

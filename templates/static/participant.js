@@ -113,6 +113,90 @@
     }
   }
 
+  // --- skip logic -----------------------------------------------------------
+  // Sections and questions with data-relevant carry their condition as the
+  // tree service.Expr writes: ["and", a, b], ["=", ["ref","k"], ["num",2]],
+  // ["selected", ["ref","k"], "v"]. They are shown or hidden in page order;
+  // a hidden question's answers are cleared, so they are neither sent nor
+  // kept in the draft. Without JavaScript every question shows its condition
+  // in words (.cond) and the server applies it.
+
+  var numericTypes = { likert: 1, rating: 1, nps: 1, number: 1 };
+
+  function isHidden(el) {
+    return !!(el.closest && el.closest("[hidden]"));
+  }
+
+  function refValue(key, vals) {
+    var v = vals[key];
+    if (!v || !v.list.length) return null;
+    return v.num ? parseFloat(v.list[0].replace(",", ".")) : v.list.join(" ");
+  }
+
+  function operand(e, vals) {
+    if (e[0] === "ref") return refValue(e[1], vals);
+    if (e[0] === "count-selected") return vals[e[1][1]] ? vals[e[1][1]].list.length : 0;
+    return e[1]; // num, str
+  }
+
+  function holds(e, vals) {
+    switch (e[0]) {
+      case "or": return holds(e[1], vals) || holds(e[2], vals);
+      case "and": return holds(e[1], vals) && holds(e[2], vals);
+      case "not": return !holds(e[1], vals);
+      case "selected": return !!vals[e[1][1]] && vals[e[1][1]].list.indexOf(String(e[2])) >= 0;
+    }
+    var a = operand(e[1], vals), b = operand(e[2], vals);
+    if (a === null || b === null || (typeof a === "number" && isNaN(a)) || (typeof b === "number" && isNaN(b))) {
+      var o = a === null ? b : a; // unanswered equals only ''
+      return e[0] === "=" && o === "";
+    }
+    if (typeof a === "number" || typeof b === "number") {
+      a = parseFloat(a); b = parseFloat(b);
+      if (isNaN(a) || isNaN(b)) return false;
+    }
+    switch (e[0]) {
+      case "=": return a === b;
+      case "!=": return a !== b;
+      case "<": return a < b;
+      case "<=": return a <= b;
+      case ">": return a > b;
+      case ">=": return a >= b;
+    }
+    return false;
+  }
+
+  function clearInputs(el) {
+    var inputs = el.querySelectorAll("input, textarea");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].type === "radio" || inputs[i].type === "checkbox") inputs[i].checked = false;
+      else inputs[i].value = "";
+    }
+  }
+
+  function applyLogic() {
+    var raw = collectValues();
+    var vals = {};
+    var nodes = form.querySelectorAll("section.section, fieldset.q, div.note");
+    for (var i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      var cond = el.getAttribute("data-relevant");
+      if (cond) {
+        var on = false;
+        try { on = holds(JSON.parse(cond), vals); } catch (e) { on = true; }
+        if (el.hidden !== !on) {
+          el.hidden = !on;
+          if (!on) clearInputs(el);
+        }
+      }
+      var key = el.getAttribute("data-key");
+      if (el.tagName === "FIELDSET" && key && !isHidden(el) && raw[key]) {
+        var list = raw[key].filter(function (x) { return x.replace(/\s+/g, "") !== "" && x !== "na"; });
+        vals[key] = { list: list, num: !!numericTypes[el.getAttribute("data-type")] };
+      }
+    }
+  }
+
   // --- answers and missing ones -----------------------------------------
 
   function answered(fs) {
@@ -136,11 +220,19 @@
     var answers = {};
     var list = fieldsets();
     for (var i = 0; i < list.length; i++) {
+      if (isHidden(list[i])) continue;
       var key = list[i].getAttribute("data-key");
       var type = list[i].getAttribute("data-type");
       var v = values[key];
+      var other = list[i].getAttribute("data-other");
+      if (other && values[other] && v && v.indexOf("other") >= 0 && values[other][0].replace(/\s+/g, "") !== "") {
+        answers[other] = values[other][0];
+      }
       if (!v || !v.length) continue;
-      if (type === "multi") {
+      if (type === "number") {
+        var n = Number(v[0].replace(",", "."));
+        answers[key] = v[0].replace(/\s+/g, "") !== "" && !isNaN(n) ? n : v[0];
+      } else if (type === "multi") {
         answers[key] = v;
       } else if ((type === "likert" || type === "rating" || type === "nps") && v[0] !== "na") {
         answers[key] = parseInt(v[0], 10);
@@ -201,7 +293,7 @@
     var list = fieldsets();
     for (var i = 0; i < list.length; i++) {
       var fs = list[i];
-      if (fs.hasAttribute("data-required") && !answered(fs)) {
+      if (fs.hasAttribute("data-required") && !isHidden(fs) && !answered(fs)) {
         setFieldError(fs, i18n.required || "");
         missing.push(fs);
       }
@@ -321,6 +413,7 @@
   });
 
   function onChange(ev) {
+    applyLogic();
     saveDraft();
     var fs = ev.target.closest ? ev.target.closest("fieldset.q") : null;
     if (fs && fs.classList.contains("has-error") && answered(fs)) {
@@ -332,4 +425,7 @@
   form.addEventListener("input", onChange);
 
   restoreDraft();
+  applyLogic();
+  var conds = form.querySelectorAll(".cond");
+  for (var c = 0; c < conds.length; c++) conds[c].hidden = true; // shown and hidden instead
 })();
