@@ -77,13 +77,14 @@ func acceptLanguage(t *testing.T, ctx context.Context, value string) {
 }
 
 // assertFitsPhone fails when the page scrolls sideways at 360 px or a tap
-// target is smaller than 44 px.
+// target on show is smaller than 44 px (a hidden question's are not on show).
 func assertFitsPhone(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if w := browserEval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
 		t.Errorf("page is %d px wide at a 360-px viewport: it scrolls sideways", w)
 	}
-	small := browserEval[[]string](t, ctx, `Array.from(document.querySelectorAll("label.choice, button, .lang a, input[type=text], textarea"))
+	small := browserEval[[]string](t, ctx, `Array.from(document.querySelectorAll("label.choice, button, .lang a, input[type=text], input[type=date], textarea"))
+		.filter(e => e.offsetParent !== null)
 		.filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
 		.map(e => e.outerHTML.slice(0, 80) + " " + Math.round(e.getBoundingClientRect().width) + "x" + Math.round(e.getBoundingClientRect().height))`)
 	if len(small) > 0 {

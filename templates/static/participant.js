@@ -190,10 +190,23 @@
         }
       }
       var key = el.getAttribute("data-key");
+      var other = el.getAttribute("data-other");
+      if (other) { // the "please specify" box only once "Other" is chosen
+        var box = el.querySelector("input.other");
+        var chosen = !!raw[key] && raw[key].indexOf("other") >= 0;
+        if (box.hidden === chosen) {
+          box.hidden = !chosen;
+          if (!chosen) box.value = "";
+        }
+      }
       if (el.tagName === "FIELDSET" && key && !isHidden(el) && raw[key]) {
         var list = raw[key].filter(function (x) { return x.replace(/\s+/g, "") !== "" && x !== "na"; });
         vals[key] = { list: list, num: !!numericTypes[el.getAttribute("data-type")] };
       }
+    }
+    var n = 0, nums = form.querySelectorAll("fieldset.q .num"); // number what is on show
+    for (var j = 0; j < nums.length; j++) {
+      if (!isHidden(nums[j])) nums[j].textContent = ++n + ".";
     }
   }
 

@@ -1,0 +1,71 @@
+package handler
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+)
+
+// With JavaScript, on a 360-px phone in WeChat's browser: the follow-up
+// appears when the participant disagrees and disappears (its text cleared,
+// not sent, not in the draft) when they change their mind; the police
+// section appears only for the police; the words of the conditions are not
+// shown, since the page follows them itself.
+func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug+"?lang=en"), chromedp.WaitVisible(chromedp.CSS(`#qform`)))
+	visible := func(id string) bool {
+		return browserEval[bool](t, ctx, `(function(){var e=document.getElementById("`+id+`");return !!e && e.offsetParent !== null})()`)
+	}
+	if visible("q-why_not_useful") || visible("q-unit") {
+		t.Fatal("conditional questions are shown before anything is answered")
+	}
+	if n := browserEval[int](t, ctx, `Array.from(document.querySelectorAll(".cond")).filter(e => e.offsetParent !== null).length`); n != 0 {
+		t.Errorf("%d conditions in words are shown although the page applies them", n)
+	}
+	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(choiceSelector("useful", "2"))), chromedp.WaitVisible(chromedp.CSS(`#q-why_not_useful textarea`)))
+	browserDo(t, ctx, chromedp.SendKeys(chromedp.CSS(`#q-why_not_useful textarea`), "More cases"))
+	assertFitsPhone(t, ctx)
+	screenshot(t, ctx, "skiplogic-followup-en")
+	// A change of mind: the follow-up goes, and its text with it.
+	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(choiceSelector("useful", "4"))))
+	if visible("q-why_not_useful") {
+		t.Fatal("the follow-up stays after agreeing")
+	}
+	if v := browserEval[string](t, ctx, `document.querySelector("#q-why_not_useful textarea").value`); v != "" {
+		t.Errorf("hidden follow-up keeps %q", v)
+	}
+	if d := browserEval[string](t, ctx, `JSON.stringify(Object.values(localStorage))`); d == "" || slices.Contains([]string{"More cases"}, d) {
+		t.Errorf("draft %s", d)
+	}
+	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(choiceSelector("workplace", "police"))), chromedp.WaitVisible(chromedp.CSS(`input[name="q.unit"]`)))
+	browserDo(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.unit"]`), "Border police"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.years"]`), "12"),
+	)
+	if mode := browserEval[string](t, ctx, `document.querySelector('input[name="q.years"]').inputMode`); mode != "numeric" {
+		t.Errorf("years input mode %q, want numeric (the phone's number pad)", mode)
+	}
+	assertFitsPhone(t, ctx)
+	screenshot(t, ctx, "skiplogic-police-en")
+	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.message.ok`)))
+
+	var r model.Response
+	if err := db.Where("questionnaire_id = ?", q.ID).Take(&r).Error; err != nil {
+		t.Fatalf("no response stored: %v", err)
+	}
+	got := storedAnswers(t, db, q, r.ID)
+	if _, ok := got["why_not_useful"]; ok {
+		t.Errorf("the cleared follow-up was stored: %v", got)
+	}
+	if u := got["unit"]; len(u) != 1 || u[0] != "Border police" {
+		t.Errorf("stored %v, want unit Border police", got)
+	}
+}
