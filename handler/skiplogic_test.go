@@ -1,9 +1,12 @@
 package handler
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,6 +123,65 @@ func TestSkipLogicFormPostWithoutJavaScript(t *testing.T) {
 		}
 		if want := []string{"More cases", "Customs", "12", "2018-01-16"}; !slices.Equal(texts, want) {
 			t.Errorf("stored texts %q, want %q (unit must not be stored)", texts, want)
+		}
+	})
+}
+
+// The summary, the annex and the CSV take the new types: "Other" is counted
+// as a choice, a note is neither answered nor missing, numbers and dates are
+// listed as given.
+func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.importDefinition(skipLogicDef)
+		for i, ans := range []map[string]any{
+			{"useful": 5, "workplace": "police", "unit": "Border", "years": 12, "arrival": "2018-01-15"},
+			{"useful": 2, "why_not_useful": "More cases", "workplace": "other", "workplace_other": "Customs", "years": 3},
+			{"useful": 4, "workplace": "court"},
+		} {
+			if r := a.postJSON("/s/"+q.Slug, submission("skip-rep-"+strconv.Itoa(i)+"aaaa", ans)); r.Code != http.StatusCreated {
+				t.Fatalf("submit %d: %d %s", i, r.Code, r.Body)
+			}
+		}
+		_, token := a.reportUser("chief", model.RoleAdmin)
+		base := fmt.Sprintf("/api/v1/questionnaires/%d", q.ID)
+		r := a.get(base+"/summary", bearer(token)...)
+		if r.Code != http.StatusOK {
+			t.Fatalf("summary: %d %s", r.Code, r.Body)
+		}
+		var sum struct {
+			Questions []struct {
+				Key     string
+				N       int
+				Missing int
+				Options []struct {
+					Value string
+					Count int
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(r.Body), &sum); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, qs := range sum.Questions {
+			got[qs.Key] = fmt.Sprintf("n=%d missing=%d %v", qs.N, qs.Missing, qs.Options)
+		}
+		for key, want := range map[string]string{
+			"workplace": "n=3 missing=0 [{police 1} {court 1} {other 1}]",
+			"about":     "n=0 missing=0 []",
+			"years":     "n=2 missing=1 []",
+		} {
+			if got[key] != want {
+				t.Errorf("%s: %s, want %s", key, got[key], want)
+			}
+		}
+		if r := a.get(base+"/report.xlsx", bearer(token)...); r.Code != http.StatusOK || !strings.HasPrefix(r.Body, "PK") {
+			t.Errorf("annex: %d", r.Code)
+		}
+		r = a.get(base+"/responses.csv", bearer(token)...)
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, `"2018-01-15"`) && !strings.Contains(r.Body, "2018-01-15") {
+			t.Errorf("responses.csv: %d\n%s", r.Code, r.Body)
 		}
 	})
 }

@@ -62,6 +62,8 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 					record[fixed+i] = ""
 				case int:
 					record[fixed+i], bare[fixed+i] = strconv.Itoa(x), true
+				case float64:
+					record[fixed+i], bare[fixed+i] = strconv.FormatFloat(x, 'f', -1, 64), true
 				case string:
 					record[fixed+i] = Neutralise(x)
 				default:

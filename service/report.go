@@ -502,12 +502,13 @@ func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) Questio
 		}
 		qs.Missing = respondents - qs.N - qs.NA
 	case model.TypeSingle, model.TypeMulti:
-		counts := make([]int, len(q.Options))
+		options := q.AllOptions() // "Other (please specify)" counts as a choice
+		counts := make([]int, len(options))
 		for _, a := range aggs {
 			if a.Opt == nil {
 				continue
 			}
-			if i := slices.IndexFunc(q.Options, func(o Option) bool { return o.Value == *a.Opt }); i >= 0 {
+			if i := slices.IndexFunc(options, func(o Option) bool { return o.Value == *a.Opt }); i >= 0 {
 				counts[i] += a.C
 			}
 		}
@@ -524,11 +525,12 @@ func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) Questio
 				percents[i] = PercentHalfUp(c, qs.N)
 			}
 		}
-		for i, o := range q.Options {
+		for i, o := range options {
 			qs.Options = append(qs.Options, OptionCount{Value: o.Value, Label: o.Label, Count: counts[i], Percent: percents[i]})
 		}
 		qs.Missing = respondents - qs.N
-	default: // text, longtext
+	case model.TypeNote: // nothing to answer, nothing missing
+	default: // text, longtext, number, date
 		for _, a := range aggs {
 			if a.Num == nil && a.Opt == nil && !a.NA {
 				qs.N += a.C

@@ -41,14 +41,19 @@ type exportColumns struct {
 }
 
 func columnsOf(l *Loaded) exportColumns {
-	qs := l.Def.Questions()
+	var qs []QuestionDef
+	for _, q := range l.Def.Questions() {
+		if q.Answerable() { // a note has no column
+			qs = append(qs, q)
+		}
+	}
 	c := exportColumns{keys: make([]string, len(qs)), types: make([]string, len(qs)), index: make(map[uint64]int, len(qs))}
 	for i, q := range qs {
 		id := l.QuestionIDs[q.Key]
 		c.keys[i], c.types[i] = q.Key, q.Type
 		c.index[id] = i
-		if q.Type == model.TypeText || q.Type == model.TypeLongText {
-			c.textIDs = append(c.textIDs, id)
+		if q.Type == model.TypeText || q.Type == model.TypeLongText || q.Type == model.TypeNumber || q.Type == model.TypeDate {
+			c.textIDs = append(c.textIDs, id) // numbers and dates are stored as text
 		} else {
 			c.valueIDs = append(c.valueIDs, id)
 		}
@@ -297,6 +302,12 @@ func placeAnswers(rows *sql.Rows, cols exportColumns, batch []exportRow, pos map
 		case model.TypeLikert, model.TypeRating, model.TypeNPS:
 			if n, ok := dbInt(value); ok {
 				vals[ci] = int(n)
+			}
+		case model.TypeNumber: // written as a number, not as text
+			if t, ok := dbString(value); ok {
+				if n, err := strconv.ParseFloat(t, 64); err == nil {
+					vals[ci] = n
+				}
 			}
 		case model.TypeMulti:
 			o, ok := dbString(value)
