@@ -71,6 +71,7 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 	d.Sections = make([]service.Section, count("sections"))
 	for si := range d.Sections {
 		d.Sections[si].Title = optionalText(fmt.Sprintf("s%d.title", si))
+		d.Sections[si].Relevant = strings.TrimSpace(form.Get(fmt.Sprintf("s%d.relevant", si)))
 	}
 	for n := range count("questions") {
 		p := fmt.Sprintf("q%d", n)
@@ -82,6 +83,24 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 			Key: strings.TrimSpace(form.Get(p + ".key")), Type: form.Get(p + ".type"),
 			Text: text(p + ".text"), Help: optionalText(p + ".help"), Report: optionalText(p + ".report"),
 			Required: form.Get(p+".required") == "1", NA: form.Get(p+".na") == "1",
+			Relevant: strings.TrimSpace(form.Get(p + ".relevant")),
+		}
+		if q.Type == model.TypeNumber || q.Type == model.TypeDate {
+			for _, f := range []struct {
+				name string
+				to   **service.Limit
+			}{{".min", &q.Min}, {".max", &q.Max}} {
+				if v := strings.TrimSpace(form.Get(p + f.name)); v != "" {
+					l := service.Limit(v)
+					*f.to = &l
+				}
+			}
+		}
+		if q.Type == model.TypeNumber {
+			q.Decimals, _ = strconv.Atoi(strings.TrimSpace(form.Get(p + ".decimals")))
+		}
+		if q.Type == model.TypeSingle || q.Type == model.TypeMulti {
+			q.Other = form.Get(p+".other") == "1"
 		}
 		if q.Type == model.TypeText || q.Type == model.TypeLongText {
 			q.MaxLength, _ = strconv.Atoi(form.Get(p + ".max_length"))

@@ -220,6 +220,7 @@ type editorQuestion struct {
 	N, Number, Section         int
 	Q                          service.QuestionDef
 	IsChoice, IsLikert, IsText bool
+	HasLimits, IsNumber        bool
 	First, Last, Focus         bool
 	Options                    []editorOption
 	Scale                      []scaleLevel // always 5, defaults filled in
@@ -230,6 +231,7 @@ type editorSection struct {
 	Index     int
 	Number    int
 	Title     model.Text
+	Relevant  string
 	Questions []editorQuestion
 }
 
@@ -255,7 +257,7 @@ type editorPage struct {
 	PreviewLang             string
 }
 
-var questionTypes = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText}
+var questionTypes = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText, model.TypeNumber, model.TypeDate, model.TypeNote}
 
 // loadForEditor reads the questionnaire, its seminar and whether it has
 // responses; it answers the request itself on failure.
@@ -388,12 +390,13 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 	}
 	n := 0
 	for si, sec := range def.Sections {
-		es := editorSection{Index: si, Number: si + 1, Title: sec.Title}
+		es := editorSection{Index: si, Number: si + 1, Title: sec.Title, Relevant: sec.Relevant}
 		for qi, q := range sec.Questions {
 			eq := editorQuestion{
 				N: n, Number: n + 1, Section: si, Q: q, Focus: focus != "" && q.Key == focus,
 				IsChoice: q.Type == model.TypeSingle || q.Type == model.TypeMulti,
 				IsLikert: q.Type == model.TypeLikert, IsText: q.Type == model.TypeText || q.Type == model.TypeLongText,
+				HasLimits: q.Type == model.TypeNumber || q.Type == model.TypeDate, IsNumber: q.Type == model.TypeNumber,
 				First: n == 0, Problems: perQuestion[fmt.Sprintf("sections[%d].questions[%d]", si, qi)],
 			}
 			for m, o := range q.Options {
@@ -678,6 +681,14 @@ func init() {
 		"q.type.nps":           {"Recommend 0–10", "推荐度 0–10"},
 		"q.type.text":          {"Short text", "简短文字"},
 		"q.type.longtext":      {"Long text", "长文字"},
+		"q.type.number":        {"Number", "数字"},
+		"q.type.date":          {"Date", "日期"},
+		"q.type.note":          {"Note (no answer)", "说明（无需回答）"},
+		"q.relevant":           {"Show only if (condition, e.g. ${useful} <= 2)", "仅在以下条件成立时显示（如 ${useful} <= 2）"},
+		"q.min":                {"Minimum", "最小值"},
+		"q.max":                {"Maximum", "最大值"},
+		"q.decimals":           {"Decimal places", "小数位数"},
+		"q.other":              {"Offer “Other (please specify)”", "提供“其他（请注明）”"},
 		"q.opens_closes":       {"Opens / closes", "开放 / 关闭"},
 		"q.editor":             {"Questions", "题目"},
 		"q.language_fields":    {"Texts in %s", "%s文本"},

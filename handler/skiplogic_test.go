@@ -185,3 +185,22 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 		}
 	})
 }
+
+// The editor shows (and so posts back) conditions, limits, decimals and
+// "other": saving a questionnaire in the editor must not drop them.
+func TestSkipLogicEditorKeepsConditionsAndLimits(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	c := qmConsole(t, a, model.RoleAdmin)
+	r := a.do(c, http.MethodGet, fmt.Sprintf("/admin/questionnaires/%d", q.ID), "", nil)
+	if r.Code != http.StatusOK {
+		t.Fatalf("editor: %d", r.Code)
+	}
+	for _, w := range []string{`name="q1.relevant" value="${useful} &lt;= 2"`, `name="s1.relevant" value="${workplace} = &#39;police&#39;"`,
+		`name="q4.min" value="0"`, `name="q4.max" value="50"`, `name="q5.min" value="2018-01-10"`, `name="q3.other" value="1" checked`} {
+		if !strings.Contains(r.Body, w) {
+			t.Errorf("editor lacks %s", w)
+		}
+	}
+}
