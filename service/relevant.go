@@ -278,39 +278,30 @@ func (p *exprParser) errAt(t token, code, msg string) *ExprError {
 }
 
 func (p *exprParser) or(depth int) (*Expr, error) {
-	left, err := p.and(depth)
-	if err != nil {
-		return nil, err
-	}
-	for p.peek().kind == tokIdent && p.peek().text == "or" {
-		t := p.next()
-		right, err := p.and(depth)
-		if err != nil {
-			return nil, err
-		}
-		if err := bothConditions(t, left, right); err != nil {
-			return nil, err
-		}
-		left = &Expr{Op: opOr, Args: []*Expr{left, right}}
-	}
-	return left, nil
+	return p.joined(opOr, func() (*Expr, error) { return p.and(depth) })
 }
 
 func (p *exprParser) and(depth int) (*Expr, error) {
-	left, err := p.comparison(depth)
+	return p.joined(opAnd, func() (*Expr, error) { return p.comparison(depth) })
+}
+
+// joined reads operands (each read by next) joined by the keyword op, left
+// to right; both sides of each op must be conditions.
+func (p *exprParser) joined(op string, next func() (*Expr, error)) (*Expr, error) {
+	left, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for p.peek().kind == tokIdent && p.peek().text == "and" {
+	for p.peek().kind == tokIdent && p.peek().text == op {
 		t := p.next()
-		right, err := p.comparison(depth)
+		right, err := next()
 		if err != nil {
 			return nil, err
 		}
 		if err := bothConditions(t, left, right); err != nil {
 			return nil, err
 		}
-		left = &Expr{Op: opAnd, Args: []*Expr{left, right}}
+		left = &Expr{Op: op, Args: []*Expr{left, right}}
 	}
 	return left, nil
 }
