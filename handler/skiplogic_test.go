@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 )
 
 const skipLogicDef = "../testdata/definitions/skip-logic.yaml"
@@ -151,37 +154,96 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 		}
 		var sum struct {
 			Questions []struct {
-				Key     string
-				N       int
-				Missing int
-				Options []struct {
+				Key      string
+				N        int
+				Missing  int
+				NotShown int `json:"not_shown"`
+				Options  []struct {
 					Value string
 					Count int
 				}
+				Mean, Median, Min, Max *float64
+				Earliest, Latest       *string
+				Answers                []string
 			}
 		}
 		if err := json.Unmarshal([]byte(r.Body), &sum); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}
-		for _, qs := range sum.Questions {
-			got[qs.Key] = fmt.Sprintf("n=%d missing=%d %v", qs.N, qs.Missing, qs.Options)
+		show := func(p *float64) string {
+			if p == nil {
+				return "-"
+			}
+			return strconv.FormatFloat(*p, 'f', -1, 64)
 		}
+		for _, qs := range sum.Questions {
+			got[qs.Key] = fmt.Sprintf("n=%d missing=%d not_shown=%d %v", qs.N, qs.Missing, qs.NotShown, qs.Options)
+			switch {
+			case qs.Mean != nil:
+				got[qs.Key] += fmt.Sprintf(" mean=%s median=%s min=%s max=%s", show(qs.Mean), show(qs.Median), show(qs.Min), show(qs.Max))
+			case qs.Earliest != nil:
+				got[qs.Key] += fmt.Sprintf(" %s..%s", *qs.Earliest, *qs.Latest)
+			}
+			if qs.Answers != nil {
+				got[qs.Key] += fmt.Sprintf(" %q", qs.Answers)
+			}
+		}
+		// Respondent 1 was not asked why_not_useful, 2 not the police section,
+		// 3 neither: two "not shown" each, and nobody missing.
 		for key, want := range map[string]string{
-			"workplace": "n=3 missing=0 [{police 1} {court 1} {other 1}]",
-			"about":     "n=0 missing=0 []",
-			"years":     "n=2 missing=1 []",
+			"workplace":      `n=3 missing=0 not_shown=0 [{police 1} {court 1} {other 1}] ["Customs"]`,
+			"why_not_useful": `n=1 missing=0 not_shown=2 [] ["More cases"]`,
+			"unit":           `n=1 missing=0 not_shown=2 [] ["Border"]`,
+			"about":          "n=0 missing=0 not_shown=0 []",
+			"years":          "n=2 missing=1 not_shown=0 [] mean=7.5 median=7.5 min=3 max=12",
+			"arrival":        "n=1 missing=2 not_shown=0 [] 2018-01-15..2018-01-15",
 		} {
 			if got[key] != want {
 				t.Errorf("%s: %s, want %s", key, got[key], want)
 			}
 		}
-		if r := a.get(base+"/report.xlsx", bearer(token)...); r.Code != http.StatusOK || !strings.HasPrefix(r.Body, "PK") {
-			t.Errorf("annex: %d", r.Code)
-		}
+
+		// The exports: "Other" texts in a column of their own, listed in the
+		// annex's Comments; no column for the note.
 		r = a.get(base+"/responses.csv", bearer(token)...)
-		if r.Code != http.StatusOK || !strings.Contains(r.Body, `"2018-01-15"`) && !strings.Contains(r.Body, "2018-01-15") {
-			t.Errorf("responses.csv: %d\n%s", r.Code, r.Body)
+		if r.Code != http.StatusOK {
+			t.Fatalf("responses.csv: %d", r.Code)
+		}
+		records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\ufeff"))).ReadAll()
+		if err != nil || len(records) != 4 {
+			t.Fatalf("responses.csv: %v\n%s", err, r.Body)
+		}
+		col := map[string]int{}
+		for i, h := range records[0] {
+			col[h] = i
+		}
+		if _, ok := col["about"]; ok {
+			t.Errorf("a note has a CSV column: %v", records[0])
+		}
+		if i, ok := col["workplace_other"]; !ok || i != col["workplace"]+1 || records[2][i] != "Customs" || records[2][col["workplace"]] != "other" || records[1][i] != "" {
+			t.Errorf("workplace_other column: %v / %v", records[0], records[2])
+		}
+		if records[1][col["years"]] != "12" || records[1][col["arrival"]] != "2018-01-15" {
+			t.Errorf("number and date: %v", records[1])
+		}
+
+		r = a.get(base+"/report.xlsx", bearer(token)...)
+		if r.Code != http.StatusOK {
+			t.Fatalf("annex: %d", r.Code)
+		}
+		x, err := excelize.OpenReader(strings.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		rows, err := x.GetRows(service.SheetResponses)
+		if err != nil || !slices.Contains(rows[0], "workplace_other") || slices.Contains(rows[0], "about") {
+			t.Errorf("Responses header %v (%v)", rows, err)
+		}
+		comments, err := x.GetRows(service.SheetComments)
+		if err != nil || !slices.ContainsFunc(comments, func(row []string) bool { return len(row) > 3 && row[0] == "workplace_other" && row[3] == "Customs" }) {
+			t.Errorf("Comments sheet %v (%v)", comments, err)
 		}
 	})
 }

@@ -16,3 +16,17 @@ type ReportTally struct {
 	Data            string    `gorm:"type:mediumtext;not null"` // JSON, written and read by service/report_tally.go
 	UpdatedAt       time.Time `gorm:"not null"`
 }
+
+// NotShown records a question that skip logic hid from a respondent: its
+// condition (or its section's) was false given their earlier answers. The
+// summary counts these apart, so that "missing" is only those who saw a
+// question and left it (not_shown; missing = in view − n − na − not_shown).
+// A question never hidden has no rows here; answers stay answers.
+type NotShown struct {
+	ResponseID      uint64 `gorm:"primaryKey;autoIncrement:false"`
+	QuestionID      uint64 `gorm:"primaryKey;autoIncrement:false;index:ix_not_shown_report,priority:2"`
+	QuestionnaireID uint64 `gorm:"not null;index:ix_not_shown_report,priority:1"`
+}
+
+// TableName is "not_shown".
+func (NotShown) TableName() string { return "not_shown" }

@@ -152,7 +152,8 @@ func FuzzBuildAnswersJSON(f *testing.F) {
 			return
 		}
 		sub := Submission{SubmissionID: "fuzz-submission", Answers: answers}
-		rows, _, errs := BuildAnswers(def, sub)
+		built, errs := BuildAnswers(def, sub)
+		rows := built.Rows
 		checkAnswerRows(t, def, sub, rows, errs)
 	})
 }
@@ -174,7 +175,8 @@ func FuzzBuildAnswersForm(f *testing.F) {
 			}
 		}
 		sub := Submission{SubmissionID: "fuzz-submission", Answers: answers, FromForm: true}
-		rows, _, errs := BuildAnswers(def, sub)
+		built, errs := BuildAnswers(def, sub)
+		rows := built.Rows
 		checkAnswerRows(t, def, sub, rows, errs)
 	})
 }

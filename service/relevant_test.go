@@ -246,8 +246,11 @@ func TestLogicDefinitionRoundTrips(t *testing.T) {
 
 func TestBuildAnswersAppliesSkipLogicAndNewTypes(t *testing.T) {
 	d := parseLogic(t)
+	var notShown []string
 	build := func(answers map[string]any, form bool) ([]pendingAnswer, []string, FieldErrors) {
-		return BuildAnswers(d, Submission{Answers: answers, FromForm: form})
+		b, errs := BuildAnswers(d, Submission{Answers: answers, FromForm: form})
+		notShown = b.NotShown
+		return b.Rows, b.Ignored, errs
 	}
 	// Agreeing: the follow-up is not shown, so not required; an answer sent
 	// for it is ignored, and so are the note, and the other text of an
@@ -269,6 +272,11 @@ func TestBuildAnswersAppliesSkipLogicAndNewTypes(t *testing.T) {
 	}
 	if want := []string{"useful", "topics", "workplace", "years"}; !slices.Equal(keys, want) {
 		t.Errorf("stored %v, want %v", keys, want)
+	}
+	// Hidden questions are recorded for the summary's not_shown; the note
+	// (never answerable) is not.
+	if want := []string{"why_not_useful", "more_topics", "unit"}; !slices.Equal(notShown, want) {
+		t.Errorf("not shown %v, want %v", notShown, want)
 	}
 
 	// Disagreeing: the follow-up is required; police: the section is shown

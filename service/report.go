@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,8 +148,11 @@ type QuestionSummary struct {
 	Text    model.Text `json:"text"`
 	Report  model.Text `json:"report,omitempty"`
 	N       int        `json:"n"`       // answered, "not applicable" excluded
-	Missing int        `json:"missing"` // respondents who skipped the item
+	Missing int        `json:"missing"` // respondents who saw the item and skipped it
 	NA      int        `json:"na"`      // answered "not applicable"
+	// NotShown is the respondents in view whom skip logic did not ask (the
+	// item's or its section's condition was false for them).
+	NotShown int `json:"not_shown"`
 
 	Levels               []LevelCount `json:"levels,omitempty"`
 	AgreePercent         *int         `json:"agree_percent,omitempty"`
@@ -157,6 +161,14 @@ type QuestionSummary struct {
 	Mean                 *float64     `json:"mean,omitempty"` // two decimals
 	SD                   *float64     `json:"sd,omitempty"`   // sample SD, two decimals; absent for n < 2
 
+	// A number question: its median, smallest and largest answer (mean and
+	// sd above). A date question: the earliest and latest (YYYY-MM-DD).
+	Median   *float64 `json:"median,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Earliest *string  `json:"earliest,omitempty"`
+	Latest   *string  `json:"latest,omitempty"`
+
 	NPS        *int `json:"nps,omitempty"`
 	Promoters  *int `json:"promoters,omitempty"`
 	Passives   *int `json:"passives,omitempty"`
@@ -164,6 +176,8 @@ type QuestionSummary struct {
 
 	Options []OptionCount `json:"options,omitempty"`
 
+	// Answers are the texts of a text question, or those given with "Other
+	// (please specify)" of a choice question, oldest first.
 	Answers          []string `json:"answers,omitempty"`
 	AnswersTruncated bool     `json:"answers_truncated,omitempty"`
 
@@ -407,16 +421,33 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 	for _, a := range aggs {
 		byQuestion[a.QuestionID] = append(byQuestion[a.QuestionID], a)
 	}
+	notShown, err := r.notShownCounts(ctx, l, v, f.Active())
+	if err != nil {
+		return nil, err
+	}
 
 	for si, sec := range l.Def.Sections {
 		for _, q := range sec.Questions {
 			qid := l.QuestionIDs[q.Key]
-			qs := summarise(q, byQuestion[qid], multiN[qid], n)
+			qs := summarise(q, byQuestion[qid], multiN[qid], n-notShown[qid])
 			qs.Section = si
-			if q.Type == model.TypeText || q.Type == model.TypeLongText {
-				if err := r.comments(ctx, &qs, id, qid, v, f.Active()); err != nil {
-					return nil, err
-				}
+			if q.Answerable() {
+				qs.NotShown = notShown[qid]
+			}
+			sel := answerSelect{questionnaireID: id, questionID: qid, v: v, filtered: f.Active()}
+			switch {
+			case q.Type == model.TypeText || q.Type == model.TypeLongText:
+				err = r.comments(ctx, &qs, sel)
+			case q.Other:
+				sel.otherOnly = true
+				err = r.comments(ctx, &qs, sel)
+			case q.Type == model.TypeNumber:
+				err = r.numberStats(ctx, &qs, sel)
+			case q.Type == model.TypeDate:
+				err = r.dateRange(ctx, &qs, sel)
+			}
+			if err != nil {
+				return nil, err
 			}
 			s.Questions = append(s.Questions, qs)
 		}
@@ -425,34 +456,126 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 	return s, nil
 }
 
-// comments lists the text answers of a question, oldest first, up to
-// CommentLimit: of the whole questionnaire, or of the responses in view.
-func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, questionnaireID, qid uint64, v view, filtered bool) error {
+// answerSelect picks the answers of one question: of the whole
+// questionnaire, or of the responses in view; otherOnly keeps the rows that
+// chose "Other (please specify)".
+type answerSelect struct {
+	questionnaireID, questionID uint64
+	v                           view
+	filtered, otherOnly         bool
+}
+
+// from returns the FROM … WHERE of the question's answers that carry a
+// text, and its arguments.
+func (a answerSelect) from() (string, []any) {
+	cond := " AND a.text IS NOT NULL"
+	if a.otherOnly {
+		cond += " AND a.opt = '" + OtherValue + "'"
+	}
+	if a.filtered {
+		return " FROM (" + a.v.sql + ") v JOIN answers a ON a.response_id = v.id WHERE a.question_id = ?" + cond, a.v.withArgs(a.questionID)
+	}
+	return " FROM answers a WHERE a.questionnaire_id = ? AND a.question_id = ?" + cond, []any{a.questionnaireID, a.questionID}
+}
+
+// comments lists the text answers of a question (or its "Other" texts),
+// oldest first, up to CommentLimit.
+func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, sel answerSelect) error {
 	limit := r.CommentLimit
 	if limit <= 0 {
 		limit = DefaultCommentLimit
 	}
+	from, args := sel.from()
 	var texts []string
-	db := r.db.WithContext(ctx)
-	var err error
-	if filtered {
-		err = db.Raw("SELECT a.text FROM ("+v.sql+") v JOIN answers a ON a.response_id = v.id WHERE a.question_id = ? AND a.text IS NOT NULL ORDER BY a.id LIMIT ?",
-			v.withArgs(qid, limit)...).Scan(&texts).Error
-	} else {
-		err = db.Raw("SELECT a.text FROM answers a WHERE a.questionnaire_id = ? AND a.question_id = ? AND a.text IS NOT NULL ORDER BY a.id LIMIT ?",
-			questionnaireID, qid, limit).Scan(&texts).Error
-	}
-	if err != nil {
+	if err := r.db.WithContext(ctx).Raw("SELECT a.text"+from+" ORDER BY a.id LIMIT ?", append(args, limit)...).Scan(&texts).Error; err != nil {
 		return fmt.Errorf("comments of %s: %w", qs.Key, err)
 	}
+	total := qs.N
+	if sel.otherOnly {
+		total = 0
+		for _, o := range qs.Options {
+			if o.Value == OtherValue {
+				total = o.Count
+			}
+		}
+	}
 	qs.Answers = texts
-	qs.AnswersTruncated = qs.N > len(texts)
+	qs.AnswersTruncated = total > len(texts)
 	return nil
 }
 
+// numberStats adds the median, min, max, mean and sd of a number question.
+// The median needs the values: one column of one question, read once.
+func (r *Reports) numberStats(ctx context.Context, qs *QuestionSummary, sel answerSelect) error {
+	from, args := sel.from()
+	var texts []string
+	if err := r.db.WithContext(ctx).Raw("SELECT a.text"+from, args...).Scan(&texts).Error; err != nil {
+		return fmt.Errorf("numbers of %s: %w", qs.Key, err)
+	}
+	xs := make([]float64, 0, len(texts))
+	for _, t := range texts {
+		if x, err := strconv.ParseFloat(t, 64); err == nil {
+			xs = append(xs, x)
+		}
+	}
+	st, ok := SummariseNumbers(xs)
+	if !ok {
+		return nil
+	}
+	mean, median := round2(st.Mean), st.Median
+	qs.mean, qs.Mean, qs.Median, qs.Min, qs.Max = st.Mean, &mean, &median, &st.Min, &st.Max
+	if !math.IsNaN(st.SD) {
+		sd := round2(st.SD)
+		qs.SD = &sd
+	}
+	return nil
+}
+
+// dateRange adds the earliest and latest answer of a date question; dates
+// are stored as YYYY-MM-DD, so text order is date order.
+func (r *Reports) dateRange(ctx context.Context, qs *QuestionSummary, sel answerSelect) error {
+	from, args := sel.from()
+	var span struct {
+		Earliest *string
+		Latest   *string
+	}
+	if err := r.db.WithContext(ctx).Raw("SELECT MIN(a.text) AS earliest, MAX(a.text) AS latest"+from, args...).Scan(&span).Error; err != nil {
+		return fmt.Errorf("dates of %s: %w", qs.Key, err)
+	}
+	qs.Earliest, qs.Latest = span.Earliest, span.Latest
+	return nil
+}
+
+// notShownCounts returns, per question id, the respondents in view whom
+// skip logic did not ask (model.NotShown); none without conditions.
+func (r *Reports) notShownCounts(ctx context.Context, l *Loaded, v view, filtered bool) (map[uint64]int, error) {
+	out := map[uint64]int{}
+	if !l.Def.HasLogic() {
+		return out, nil
+	}
+	var rows []struct {
+		QuestionID uint64
+		C          int
+	}
+	db := r.db.WithContext(ctx)
+	var err error
+	if filtered {
+		err = db.Raw("SELECT ns.question_id AS question_id, COUNT(*) AS c FROM ("+v.sql+") v JOIN not_shown ns ON ns.response_id = v.id GROUP BY ns.question_id", v.args...).Scan(&rows).Error
+	} else {
+		err = db.Raw("SELECT question_id, COUNT(*) AS c FROM not_shown WHERE questionnaire_id = ? GROUP BY question_id", l.ID).Scan(&rows).Error
+	}
+	if err != nil {
+		return nil, fmt.Errorf("questions not shown in %d: %w", l.ID, err)
+	}
+	for _, row := range rows {
+		out[row.QuestionID] = row.C
+	}
+	return out, nil
+}
+
 // summarise turns the GROUP BY rows of one question into its statistics.
-// respondents is the number of responses in view; multiN the distinct
-// respondents to a multi question.
+// respondents is the number of responses in view that were asked it (not
+// hidden by skip logic); multiN the distinct respondents to a multi question.
 func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
 	qs := QuestionSummary{Key: q.Key, Type: q.Type, Text: q.Text, Report: q.Report}
 	switch q.Type {

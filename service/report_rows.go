@@ -31,31 +31,37 @@ type exportRow struct {
 // NotApplicableValue is how the exports write a "not applicable" answer.
 const NotApplicableValue = "n/a"
 
-// exportColumns maps question ids to their column among the values.
+// exportColumns maps question ids to their column among the values. A
+// choice question with "Other (please specify)" has a second column,
+// <key>_other, holding the text given with it.
 type exportColumns struct {
-	keys     []string
-	types    []string
-	index    map[uint64]int
-	valueIDs []uint64 // questions answered with a number or an option
-	textIDs  []uint64 // text questions
+	keys       []string
+	types      []string
+	index      map[uint64]int
+	otherIndex map[uint64]int
+	valueIDs   []uint64 // questions answered with a number or an option
+	textIDs    []uint64 // text questions
+	otherIDs   []uint64 // choice questions with "Other"
 }
 
 func columnsOf(l *Loaded) exportColumns {
-	var qs []QuestionDef
+	c := exportColumns{index: map[uint64]int{}, otherIndex: map[uint64]int{}}
 	for _, q := range l.Def.Questions() {
-		if q.Answerable() { // a note has no column
-			qs = append(qs, q)
+		if !q.Answerable() { // a note has no column
+			continue
 		}
-	}
-	c := exportColumns{keys: make([]string, len(qs)), types: make([]string, len(qs)), index: make(map[uint64]int, len(qs))}
-	for i, q := range qs {
 		id := l.QuestionIDs[q.Key]
-		c.keys[i], c.types[i] = q.Key, q.Type
-		c.index[id] = i
+		c.index[id] = len(c.keys)
+		c.keys, c.types = append(c.keys, q.Key), append(c.types, q.Type)
 		if q.Type == model.TypeText || q.Type == model.TypeLongText || q.Type == model.TypeNumber || q.Type == model.TypeDate {
 			c.textIDs = append(c.textIDs, id) // numbers and dates are stored as text
 		} else {
 			c.valueIDs = append(c.valueIDs, id)
+		}
+		if q.Other {
+			c.otherIndex[id] = len(c.keys)
+			c.keys, c.types = append(c.keys, q.OtherKey()), append(c.types, model.TypeText)
+			c.otherIDs = append(c.otherIDs, id)
 		}
 	}
 	return c
@@ -195,7 +201,19 @@ func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns
 		if err != nil {
 			return fmt.Errorf("read answers of %d: %w", l.ID, err)
 		}
-		err = placeAnswers(rows, cols, batch, pos)
+		err = placeAnswers(rows, cols, cols.index, batch, pos)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if len(cols.otherIDs) > 0 {
+		rows, err := db.Raw("SELECT response_id, question_id, na, text FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ? AND opt = ? AND text IS NOT NULL",
+			first, last, cols.otherIDs, OtherValue).Rows()
+		if err != nil {
+			return fmt.Errorf("read other texts of %d: %w", l.ID, err)
+		}
+		err = placeAnswers(rows, cols, cols.otherIndex, batch, pos)
 		rows.Close()
 		if err != nil {
 			return err
@@ -207,7 +225,7 @@ func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns
 		if err != nil {
 			return fmt.Errorf("read text answers of %d: %w", l.ID, err)
 		}
-		err = placeAnswers(rows, cols, batch, pos)
+		err = placeAnswers(rows, cols, cols.index, batch, pos)
 		rows.Close()
 		if err != nil {
 			return err
@@ -277,10 +295,10 @@ func (r *Reports) fillPacked(ctx context.Context, l *Loaded, cols exportColumns,
 }
 
 // placeAnswers puts rows of (response_id, question_id, na, value) into the
-// batch. The columns are scanned into any: the driver's own values without
+// batch, in the columns index gives. The columns are scanned into any: the driver's own values without
 // database/sql's conversions, which on 2.5 million answers cost more than
 // the rest of the export loop.
-func placeAnswers(rows *sql.Rows, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
+func placeAnswers(rows *sql.Rows, cols exportColumns, index map[uint64]int, batch []exportRow, pos map[uint64]int) error {
 	var responseID, questionID, na, value any
 	for rows.Next() {
 		if err := rows.Scan(&responseID, &questionID, &na, &value); err != nil {
@@ -289,7 +307,7 @@ func placeAnswers(rows *sql.Rows, cols exportColumns, batch []exportRow, pos map
 		rid, _ := dbInt(responseID)
 		qid, _ := dbInt(questionID)
 		ri, ok := pos[uint64(rid)]
-		ci, known := cols.index[uint64(qid)]
+		ci, known := index[uint64(qid)]
 		if !ok || !known {
 			continue
 		}

@@ -2,12 +2,14 @@ package service
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
 // The statistics of the summary (README, "Reports: summary, dashboard,
 // Excel annex, CSV", Statistics). They work on counts per level, which the database computes
-// with GROUP BY, so nothing here ever sees individual answers.
+// with GROUP BY, so nothing here ever sees individual answers — except a
+// number question's median, which needs the values (SummariseNumbers).
 
 // LargestRemainder turns counts into integer percentages that sum to exactly
 // 100 (Hamilton's method): every share gets the floor of its quota, and the
@@ -125,4 +127,41 @@ func NetPromoter(values []int, counts []int) (NPS, bool) {
 	}
 	r.Score = roundHalfUp(100 * float64(r.Promoters-r.Detractors) / float64(n))
 	return r, true
+}
+
+// Numbers is the summary of a number question's answers.
+type Numbers struct {
+	N                      int
+	Mean, Median, Min, Max float64
+	SD                     float64 // sample SD (n−1); NaN for a single value
+}
+
+// SummariseNumbers returns n, mean, median (the mean of the middle two for
+// an even n), min, max and the sample SD of xs; ok is false for none. xs is
+// sorted in place.
+func SummariseNumbers(xs []float64) (Numbers, bool) {
+	if len(xs) == 0 {
+		return Numbers{}, false
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	s := Numbers{N: n, Min: xs[0], Max: xs[n-1], SD: math.NaN()}
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	s.Mean = sum / float64(n)
+	if n%2 == 1 {
+		s.Median = xs[n/2]
+	} else {
+		s.Median = (xs[n/2-1] + xs[n/2]) / 2
+	}
+	if n > 1 {
+		ss := 0.0
+		for _, x := range xs {
+			ss += (x - s.Mean) * (x - s.Mean)
+		}
+		s.SD = math.Sqrt(ss / float64(n-1))
+	}
+	return s, true
 }

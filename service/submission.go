@@ -306,7 +306,8 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		}
 		return SubmitResult{}, err
 	}
-	answers, ignored, ferr := BuildAnswers(q.Def, sub)
+	built, ferr := BuildAnswers(q.Def, sub)
+	answers := built.Rows
 	lang := q.Def.Lang(sub.Lang)
 	if sub.Lang != "" && !slices.Contains(q.Def.Languages, sub.Lang) && !sub.FromForm {
 		if ferr == nil {
@@ -349,6 +350,9 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		if err := s.insertAnswers(ctx, tx, answersStmt, resp.ID, q, answers); err != nil {
 			return fmt.Errorf("store answers: %w", err)
 		}
+		if err := insertNotShown(ctx, tx, resp.ID, q, built.NotShown); err != nil {
+			return fmt.Errorf("store the questions not shown: %w", err)
+		}
 		// Bind the openid to the roster participant who came through an
 		// invite link, once: later visits from WeChat are then recognised.
 		if id.openID != "" && id.participant != nil && id.participant.OpenID == nil {
@@ -360,7 +364,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		return nil
 	})
 	if err == nil {
-		return SubmitResult{ResponseID: resp.ID, Ignored: ignored}, nil
+		return SubmitResult{ResponseID: resp.ID, Ignored: built.Ignored}, nil
 	}
 	if errors.Is(err, errStale) {
 		return SubmitResult{}, err
@@ -429,6 +433,21 @@ func (s *Responses) insertAnswers(ctx context.Context, tx *gorm.DB, stmt *sql.St
 	}
 	_, err := execIn(ctx, tx, stmt, answersInsert(len(answers)), args...)
 	return err
+}
+
+// insertNotShown records the questions skip logic hid from the respondent
+// (model.NotShown), in one statement; nothing for a questionnaire without
+// conditions.
+func insertNotShown(ctx context.Context, tx *gorm.DB, responseID uint64, q *Loaded, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(keys))
+	for _, k := range keys {
+		args = append(args, responseID, q.QuestionIDs[k], q.ID)
+	}
+	query := "INSERT INTO not_shown (response_id, question_id, questionnaire_id) VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", len(keys)), ",")
+	return tx.WithContext(ctx).Exec(query, args...).Error
 }
 
 // preparedStmts keeps the submit path's statements prepared on the MySQL
@@ -550,7 +569,9 @@ type pendingAnswer struct {
 // required, and an answer sent for it is not stored but returned in ignored,
 // as is the text of an "Other" choice that was not chosen, and an answer to a
 // note.
-func BuildAnswers(def *Definition, sub Submission) (rows []pendingAnswer, ignored []string, _ FieldErrors) {
+func BuildAnswers(def *Definition, sub Submission) (Built, FieldErrors) {
+	var rows []pendingAnswer
+	var ignored, notShown []string
 	errs := FieldErrors{}
 	known := map[string]bool{}
 	for _, q := range def.Questions() {
@@ -577,6 +598,9 @@ func BuildAnswers(def *Definition, sub Submission) (rows []pendingAnswer, ignore
 			otherPresent = q.Other && otherPresent && !isEmpty(other)
 			shown := sectionOn && (logic.Questions[q.Key] == nil || logic.Questions[q.Key].Eval(values))
 			if !shown || !q.Answerable() {
+				if !shown && q.Answerable() {
+					notShown = append(notShown, q.Key)
+				}
 				if present {
 					ignored = append(ignored, q.Key)
 				}
@@ -621,10 +645,19 @@ func BuildAnswers(def *Definition, sub Submission) (rows []pendingAnswer, ignore
 		}
 	}
 	if len(errs) > 0 {
-		return nil, nil, errs
+		return Built{}, errs
 	}
 	slices.Sort(ignored)
-	return rows, ignored, nil
+	return Built{Rows: rows, Ignored: ignored, NotShown: notShown}, nil
+}
+
+// Built is what BuildAnswers makes of a valid submission: the answer rows
+// to store, the keys sent but not stored (the 201's "ignored"), and the
+// questions skip logic hid from this respondent, in page order.
+type Built struct {
+	Rows     []pendingAnswer
+	Ignored  []string
+	NotShown []string
 }
 
 // withOtherText puts the text of an "Other" choice on the row that chose it:
