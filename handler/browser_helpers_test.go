@@ -101,3 +101,17 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 }
+
+// consoleSignInActions sign into the console in the browser as name and wait
+// until signed in (.topbar .user: the login page has a topbar too, and a
+// Navigate before the post has landed would abort it).
+func consoleSignInActions(baseURL, name, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(baseURL + "/admin/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), name),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.topbar .user`)),
+	}
+}

@@ -47,14 +47,9 @@ func TestReportDashboardRendersOnALaptop(t *testing.T) {
 		a.reportUser("organiser1", model.RoleAdmin)
 
 		ctx := newBrowser(t)
+		browserDo(t, ctx, chromedp.EmulateViewport(1280, 900))
+		browserDo(t, ctx, consoleSignInActions(a.ts.URL, "organiser1", "correct horse battery staple")...)
 		browserDo(t, ctx,
-			chromedp.EmulateViewport(1280, 900),
-			chromedp.Navigate(a.ts.URL+"/admin/login?lang=en"),
-			chromedp.WaitVisible(chromedp.CSS(`input[name="name"]`)),
-			chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "organiser1"),
-			chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse battery staple"),
-			chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.topbar .user`)), // only once signed in: the login page has a topbar too
 			chromedp.Navigate(fmt.Sprintf("%s/admin/questionnaires/%d/report?lang=en", a.ts.URL, q.ID)),
 			chromedp.WaitVisible(chromedp.CSS(`table.likert`)),
 		)

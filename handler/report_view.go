@@ -39,6 +39,7 @@ type reportPage struct {
 	Likert      []likertRow
 	Choices     []choiceBlock
 	Scales      []scaleBlock
+	Numbers     []numberBlock
 	Comments    []commentBlock
 	NarrativeEn []string
 	NarrativeZh []string
@@ -52,17 +53,19 @@ type legendItem struct {
 }
 
 type likertRow struct {
-	Key, Text                                 string
+	Key, Text, Asked                          string
 	N, NA, Missing                            int
 	Agree, Strongly, Disagree, Mean, SD, Aria string
 	Bar                                       template.HTML
 }
 
 type choiceBlock struct {
-	Key, Text  string
-	N, Missing int
-	Multi      bool
-	Rows       []choiceRow
+	Key, Text, Asked string
+	N, Missing       int
+	Multi            bool
+	Rows             []choiceRow
+	Other            []string // the texts given with "Other (please specify)"
+	OtherTruncated   bool
 }
 
 type choiceRow struct {
@@ -73,7 +76,7 @@ type choiceRow struct {
 }
 
 type scaleBlock struct {
-	Key, Text, Type                 string
+	Key, Text, Type, Asked          string
 	N, Missing                      int
 	Mean, SD                        string
 	NPS                             string
@@ -82,10 +85,21 @@ type scaleBlock struct {
 }
 
 type commentBlock struct {
-	Key, Text string
-	N         int
-	Answers   []string
-	Truncated bool
+	Key, Text, Asked string
+	N                int
+	Answers          []string
+	Truncated        bool
+}
+
+// numberBlock is a number question (mean, median, range, SD) or a date
+// question (earliest, latest).
+type numberBlock struct {
+	Key, Text, Asked       string
+	N, Missing             int
+	Date                   bool
+	Mean, Median, Min, Max string
+	SD                     string
+	Earliest, Latest       string
 }
 
 type reportFilterForm struct {
@@ -198,32 +212,52 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 	for i, lab := range service.LikertLabels {
 		p.Legend = append(p.Legend, legendItem{Label: lab.In(lang), Swatch: swatch(service.LikertColours[i])})
 	}
+	// "Asked only if they chose …: 6 of 18 respondents were asked."
+	asked := func(q service.QuestionSummary) string {
+		e := l.Def.AskedIf(q.Key)
+		if e == nil || s.Respondents == nil {
+			return ""
+		}
+		return T("report.asked_if", *s.Respondents-q.NotShown, *s.Respondents, l.Def.RespondentWords(e, lang))
+	}
 	for _, q := range s.Questions {
 		text := q.Text.In(lang)
 		switch q.Type {
+		case model.TypeNote:
+			continue // nothing was answered
 		case model.TypeLikert:
-			row := likertRow{Key: q.Key, Text: text, N: q.N, NA: q.NA, Missing: q.Missing,
+			row := likertRow{Key: q.Key, Text: text, Asked: asked(q), N: q.N, NA: q.NA, Missing: q.Missing,
 				Agree: pct(q.AgreePercent), Strongly: pct(q.StronglyAgreePercent), Disagree: pct(q.DisagreePercent),
 				Mean: dec(q.Mean), SD: dec(q.SD)}
 			row.Aria = likertAria(q, lang)
 			row.Bar = likertBar(q.Levels, row.Aria, lang)
 			p.Likert = append(p.Likert, row)
 		case model.TypeSingle, model.TypeMulti:
-			b := choiceBlock{Key: q.Key, Text: text, N: q.N, Missing: q.Missing, Multi: q.Type == model.TypeMulti}
+			b := choiceBlock{Key: q.Key, Text: text, Asked: asked(q), N: q.N, Missing: q.Missing, Multi: q.Type == model.TypeMulti,
+				Other: q.Answers, OtherTruncated: q.AnswersTruncated}
 			for _, o := range q.Options {
 				b.Rows = append(b.Rows, choiceRow{Label: o.Label.In(lang), Count: o.Count, Percent: o.Percent, Bar: percentBar(o.Percent, "2F6690")})
 			}
 			p.Choices = append(p.Choices, b)
 		case model.TypeRating, model.TypeNPS:
-			b := scaleBlock{Key: q.Key, Text: text, Type: q.Type, N: q.N, Missing: q.Missing, Mean: dec(q.Mean), SD: dec(q.SD)}
+			b := scaleBlock{Key: q.Key, Text: text, Type: q.Type, Asked: asked(q), N: q.N, Missing: q.Missing, Mean: dec(q.Mean), SD: dec(q.SD)}
 			if q.NPS != nil {
 				b.NPS = strconv.Itoa(*q.NPS)
 				b.Promoters, b.Passives, b.Detractors = *q.Promoters, *q.Passives, *q.Detractors
 			}
 			b.Chart = columnChart(q, text)
 			p.Scales = append(p.Scales, b)
+		case model.TypeNumber:
+			p.Numbers = append(p.Numbers, numberBlock{Key: q.Key, Text: text, Asked: asked(q), N: q.N, Missing: q.Missing,
+				Mean: dec(q.Mean), Median: num(q.Median), Min: num(q.Min), Max: num(q.Max), SD: dec(q.SD)})
+		case model.TypeDate:
+			b := numberBlock{Key: q.Key, Text: text, Asked: asked(q), N: q.N, Missing: q.Missing, Date: true, Earliest: "–", Latest: "–"}
+			if q.Earliest != nil && q.Latest != nil {
+				b.Earliest, b.Latest = *q.Earliest, *q.Latest
+			}
+			p.Numbers = append(p.Numbers, b)
 		default:
-			p.Comments = append(p.Comments, commentBlock{Key: q.Key, Text: text, N: q.N, Answers: q.Answers, Truncated: q.AnswersTruncated})
+			p.Comments = append(p.Comments, commentBlock{Key: q.Key, Text: text, Asked: asked(q), N: q.N, Answers: q.Answers, Truncated: q.AnswersTruncated})
 		}
 	}
 	return p
@@ -243,6 +277,14 @@ func pct(p *int) string {
 		return "–"
 	}
 	return strconv.Itoa(*p) + "%"
+}
+
+// num writes a number as given (12, 2.5), "–" for none.
+func num(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
 func dec(p *float64) string {

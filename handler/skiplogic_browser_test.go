@@ -1,7 +1,10 @@
 package handler
 
 import (
+	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -68,4 +71,45 @@ func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
 	if u := got["unit"]; len(u) != 1 || u[0] != "Border police" {
 		t.Errorf("stored %v, want unit Border police", got)
 	}
+}
+
+// The dashboard of a questionnaire with skip logic at 1280 px: who was
+// asked each conditional item, the number and date cards, the "Other"
+// texts under their choice (testdata/screenshots/report-skiplogic.png).
+func TestBrowserSkipLogicDashboard(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	for i, ans := range []map[string]any{
+		{"useful": 5, "workplace": "police", "unit": "Border", "years": 12, "arrival": "2018-01-15"},
+		{"useful": 2, "why_not_useful": "More cases from the region, and time for the joint investigation exercise", "workplace": "other", "workplace_other": "Customs", "years": 3},
+		{"useful": 4, "workplace": "court", "years": 25, "arrival": "2018-01-12"},
+		{"useful": 1, "why_not_useful": "翻译不够", "workplace": "other", "workplace_other": "海关缉私局", "years": 8},
+		{"useful": 5, "workplace": "police", "unit": "Criminal investigation", "years": 17, "arrival": "2018-01-14"},
+	} {
+		if r := a.postJSON("/s/"+q.Slug, submission("skip-dash-"+strconv.Itoa(i)+"aaaa", ans)); r.Code != http.StatusCreated {
+			t.Fatalf("submit %d: %d %s", i, r.Code, r.Body)
+		}
+	}
+	a.reportUser("dash-admin", model.RoleAdmin)
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.EmulateViewport(1280, 900))
+	browserDo(t, ctx, consoleSignInActions(a.ts.URL, "dash-admin", "correct horse battery staple")...)
+	browserDo(t, ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/admin/questionnaires/%d/report?lang=en", a.ts.URL, q.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#number-years`)),
+	)
+	if w := browserEval[int](t, ctx, `document.documentElement.scrollWidth`); w > 1280 {
+		t.Errorf("the dashboard is %d px wide at 1280", w)
+	}
+	if got := browserEval[string](t, ctx, `document.querySelector("#number-years dl").innerText.replace(/\s+/g, " ")`); got != "Mean 13.00 Median 12 Range 3 – 25 SD 8.46" {
+		t.Errorf("years card reads %q", got)
+	}
+	if n := browserEval[int](t, ctx, `document.querySelectorAll("#other-workplace li").length`); n != 2 {
+		t.Errorf("%d other texts under workplace, want 2", n)
+	}
+	if n := browserEval[int](t, ctx, `document.querySelectorAll(".asked").length`); n != 2 {
+		t.Errorf("%d 'asked only if' lines, want 2 (why_not_useful, unit)", n)
+	}
+	screenshot(t, ctx, "report-skiplogic")
 }

@@ -245,6 +245,38 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(comments, func(row []string) bool { return len(row) > 3 && row[0] == "workplace_other" && row[3] == "Customs" }) {
 			t.Errorf("Comments sheet %v (%v)", comments, err)
 		}
+
+		// The dashboard, in both languages: who was asked, numbers and dates,
+		// the "Other" texts; no block for the note.
+		a.reportUser("organiser", model.RoleAdmin)
+		c := a.reportLogin("organiser")
+		path := fmt.Sprintf("/admin/questionnaires/%d/report", q.ID)
+		for lang, wants := range map[string][]string{
+			"en": {
+				"Asked only if they chose “Police” for “Where do you work?”: 1 of 3 respondents were asked.",
+				"Asked only if their answer to “The seminar was useful for my work.” was “Disagree” or “Strongly disagree”: 1 of 3 respondents were asked.",
+				`id="number-years"`, "<dt>Median</dt><dd>7.5</dd>", "<dt>Range</dt><dd>3 – 12</dd>", "n = 2 answered (base), 1 did not answer",
+				`id="number-arrival"`, "<dt>Earliest</dt><dd>2018-01-15</dd>",
+				`<ul class="comment-list other-list" id="other-workplace"><li>Customs</li></ul>`, `id="comments-unit"`,
+			},
+			"zh": {
+				"仅当答卷人在“您在哪里工作？”中选择了“公安机关”时提问：3名答卷人中1人被问到。",
+				"<dt>中位数</dt><dd>7.5</dd>", "“其他”的具体内容：",
+			},
+		} {
+			r := a.do(c, http.MethodGet, path+"?lang="+lang, "", nil)
+			if r.Code != http.StatusOK {
+				t.Fatalf("dashboard %s: %d %s", lang, r.Code, r.Body)
+			}
+			for _, w := range wants {
+				if !strings.Contains(r.Body, w) {
+					t.Errorf("dashboard (%s) lacks %q", lang, w)
+				}
+			}
+			if strings.Contains(r.Body, "A few questions about you.") || strings.Contains(r.Body, "下面是几个关于您的问题。") {
+				t.Errorf("dashboard (%s) shows the note as a question", lang)
+			}
+		}
 	})
 }
 

@@ -88,14 +88,9 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.EmulateViewport(1280, 720))
+	browserDo(t, ctx, consoleSignInActions(w.ts.URL, "console-admin", "correct horse battery staple")...)
 	browserDo(t, ctx,
-		chromedp.EmulateViewport(1280, 720),
-		chromedp.Navigate(w.ts.URL+"/admin/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "console-admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery staple"),
-		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.topbar .user`)), // only once signed in: the login page has a topbar too
 		chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/poster"),
 		chromedp.WaitVisible(chromedp.CSS(`img.qr`)),
 	)

@@ -36,11 +36,45 @@ var wordsText = map[string]map[string]string{
 	},
 }
 
+// theyText says the same of a respondent, for staff: the dashboard's
+// "asked only if they chose …". Entries not here are as in wordsText.
+var theyText = map[string]map[string]string{
+	"en": {
+		"chose": "they chose %[1]s for %[2]s", "not_chose": "they did not choose %[1]s for %[2]s",
+		"answer_was": "their answer to %[2]s was %[1]s", "answer_is": "their answer to %[2]s %[1]s",
+		"answered": "they answered %[1]s", "not_answered": "they did not answer %[1]s",
+		"count": "the number of options they chose for %[2]s %[1]s",
+	},
+	"zh": {
+		"chose": "答卷人在%[2]s中选择了%[1]s", "not_chose": "答卷人在%[2]s中没有选择%[1]s",
+		"answer_was": "答卷人对%[2]s的回答为%[1]s", "answer_is": "答卷人对%[2]s的回答%[1]s",
+		"answered": "答卷人回答了%[1]s", "not_answered": "答卷人没有回答%[1]s",
+		"count": "答卷人在%[2]s中选择的选项数%[1]s",
+	},
+}
+
 func wordsFor(lang string) map[string]string {
 	if w, ok := wordsText[lang]; ok {
 		return w
 	}
 	return wordsText["en"]
+}
+
+// theyWordsFor is wordsFor(lang) in the third person.
+func theyWordsFor(lang string) map[string]string {
+	base := wordsFor(lang)
+	they, ok := theyText[lang]
+	if !ok {
+		they = theyText["en"]
+	}
+	w := make(map[string]string, len(base))
+	for k, v := range base {
+		w[k] = v
+	}
+	for k, v := range they {
+		w[k] = v
+	}
+	return w
 }
 
 // ConditionSentence is the full sentence a participant reads under a
@@ -60,12 +94,43 @@ func (d *Definition) ConditionSentence(e *Expr, lang string, section bool) strin
 // ConditionWords says what must be true, in lang: "you chose “Police” for
 // “Where do you work?”". A shape it has no words for is shown as written.
 func (d *Definition) ConditionWords(e *Expr, lang string) string {
-	w := wordsFor(lang)
+	return d.words(e, lang, wordsFor(lang))
+}
+
+// RespondentWords says it of a respondent, for staff: "they chose “Police”
+// for “Where do you work?”".
+func (d *Definition) RespondentWords(e *Expr, lang string) string {
+	return d.words(e, lang, theyWordsFor(lang))
+}
+
+// AskedIf is the condition under which question key is asked: its own, its
+// section's, or both joined by "and"; nil when it is always asked.
+func (d *Definition) AskedIf(key string) *Expr {
+	l := d.Logic()
+	for si, s := range d.Sections {
+		for _, q := range s.Questions {
+			if q.Key != key {
+				continue
+			}
+			sec, own := l.Sections[si], l.Questions[key]
+			switch {
+			case sec != nil && own != nil:
+				return &Expr{Op: opAnd, Args: []*Expr{sec, own}}
+			case sec != nil:
+				return sec
+			}
+			return own
+		}
+	}
+	return nil
+}
+
+func (d *Definition) words(e *Expr, lang string, w map[string]string) string {
 	switch e.Op {
 	case opAnd, opOr:
-		return sprintf(w[e.Op], d.childWords(e.Args[0], e.Op, lang), d.childWords(e.Args[1], e.Op, lang))
+		return sprintf(w[e.Op], d.childWords(e.Args[0], e.Op, lang, w), d.childWords(e.Args[1], e.Op, lang, w))
 	case opNot:
-		return sprintf(w["not"], d.ConditionWords(e.Args[0], lang))
+		return sprintf(w["not"], d.words(e.Args[0], lang, w))
 	case opSelected:
 		q, ok := d.Question(e.Args[0].Key)
 		if !ok {
@@ -137,8 +202,8 @@ func (d *Definition) ConditionWords(e *Expr, lang string) string {
 	return sprintf(w["answer_is"], sprintf(w[op], litText), qText)
 }
 
-func (d *Definition) childWords(e *Expr, parent, lang string) string {
-	s := d.ConditionWords(e, lang)
+func (d *Definition) childWords(e *Expr, parent, lang string, w map[string]string) string {
+	s := d.words(e, lang, w)
 	if (e.Op == opAnd || e.Op == opOr) && e.Op != parent {
 		return "(" + s + ")"
 	}
