@@ -241,6 +241,20 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 		if err != nil || !slices.Contains(rows[0], "workplace_other") || slices.Contains(rows[0], "about") {
 			t.Errorf("Responses header %v (%v)", rows, err)
 		}
+		// Summary: the numbers-and-dates table, the date as a date.
+		summary, err := x.GetRows(service.SheetSummary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var figures []string
+		for i, row := range summary {
+			if len(row) > 0 && row[0] == "Numbers and dates" {
+				figures = []string{strings.Join(summary[i+1], "|"), strings.Join(summary[i+2], "|")}
+			}
+		}
+		if !slices.Equal(figures, []string{"Years in service|2|7.50|7.5|3|12|6.36", "Date of arrival|1|||2018-01-15|2018-01-15"}) {
+			t.Errorf("Summary's numbers and dates: %q", figures)
+		}
 		comments, err := x.GetRows(service.SheetComments)
 		if err != nil || !slices.ContainsFunc(comments, func(row []string) bool { return len(row) > 3 && row[0] == "workplace_other" && row[3] == "Customs" }) {
 			t.Errorf("Comments sheet %v (%v)", comments, err)

@@ -44,7 +44,8 @@ var annexText = map[string]map[string]string{
 		"na": "Not applicable (count)", "agree": "Agree or strongly agree", "mean": "Mean", "sd": "SD",
 		"agreement": "Agreement (% of n)", "option": "Option", "count": "Count", "percent": "Percent",
 		"multi_note": "several answers possible: percent of the respondents to the question",
-		"other":      "Ratings", "nps": "NPS", "type": "Type", "narrative": "Narrative", "base": "Base",
+		"numbers":    "Numbers and dates", "median": "Median", "min": "Min / earliest", "max": "Max / latest",
+		"other": "Ratings", "nps": "NPS", "type": "Type", "narrative": "Narrative", "base": "Base",
 		"key": "Question", "english": "English", "chinese": "中文", "none": "No responses yet.",
 		"time_zone": "times in", "comment": "Comment", "response_id": "Response", "language": "Language",
 		"name": "Name", "organisation": "Organisation", "country": "Country", "group": "Group",
@@ -59,7 +60,8 @@ var annexText = map[string]map[string]string{
 		"na": "不适用（人数）", "agree": "同意或非常同意", "mean": "平均值", "sd": "标准差",
 		"agreement": "同意程度（占n的百分比）", "option": "选项", "count": "人数", "percent": "百分比",
 		"multi_note": "可多选：占本题答卷人数的百分比",
-		"other":      "评分", "nps": "净推荐值", "type": "类型", "narrative": "评估摘要", "base": "基数",
+		"numbers":    "数字与日期", "median": "中位数", "min": "最小值／最早", "max": "最大值／最晚",
+		"other": "评分", "nps": "净推荐值", "type": "类型", "narrative": "评估摘要", "base": "基数",
 		"key": "问题", "english": "English", "chinese": "中文", "none": "尚无答卷。",
 		"time_zone": "时区", "comment": "意见", "response_id": "答卷", "language": "语言",
 		"name": "姓名", "organisation": "单位", "country": "国家", "group": "组别",
@@ -188,6 +190,8 @@ func (a *annex) setup() error {
 		"pct":     {NumFmt: 9, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"num":     {NumFmt: 1, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"date":    {CustomNumFmt: pointerTo("yyyy-mm-dd hh:mm")},
+		"number":  {Border: thinBorder(), Alignment: top}, // General: 12, 2.5
+		"day":     {CustomNumFmt: pointerTo("yyyy-mm-dd"), Border: thinBorder(), Alignment: top},
 		"note":    {Font: &excelize.Font{Italic: true, Color: "555555"}},
 	}
 	for name, st := range defs {
@@ -623,6 +627,48 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			row++
 		}
 		a.keepTogether(sh, othersRow, row-1)
+		row++
+	}
+
+	// Number and date questions: one table; dates as dates.
+	var figures []QuestionSummary
+	for _, q := range s.Questions {
+		if q.Type == model.TypeNumber || q.Type == model.TypeDate {
+			figures = append(figures, q)
+		}
+	}
+	if len(figures) > 0 {
+		figuresRow := row
+		for i, h := range []string{t["numbers"], t["n"], t["mean"], t["median"], t["min"], t["max"], t["sd"]} {
+			if err := a.set(sh, i+1, row, h, "head"); err != nil {
+				return err
+			}
+		}
+		row++
+		for _, q := range figures {
+			vals := []any{q.Text.In(a.lang), q.N, "", "", "", "", ""}
+			styles := []string{"wrap", "int", "decimal", "number", "number", "number", "decimal"}
+			if q.Type == model.TypeNumber && q.Mean != nil {
+				vals[2], vals[3], vals[4], vals[5] = q.mean, *q.Median, *q.Min, *q.Max
+				if q.SD != nil {
+					vals[6] = *q.SD
+				}
+			}
+			if q.Type == model.TypeDate && q.Earliest != nil && q.Latest != nil {
+				for i, d := range []string{*q.Earliest, *q.Latest} {
+					if day, err := time.Parse(time.DateOnly, d); err == nil {
+						vals[4+i], styles[4+i] = day, "day"
+					}
+				}
+			}
+			for i, v := range vals {
+				if err := a.set(sh, i+1, row, v, styles[i]); err != nil {
+					return err
+				}
+			}
+			row++
+		}
+		a.keepTogether(sh, figuresRow, row-1)
 		row++
 	}
 
