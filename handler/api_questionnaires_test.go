@@ -194,9 +194,9 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 			return []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet")
 		}, "", "an OpenDocument spreadsheet (.ods): save it as .xlsx"},
 		{"an .xls workbook", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00") }, "", "(.xls)"},
-		{"xlsform: an unconstrained integer is not a rating", service.XLSFormContentType, func(t *testing.T) []byte {
-			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "integer"; return s, c })
-		}, "survey row 6, type", "type integer (a number question) is not supported yet"},
+		{"xlsform: a time of day", service.XLSFormContentType, func(t *testing.T) []byte {
+			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "time"; return s, c })
+		}, "survey row 6, type", "type time (a time of day) is not supported"},
 	}
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)

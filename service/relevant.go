@@ -165,6 +165,20 @@ type token struct {
 	num  float64
 }
 
+// curlyClosers are the typographic quotes a string may open with, and what
+// may close it (autocorrect often turns both ends the same way).
+var curlyClosers = map[string]string{"‘": "’‘", "’": "’‘", "“": "”“", "”": "”“"}
+
+// curlyOpen returns the typographic quote s starts with, or "".
+func curlyOpen(s string) string {
+	for q := range curlyClosers {
+		if strings.HasPrefix(s, q) {
+			return q
+		}
+	}
+	return ""
+}
+
 func tokenize(src string) ([]token, error) {
 	var toks []token
 	i := 0
@@ -194,6 +208,17 @@ func tokenize(src string) ([]token, error) {
 			}
 			toks = append(toks, token{kind: tokStr, text: src[i+1 : i+1+end], pos: i})
 			i += end + 2
+		case curlyOpen(src[i:]) != "":
+			// ‘yes’ or “yes”: what a spreadsheet's autocorrect makes of quotes.
+			open := curlyOpen(src[i:])
+			rest := src[i+len(open):]
+			end := strings.IndexAny(rest, curlyClosers[open])
+			if end < 0 {
+				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "unterminated string"}
+			}
+			_, closeSize := utf8.DecodeRuneInString(rest[end:])
+			toks = append(toks, token{kind: tokStr, text: rest[:end], pos: i})
+			i += len(open) + end + closeSize
 		case c >= '0' && c <= '9' || c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9' ||
 			c == '-' && i+1 < len(src) && (src[i+1] >= '0' && src[i+1] <= '9' || src[i+1] == '.') && expectsOperand(toks):
 			j := i + 1

@@ -443,3 +443,21 @@ func TestConditionsInWords(t *testing.T) {
 		}
 	}
 }
+
+// Spreadsheets' autocorrect turns quotes typographic: ‘yes’ and “yes” are
+// strings too (a real XLSForm, UCL_Biomass_Plot_Form.xlsx, has them).
+func TestRelevantReadsTypographicQuotes(t *testing.T) {
+	for _, src := range []string{"${a} = ‘yes’", "${a} = “yes”", "${a} = ’yes’", "selected(${a}, ‘yes’)"} {
+		e, err := ParseRelevant(src)
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if !e.Eval(map[string]Value{"a": StrValue("yes")}) || e.Eval(map[string]Value{"a": StrValue("no")}) {
+			t.Errorf("%s: evaluates wrongly (%s)", src, e)
+		}
+	}
+	if _, err := ParseRelevant("${a} = ‘yes"); err == nil {
+		t.Error("an unterminated typographic string parses")
+	}
+}

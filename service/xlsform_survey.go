@@ -2,10 +2,12 @@ package service
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"seminareval/model"
 )
@@ -22,13 +24,12 @@ var metadataTypes = []string{
 }
 
 // refusedTypes are XLSForm question types this service cannot ask, with
-// what they are, for the message. planned ones are on the way (skip logic
-// and the question types real questionnaires use).
+// what they are, for the message. range is asked when its parameters fit
+// (see question).
 var refusedTypes = map[string]string{
-	"integer": "a number question", "decimal": "a number question", "range": "a number on a slider",
-	"date": "a date question", "time": "a time of day", "datetime": "a date and time",
-	"note": "a note: text with nothing to answer", "acknowledge": "an acknowledgement, a single OK",
-	"trigger": "an acknowledgement, a single OK", "geopoint": "a location", "geotrace": "a line on a map",
+	"range": "a number on a slider", "time": "a time of day", "datetime": "a date and time",
+	"acknowledge": "an acknowledgement, a single OK",
+	"trigger":     "an acknowledgement, a single OK", "geopoint": "a location", "geotrace": "a line on a map",
 	"geoshape": "an area on a map", "image": "a photo", "photo": "a photo", "audio": "a sound recording",
 	"video": "a video", "file": "a file upload", "barcode": "a barcode scan",
 	"phone number": "a phone number of digits only", "rank": "a ranking of choices",
@@ -38,8 +39,6 @@ var refusedTypes = map[string]string{
 	"begin repeat": "a repeat: a response has one answer per question here",
 	"begin loop":   "a loop over choices: a response has one answer per question here",
 }
-
-var plannedTypes = []string{"integer", "decimal", "range", "date", "note"}
 
 // ownTypes are this service's own question types, accepted as written.
 var ownTypes = []string{model.TypeLikert, model.TypeRating, model.TypeNPS, model.TypeLongText}
@@ -55,7 +54,6 @@ type surveyColumn struct {
 const mediaIgnored = "pictures, sounds and videos are not shown with questions"
 
 var surveyColumns = map[string]surveyColumn{
-	"relevant":            {refused: "relevant (skip logic: a question shown only after some answers) is not supported yet"},
 	"choice_filter":       {refused: "choice_filter (choices that depend on an earlier answer) is not supported"},
 	"repeat_count":        {refused: "repeat_count (repeats) is not supported"},
 	"trigger":             {refused: "trigger (a value recalculated when another answer changes) is not supported"},
@@ -76,15 +74,20 @@ var surveyColumns = map[string]surveyColumn{
 }
 
 // questionColumns are read while converting a question row.
-var questionColumns = []string{"type", "name", "label", "hint", "report", "required", "appearance", "constraint", "constraint_message", "parameters", "read_only"}
+var questionColumns = []string{"type", "name", "label", "hint", "report", "required", "appearance", "constraint", "constraint_message", "parameters", "read_only", "relevant"}
 
 var (
 	rangeParamRe = regexp.MustCompile(`^(start|end|step)\s*=\s*(-?\d+)$`)
 	boundRe      = regexp.MustCompile(`^\.\s*(>=|<=|>|<)\s*(-?\d+)$|^(-?\d+)\s*(>=|<=|>|<)\s*\.$`)
-	strLengthRe  = regexp.MustCompile(`^string-length\(\s*\.\s*\)\s*(<=|<)\s*(\d+)$`)
-	andRe        = regexp.MustCompile(`(?i)\s+and\s+`)
-	pipeRe       = regexp.MustCompile(`\$\{[^}]*\}`)
+	// limitRe is one bound of a number or date: ". >= 0", ". <= 2.5",
+	// "18 <= .", ". >= date('2018-01-10')", ". < '2018-02-01'".
+	limitRe     = regexp.MustCompile(`^(?:\.\s*(>=|<=|>|<)\s*(` + limitValue + `)|(` + limitValue + `)\s*(>=|<=|>|<)\s*\.)$`)
+	strLengthRe = regexp.MustCompile(`^string-length\(\s*\.\s*\)\s*(<=|<)\s*(\d+)$`)
+	andRe       = regexp.MustCompile(`(?i)\s+and\s+`)
+	pipeRe      = regexp.MustCompile(`\$\{[^}]*\}`)
 )
+
+const limitValue = `-?\d+(?:\.\d+)?|date\(\s*'\d{4}-\d{2}-\d{2}'\s*\)|'\d{4}-\d{2}-\d{2}'`
 
 // rowType is a parsed type cell: "select_one agree5 or_other".
 type rowType struct {
@@ -166,13 +169,18 @@ type surveyReader struct {
 	// pipedChoices are the choices rows already refused for quoting an answer.
 	pipedChoices map[int]bool
 	questions    int
+	// likertLevels are, per Likert question, its choice names and the
+	// levels (5 = strongly agree … 1) they became.
+	likertLevels map[string]map[string]int
 }
 
 func (p *xlsParser) readSurvey(d *Definition, s *sheet, lists map[string]*choiceList) {
-	r := &surveyReader{xlsParser: p, s: s, d: d, lists: lists, current: -1, perColumn: map[int][]int{}, pipedChoices: map[int]bool{}}
+	r := &surveyReader{xlsParser: p, s: s, d: d, lists: lists, current: -1, perColumn: map[int][]int{}, pipedChoices: map[int]bool{},
+		likertLevels: map[string]map[string]int{}}
 	for i, row := range s.rows {
 		r.row(i, row)
 	}
+	r.likertConditions()
 	for _, b := range r.open {
 		what := strings.TrimPrefix(b.kind, "begin ")
 		p.refuse("unclosed_group", fmt.Sprintf("survey row %d, type", b.row), "begin %s without end %s", what, what)
@@ -273,7 +281,7 @@ func (r *surveyReader) begin(i int, row []string, rt rowType) {
 	}
 	title := r.text(r.s, row, "label")
 	r.checkPiping(where, "label", title)
-	r.d.Sections = append(r.d.Sections, Section{Title: title})
+	r.d.Sections = append(r.d.Sections, Section{Title: title, Relevant: strings.TrimSpace(r.s.cell(row, "relevant"))})
 	r.current = len(r.d.Sections) - 1
 	r.origins[fmt.Sprintf("sections[%d]", r.current)] = where
 	if ap := strings.Fields(strings.ToLower(r.s.cell(row, "appearance"))); len(ap) > 0 {
@@ -336,20 +344,17 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		r.refuse("unsupported_type", where+", type", format, args...)
 		return q, false
 	}
-	if desc, known := refusedTypes[rt.kind]; known && rt.kind != "integer" && rt.kind != "range" {
-		yet := ""
-		if slices.Contains(plannedTypes, rt.kind) {
-			yet = " yet"
-		}
+	if desc, known := refusedTypes[rt.kind]; known && rt.kind != "range" {
 		if rt.list != "" {
-			return refuseType("type %s %s (%s) is not supported%s", rt.kind, rt.list, desc, yet)
+			return refuseType("type %s %s (%s) is not supported", rt.kind, rt.list, desc)
 		}
-		return refuseType("type %s (%s) is not supported%s", rt.kind, desc, yet)
+		return refuseType("type %s (%s) is not supported", rt.kind, desc)
 	}
-	if rt.orOther {
-		r.refuse("unsupported_or_other", where+", type", "or_other (an \"Other, please specify\" choice with its text box) is not supported yet")
+	if rt.orOther && rt.kind != "select_one" && rt.kind != "select_multiple" {
+		r.refuse("unsupported_or_other", where+", type", "or_other belongs to select_one and select_multiple, not %s", rt.kind)
 		return q, false
 	}
+	q.Relevant = strings.TrimSpace(s.cell(row, "relevant")) // checked with the definition: path …relevant
 	ok := true
 	if v := s.cell(row, "read_only"); v != "" && !isFalse(v) {
 		r.refuse("unsupported_column", where+", read_only", "read_only (a question nobody can answer) is not supported")
@@ -389,8 +394,17 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 			var lok bool
 			q, lok = r.likert(q, where, rt.list, cl)
 			ok = ok && lok
+			if rt.orOther {
+				r.refuse("unsupported_or_other", where+", type", "or_other on a Likert question is not supported: an agreement scale has no \"Other\"")
+				ok = false
+			}
 		} else {
 			q.Options = slices.Clone(cl.options)
+			q.Other = rt.orOther // "Other (please specify)", its text <name>_other as in XLSForm
+			if i := slices.IndexFunc(cl.options, func(o Option) bool { return o.Value == OtherValue }); q.Other && i >= 0 {
+				r.refuse("other_conflict", where+", type", "or_other adds the choice \"other\" with its text box, and list %s already has a choice named other (choices row %d): remove one of the two", rt.list, cl.rows[i])
+				q.Other, ok = false, false
+			}
 		}
 	case "text":
 		q.Type = model.TypeText
@@ -400,22 +414,40 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		if n, understood := maxLength(constraint); understood {
 			q.MaxLength, constraintOK = n, true
 		}
-	case "integer", "range":
+	case "integer":
+		// Limited to exactly 1..5 it is a rating, to 0..10 an NPS, as the
+		// console would build them; any other integer is a number.
+		if lo, hi, understood := r.numberBounds(rt.kind, constraint, ""); understood && (lo == 1 && hi == 5 || lo == 0 && hi == 10) {
+			q.Type, constraintOK = map[bool]string{true: model.TypeRating, false: model.TypeNPS}[lo == 1], true
+			break
+		}
+		q.Type = model.TypeNumber
+		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
+	case "decimal":
+		q.Type, q.Decimals = model.TypeNumber, MaxDecimals // XLSForm puts no limit on decimals
+		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
+	case "date":
+		q.Type = model.TypeDate
+		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
+	case "note":
+		q.Type = model.TypeNote
+		if q.Required {
+			r.warn("ignored_required", where+", required", "a note has nothing to answer: required is ignored")
+			q.Required = false
+		}
+	case "range":
 		lo, hi, understood := r.numberBounds(rt.kind, constraint, s.cell(row, "parameters"))
 		constraintOK = true
-		what := rt.kind
-		if rt.kind == "integer" && understood && constraint != "" {
-			what = fmt.Sprintf("integer from %d to %d", lo, hi)
-		} else if rt.kind == "range" && understood {
-			what = fmt.Sprintf("range from %d to %d", lo, hi)
-		}
 		switch {
 		case understood && lo == 1 && hi == 5:
 			q.Type = model.TypeRating
 		case understood && lo == 0 && hi == 10:
 			q.Type = model.TypeNPS
+		case understood:
+			q.Type, q.Min, q.Max = model.TypeNumber, NewLimit(float64(min(lo, hi))), NewLimit(float64(max(lo, hi)))
+			r.warn("range_as_number", where+", type", "range from %d to %d is asked as a number box (%d to %d), not a slider", lo, hi, min(lo, hi), max(lo, hi))
 		default:
-			return refuseType("type %s (%s) is not supported yet; one limited to 1..5 (%s) becomes a rating, to 0..10 an NPS", what, refusedTypes[rt.kind], boundsExample(rt.kind))
+			return refuseType("type range with parameters %q is not supported: a slider needs whole steps of 1 (start=1 end=5 becomes a rating, start=0 end=10 an NPS, other bounds a number)", s.cell(row, "parameters"))
 		}
 	default:
 		if slices.Contains(ownTypes, rt.kind) {
@@ -425,7 +457,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		return refuseType("question type %q is not an XLSForm type this service knows (use select_one, select_multiple, text, begin_group, end_group)", s.cell(row, "type"))
 	}
 	if !constraintOK {
-		r.refuse("unsupported_constraint", where+", constraint", "constraint %q %s is not supported: only a text's maximum length (string-length(.) <= 500) and the bounds of a rating (1 to 5) or NPS (0 to 10) can be enforced", constraint, constraintKind(constraint))
+		r.refuse("unsupported_constraint", where+", constraint", "constraint %q %s is not supported: only a text's maximum length (string-length(.) <= 500) and the bounds of a number or date (. >= 0 and . <= 50, . >= date('2018-01-10')) can be enforced", constraint, constraintKind(constraint))
 		ok = false
 	}
 	if msg := s.cell(row, "constraint_message"); msg != "" || r.hasTranslated(row, "constraint_message") {
@@ -506,6 +538,9 @@ func (r *surveyReader) appearance(where, kind string, tokens []string) bool {
 		case a == "label" && strings.HasPrefix(kind, "select"):
 			r.refuse("unsupported_appearance", where+", appearance", "appearance label (a header row of choices with nothing to answer) is not supported")
 			return false
+		case (a == "month-year" || a == "year") && kind == "date":
+			r.refuse("unsupported_appearance", where+", appearance", "appearance %s (a date without its day) is not supported: a date question asks for a full date", a)
+			return false
 		case strings.HasPrefix(a, "search(") || a == "search":
 			r.refuse("unsupported_appearance", where+", appearance", "appearance search() (choices read from a file) is not supported")
 			return false
@@ -572,6 +607,76 @@ func (r *surveyReader) numberBounds(kind, constraint, parameters string) (lo, hi
 	return lo, hi, lo > -1<<31 && hi < 1<<31
 }
 
+// limitsOf reads the bounds of an integer, decimal or date from its
+// constraint (". >= 0 and . <= 50", ". >= date('2018-01-10')"); ok is
+// false for any other constraint. For whole numbers and dates a strict
+// bound moves to the next value (". > 0" is a minimum of 1); a decimal's
+// strict bound cannot be said as a minimum or maximum and is not understood.
+func limitsOf(kind, constraint string) (lo, hi *Limit, ok bool) {
+	if strings.TrimSpace(constraint) == "" {
+		return nil, nil, true
+	}
+	for _, part := range andRe.Split(strings.TrimSpace(constraint), -1) {
+		m := limitRe.FindStringSubmatch(strings.TrimSpace(part))
+		if m == nil {
+			return nil, nil, false
+		}
+		op, v := m[1], m[2]
+		if op == "" {
+			op, v = flip(m[4]), m[3] // "18 <= ." reads as ". >= 18"
+		}
+		limit, good := boundOf(kind, op, v)
+		if !good {
+			return nil, nil, false
+		}
+		if op == ">" || op == ">=" {
+			lo = limit
+		} else {
+			hi = limit
+		}
+	}
+	return lo, hi, true
+}
+
+// boundOf is one bound as a Limit of the question's kind, inclusive.
+func boundOf(kind, op, v string) (*Limit, bool) {
+	strict := op == ">" || op == "<"
+	step := 1
+	if op == "<" {
+		step = -1
+	}
+	if kind == "date" {
+		v = strings.Trim(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "date("), ")"), " '")
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, false
+		}
+		if strict {
+			d = d.AddDate(0, 0, step)
+		}
+		return NewDateLimit(d.Format(time.DateOnly)), true
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return nil, false
+	}
+	if kind == "integer" {
+		switch op {
+		case ">=":
+			n = math.Ceil(n)
+		case ">":
+			n = math.Floor(n) + 1
+		case "<=":
+			n = math.Floor(n)
+		case "<":
+			n = math.Ceil(n) - 1
+		}
+	} else if strict {
+		return nil, false
+	}
+	return NewLimit(n), true
+}
+
 func boundsExample(kind string) string {
 	if kind == "range" {
 		return "parameters start=1 end=5"
@@ -620,6 +725,16 @@ func constraintWords(q QuestionDef) string {
 		return "a whole number from 1 to 5"
 	case model.TypeNPS:
 		return "a whole number from 0 to 10"
+	case model.TypeNumber, model.TypeDate:
+		lo, hi := q.Min.String(), q.Max.String()
+		switch {
+		case lo != "" && hi != "":
+			return fmt.Sprintf("from %s to %s", lo, hi)
+		case lo != "":
+			return "at least " + lo
+		case hi != "":
+			return "at most " + hi
+		}
 	}
 	return "the answer is not valid"
 }
@@ -650,6 +765,11 @@ func (r *surveyReader) likert(q QuestionDef, where, list string, cl *choiceList)
 		r.refuse("likert_direction", where+", appearance", "cannot tell which end of list %q means agree: name its choices 1 to 5 (5 = strongly agree) or label them with agree/disagree (同意/不同意)", list)
 		return q, false
 	}
+	levels := map[string]int{}
+	for i, o := range ordered {
+		levels[o.Value] = 5 - i
+	}
+	r.likertLevels[q.Key] = levels
 	custom := false
 	for i, o := range ordered {
 		for l, v := range o.Label {
@@ -665,6 +785,66 @@ func (r *surveyReader) likert(q QuestionDef, where, list string, cl *choiceList)
 		}
 	}
 	return q, true
+}
+
+// likertConditions rewrites conditions that name a Likert question's
+// choices ("${knowledge_improved} != 'sd'", "selected(${k}, 'sa')") into its
+// levels ("${knowledge_improved} != 1"), which is what the answers are
+// here, and says so. A condition that does not parse is left for the
+// definition's check to report.
+func (r *surveyReader) likertConditions() {
+	if len(r.likertLevels) == 0 {
+		return
+	}
+	rewrite := func(src, path string) string {
+		e, err := ParseRelevant(src)
+		if err != nil || !r.likertLevel(e) {
+			return src
+		}
+		out := e.String()
+		r.warn("likert_condition", r.origin(path)+", relevant", "the condition is kept as %s: a Likert question's answers are its levels, 5 (strongly agree) to 1", out)
+		return out
+	}
+	for si := range r.d.Sections {
+		sec := &r.d.Sections[si]
+		if sec.Relevant != "" {
+			sec.Relevant = rewrite(sec.Relevant, fmt.Sprintf("sections[%d]", si))
+		}
+		for qi := range sec.Questions {
+			if q := &sec.Questions[qi]; q.Relevant != "" {
+				q.Relevant = rewrite(q.Relevant, fmt.Sprintf("sections[%d].questions[%d]", si, qi))
+			}
+		}
+	}
+}
+
+// likertLevel replaces choice names of Likert questions in e by their
+// levels; it reports whether it changed anything.
+func (r *surveyReader) likertLevel(e *Expr) bool {
+	changed := false
+	for _, a := range e.Args {
+		changed = r.likertLevel(a) || changed
+	}
+	switch {
+	case e.Op == opSelected && e.Args[0].Op == opRef:
+		if level, ok := r.likertLevels[e.Args[0].Key][e.Str]; ok {
+			e.Op, e.Str = "=", ""
+			e.Args = []*Expr{e.Args[0], {Op: opNum, Num: float64(level)}}
+			return true
+		}
+	case isComparison(e.Op):
+		for _, j := range [][2]int{{0, 1}, {1, 0}} {
+			ref, lit := e.Args[j[0]], e.Args[j[1]]
+			if ref.Op != opRef || lit.Op != opStr {
+				continue
+			}
+			if level, ok := r.likertLevels[ref.Key][lit.Str]; ok {
+				e.Args[j[1]] = &Expr{Op: opNum, Num: float64(level)}
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // agreementOrder returns the options from most to least agreement.

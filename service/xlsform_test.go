@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,23 +175,28 @@ func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
 		{"wrong type", edit(func(m map[string][][]any) { m["survey"][8][0] = "geopoint" }), "unsupported_type", "survey row 9, type", "type geopoint (a location) is not supported"},
 		{"unknown type", edit(func(m map[string][][]any) { m["survey"][8][0] = "hologram" }), "unsupported_type", "survey row 9, type", `question type "hologram" is not an XLSForm type`},
 		{"missing list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one nosuch" }), "unknown_list", "survey row 8, type", `list "nosuch" is not in the choices sheet`},
-		{"or_other is not an unknown list", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one role or_other" }), "unsupported_or_other", "survey row 8, type", "or_other"},
+		{"or_other with a choice named other", edit(func(m map[string][][]any) { m["survey"][7][0] = "select_one role or_other" }), "other_conflict", "survey row 8, type", "list role already has a choice named other (choices row 14)"},
+		{"or_other on a Likert question", edit(func(m map[string][][]any) { m["survey"][3][0] = "select_one agree5 or_other" }), "unsupported_or_other", "survey row 4, type", "agreement scale"},
 		{"one option only", edit(func(m map[string][][]any) { m["choices"] = m["choices"][:15] }), "too_few_options", "survey row 9, choices", "at least two options"},
 		{"duplicate key", edit(func(m map[string][][]any) { m["survey"][11][1] = "recommend" }), "duplicate_key", "survey row 12, name", `"recommend" is already used at survey row 11`},
 		{"missing chinese label", edit(func(m map[string][][]any) { m["survey"][7][3] = "" }), "required", "survey row 8, label::zh", "required"},
 		{"missing option label", edit(func(m map[string][][]any) { m["choices"][13][3] = "" }), "required", "choices row 14, label::zh", "required"},
 		{"likert of 4", edit(func(m map[string][][]any) { m["choices"] = append(m["choices"][:1], m["choices"][2:]...) }), "likert_size", "survey row 4, appearance", "5 choices"},
 		{"bad required", edit(func(m map[string][][]any) { m["survey"][3][6] = "maybe" }), "unsupported_required", "survey row 4, required", `"maybe"`},
-		{"unsupported relevant", edit(func(m map[string][][]any) {
+		{"relevant beyond the supported expressions", edit(func(m map[string][][]any) {
 			m["survey"][0] = append(m["survey"][0], "relevant")
-			m["survey"][11] = append(m["survey"][11], "${recommend} > 5")
-		}), "unsupported_column", "survey row 12, relevant", "relevant (skip logic"},
-		{"integer range", edit(func(m map[string][][]any) { m["survey"][10][8] = ". >= 1 and . <= 7" }), "unsupported_type", "survey row 11, type", "type integer from 1 to 7 (a number question) is not supported yet"},
-		{"unconstrained integer is not a rating", edit(func(m map[string][][]any) { m["survey"][11][8] = "" }), "unsupported_type", "survey row 12, type", "type integer (a number question) is not supported yet"},
-		{"integer bounds and more", edit(func(m map[string][][]any) { m["survey"][11][8] = ". >= 1 and . <= 5 and . != 3" }), "unsupported_type", "survey row 12, type", "type integer (a number question)"},
-		{"note", edit(func(m map[string][][]any) { m["survey"][1][0] = "note" }), "unsupported_type", "survey row 2, type", "type note (a note: text with nothing to answer) is not supported yet"},
-		{"date", edit(func(m map[string][][]any) { m["survey"][12][0] = "date" }), "unsupported_type", "survey row 13, type", "type date (a date question) is not supported yet"},
-		{"decimal", edit(func(m map[string][][]any) { m["survey"][12][0] = "decimal" }), "unsupported_type", "survey row 13, type", "type decimal (a number question) is not supported yet"},
+			m["survey"][11] = append(m["survey"][11], "string-length(${comments}) > 3")
+		}), "unsupported_function", "survey row 12, relevant", "string-length() is not supported"},
+		{"relevant on a later question", edit(func(m map[string][][]any) {
+			m["survey"][0] = append(m["survey"][0], "relevant")
+			m["survey"][11] = append(m["survey"][11], "${comments} = 'x'")
+		}), "later_reference", "survey row 12, relevant", "comments"},
+		{"integer bounds and more", edit(func(m map[string][][]any) { m["survey"][11][8] = ". >= 1 and . <= 5 and . != 3" }), "unsupported_constraint", "survey row 12, constraint", "(a rule on the answer)"},
+		{"date without its day", edit(func(m map[string][][]any) { m["survey"][12][0], m["survey"][12][7] = "date", "month-year" }), "unsupported_appearance", "survey row 13, appearance", "a date without its day"},
+		{"decimal with a strict bound", edit(func(m map[string][][]any) {
+			m["survey"][12][0] = "decimal"
+			m["survey"][12] = append(m["survey"][12], ". > 0")
+		}), "unsupported_constraint", "survey row 13, constraint", ". > 0"},
 		{"regex", edit(func(m map[string][][]any) { m["survey"][12] = append(m["survey"][12], "regex(., '^[A-Z]+$')") }), "unsupported_constraint", "survey row 13, constraint", "(a pattern the answer must match) is not supported"},
 		{"count-selected", edit(func(m map[string][][]any) {
 			m["survey"][8] = append(m["survey"][8], "", "", "", "", "count-selected(.) <= 2")
@@ -328,11 +334,11 @@ func TestXLSFormPlainColumnsServeEveryLanguage(t *testing.T) {
 func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
 	m := koboSurvey()
 	m["survey"][0] = append(m["survey"][0], "relevant", "calculation")
-	m["survey"][12] = append(m["survey"][12], "", "${overall} < 3") // comments: relevant
-	m["survey"][11] = append(m["survey"][11][:9], "", "1 + 1")      // overall: calculation
-	m["survey"][8][0] = "geopoint"                                  // topics
-	m["choices"][13][3] = ""                                        // role/police: no Chinese
-	m["settings"][1][1] = ""                                        // no Chinese title
+	m["survey"][12] = append(m["survey"][12], "", "string-length(${role}) < 3") // comments: relevant
+	m["survey"][11] = append(m["survey"][11][:9], "", "1 + 1")                  // overall: calculation
+	m["survey"][8][0] = "geopoint"                                              // topics
+	m["choices"][13][3] = ""                                                    // role/police: no Chinese
+	m["settings"][1][1] = ""                                                    // no Chinese title
 	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
 	ps, _ := AsInvalid(err)
 	var got []string
@@ -342,7 +348,7 @@ func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
 	want := []string{
 		"survey row 9, type: unsupported_type",
 		"survey row 12, calculation: unsupported_column",
-		"survey row 13, relevant: unsupported_column",
+		"survey row 13, relevant: unsupported_function",
 		"choices row 14, label::zh: required",
 		"settings row 2, form_title::zh: required",
 	}
@@ -401,5 +407,76 @@ func TestXLSFormRefusesADefinitionOverTheLimit(t *testing.T) {
 	problems, ok := AsInvalid(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "too_large" || !strings.Contains(problems[0].Message, "as a definition") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestXLSFormMapsSkipLogicAndTheNewTypes: relevant on a question and on a
+// group, note, integer and decimal with their bounds, date with date()
+// bounds, or_other, and a range that is neither a rating nor an NPS.
+func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
+	m := koboSurvey()
+	m["survey"][0] = append(m["survey"][0], "relevant", "parameters")
+	m["survey"][1] = []any{"note", "intro", "A few questions about you.", "几个关于您的问题。"}
+	m["survey"][6] = []any{"begin group", "about", "About you", "关于您", "", "", "", "", "", "${knowledge_improved} != 'sd'"}
+	m["survey"][8][0] = "select_multiple topics or_other"
+	m["survey"] = append(m["survey"][:12],
+		[]any{"integer", "years", "Years in service", "工作年限", "", "", "", "", ". >= 0 and . <= 50", "selected(${topics}, 'legal') or selected(${topics}, 'other')"},
+		[]any{"integer", "sessions", "Sessions attended", "参加场次", "", "", "", "", ". > 0"},
+		[]any{"decimal", "hours", "Hours of training", "培训小时数", "", "", "", "", "0.5 <= ."},
+		[]any{"date", "arrival", "Date of arrival", "到达日期", "", "", "", "", ". >= date('2018-01-10') and . < '2018-01-21'"},
+		[]any{"range", "score", "Score", "评分", "", "", "", "", "", "", "start=1 end=7"},
+		m["survey"][12])
+	d, warnings, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := d.Validate(); len(ps) > 0 {
+		t.Fatalf("invalid: %v", ps)
+	}
+	// The Likert list's choice sd became level 1 (the note made an untitled
+	// first section).
+	if d.Sections[2].Relevant != "${knowledge_improved} != 1" {
+		t.Errorf("group relevant %q", d.Sections[2].Relevant)
+	}
+	if !slices.ContainsFunc(warnings, func(w Problem) bool { return w.Code == "likert_condition" && w.Path == "survey row 7, relevant" }) {
+		t.Errorf("warnings %v: no likert_condition", warnings)
+	}
+	intro, _ := d.Question("intro")
+	topics, _ := d.Question("topics")
+	years, _ := d.Question("years")
+	sessions, _ := d.Question("sessions")
+	hours, _ := d.Question("hours")
+	arrival, _ := d.Question("arrival")
+	score, _ := d.Question("score")
+	for _, c := range []struct {
+		name string
+		ok   bool
+	}{
+		{"intro is a note", intro.Type == model.TypeNote},
+		{"topics offers other", topics.Type == model.TypeMulti && topics.Other},
+		{"years 0..50 with its condition", years.Type == model.TypeNumber && years.Min.String() == "0" && years.Max.String() == "50" && years.Decimals == 0 &&
+			years.Relevant == "selected(${topics}, 'legal') or selected(${topics}, 'other')"},
+		{"sessions: > 0 is a minimum of 1", sessions.Type == model.TypeNumber && sessions.Min.String() == "1" && sessions.Max == nil},
+		{"hours: a decimal from 0.5", hours.Type == model.TypeNumber && hours.Min.String() == "0.5" && hours.Decimals == MaxDecimals},
+		{"arrival 2018-01-10..2018-01-20", arrival.Type == model.TypeDate && arrival.Min.String() == "2018-01-10" && arrival.Max.String() == "2018-01-20"},
+		{"score: a range 1..7 is a number", score.Type == model.TypeNumber && score.Min.String() == "1" && score.Max.String() == "7"},
+	} {
+		if !c.ok {
+			t.Errorf("%s: intro %+v topics %+v years %+v sessions %+v hours %+v arrival %+v score %+v", c.name, intro, topics, years, sessions, hours, arrival, score)
+		}
+	}
+	if !slices.ContainsFunc(warnings, func(w Problem) bool { return w.Code == "range_as_number" && w.Path == "survey row 17, type" }) {
+		t.Errorf("warnings %v: no range_as_number for the slider", warnings)
+	}
+
+	// The conditions work as the form meant: strongly disagreeing hides
+	// "About you"; "Other" opens years.
+	b, errs := BuildAnswers(d, Submission{Answers: map[string]any{"knowledge_improved": 1.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law"}})
+	if errs != nil || !slices.Equal(b.Ignored, []string{"role", "topics", "topics_other"}) {
+		t.Errorf("strongly disagree: ignored %v, errors %v", b.Ignored, errs)
+	}
+	b, errs = BuildAnswers(d, Submission{Answers: map[string]any{"knowledge_improved": 4.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law", "years": 51.0}})
+	if errs["years"] != "above_max" {
+		t.Errorf("years 51 after other: %v (%v)", errs, b)
 	}
 }
