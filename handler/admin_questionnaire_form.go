@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -22,8 +23,12 @@ import (
 //	q7.o2.value q7.o2.label.en       option 2 of question 7
 //	q7.scale4.zh                     Likert label of value 1 (index 4: 5..1)
 //
+//	q7.cond_key q7.cond_op q7.cond_value q7.cond_join   the condition builder
+//	s3.cond_key …                                        (of section 3)
+//
 // and the buttons op=up:7, down:7, del:7, add:<section>, addsection,
-// delsection:<section>, addopt:7, delopt:7:2, optup:7:2, refresh:7, save.
+// delsection:<section>, addopt:7, delopt:7:2, optup:7:2, refresh:7,
+// cond:7, scond:3, save.
 //
 // with the counts in "sections", "questions" and "q7.options".
 
@@ -217,4 +222,50 @@ func (op editorOp) apply(d *service.Definition, form url.Values) string {
 		return keyAt(op.N)
 	}
 	return ""
+}
+
+// addCondition applies the condition builder of question op.N (cond) or
+// section op.N (scond): the condition "earlier question, operator, value" is
+// written as an expression and joined to the present one. It returns the
+// key of the question to bring into view and, when the condition cannot be
+// written, the problem in lang (nothing changes then).
+func addCondition(d *service.Definition, op editorOp, form url.Values, lang string) (focus, problem string) {
+	prefix := fmt.Sprintf("q%d", op.N)
+	var target *string
+	if op.Name == "scond" {
+		prefix = fmt.Sprintf("s%d", op.N)
+		if op.N >= 0 && op.N < len(d.Sections) {
+			target = &d.Sections[op.N].Relevant
+		}
+	} else {
+		n := 0
+		for si := range d.Sections {
+			for qi := range d.Sections[si].Questions {
+				if n == op.N {
+					target, focus = &d.Sections[si].Questions[qi].Relevant, d.Sections[si].Questions[qi].Key
+				}
+				n++
+			}
+		}
+	}
+	if target == nil {
+		return "", ""
+	}
+	expr, err := d.ComposeCondition(*target, form.Get(prefix+".cond_key"), form.Get(prefix+".cond_op"), form.Get(prefix+".cond_value"), form.Get(prefix+".cond_join"))
+	var ce *service.ConditionError
+	if errors.As(err, &ce) {
+		text := ce.Key
+		if q, ok := d.Question(ce.Key); ok {
+			text = q.Text.In(lang)
+		}
+		switch ce.Code {
+		case "bad_op", "no_value":
+			return focus, consoleT(lang, "q.cond_err."+ce.Code, text)
+		case "bad_value":
+			return focus, consoleT(lang, "q.cond_err.bad_value", text, ce.Value)
+		}
+		return focus, consoleT(lang, "q.cond_err."+ce.Code)
+	}
+	*target = expr
+	return focus, ""
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,6 +226,7 @@ type editorQuestion struct {
 	Options                    []editorOption
 	Scale                      []scaleLevel // always 5, defaults filled in
 	Problems                   []string
+	Cond                       condBuilder
 }
 
 type editorSection struct {
@@ -233,6 +235,32 @@ type editorSection struct {
 	Title     model.Text
 	Relevant  string
 	Questions []editorQuestion
+	Cond      condBuilder
+}
+
+// condBuilder is the "show only if" of a question or section
+// (templates/admin_questionnaire_edit.html, "cond_builder"): its field
+// prefix ("q7", "s3"), button (cond:7, scond:3), the condition and its
+// words, and the earlier questions a new condition may use.
+type condBuilder struct {
+	Prefix, Op, Relevant, Words string
+	Keys                        []typeChoice
+	*condShared
+}
+
+// condShared is what every builder of a page shows alike; L holds its
+// words by the end of their console key (q.cond_add → "cond_add").
+type condShared struct {
+	Frozen bool
+	Ops    []typeChoice
+	L      map[string]string
+}
+
+// condValues are the values a condition on one question can take, for the
+// builder's value field (a datalist per question).
+type condValues struct {
+	ID      string
+	Options []typeChoice
 }
 
 type typeChoice struct{ Value, Label string }
@@ -255,6 +283,7 @@ type editorPage struct {
 	Seminars                []model.Seminar // for "duplicate for the next seminar"
 	TimeZone                string
 	PreviewLang             string
+	CondValues              []condValues
 }
 
 var questionTypes = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText, model.TypeNumber, model.TypeDate, model.TypeNote}
@@ -304,6 +333,19 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	if op.Name == "refresh" {
 		// A type changed: show the fields of the new type, save nothing.
 		h.renderEditor(c, http.StatusOK, l, def, frozen, nil, op.apply(def, c.Request.PostForm), true)
+		return
+	}
+	if op.Name == "cond" || op.Name == "scond" {
+		if frozen {
+			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "q.frozen_refused")}, "", true)
+			return
+		}
+		focus, problem := addCondition(def, op, c.Request.PostForm, lang)
+		status, problems := http.StatusOK, []string(nil)
+		if problem != "" {
+			status, problems = http.StatusUnprocessableEntity, []string{problem}
+		}
+		h.renderEditor(c, status, l, def, frozen, problems, focus, true)
 		return
 	}
 	if op.structural() {
@@ -388,9 +430,25 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 			}
 		}
 	}
+	shared := &condShared{Frozen: frozen, L: map[string]string{}}
+	for _, op := range service.CondOps {
+		shared.Ops = append(shared.Ops, typeChoice{Value: op, Label: consoleT(p.Lang, "q.cond_op."+op)})
+	}
+	for _, k := range []string{"relevant", "cond_join", "cond_question", "cond_operator", "cond_value", "cond_add", "cond_and", "cond_or"} {
+		shared.L[k] = consoleT(p.Lang, "q."+k)
+	}
+	words := func(src string) string {
+		if e, err := service.ParseRelevant(src); err == nil {
+			return consoleT(p.Lang, "q.shown_if", def.RespondentWords(e, p.Lang))
+		}
+		return ""
+	}
+	var earlier []typeChoice // the questions a condition may use, growing down the page
 	n := 0
 	for si, sec := range def.Sections {
-		es := editorSection{Index: si, Number: si + 1, Title: sec.Title, Relevant: sec.Relevant}
+		es := editorSection{Index: si, Number: si + 1, Title: sec.Title, Relevant: sec.Relevant,
+			Cond: condBuilder{Prefix: fmt.Sprintf("s%d", si), Op: fmt.Sprintf("scond:%d", si), Relevant: sec.Relevant,
+				Words: words(sec.Relevant), Keys: slices.Clone(earlier), condShared: shared}}
 		for qi, q := range sec.Questions {
 			eq := editorQuestion{
 				N: n, Number: n + 1, Section: si, Q: q, Focus: focus != "" && q.Key == focus,
@@ -407,8 +465,14 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 					eq.Scale = append(eq.Scale, scaleLevel{Value: 5 - i, Index: i, Label: lbl})
 				}
 			}
+			eq.Cond = condBuilder{Prefix: fmt.Sprintf("q%d", n), Op: fmt.Sprintf("cond:%d", n), Relevant: q.Relevant,
+				Words: words(q.Relevant), Keys: slices.Clone(earlier), condShared: shared}
 			es.Questions = append(es.Questions, eq)
 			n++
+			if q.Answerable() && q.Key != "" {
+				earlier = append(earlier, typeChoice{Value: q.Key, Label: fmt.Sprintf("%d. %s", eq.Number, shortLabel(q.Text.In(p.Lang), 50))})
+				p.CondValues = append(p.CondValues, conditionValues(q, p.Lang))
+			}
 		}
 		p.Sections = append(p.Sections, es)
 	}
@@ -428,6 +492,36 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 		}
 	}
 	h.render(c, status, "admin_questionnaire_edit.html", p)
+}
+
+// shortLabel cuts s to max runes with an ellipsis.
+func shortLabel(s string, max int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= max {
+		return string(r)
+	}
+	return strings.TrimSpace(string(r[:max-1])) + "…"
+}
+
+// conditionValues lists the values a condition on q may compare with: its
+// options, or the points of its scale.
+func conditionValues(q service.QuestionDef, lang string) condValues {
+	cv := condValues{ID: "cond-vals-" + q.Key}
+	switch q.Type {
+	case model.TypeSingle, model.TypeMulti:
+		for _, o := range q.AllOptions() {
+			cv.Options = append(cv.Options, typeChoice{Value: o.Value, Label: o.Label.In(lang)})
+		}
+	case model.TypeLikert:
+		for i, l := range q.ScaleLabels() {
+			cv.Options = append(cv.Options, typeChoice{Value: strconv.Itoa(5 - i), Label: l.In(lang)})
+		}
+	case model.TypeRating, model.TypeNPS:
+		for _, v := range q.Levels() {
+			cv.Options = append(cv.Options, typeChoice{Value: strconv.Itoa(v), Label: strconv.Itoa(v)})
+		}
+	}
+	return cv
 }
 
 // ---- preview ----
@@ -470,15 +564,7 @@ func (h *adminQuestionnaires) renderPreview(c *gin.Context, l *service.Loaded, d
 		page.SeminarTitle = l.Seminar.Title.In(lang)
 	}
 	page.ScriptI18N = "{}"
-	n := 0
-	for _, sec := range def.Sections {
-		sv := sectionView{Title: sec.Title.In(lang)}
-		for _, qd := range sec.Questions {
-			n++
-			sv.Questions = append(sv.Questions, buildQuestionView(qd, n, lang, "", nil))
-		}
-		page.Sections = append(page.Sections, sv)
-	}
+	page.Sections = buildSections(def, lang, nil, nil)
 	h.render(c, http.StatusOK, "questionnaire.html", page)
 }
 
@@ -595,102 +681,123 @@ func (h *adminQuestionnaires) exportJSON(c *gin.Context) {
 
 func init() {
 	addConsoleStrings(map[string][2]string{
-		"q.list_title":         {"Questionnaires", "问卷"},
-		"q.new_title":          {"New questionnaire", "新建问卷"},
-		"q.edit_title":         {"Edit questionnaire", "编辑问卷"},
-		"q.new":                {"New questionnaire", "新建问卷"},
-		"q.title":              {"Title", "标题"},
-		"q.slug":               {"Link name (slug)", "链接名称（slug）"},
-		"q.slug_hint":          {"3–64 characters a-z, 0-9 and -; the public link is /s/<slug>", "3–64 个字符（a-z、0-9 和 -）；公开链接为 /s/<slug>"},
-		"q.seminar":            {"Seminar", "研讨会"},
-		"q.no_seminar":         {"(none)", "（无）"},
-		"q.responses":          {"Responses", "回答数"},
-		"q.link":               {"Public link", "公开链接"},
-		"q.from_template":      {"From the standard template", "使用标准模板"},
-		"q.from_template_hint": {"The standard seminar evaluation in Chinese and English: six agreement statements, where the participant works, an overall rating, recommendation and comments. Edit it afterwards.", "标准研讨会评估（中英双语）：六个同意程度陈述、工作单位、总体评分、推荐意愿和意见。创建后可编辑。"},
-		"q.from_file":          {"From a file", "从文件导入"},
-		"q.from_file_hint":     {"A definition in YAML or JSON (docs/definition-format.md), or an XLSForm workbook (.xlsx, as written for KoboToolbox or ODK).", "YAML 或 JSON 格式的问卷定义（见 docs/definition-format.md），或 XLSForm 工作簿（.xlsx，KoboToolbox/ODK 格式）。"},
-		"q.file":               {"File", "文件"},
-		"q.file_missing":       {"choose a file to upload", "请选择要上传的文件"},
-		"q.slug_override":      {"Link name (leave empty to use the file's)", "链接名称（留空则使用文件中的）"},
-		"q.create":             {"Create draft", "创建草稿"},
-		"q.created":            {"Questionnaire created as a draft.", "问卷已创建为草稿。"},
-		"q.import_warnings":    {"Questionnaire %s created as a draft. The workbook has things this service does not use; they were left out:", "问卷 %s 已创建为草稿。工作簿中有本服务不使用的内容，已略去："},
-		"q.open_editor":        {"Open the editor", "打开编辑器"},
-		"q.slug_taken":         {"This link name is already used by another questionnaire.", "该链接名称已被其他问卷使用。"},
-		"q.frozen":             {"This questionnaire has responses, so its structure is frozen: you can fix wording (texts, labels, help, report phrases) but not add, remove or move questions or options, or change keys, types or option values.", "本问卷已有回答，结构已冻结：只能修改文字（题目、选项文字、说明、报告用语），不能增加、删除或移动题目和选项，也不能修改键名、题型或选项值。"},
-		"q.frozen_refused":     {"Refused: the questionnaire has responses, so only wording may change.", "已拒绝：本问卷已有回答，只能修改文字。"},
-		"q.bad_schedule":       {"The closing time must be after the opening time.", "关闭时间必须晚于开放时间。"},
-		"q.unsaved":            {"Unsaved changes: press Save to keep them.", "有未保存的更改：请点击“保存”。"},
-		"q.general":            {"Questionnaire", "问卷"},
-		"q.intro":              {"Introduction", "简介"},
-		"q.thanks":             {"Thank-you message", "致谢语"},
-		"q.access":             {"Who may answer", "谁可以填写"},
-		"q.access.open":        {"anyone with the link", "任何持有链接的人"},
-		"q.access.roster":      {"roster participants only", "仅名单内的参与者"},
-		"q.anonymous":          {"Anonymous (responses are not linked to participants)", "匿名（回答不与参与者关联）"},
-		"q.section":            {"Section %d", "第 %d 部分"},
-		"q.section_title":      {"Section title", "部分标题"},
-		"q.add_section":        {"Add a section", "添加部分"},
-		"q.delete_section":     {"Delete this empty section", "删除此空白部分"},
-		"q.question":           {"Question %d", "第 %d 题"},
-		"q.key":                {"Key", "键名"},
-		"q.type":               {"Type", "题型"},
-		"q.text":               {"Question", "题目"},
-		"q.help":               {"Help text", "说明"},
-		"q.report":             {"Report phrase (for the narrative)", "报告用语（用于总结）"},
-		"q.required":           {"Required", "必答"},
-		"q.na":                 {"Offer “not applicable”", "提供“不适用”选项"},
-		"q.max_length":         {"Maximum length", "最大长度"},
-		"q.options":            {"Options", "选项"},
-		"q.option_value":       {"Value", "值"},
-		"q.add_option":         {"Add an option", "添加选项"},
-		"q.delete_option":      {"Delete option", "删除选项"},
-		"q.scale":              {"Scale labels (5 = most agree … 1)", "量表标签（5 = 最同意 … 1）"},
-		"q.add_question":       {"Add a question", "添加题目"},
-		"q.move_up":            {"Move up", "上移"},
-		"q.move_down":          {"Move down", "下移"},
-		"q.delete_question":    {"Delete question", "删除题目"},
-		"q.confirm_delete":     {"Delete this question?", "确定删除此题？"},
-		"q.preview":            {"Preview", "预览"},
-		"q.preview_lang":       {"Preview language", "预览语言"},
-		"q.preview_note":       {"The participant page as it will look; answers sent from the preview are not recorded.", "参与者看到的页面；在预览中提交的回答不会被记录。"},
-		"q.update_preview":     {"Update preview", "更新预览"},
-		"q.status":             {"Status", "状态"},
-		"q.publish":            {"Publish", "发布"},
-		"q.close":              {"Close", "关闭"},
-		"q.reopen":             {"Reopen", "重新开放"},
-		"q.published":          {"Published: the questionnaire accepts answers.", "已发布：问卷开始接受回答。"},
-		"q.closed":             {"Closed: the questionnaire no longer accepts answers.", "已关闭：问卷不再接受回答。"},
-		"q.reopened":           {"Reopened: the questionnaire accepts answers again.", "已重新开放：问卷再次接受回答。"},
-		"q.schedule":           {"Schedule", "时间安排"},
-		"q.schedule_hint":      {"Times in the seminar's time zone (%s). Leave empty for no limit.", "时间以研讨会所在时区（%s）为准。留空表示不限。"},
-		"q.opens_at":           {"Opens at", "开放时间"},
-		"q.closes_at":          {"Closes at", "关闭时间"},
-		"q.save_schedule":      {"Save schedule", "保存时间安排"},
-		"q.scheduled":          {"Schedule saved.", "时间安排已保存。"},
-		"q.duplicate":          {"Duplicate for the next seminar", "复制用于下一次研讨会"},
-		"q.duplicate_hint":     {"Copies the questions into a new draft with its own link; responses are not copied.", "将题目复制为一份新草稿，使用新链接；不复制回答。"},
-		"q.seminar_slug":       {"Seminar (slug; empty keeps this one's)", "研讨会（slug；留空则沿用当前研讨会）"},
-		"q.duplicated":         {"Copy created as a draft.", "副本已创建为草稿。"},
-		"q.export":             {"Export", "导出"},
-		"q.type.likert":        {"Agreement scale (Likert, 5…1)", "同意程度量表（5…1）"},
-		"q.type.single":        {"Single choice", "单选"},
-		"q.type.multi":         {"Multiple choice", "多选"},
-		"q.type.rating":        {"Rating 1–5", "评分 1–5"},
-		"q.type.nps":           {"Recommend 0–10", "推荐度 0–10"},
-		"q.type.text":          {"Short text", "简短文字"},
-		"q.type.longtext":      {"Long text", "长文字"},
-		"q.type.number":        {"Number", "数字"},
-		"q.type.date":          {"Date", "日期"},
-		"q.type.note":          {"Note (no answer)", "说明（无需回答）"},
-		"q.relevant":           {"Show only if (condition, e.g. ${useful} <= 2)", "仅在以下条件成立时显示（如 ${useful} <= 2）"},
-		"q.min":                {"Minimum", "最小值"},
-		"q.max":                {"Maximum", "最大值"},
-		"q.decimals":           {"Decimal places", "小数位数"},
-		"q.other":              {"Offer “Other (please specify)”", "提供“其他（请注明）”"},
-		"q.opens_closes":       {"Opens / closes", "开放 / 关闭"},
-		"q.editor":             {"Questions", "题目"},
-		"q.language_fields":    {"Texts in %s", "%s文本"},
+		"q.list_title":                {"Questionnaires", "问卷"},
+		"q.new_title":                 {"New questionnaire", "新建问卷"},
+		"q.edit_title":                {"Edit questionnaire", "编辑问卷"},
+		"q.new":                       {"New questionnaire", "新建问卷"},
+		"q.title":                     {"Title", "标题"},
+		"q.slug":                      {"Link name (slug)", "链接名称（slug）"},
+		"q.slug_hint":                 {"3–64 characters a-z, 0-9 and -; the public link is /s/<slug>", "3–64 个字符（a-z、0-9 和 -）；公开链接为 /s/<slug>"},
+		"q.seminar":                   {"Seminar", "研讨会"},
+		"q.no_seminar":                {"(none)", "（无）"},
+		"q.responses":                 {"Responses", "回答数"},
+		"q.link":                      {"Public link", "公开链接"},
+		"q.from_template":             {"From the standard template", "使用标准模板"},
+		"q.from_template_hint":        {"The standard seminar evaluation in Chinese and English: six agreement statements, where the participant works, an overall rating, recommendation and comments. Edit it afterwards.", "标准研讨会评估（中英双语）：六个同意程度陈述、工作单位、总体评分、推荐意愿和意见。创建后可编辑。"},
+		"q.from_file":                 {"From a file", "从文件导入"},
+		"q.from_file_hint":            {"A definition in YAML or JSON (docs/definition-format.md), or an XLSForm workbook (.xlsx, as written for KoboToolbox or ODK).", "YAML 或 JSON 格式的问卷定义（见 docs/definition-format.md），或 XLSForm 工作簿（.xlsx，KoboToolbox/ODK 格式）。"},
+		"q.file":                      {"File", "文件"},
+		"q.file_missing":              {"choose a file to upload", "请选择要上传的文件"},
+		"q.slug_override":             {"Link name (leave empty to use the file's)", "链接名称（留空则使用文件中的）"},
+		"q.create":                    {"Create draft", "创建草稿"},
+		"q.created":                   {"Questionnaire created as a draft.", "问卷已创建为草稿。"},
+		"q.import_warnings":           {"Questionnaire %s created as a draft. The workbook has things this service does not use; they were left out:", "问卷 %s 已创建为草稿。工作簿中有本服务不使用的内容，已略去："},
+		"q.open_editor":               {"Open the editor", "打开编辑器"},
+		"q.slug_taken":                {"This link name is already used by another questionnaire.", "该链接名称已被其他问卷使用。"},
+		"q.frozen":                    {"This questionnaire has responses, so its structure is frozen: you can fix wording (texts, labels, help, report phrases) but not add, remove or move questions or options, or change keys, types or option values.", "本问卷已有回答，结构已冻结：只能修改文字（题目、选项文字、说明、报告用语），不能增加、删除或移动题目和选项，也不能修改键名、题型或选项值。"},
+		"q.frozen_refused":            {"Refused: the questionnaire has responses, so only wording may change.", "已拒绝：本问卷已有回答，只能修改文字。"},
+		"q.bad_schedule":              {"The closing time must be after the opening time.", "关闭时间必须晚于开放时间。"},
+		"q.unsaved":                   {"Unsaved changes: press Save to keep them.", "有未保存的更改：请点击“保存”。"},
+		"q.general":                   {"Questionnaire", "问卷"},
+		"q.intro":                     {"Introduction", "简介"},
+		"q.thanks":                    {"Thank-you message", "致谢语"},
+		"q.access":                    {"Who may answer", "谁可以填写"},
+		"q.access.open":               {"anyone with the link", "任何持有链接的人"},
+		"q.access.roster":             {"roster participants only", "仅名单内的参与者"},
+		"q.anonymous":                 {"Anonymous (responses are not linked to participants)", "匿名（回答不与参与者关联）"},
+		"q.section":                   {"Section %d", "第 %d 部分"},
+		"q.section_title":             {"Section title", "部分标题"},
+		"q.add_section":               {"Add a section", "添加部分"},
+		"q.delete_section":            {"Delete this empty section", "删除此空白部分"},
+		"q.question":                  {"Question %d", "第 %d 题"},
+		"q.key":                       {"Key", "键名"},
+		"q.type":                      {"Type", "题型"},
+		"q.text":                      {"Question", "题目"},
+		"q.help":                      {"Help text", "说明"},
+		"q.report":                    {"Report phrase (for the narrative)", "报告用语（用于总结）"},
+		"q.required":                  {"Required", "必答"},
+		"q.na":                        {"Offer “not applicable”", "提供“不适用”选项"},
+		"q.max_length":                {"Maximum length", "最大长度"},
+		"q.options":                   {"Options", "选项"},
+		"q.option_value":              {"Value", "值"},
+		"q.add_option":                {"Add an option", "添加选项"},
+		"q.delete_option":             {"Delete option", "删除选项"},
+		"q.scale":                     {"Scale labels (5 = most agree … 1)", "量表标签（5 = 最同意 … 1）"},
+		"q.add_question":              {"Add a question", "添加题目"},
+		"q.move_up":                   {"Move up", "上移"},
+		"q.move_down":                 {"Move down", "下移"},
+		"q.delete_question":           {"Delete question", "删除题目"},
+		"q.confirm_delete":            {"Delete this question?", "确定删除此题？"},
+		"q.preview":                   {"Preview", "预览"},
+		"q.preview_lang":              {"Preview language", "预览语言"},
+		"q.preview_note":              {"The participant page as it will look; answers sent from the preview are not recorded.", "参与者看到的页面；在预览中提交的回答不会被记录。"},
+		"q.update_preview":            {"Update preview", "更新预览"},
+		"q.status":                    {"Status", "状态"},
+		"q.publish":                   {"Publish", "发布"},
+		"q.close":                     {"Close", "关闭"},
+		"q.reopen":                    {"Reopen", "重新开放"},
+		"q.published":                 {"Published: the questionnaire accepts answers.", "已发布：问卷开始接受回答。"},
+		"q.closed":                    {"Closed: the questionnaire no longer accepts answers.", "已关闭：问卷不再接受回答。"},
+		"q.reopened":                  {"Reopened: the questionnaire accepts answers again.", "已重新开放：问卷再次接受回答。"},
+		"q.schedule":                  {"Schedule", "时间安排"},
+		"q.schedule_hint":             {"Times in the seminar's time zone (%s). Leave empty for no limit.", "时间以研讨会所在时区（%s）为准。留空表示不限。"},
+		"q.opens_at":                  {"Opens at", "开放时间"},
+		"q.closes_at":                 {"Closes at", "关闭时间"},
+		"q.save_schedule":             {"Save schedule", "保存时间安排"},
+		"q.scheduled":                 {"Schedule saved.", "时间安排已保存。"},
+		"q.duplicate":                 {"Duplicate for the next seminar", "复制用于下一次研讨会"},
+		"q.duplicate_hint":            {"Copies the questions into a new draft with its own link; responses are not copied.", "将题目复制为一份新草稿，使用新链接；不复制回答。"},
+		"q.seminar_slug":              {"Seminar (slug; empty keeps this one's)", "研讨会（slug；留空则沿用当前研讨会）"},
+		"q.duplicated":                {"Copy created as a draft.", "副本已创建为草稿。"},
+		"q.export":                    {"Export", "导出"},
+		"q.type.likert":               {"Agreement scale (Likert, 5…1)", "同意程度量表（5…1）"},
+		"q.type.single":               {"Single choice", "单选"},
+		"q.type.multi":                {"Multiple choice", "多选"},
+		"q.type.rating":               {"Rating 1–5", "评分 1–5"},
+		"q.type.nps":                  {"Recommend 0–10", "推荐度 0–10"},
+		"q.type.text":                 {"Short text", "简短文字"},
+		"q.type.longtext":             {"Long text", "长文字"},
+		"q.type.number":               {"Number", "数字"},
+		"q.type.date":                 {"Date", "日期"},
+		"q.type.note":                 {"Note (no answer)", "说明（无需回答）"},
+		"q.relevant":                  {"Show only if (condition, e.g. ${useful} <= 2)", "仅在以下条件成立时显示（如 ${useful} <= 2）"},
+		"q.shown_if":                  {"Shown only if %s.", "仅当%s时显示。"},
+		"q.cond_add":                  {"Add condition", "添加条件"},
+		"q.cond_question":             {"Earlier question", "前面的问题"},
+		"q.cond_operator":             {"Operator", "条件"},
+		"q.cond_value":                {"Value", "值"},
+		"q.cond_join":                 {"Combine with the present condition", "与现有条件组合"},
+		"q.cond_op.is":                {"is / includes", "是 / 包含"},
+		"q.cond_op.is_not":            {"is not / does not include", "不是 / 不包含"},
+		"q.cond_op.lt":                {"is less than", "小于"},
+		"q.cond_op.le":                {"is at most", "不超过"},
+		"q.cond_op.gt":                {"is more than", "大于"},
+		"q.cond_op.ge":                {"is at least", "不少于"},
+		"q.cond_op.answered":          {"was answered", "已回答"},
+		"q.cond_op.not_answered":      {"was not answered", "未回答"},
+		"q.cond_and":                  {"and", "并且"},
+		"q.cond_or":                   {"or", "或者"},
+		"q.cond_err.no_question":      {"Choose an earlier question for the condition.", "请为条件选择前面的一个问题。"},
+		"q.cond_err.bad_op":           {"“%s”: this operator does not apply to its type.", "“%s”：此条件不适用于该题型。"},
+		"q.cond_err.no_value":         {"“%s”: give the value the condition compares with.", "“%s”：请填写条件比较的值。"},
+		"q.cond_err.bad_value":        {"“%s”: “%s” is not one of its answers.", "“%s”：“%s”不是该题的答案之一。"},
+		"q.cond_err.existing_invalid": {"The present condition is not valid: correct or clear it first.", "现有条件无效：请先修改或清除。"},
+		"q.min":                       {"Minimum", "最小值"},
+		"q.max":                       {"Maximum", "最大值"},
+		"q.decimals":                  {"Decimal places", "小数位数"},
+		"q.other":                     {"Offer “Other (please specify)”", "提供“其他（请注明）”"},
+		"q.opens_closes":              {"Opens / closes", "开放 / 关闭"},
+		"q.editor":                    {"Questions", "题目"},
+		"q.language_fields":           {"Texts in %s", "%s文本"},
 	})
 }

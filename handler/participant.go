@@ -515,12 +515,22 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 		"sending": t.Sending, "missing": t.MissingAnswers, "network": t.NetworkError, "required": service.FieldMessage("required", lang),
 	})
 	page.ScriptI18N = template.JS(i18n)
+	page.Sections = buildSections(q.Def, lang, errs, values)
+	p.render(c, status, "questionnaire.html", page)
+}
+
+// buildSections turns a definition into the page's sections in lang, with
+// each condition as a tree for participant.js and in words for a page
+// without JavaScript, and the errors and values of a form post (nil for
+// none). The participant page and the editor's preview both use it.
+func buildSections(def *service.Definition, lang string, errs map[string]string, values map[string][]string) []sectionView {
+	var out []sectionView
 	n := 0
-	logic := q.Def.Logic()
-	for si, sec := range q.Def.Sections {
+	logic := def.Logic()
+	for si, sec := range def.Sections {
 		sv := sectionView{Title: sec.Title.In(lang)}
 		if e := logic.Sections[si]; e != nil {
-			sv.Condition, sv.Relevant = q.Def.ConditionSentence(e, lang, true), exprJS(e)
+			sv.Condition, sv.Relevant = def.ConditionSentence(e, lang, true), exprJS(e)
 		}
 		for _, qd := range sec.Questions {
 			if qd.Answerable() {
@@ -528,7 +538,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 			}
 			v := buildQuestionView(qd, n, lang, errs[qd.Key], values[qd.Key])
 			if e := logic.Questions[qd.Key]; e != nil {
-				v.Condition, v.Relevant = q.Def.ConditionSentence(e, lang, false), exprJS(e)
+				v.Condition, v.Relevant = def.ConditionSentence(e, lang, false), exprJS(e)
 			}
 			if qd.Other {
 				v.OtherKey, v.OtherError = qd.OtherKey(), errs[qd.OtherKey()]
@@ -538,9 +548,9 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 			}
 			sv.Questions = append(sv.Questions, v)
 		}
-		page.Sections = append(page.Sections, sv)
+		out = append(out, sv)
 	}
-	p.render(c, status, "questionnaire.html", page)
+	return out
 }
 
 func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, values []string) questionView {

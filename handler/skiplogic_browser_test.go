@@ -113,3 +113,40 @@ func TestBrowserSkipLogicDashboard(t *testing.T) {
 	}
 	screenshot(t, ctx, "report-skiplogic")
 }
+
+// The editor's condition builder in the browser at 1366 px: the chosen
+// question's answers are offered as values, the condition is added and
+// shown in words, and the live preview applies it (the question appears
+// once the condition holds) — testdata/screenshots/editor-conditions-laptop.png.
+func TestBrowserEditorConditionBuilder(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	a.reportUser("cond-editor", model.RoleStaff)
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.EmulateViewport(1366, 900))
+	browserDo(t, ctx, consoleSignInActions(a.ts.URL, "cond-editor", "correct horse battery staple")...)
+	browserDo(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/questionnaires/%d?lang=en", a.ts.URL, q.ID)), chromedp.WaitVisible(field("q5.cond_key")))
+	if got := browserEval[string](t, ctx, `(function(){var s=document.querySelector('[name="q5.cond_key"]'); s.value="workplace"; s.dispatchEvent(new Event("change", {bubbles: true})); return document.querySelector('[name="q5.cond_value"]').getAttribute("list")})()`); got != "cond-vals-workplace" {
+		t.Errorf("value field offers %q, want the answers of workplace", got)
+	}
+	browserDo(t, ctx, chromedp.SetValue(field("q5.cond_op"), "is"), chromedp.SendKeys(field("q5.cond_value"), "court"))
+	edSubmit(t, ctx, `button[value="cond:5"]`)
+	if got := browserEval[string](t, ctx, `document.querySelector('[name="q5.relevant"]').value`); got != "${workplace} = 'court'" {
+		t.Fatalf("condition %q", got)
+	}
+	if !browserEval[bool](t, ctx, `document.querySelector("#q-arrival .cond-words").innerText.includes("Shown only if they chose “Court” for “Where do you work?”.")`) {
+		t.Error("the condition is not shown in words")
+	}
+	// The live preview (the unsaved state, in English) hides the date until
+	// "Court" is chosen there.
+	browserDo(t, ctx, chromedp.SetValue(chromedp.ID("preview-lang"), "en"), chromedp.Click(chromedp.ID("preview-button")))
+	edWaitFor(t, ctx, "the preview", previewText+`?.innerText.includes("Where do you work?")`)
+	shown := `(function(){var e=document.getElementById("preview-frame").contentDocument.getElementById("q-arrival"); return !!e && e.offsetParent !== null})()`
+	if browserEval[bool](t, ctx, shown) {
+		t.Error("the preview shows the date before Court is chosen")
+	}
+	browserDo(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("preview-frame").contentDocument.querySelector('input[name="q.workplace"][value="court"]').click()`))
+	edWaitFor(t, ctx, "the date in the preview", shown)
+	edScreenshot(t, ctx, "editor-conditions-laptop", "#q-arrival")
+}

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -311,4 +312,95 @@ func TestSkipLogicEditorKeepsConditionsAndLimits(t *testing.T) {
 			t.Errorf("editor lacks %s", w)
 		}
 	}
+}
+
+// The editor's condition builder: pick an earlier question, an operator and
+// a value (an option's label will do), and the expression is written, shown
+// in words, joined to a present one with and/or, refused with a message
+// when the value is not an answer of that question, and saved.
+func TestSkipLogicEditorBuildsConditions(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.importDefinition(skipLogicDef)
+		c := qmConsole(t, a, model.RoleAdmin)
+		path := fmt.Sprintf("/admin/questionnaires/%d", q.ID)
+		r := a.do(c, http.MethodGet, path+"?lang=en", "", nil)
+		if r.Code != http.StatusOK {
+			t.Fatalf("editor: %d", r.Code)
+		}
+		if strings.Contains(r.Body, `name="q0.cond_key"`) {
+			t.Error("the first question offers a condition on earlier questions: there are none")
+		}
+		for _, w := range []string{
+			"Shown only if their answer to “The seminar was useful for my work.” was “Disagree” or “Strongly disagree”.",
+			"Shown only if they chose “Police” for “Where do you work?”.",
+			`<select name="q4.cond_key" data-cond-key><option value="useful">1. The seminar was useful for my work.</option><option value="why_not_useful">2. What was missing?</option><option value="workplace">4. Where do you work?</option></select>`,
+			`<datalist id="cond-vals-workplace"><option value="police">Police</option><option value="court">Court</option><option value="other">Other (please specify)</option></datalist>`,
+		} {
+			if !strings.Contains(r.Body, w) {
+				t.Errorf("editor lacks %s", w)
+			}
+		}
+
+		form := formValues(t, r.Body, "editor")
+		form.Set("q5.cond_key", "workplace")
+		form.Set("q5.cond_op", "is")
+		form.Set("q5.cond_value", "Court")
+		form.Set("op", "cond:5")
+		r = a.postForm(c, path, form)
+		form = formValues(t, r.Body, "editor")
+		if r.Code != http.StatusOK || form.Get("q5.relevant") != "${workplace} = 'court'" || !strings.Contains(r.Body, "Shown only if they chose “Court” for “Where do you work?”.") {
+			t.Fatalf("first condition: %d q5.relevant=%q", r.Code, form.Get("q5.relevant"))
+		}
+		form.Set("q5.cond_join", "or")
+		form.Set("q5.cond_key", "years")
+		form.Set("q5.cond_op", "gt")
+		form.Set("q5.cond_value", "30")
+		form.Set("op", "cond:5")
+		r = a.postForm(c, path, form)
+		form = formValues(t, r.Body, "editor")
+		if form.Get("q5.relevant") != "${workplace} = 'court' or ${years} > 30" {
+			t.Fatalf("joined with or: %q", form.Get("q5.relevant"))
+		}
+		form.Set("q5.cond_key", "workplace")
+		form.Set("q5.cond_op", "is")
+		form.Set("q5.cond_value", "Customs")
+		form.Set("op", "cond:5")
+		r = a.postForm(c, path, form)
+		form = formValues(t, r.Body, "editor")
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "“Where do you work?”: “Customs” is not one of its answers.") || form.Get("q5.relevant") != "${workplace} = 'court' or ${years} > 30" {
+			t.Fatalf("a value that is no answer: %d q5.relevant=%q", r.Code, form.Get("q5.relevant"))
+		}
+		// The police section: also only for those who found it useful.
+		form.Set("s1.cond_join", "and")
+		form.Set("s1.cond_key", "useful")
+		form.Set("s1.cond_op", "ge")
+		form.Set("s1.cond_value", "Agree")
+		form.Set("op", "scond:1")
+		r = a.postForm(c, path, form)
+		form = formValues(t, r.Body, "editor")
+		if form.Get("s1.relevant") != "${workplace} = 'police' and ${useful} >= 4" {
+			t.Fatalf("section condition: %q", form.Get("s1.relevant"))
+		}
+		form.Set("op", "save")
+		if r = a.postForm(c, path, form); r.Code != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", r.Code, r.Body)
+		}
+		l, err := a.srv.questionnaires.Load(context.Background(), q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arrival, _ := l.Def.Question("arrival")
+		if arrival.Relevant != "${workplace} = 'court' or ${years} > 30" || l.Def.Sections[1].Relevant != "${workplace} = 'police' and ${useful} >= 4" {
+			t.Errorf("stored: arrival %q, section %q", arrival.Relevant, l.Def.Sections[1].Relevant)
+		}
+
+		// In Chinese.
+		r = a.do(c, http.MethodGet, path+"?lang=zh", "", nil)
+		for _, w := range []string{"添加条件", "前面的问题", "仅当答卷人在“您在哪里工作？”中选择了“法院”，或者答卷人对“工作年限”的回答大于30时显示。"} {
+			if !strings.Contains(r.Body, w) {
+				t.Errorf("Chinese editor lacks %s", w)
+			}
+		}
+	})
 }

@@ -31,6 +31,20 @@
     }
     updatePreview(50);
   });
+  // The condition builder: offer the chosen question's answers as values.
+  function linkValues(keySelect) {
+    var box = keySelect.closest(".cond-add");
+    var input = box && box.querySelector("input[data-cond-value]");
+    if (input) {
+      input.setAttribute("list", "cond-vals-" + keySelect.value);
+    }
+  }
+  Array.prototype.forEach.call(form.querySelectorAll("select[data-cond-key]"), linkValues);
+  form.addEventListener("change", function (e) {
+    if (e.target.matches("select[data-cond-key]")) {
+      linkValues(e.target);
+    }
+  });
   form.addEventListener("click", function (e) {
     var b = e.target.closest("button[data-confirm]");
     if (b && !window.confirm(b.getAttribute("data-confirm"))) {
