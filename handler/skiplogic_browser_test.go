@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"seminareval/model"
@@ -149,4 +150,60 @@ func TestBrowserEditorConditionBuilder(t *testing.T) {
 	browserDo(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("preview-frame").contentDocument.querySelector('input[name="q.workplace"][value="court"]').click()`))
 	edWaitFor(t, ctx, "the date in the preview", shown)
 	edScreenshot(t, ctx, "editor-conditions-laptop", "#q-arrival")
+}
+
+// Without JavaScript, in Chinese, on a 360-px phone: every question is
+// shown with its condition in words; the server applies the rules (the
+// follow-up a disagreeing participant left empty is named next to it, the
+// answer to the police question of a court worker is not stored).
+func TestBrowserSkipLogicWithoutJavaScriptInChinese(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	ctx := newBrowser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug), chromedp.WaitVisible(chromedp.CSS(`#qform`)))
+	words := browserEval[[]string](t, ctx, `Array.from(document.querySelectorAll(".cond")).filter(e => e.offsetParent !== null).map(e => e.innerText)`)
+	if !slices.Contains(words, "如果您对“研讨会对我的工作有用。”的回答为“不同意”或“非常不同意”，请回答此题。") ||
+		!slices.Contains(words, "如果您在“您在哪里工作？”中选择了“公安机关”，请回答本部分。") {
+		t.Errorf("conditions in words: %q", words)
+	}
+	if !browserEval[bool](t, ctx, `document.getElementById("q-unit").offsetParent !== null && document.getElementById("q-why_not_useful").offsetParent !== null`) {
+		t.Fatal("without JavaScript a conditional question is hidden")
+	}
+	assertFitsPhone(t, ctx)
+	screenshot(t, ctx, "skiplogic-nojs-zh")
+	browserDo(t, ctx,
+		chromedp.Tap(chromedp.CSS(choiceSelector("useful", "2"))),
+		chromedp.Tap(chromedp.CSS(choiceSelector("workplace", "court"))),
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.unit"]`), "刑侦"),
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("form-errors")),
+	)
+	if got := browserEval[string](t, ctx, `(document.getElementById("err-why_not_useful") || {}).textContent || ""`); got != "此题为必答题。" {
+		t.Errorf("error next to the follow-up: %q", got)
+	}
+	if n := a.count(&model.Response{}); n != 0 {
+		t.Fatalf("%d responses after a refused form", n)
+	}
+	screenshot(t, ctx, "skiplogic-nojs-errors-zh")
+	browserDo(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="q.why_not_useful"]`), "案例太少"),
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.message.ok`)),
+	)
+	var r model.Response
+	if err := db.Where("questionnaire_id = ?", q.ID).Take(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	got := storedAnswers(t, db, q, r.ID)
+	if _, ok := got["unit"]; ok {
+		t.Errorf("the police question of a court worker was stored: %v", got)
+	}
+	if w := got["why_not_useful"]; len(w) != 1 || w[0] != "案例太少" || r.Lang != "zh" {
+		t.Errorf("stored %v (lang %s)", got, r.Lang)
+	}
 }

@@ -461,3 +461,23 @@ func TestRelevantReadsTypographicQuotes(t *testing.T) {
 		t.Error("an unterminated typographic string parses")
 	}
 }
+
+// A browser posts every text, number and date field, empty or not: an empty
+// field is an unanswered question, not a bad number or date.
+func TestFormPostOfEmptyFieldsIsUnanswered(t *testing.T) {
+	d := parseLogic(t)
+	empty := []string{""}
+	b, errs := BuildAnswers(d, Submission{FromForm: true, Answers: map[string]any{
+		"useful": []string{"2"}, "why_not_useful": []string{"  "}, "workplace": []string{"court"}, "workplace_other": empty,
+		"topics_other": empty, "more_topics": empty, "years": empty, "hours": empty, "arrival": empty, "unit": empty,
+	}})
+	if len(errs) != 1 || errs["why_not_useful"] != "required" {
+		t.Errorf("errors %v, want only why_not_useful required", errs)
+	}
+	b, errs = BuildAnswers(d, Submission{FromForm: true, Answers: map[string]any{
+		"useful": []string{"4"}, "why_not_useful": empty, "workplace": []string{"court"}, "years": empty, "arrival": empty, "unit": empty,
+	}})
+	if errs != nil || len(b.Ignored) != 0 || len(b.Rows) != 2 {
+		t.Errorf("agreeing court worker: rows %v ignored %v errors %v", b.Rows, b.Ignored, errs)
+	}
+}

@@ -690,7 +690,13 @@ func isEmpty(v any) bool {
 	case string:
 		return strings.TrimSpace(x) == ""
 	case []string:
-		return len(x) == 0
+		// A form posts every text, number and date field, filled in or not.
+		for _, s := range x {
+			if strings.TrimSpace(s) != "" {
+				return false
+			}
+		}
+		return true
 	case []any:
 		return len(x) == 0
 	}
