@@ -284,6 +284,7 @@ type editorPage struct {
 	TimeZone                string
 	PreviewLang             string
 	CondValues              []condValues
+	OtherLabel              string // the added choice, as participants read it
 }
 
 var questionTypes = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText, model.TypeNumber, model.TypeDate, model.TypeNote}
@@ -400,6 +401,7 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 		p.Title = consoleT(p.Lang, "q.edit_title")
 	}
 	p.PreviewLang = def.Lang(c.PostForm("preview_lang"))
+	p.OtherLabel = service.OtherLabel.In(p.Lang)
 	if frozen {
 		p.Responses = 1
 	}
@@ -795,7 +797,7 @@ func init() {
 		"q.min":                       {"Minimum", "最小值"},
 		"q.max":                       {"Maximum", "最大值"},
 		"q.decimals":                  {"Decimal places", "小数位数"},
-		"q.other":                     {"Offer “Other (please specify)”", "提供“其他（请注明）”"},
+		"q.other":                     {"Offer “%s”", "提供“%s”"}, // service.OtherLabel
 		"q.opens_closes":              {"Opens / closes", "开放 / 关闭"},
 		"q.editor":                    {"Questions", "题目"},
 		"q.language_fields":           {"Texts in %s", "%s文本"},

@@ -52,7 +52,7 @@ func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
 	browserDo(t, ctx, chromedp.Tap(chromedp.CSS(choiceSelector("workplace", "police"))), chromedp.WaitVisible(chromedp.CSS(`input[name="q.unit"]`)))
 	browserDo(t, ctx,
 		chromedp.SendKeys(chromedp.CSS(`input[name="q.unit"]`), "Border police"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="q.years"]`), "12"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.years"]`), "１２"), // a Chinese keyboard's full-width digits
 	)
 	if mode := browserEval[string](t, ctx, `document.querySelector('input[name="q.years"]').inputMode`); mode != "numeric" {
 		t.Errorf("years input mode %q, want numeric (the phone's number pad)", mode)
@@ -71,6 +71,9 @@ func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
 	}
 	if u := got["unit"]; len(u) != 1 || u[0] != "Border police" {
 		t.Errorf("stored %v, want unit Border police", got)
+	}
+	if y := got["years"]; len(y) != 1 || y[0] != "12" {
+		t.Errorf("stored %v, want years 12 (from １２)", got)
 	}
 }
 

@@ -11,10 +11,13 @@ import (
 )
 
 // Logic is a definition's conditions, parsed: one per section and question
-// that has one (nil otherwise).
+// that has one (nil otherwise), and the keys a submission may send (every
+// question's, and <key>_other of those offering "Other"), so that the
+// submit path builds nothing per request.
 type Logic struct {
 	Sections  []*Expr
 	Questions map[string]*Expr
+	Keys      map[string]bool
 }
 
 // compile parses the definition's conditions once; ParseDefinition and
@@ -26,12 +29,16 @@ func (d *Definition) compile() {
 }
 
 func (d *Definition) buildLogic() *Logic {
-	l := &Logic{Sections: make([]*Expr, len(d.Sections)), Questions: map[string]*Expr{}}
+	l := &Logic{Sections: make([]*Expr, len(d.Sections)), Questions: map[string]*Expr{}, Keys: map[string]bool{}}
 	for si, s := range d.Sections {
 		if s.Relevant != "" {
 			l.Sections[si], _ = ParseRelevant(s.Relevant)
 		}
 		for _, q := range s.Questions {
+			l.Keys[q.Key] = true
+			if q.Other {
+				l.Keys[q.OtherKey()] = true
+			}
 			if q.Relevant != "" {
 				if e, err := ParseRelevant(q.Relevant); err == nil {
 					l.Questions[q.Key] = e

@@ -573,19 +573,12 @@ func BuildAnswers(def *Definition, sub Submission) (Built, FieldErrors) {
 	var rows []pendingAnswer
 	var ignored, notShown []string
 	errs := FieldErrors{}
-	known := map[string]bool{}
-	for _, q := range def.Questions() {
-		known[q.Key] = true
-		if q.Other {
-			known[q.OtherKey()] = true
-		}
-	}
+	logic := def.Logic()
 	for key := range sub.Answers {
-		if !known[key] {
+		if !logic.Keys[key] {
 			errs[key] = codeUnknownKey
 		}
 	}
-	logic := def.Logic()
 	values := map[string]Value{}
 	for si, sec := range def.Sections {
 		sectionOn := logic.Sections[si] == nil || logic.Sections[si].Eval(values)

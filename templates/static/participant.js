@@ -127,10 +127,20 @@
     return !!(el.closest && el.closest("[hidden]"));
   }
 
+  // toNumber reads a number as the server does: full-width digits and signs
+  // folded (a Chinese keyboard's １２．５), one decimal comma; NaN otherwise.
+  function toNumber(s) {
+    var t = String(s).replace(/[\uFF01-\uFF5E]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+    }).replace(/^\s+|\s+$/g, "");
+    if (t.indexOf(".") < 0 && t.split(",").length === 2) t = t.replace(",", ".");
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(t) ? Number(t) : NaN;
+  }
+
   function refValue(key, vals) {
     var v = vals[key];
     if (!v || !v.list.length) return null;
-    return v.num ? parseFloat(v.list[0].replace(",", ".")) : v.list.join(" ");
+    return v.num ? toNumber(v.list[0]) : v.list.join(" ");
   }
 
   function operand(e, vals) {
@@ -243,8 +253,8 @@
       }
       if (!v || !v.length) continue;
       if (type === "number") {
-        var n = Number(v[0].replace(",", "."));
-        answers[key] = v[0].replace(/\s+/g, "") !== "" && !isNaN(n) ? n : v[0];
+        var n = toNumber(v[0]);
+        answers[key] = isNaN(n) ? v[0] : n; // the server names what is not a number
       } else if (type === "multi") {
         answers[key] = v;
       } else if ((type === "likert" || type === "rating" || type === "nps") && v[0] !== "na") {
