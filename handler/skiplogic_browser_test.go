@@ -53,6 +53,10 @@ func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
 	browserDo(t, ctx,
 		chromedp.SendKeys(chromedp.CSS(`input[name="q.unit"]`), "Border police"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="q.years"]`), "１２"), // a Chinese keyboard's full-width digits
+		// A WebView without a date picker shows a text box: the date typed
+		// the Chinese way is sent as YYYY-MM-DD.
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name="q.arrival"]').type = "text"`),
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.arrival"]`), "2018年1月15日"),
 	)
 	if mode := browserEval[string](t, ctx, `document.querySelector('input[name="q.years"]').inputMode`); mode != "numeric" {
 		t.Errorf("years input mode %q, want numeric (the phone's number pad)", mode)
@@ -74,6 +78,9 @@ func TestBrowserSkipLogicShowsAndHidesAsTheParticipantAnswers(t *testing.T) {
 	}
 	if y := got["years"]; len(y) != 1 || y[0] != "12" {
 		t.Errorf("stored %v, want years 12 (from １２)", got)
+	}
+	if d := got["arrival"]; len(d) != 1 || d[0] != "2018-01-15" {
+		t.Errorf("stored %v, want arrival 2018-01-15 (from 2018年1月15日)", got)
 	}
 }
 

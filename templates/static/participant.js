@@ -127,14 +127,30 @@
     return !!(el.closest && el.closest("[hidden]"));
   }
 
-  // toNumber reads a number as the server does: full-width digits and signs
-  // folded (a Chinese keyboard's １２．５), one decimal comma; NaN otherwise.
-  function toNumber(s) {
-    var t = String(s).replace(/[\uFF01-\uFF5E]/g, function (c) {
+  // fold turns full-width digits and signs (a Chinese keyboard's １２．５)
+  // into ASCII and trims, as the server's width.Fold and TrimSpace do.
+  function fold(s) {
+    return String(s).replace(/[\uFF01-\uFF5E]/g, function (c) {
       return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
     }).replace(/^\s+|\s+$/g, "");
+  }
+
+  // toNumber reads a number as the server does: one decimal comma; NaN
+  // for anything else ("12abc").
+  function toNumber(s) {
+    var t = fold(s);
     if (t.indexOf(".") < 0 && t.split(",").length === 2) t = t.replace(",", ".");
     return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(t) ? Number(t) : NaN;
+  }
+
+  // toDate writes a date typed where the phone has no date picker as the
+  // server's form path reads it (2018/1/16, 2018年1月16日 → 2018-01-16);
+  // anything else is sent as typed, for the server to name.
+  function toDate(s) {
+    var t = fold(s);
+    var m = /^(\d{4})\s*[-\/.年]\s*(\d{1,2})\s*[-\/.月]\s*(\d{1,2})\s*日?$/.exec(t);
+    if (!m) return t;
+    return m[1] + "-" + ("0" + m[2]).slice(-2) + "-" + ("0" + m[3]).slice(-2);
   }
 
   function refValue(key, vals) {
@@ -211,6 +227,7 @@
       }
       if (el.tagName === "FIELDSET" && key && !isHidden(el) && raw[key]) {
         var list = raw[key].filter(function (x) { return x.replace(/\s+/g, "") !== "" && x !== "na"; });
+        if (el.getAttribute("data-type") === "date") list = list.map(toDate);
         vals[key] = { list: list, num: !!numericTypes[el.getAttribute("data-type")] };
       }
     }
@@ -255,6 +272,8 @@
       if (type === "number") {
         var n = toNumber(v[0]);
         answers[key] = isNaN(n) ? v[0] : n; // the server names what is not a number
+      } else if (type === "date") {
+        if (v[0].replace(/\s+/g, "") !== "") answers[key] = toDate(v[0]);
       } else if (type === "multi") {
         answers[key] = v;
       } else if ((type === "likert" || type === "rating" || type === "nps") && v[0] !== "na") {
