@@ -200,7 +200,7 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 		}
 		fq := filterQuestion{Name: "q." + q.Key, Label: q.Text.In(lang)}
 		fq.Options = append(fq.Options, selectOption{Value: "", Label: T("report.any_answer"), Selected: chosen[q.Key] == ""})
-		for _, o := range q.Options {
+		for _, o := range q.AllOptions() {
 			fq.Options = append(fq.Options, selectOption{Value: o.Value, Label: o.Label.In(lang), Selected: chosen[q.Key] == o.Value})
 			if chosen[q.Key] == o.Value {
 				p.Active = append(p.Active, fmt.Sprintf("%s = %s", q.Text.In(lang), o.Label.In(lang)))

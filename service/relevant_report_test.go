@@ -135,5 +135,12 @@ func TestSummaryCountsNotShownNumbersDatesAndOtherTexts(t *testing.T) {
 		if w := questionByKey(t, s, "workplace"); len(w.Answers) != 0 {
 			t.Errorf("court view lists other texts %q", w.Answers)
 		}
+
+		// "Other" is a choice to filter by too (#3, three respondents: fewer
+		// than five, so suppressed, but not a bad filter).
+		s, err = reports.Summary(ctx, q.ID, Filter{Answers: []AnswerFilter{{Key: "workplace", Value: "other"}}})
+		if err != nil || !s.Suppressed {
+			t.Errorf("filter by other: %v (suppressed %v)", err, s != nil && s.Suppressed)
+		}
 	})
 }

@@ -275,7 +275,7 @@ func viewOf(l *Loaded, f Filter) (view, error) {
 		if !ok || (q.Type != model.TypeSingle && q.Type != model.TypeMulti) {
 			return view{}, fmt.Errorf("%w: q.%s: not a single or multi choice question of this questionnaire", ErrBadFilter, af.Key)
 		}
-		if !hasOption(q, af.Value) {
+		if !hasAnyOption(q, af.Value) {
 			return view{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
 		}
 		// num IS NULL keeps the prefix of ix_answer_report (questionnaire,
