@@ -160,6 +160,23 @@ func pickLang(c *gin.Context, def *service.Definition) string {
 	return def.Lang("")
 }
 
+// requestLang is the language of a JSON answer: ?lang, then
+// Accept-Language, then English.
+func requestLang(c *gin.Context) string {
+	supported := func(l string) bool { return l == "en" || l == "zh" }
+	if l := c.Query("lang"); supported(l) {
+		return l
+	}
+	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil {
+		for _, t := range tags {
+			if base, _ := t.Base(); supported(base.String()) {
+				return base.String()
+			}
+		}
+	}
+	return "en"
+}
+
 func (p *participantHandler) base(c *gin.Context, q *service.Loaded, lang, title string) pageBase {
 	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: AssetVersion, T: ui[lang]}
 	if q == nil {
@@ -342,12 +359,16 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 	var fe service.FieldErrors
 	switch {
 	case errors.As(err, &fe):
+		// Reasons in the request's language (?lang, then Accept-Language,
+		// then English), codes for programs.
+		lang := requestLang(c)
 		fields := make(map[string]string, len(fe))
+		codes := make(map[string]string, len(fe))
 		for k, code := range fe {
-			fields[k] = service.FieldMessage(code, "en")
+			fields[k], codes[k] = service.FieldMessage(code, lang), code
 		}
 		p.metrics.Submits.WithLabelValues("invalid").Inc()
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fields})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fields, "codes": codes})
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
 		c.JSON(http.StatusConflict, gin.H{"error": "already_answered"})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -216,4 +217,28 @@ func TestBrowserSkipLogicWithoutJavaScriptInChinese(t *testing.T) {
 	if w := got["why_not_useful"]; len(w) != 1 || w[0] != "案例太少" || r.Lang != "zh" {
 		t.Errorf("stored %v (lang %s)", got, r.Lang)
 	}
+}
+
+// With JavaScript, in Chinese: a number the server refuses (a decimal where
+// a whole number is asked) is named next to its question in Chinese.
+func TestBrowserSkipLogicServerReasonInChinese(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db)
+	q := a.importDefinition(skipLogicDef)
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug+"?lang=zh"), chromedp.WaitVisible(chromedp.CSS(`#qform`)))
+	browserDo(t, ctx,
+		chromedp.Tap(chromedp.CSS(choiceSelector("useful", "4"))),
+		chromedp.Tap(chromedp.CSS(choiceSelector("workplace", "court"))),
+		chromedp.SendKeys(chromedp.CSS(`input[name="q.years"]`), "3.5"),
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("err-years")),
+	)
+	if got := browserEval[string](t, ctx, `document.getElementById("err-years").textContent`); !strings.Contains(got, "必须是整数") {
+		t.Errorf("error next to years: %q", got)
+	}
+	if n := a.count(&model.Response{}); n != 0 {
+		t.Errorf("%d responses stored", n)
+	}
+	screenshot(t, ctx, "skiplogic-server-reason-zh")
 }

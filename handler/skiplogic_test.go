@@ -79,10 +79,21 @@ func TestSkipLogicJSONSubmitIgnoresWhatWasNotShown(t *testing.T) {
 		if bad.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("bad submit: %d %s", bad.Code, bad.Body)
 		}
-		for _, k := range []string{"why_not_useful", "workplace_other", "years", "arrival"} {
-			if !strings.Contains(bad.Body, `"`+k+`"`) {
-				t.Errorf("422 does not name %s: %s", k, bad.Body)
+		var refusal struct {
+			Fields, Codes map[string]string
+		}
+		if err := json.Unmarshal([]byte(bad.Body), &refusal); err != nil {
+			t.Fatal(err)
+		}
+		for k, code := range map[string]string{"why_not_useful": "required", "workplace_other": "other_required", "years": "above_max", "arrival": "bad_date"} {
+			if refusal.Codes[k] != code || refusal.Fields[k] != service.FieldMessage(code, "en") {
+				t.Errorf("422 for %s: code %q reason %q, want %s in English", k, refusal.Codes[k], refusal.Fields[k], code)
 			}
+		}
+		// The page's script posts with ?lang=zh: the reasons come in Chinese.
+		zh := a.postJSON(path+"?lang=zh", submission("skip-0003", map[string]any{"useful": 4, "workplace": "court", "years": 2.5}))
+		if zh.Code != http.StatusUnprocessableEntity || !strings.Contains(zh.Body, `"years":"必须是整数"`) || !strings.Contains(zh.Body, `"codes":{"years":"not_a_number"}`) {
+			t.Errorf("zh 422: %d %s", zh.Code, zh.Body)
 		}
 		if n := a.count(&model.Response{}); n != 1 {
 			t.Errorf("%d responses, want 1", n)

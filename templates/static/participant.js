@@ -386,11 +386,10 @@
       var fs = list[i];
       var key = fs.getAttribute("data-key");
       if (!fields[key]) continue;
-      // The JSON reasons are English; a missing answer gets the page's
-      // language, anything else the English reason on an English page.
+      // The reasons come in the page's language (the post carries ?lang).
       var msg = i18n.required;
       if (key in answers) {
-        msg = lang === "en" ? "This answer " + fields[key] + "." : form.getAttribute("data-fix");
+        msg = lang === "en" && /^[a-z]/.test(fields[key]) ? "This answer " + fields[key] + "." : fields[key];
       }
       setFieldError(fs, msg);
       first = first || fs;
