@@ -36,6 +36,7 @@ type uiText struct {
 	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody      string
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
+	ElsewhereHeading, ElsewhereBody, LinkInvalid                             string
 	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
 	WholeNumber, Decimals, AtLeast, AtMost, DateHint, OtherPlaceholder       string
 	Unavailable                                                              string
@@ -53,6 +54,8 @@ var ui = map[string]uiText{
 		ClosedHeading: "This questionnaire is closed", ClosedBody: "It no longer accepts answers. Thank you for your interest.",
 		NotOpenHeading: "This questionnaire is not open yet", NotOpenBody: "Please come back when it opens.", OpensAt: "It opens on %s.",
 		NotInvitedHeading: "This questionnaire is by invitation", NotInvitedBody: "Please use the personal link you received, or ask the organisers for one.",
+		ElsewhereHeading: "This invitation belongs to someone else", ElsewhereBody: "This personal invitation is already linked to another WeChat account, so it cannot be answered here. If it was sent to you, please ask the organisers for your own link.",
+		LinkInvalid:     "This personal link is not valid or has expired. For a fresh one, send “%s” to the official account.",
 		NotFoundHeading: "Questionnaire not found", NotFoundBody: "Please check the link or scan the QR code again.",
 		NA: "Not applicable", NPSLow: "0 = not at all likely", NPSHigh: "10 = extremely likely",
 		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
@@ -72,6 +75,8 @@ var ui = map[string]uiText{
 		ClosedHeading: "本问卷已关闭", ClosedBody: "问卷已不再接受回答，感谢您的关注。",
 		NotOpenHeading: "本问卷尚未开放", NotOpenBody: "请在问卷开放后再来填写。", OpensAt: "开放时间：%s。",
 		NotInvitedHeading: "本问卷仅限受邀人员填写", NotInvitedBody: "请使用您收到的个人链接，或向组织方索取。",
+		ElsewhereHeading: "此邀请属于他人", ElsewhereBody: "此个人邀请已与另一个微信账号关联，无法在此填写。如果这是发给您的邀请，请向组织方索取您本人的链接。",
+		LinkInvalid:     "此个人链接无效或已过期。请向公众号发送“%s”获取新的链接。",
 		NotFoundHeading: "未找到问卷", NotFoundBody: "请检查链接或重新扫描二维码。",
 		NA: "不适用", NPSLow: "0 = 完全不可能", NPSHigh: "10 = 极有可能",
 		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
@@ -263,7 +268,11 @@ func (p *participantHandler) show(c *gin.Context) {
 		return
 	}
 	p.ensureRespondentCookie(c, &r)
-	p.renderForm(c, http.StatusOK, q, lang, nil, nil, uuid.NewString())
+	notice := ""
+	if kw, ok := c.Get(ctxLinkNotice); ok {
+		notice = fmt.Sprintf(ui[lang].LinkInvalid, kw)
+	}
+	p.renderFormNotice(c, http.StatusOK, q, lang, nil, nil, uuid.NewString(), notice)
 }
 
 // submit records a form post or a JSON submission.
@@ -372,7 +381,7 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
 		c.JSON(http.StatusConflict, gin.H{"error": "already_answered"})
-	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited):
+	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited), errors.Is(err, service.ErrInviteElsewhere):
 		p.metrics.Submits.WithLabelValues("refused").Inc()
 		c.JSON(http.StatusForbidden, gin.H{"error": err.Error()})
 	default:
@@ -448,7 +457,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
 		p.message(c, http.StatusConflict, q, lang, "ok", ui[lang].AlreadyHeading, ui[lang].AlreadyBody)
-	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited):
+	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited), errors.Is(err, service.ErrInviteElsewhere):
 		p.metrics.Submits.WithLabelValues("refused").Inc()
 		p.refuse(c, q, lang, err)
 	default:
@@ -483,6 +492,8 @@ func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang stri
 		p.message(c, http.StatusForbidden, q, lang, "closed", t.ClosedHeading, t.ClosedBody)
 	case errors.Is(err, service.ErrNotInvited):
 		p.message(c, http.StatusForbidden, q, lang, "closed", t.NotInvitedHeading, t.NotInvitedBody)
+	case errors.Is(err, service.ErrInviteElsewhere):
+		p.message(c, http.StatusForbidden, q, lang, "closed", t.ElsewhereHeading, t.ElsewhereBody)
 	default:
 		paras := []string{t.NotOpenBody}
 		if q.OpensAt != nil && q.Status == model.StatusOpen {

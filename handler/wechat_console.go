@@ -51,6 +51,17 @@ type wechatSettingsPage struct {
 	Secrets                        []secretField
 	Usable                         bool
 	RedisShared                    bool
+	Types                          []typeChoice    // the account types, for the select
+	Caps                           []capabilityRow // what the chosen type may do
+	Refusal                        *service.Refusal
+	RefusedAt                      string
+}
+
+// capabilityRow is one line of the capability table on /admin/wechat: what
+// the platform lets the configured type do, and what the service does.
+type capabilityRow struct {
+	Name, Effect string
+	Yes          bool
 }
 
 // secretField is a secret on the settings form: whether it is set, never
@@ -90,6 +101,31 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 	if v != nil {
 		p.VerifiedAt = v.At.In(shanghai()).Format("2006-01-02 15:04:05 MST")
 	}
+	for _, t := range service.AccountTypes {
+		p.Types = append(p.Types, typeChoice{Value: t, Label: service.AccountTypeName[t].In(p.Lang)})
+	}
+	caps := service.CapabilitiesOf(cfg.AccountType)
+	for _, row := range []struct {
+		key string
+		yes bool
+	}{{"oauth", caps.OAuth}, {"qrcodes", caps.QRCodes}, {"templates", caps.Templates}, {"custom", caps.CustomerService}, {"menu", caps.Menu}} {
+		effect := "wechat.cap_" + row.key + "_no"
+		if row.yes {
+			effect = "wechat.cap_" + row.key + "_yes"
+		}
+		text := p.T(effect)
+		if effect == "wechat.cap_qrcodes_no" {
+			text = p.T(effect, cfg.Keyword)
+		}
+		p.Caps = append(p.Caps, capabilityRow{Name: p.T("wechat.cap_" + row.key), Yes: row.yes, Effect: text})
+	}
+	if p.Refusal, err = h.wx.LastRefusal(ctx); err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	if p.Refusal != nil {
+		p.RefusedAt = p.Refusal.At.In(shanghai()).Format("2006-01-02 15:04:05 MST")
+	}
 	if len(errs) > 0 {
 		p.Error = p.T("wechat.fix_errors")
 	}
@@ -110,6 +146,9 @@ func (h *wechatHandler) settingsSave(c *gin.Context) {
 	ch := service.SettingsChange{Enabled: &enabled}
 	appID := strings.TrimSpace(c.PostForm("app_id"))
 	ch.AppID = &appID
+	if t, ok := c.GetPostForm("account_type"); ok {
+		ch.AccountType = &t
+	}
 	for field, dst := range map[string]**string{"app_secret": &ch.AppSecret, "token": &ch.Token, "encoding_aes_key": &ch.EncodingAESK} {
 		v := strings.TrimSpace(c.PostForm(field))
 		switch {
@@ -140,7 +179,11 @@ func (h *wechatHandler) settingsSave(c *gin.Context) {
 	if ch.EncodingAESK != nil {
 		changed = append(changed, "encoding_aes_key")
 	}
-	h.audit(c, "wechat.settings", "wechat", "enabled="+strconv.FormatBool(enabled)+" app_id="+appID+" changed="+strings.Join(changed, ","))
+	detail := "enabled=" + strconv.FormatBool(enabled) + " app_id=" + appID + " changed=" + strings.Join(changed, ",")
+	if ch.AccountType != nil {
+		detail += " account_type=" + *ch.AccountType
+	}
+	h.audit(c, "wechat.settings", "wechat", detail)
 	h.setFlash(c, "wechat.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/wechat")
 }
@@ -291,6 +334,28 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 func init() {
 	addConsoleStrings(map[string][2]string{
 		"wechat.title":                      {"WeChat official account", "微信公众号"},
+		"wechat.account_type":               {"Kind of official account", "公众号类型"},
+		"wechat.account_type_hint":          {"What the platform lets this account do decides how participants are identified, what the poster shows and how reminders go.", "平台为该类型开放的接口，决定了如何识别参与者、海报显示什么以及如何发送提醒。"},
+		"wechat.capabilities":               {"What this kind of account can do", "此类公众号可以做什么"},
+		"wechat.cap_oauth":                  {"Web authorisation (OAuth)", "网页授权（OAuth）"},
+		"wechat.cap_oauth_yes":              {"Participants opening a questionnaire in WeChat are identified silently.", "在微信中打开问卷的参与者会被静默识别。"},
+		"wechat.cap_oauth_no":               {"No redirect to WeChat's authorisation page: replies carry a personal link, signed for the follower and valid 24 hours.", "不会跳转到微信授权页：回复中附带为该关注者签发的个人链接，24 小时内有效。"},
+		"wechat.cap_qrcodes":                {"Parametric QR codes", "带参数二维码"},
+		"wechat.cap_qrcodes_yes":            {"The poster shows a QR code per questionnaire: scanning follows the account and answers with its link.", "海报为每份问卷显示专属二维码：扫码关注后即收到问卷链接。"},
+		"wechat.cap_qrcodes_no":             {"The poster shows the account's own QR code and the keyword to send (%s).", "海报显示公众号本身的二维码和要发送的关键词（%s）。"},
+		"wechat.cap_templates":              {"Template messages", "模板消息"},
+		"wechat.cap_templates_yes":          {"Reminders go as template messages, at any time.", "提醒以模板消息发送，不受时间限制。"},
+		"wechat.cap_templates_no":           {"No template messages.", "不能发送模板消息。"},
+		"wechat.cap_custom":                 {"Customer-service messages", "客服消息"},
+		"wechat.cap_custom_yes":             {"Reminders may go as customer-service messages within 48 hours of the follower's last message.", "可在关注者最后一次互动后 48 小时内以客服消息发送提醒。"},
+		"wechat.cap_custom_no":              {"No customer-service messages: no reminders through WeChat (use the invite links).", "不能发送客服消息：无法通过微信提醒（请使用邀请链接）。"},
+		"wechat.cap_menu":                   {"Custom menu API", "自定义菜单接口"},
+		"wechat.cap_menu_yes":               {"The service can set the “Evaluate” menu button.", "系统可设置“评估”菜单按钮。"},
+		"wechat.cap_menu_no":                {"No menu API: followers send the keyword.", "没有菜单接口：关注者发送关键词即可。"},
+		"wechat.last_refusal":               {"Last refusal by the platform", "平台最近一次拒绝"},
+		"wechat.refusal":                    {"%s: %s refused with errcode %d.", "%s：%s 被拒绝，错误码 %d。"},
+		"wechat.refusal_48001":              {"This account type cannot use this interface (48001): check the kind of account above.", "此类公众号无权使用该接口（48001）：请核对上面的公众号类型。"},
+		"wechat.no_refusal":                 {"None recorded.", "暂无记录。"},
 		"wechat.intro":                      {"Values entered here override config.yaml. Secrets are never shown again: leave a field blank to keep it.", "此处填写的值优先于 config.yaml。密钥保存后不再显示：留空即保持不变。"},
 		"wechat.enabled":                    {"Use the official account (callback, silent sign-in, QR codes, reminders)", "启用公众号（消息回调、静默授权、二维码、提醒）"},
 		"wechat.app_id":                     {"AppID", "AppID（开发者ID）"},

@@ -171,11 +171,20 @@ func (st oauthState) pageURL() string {
 // gives up after maxOAuthAttempts within a few minutes (a spent code, a
 // platform hiccup) and lets the page show without a WeChat identity.
 func (h *wechatHandler) entry(c *gin.Context, slug string) bool {
-	if c.Request.Method != http.MethodGet || !strings.Contains(c.GetHeader("User-Agent"), "MicroMessenger") || h.WeChatOpenID(c) != "" {
+	if c.Request.Method != http.MethodGet {
+		return false
+	}
+	if token := c.Query("w"); token != "" {
+		return h.personalLink(c, slug, token)
+	}
+	if !strings.Contains(c.GetHeader("User-Agent"), "MicroMessenger") || h.WeChatOpenID(c) != "" {
 		return false
 	}
 	ctx := c.Request.Context()
-	if !h.wx.Enabled(ctx) {
+	// An account without web OAuth never sends anyone to the authorize
+	// page (the platform would show its own error): its replies carry
+	// personal links instead.
+	if !h.wx.Enabled(ctx) || !h.wx.Capabilities(ctx).OAuth {
 		return false
 	}
 	st, ok := h.readOAuthState(c)
@@ -194,6 +203,43 @@ func (h *wechatHandler) entry(c *gin.Context, slug string) bool {
 		return false
 	}
 	h.writeOAuthState(c, st)
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, target)
+	return true
+}
+
+// ctxLinkNotice carries, from entry to the page, why a personal link was not
+// taken (the page then says how to get a fresh one).
+const ctxLinkNotice = "wechat.link_notice"
+
+// personalLink takes the signed ?w= token of a reply's link: a genuine one
+// binds its openid to this browser, as OAuth would, unless the browser
+// already has a WeChat identity of its own, and comes back without the
+// token; a tampered or expired one leaves the page as it is, with a line
+// telling how to get a fresh link.
+func (h *wechatHandler) personalLink(c *gin.Context, slug, token string) bool {
+	ctx := c.Request.Context()
+	q, err := h.questionnaires.LoadBySlug(ctx, slug)
+	if err != nil {
+		return false
+	}
+	openid, err := h.wx.CheckPersonalToken(token, q.ID)
+	if err != nil {
+		cfg, _ := h.wx.Settings(ctx)
+		c.Set(ctxLinkNotice, cfg.Keyword)
+		return false
+	}
+	if h.WeChatOpenID(c) == "" {
+		if err := h.SetWeChatOpenID(c, openid); err != nil {
+			h.log.Error("wechat personal link: set identity", "err", err)
+		}
+	}
+	v := c.Request.URL.Query()
+	v.Del("w")
+	target := "/s/" + url.PathEscape(slug)
+	if len(v) > 0 {
+		target += "?" + v.Encode()
+	}
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusFound, target)
 	return true

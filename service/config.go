@@ -64,6 +64,14 @@ type WeChatConfig struct {
 	OpenBaseURL        string `yaml:"open_base_url"`
 	MPBaseURL          string `yaml:"mp_base_url"`
 	ReminderTemplateID string `yaml:"reminder_template_id"`
+	// AccountType is what kind of official account this is, which decides
+	// what the platform lets the service do (service/wechat_account_type.go).
+	AccountType string `yaml:"account_type"`
+	// AccountQRURL is an image of the account's own QR code, for the poster
+	// of an account without parametric QR codes.
+	AccountQRURL string `yaml:"account_qr_url"`
+	// Keyword is what followers send to get the open questionnaires.
+	Keyword string `yaml:"keyword"`
 }
 
 // RedisConfig is the Redis section.
@@ -112,6 +120,8 @@ func DefaultConfig() Config {
 			APIBaseURL:  "https://api.weixin.qq.com",
 			OpenBaseURL: "https://open.weixin.qq.com",
 			MPBaseURL:   "https://mp.weixin.qq.com",
+			AccountType: AccountServiceVerified,
+			Keyword:     DefaultKeyword,
 		},
 		Log:  LogConfig{Level: "info", Format: "text"},
 		Demo: DemoConfig{Enabled: true},
@@ -167,6 +177,12 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.Server.BaseURL, "http://") && !strings.HasPrefix(c.Server.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("server.base_url %q: want an http:// or https:// URL", c.Server.BaseURL))
+	}
+	if err := validateAccountType(c.WeChat.AccountType); err != nil {
+		errs = append(errs, err)
+	}
+	if k := strings.TrimSpace(c.WeChat.Keyword); k == "" || len([]rune(k)) > 20 {
+		errs = append(errs, fmt.Errorf("wechat.keyword %q: want 1 to 20 characters", c.WeChat.Keyword))
 	}
 	if c.WeChat.Enabled {
 		if c.WeChat.AppID == "" || c.WeChat.AppSecret == "" || c.WeChat.Token == "" {

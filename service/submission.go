@@ -30,6 +30,9 @@ var (
 	ErrNotOpen         = errors.New("not_open")
 	ErrClosed          = errors.New("closed")
 	ErrNotInvited      = errors.New("not_invited")
+	// ErrInviteElsewhere is an invite link opened in a WeChat account other
+	// than the one it is bound to.
+	ErrInviteElsewhere = errors.New("invite_bound_elsewhere")
 )
 
 // FieldErrors maps a question key (or "submission_id", "lang", "answers") to
@@ -209,17 +212,39 @@ func (s *Responses) resolve(ctx context.Context, q *Loaded, r Respondent, submis
 	if q.Access == model.AccessRoster && id.participant == nil {
 		return id, ErrNotInvited
 	}
+	// An invitation already bound to one WeChat account does not admit
+	// another: a forwarded invite link must not let its second reader answer
+	// (or be reminded) as the participant. The participant's own WeChat, and
+	// a browser without a WeChat identity, still can.
+	if p := id.participant; p != nil && r.InviteToken != "" && r.OpenID != "" && p.OpenID != nil && *p.OpenID != r.OpenID {
+		return id, ErrInviteElsewhere
+	}
+	// A roster participant is one respondent whichever way they come in
+	// (invite link, WeChat); a follower without a roster entry is their
+	// openid.
 	switch {
-	case r.OpenID != "":
-		id.key, id.openID, id.channel = "wx:"+r.OpenID, r.OpenID, model.ChannelWeChat
 	case id.participant != nil:
 		id.key, id.channel = fmt.Sprintf("p:%d", id.participant.ID), model.ChannelInvite
+		if r.OpenID != "" {
+			id.openID, id.channel = r.OpenID, model.ChannelWeChat
+		}
+	case r.OpenID != "":
+		id.key, id.openID, id.channel = "wx:"+r.OpenID, r.OpenID, model.ChannelWeChat
 	case r.CookieID != "":
 		id.key, id.channel = "c:"+r.CookieID, model.ChannelWeb
 	default:
 		id.key, id.channel = "s:"+submissionID, model.ChannelWeb
 	}
 	return id, nil
+}
+
+// aliases are the other keys the same respondent may have answered under: a
+// roster participant's openid (answered as a follower before the binding).
+func (id identity) aliases() []string {
+	if id.participant != nil && id.openID != "" {
+		return []string{"wx:" + id.openID}
+	}
+	return nil
 }
 
 // RespondentHash is the keyed hash stored instead of the respondent key.
@@ -321,6 +346,22 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 	id, err := s.resolve(ctx, q, r, sub.SubmissionID)
 	if err != nil {
 		return SubmitResult{}, err
+	}
+	if aliases := id.aliases(); len(aliases) > 0 {
+		hashes := make([]string, len(aliases))
+		for i, k := range aliases {
+			hashes[i] = s.RespondentHash(q.ID, k)
+		}
+		var prev model.Response
+		err := s.db.WithContext(ctx).Select("id, submission_id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error
+		switch {
+		case err == nil && prev.SubmissionID == sub.SubmissionID:
+			return SubmitResult{ResponseID: prev.ID, Already: true}, nil
+		case err == nil:
+			return SubmitResult{}, ErrAlreadyAnswered
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return SubmitResult{}, fmt.Errorf("earlier response under another key: %w", err)
+		}
 	}
 	resp := model.Response{
 		QuestionnaireID: q.ID,
@@ -529,8 +570,8 @@ func (s *Responses) Answered(ctx context.Context, q *Loaded, r Respondent) (uint
 		return 0, false
 	}
 	hashes := []string{s.RespondentHash(q.ID, id.key)}
-	if id.participant != nil && id.openID != "" {
-		hashes = append(hashes, s.RespondentHash(q.ID, fmt.Sprintf("p:%d", id.participant.ID)))
+	for _, k := range id.aliases() {
+		hashes = append(hashes, s.RespondentHash(q.ID, k))
 	}
 	var prev model.Response
 	if err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error; err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,7 +47,9 @@ const (
 	SettingWeChatSecret   = "wechat.app_secret"
 	SettingWeChatToken    = "wechat.token"
 	SettingWeChatAESKey   = "wechat.encoding_aes_key"
+	SettingWeChatType     = "wechat.account_type"
 	settingWeChatVerified = "wechat.last_verification"
+	settingWeChatRefusal  = "wechat.last_refusal"
 )
 
 // settingsTTL is how long a replica trusts its copy of the settings: a
@@ -220,6 +223,12 @@ func (w *WeChat) ReloadSettings() {
 
 func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
 	cfg := w.file
+	if cfg.Keyword == "" {
+		cfg.Keyword = DefaultKeyword
+	}
+	if !ValidAccountType(cfg.AccountType) {
+		cfg.AccountType = AccountServiceVerified
+	}
 	var rows []model.Setting
 	if err := w.db.WithContext(ctx).Where("`key` LIKE ?", "wechat.%").Find(&rows).Error; err != nil {
 		return cfg, fmt.Errorf("read wechat settings: %w", err)
@@ -236,6 +245,10 @@ func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
 			cfg.Token = r.Value
 		case SettingWeChatAESKey:
 			cfg.EncodingAESKey = r.Value
+		case SettingWeChatType:
+			if ValidAccountType(r.Value) {
+				cfg.AccountType = r.Value
+			}
 		}
 	}
 	return cfg, nil
@@ -247,6 +260,7 @@ func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
 type SettingsChange struct {
 	Enabled                               *bool
 	AppID, AppSecret, Token, EncodingAESK *string
+	AccountType                           *string
 }
 
 // UpdateSettings validates and stores a change in one transaction.
@@ -262,6 +276,9 @@ func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 		if _, err := aesKey(*ch.EncodingAESK); err != nil {
 			problems["encoding_aes_key"] = "43 characters (letters and digits)"
 		}
+	}
+	if ch.AccountType != nil && *ch.AccountType != "" && !ValidAccountType(*ch.AccountType) {
+		problems["account_type"] = "one of " + strings.Join(AccountTypes, ", ")
 	}
 	if len(problems) > 0 {
 		return FieldErrors(problems)
@@ -282,7 +299,7 @@ func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 				return err
 			}
 		}
-		for key, v := range map[string]*string{SettingWeChatAppID: ch.AppID, SettingWeChatSecret: ch.AppSecret, SettingWeChatToken: ch.Token, SettingWeChatAESKey: ch.EncodingAESK} {
+		for key, v := range map[string]*string{SettingWeChatAppID: ch.AppID, SettingWeChatSecret: ch.AppSecret, SettingWeChatToken: ch.Token, SettingWeChatAESKey: ch.EncodingAESK, SettingWeChatType: ch.AccountType} {
 			if err := set(key, v); err != nil {
 				return err
 			}
@@ -327,6 +344,67 @@ func (w *WeChat) LastVerification(ctx context.Context) (*Verification, error) {
 		return nil, fmt.Errorf("decode last verification: %w", err)
 	}
 	return &v, nil
+}
+
+// Capabilities are what the configured account type may do. Errors count
+// as the default type's: a participant page must still work.
+func (w *WeChat) Capabilities(ctx context.Context) Capabilities {
+	a, err := w.account(ctx)
+	if err != nil {
+		return CapabilitiesOf(AccountServiceVerified)
+	}
+	return CapabilitiesOf(a.cfg.AccountType)
+}
+
+// Refusal is the platform's last refusal of a call for want of a
+// permission (errcode 48001, "api unauthorized") or another errcode.
+type Refusal struct {
+	At      time.Time `json:"at"`
+	API     string    `json:"api"` // what was asked: qrcode, template, menu, custom
+	ErrCode int64     `json:"errcode"`
+	ErrMsg  string    `json:"errmsg,omitempty"`
+}
+
+// LastRefusal returns the platform's last recorded refusal, or nil.
+func (w *WeChat) LastRefusal(ctx context.Context) (*Refusal, error) {
+	var s model.Setting
+	err := w.db.WithContext(ctx).Where("`key` = ?", settingWeChatRefusal).Take(&s).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read last refusal: %w", err)
+	}
+	var r Refusal
+	if err := json.Unmarshal([]byte(s.Value), &r); err != nil {
+		return nil, fmt.Errorf("decode last refusal: %w", err)
+	}
+	return &r, nil
+}
+
+// ErrUnauthorizedAPI is the platform's 48001: the account type may not use
+// the interface.
+var ErrUnauthorizedAPI = errors.New("this account type may not use this WeChat interface (errcode 48001)")
+
+// noteRefusal records an error of the platform that carries an errcode for
+// the console, and returns err as ErrUnauthorizedAPI when it is a 48001.
+func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
+	if err == nil {
+		return nil
+	}
+	m := errcodeRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	code, _ := strconv.ParseInt(m[1], 10, 64)
+	b, _ := json.Marshal(Refusal{At: w.now().UTC(), API: api, ErrCode: code, ErrMsg: truncateRunes(err.Error(), 300)})
+	if serr := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: settingWeChatRefusal, Value: string(b)}).Error; serr != nil {
+		w.log.Warn("wechat: record refusal", "err", serr)
+	}
+	if code == 48001 {
+		return fmt.Errorf("%w: %v", ErrUnauthorizedAPI, err)
+	}
+	return err
 }
 
 func (w *WeChat) recordVerification(ctx context.Context, v Verification) {

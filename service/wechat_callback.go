@@ -244,17 +244,23 @@ func (w *WeChat) sceneReply(ctx context.Context, m *inbound, scene string) (stri
 		return textReply(m, wechatText["unknown_scene"].In(lang)), nil
 	}
 	lang = q.Def.Lang(lang)
-	return newsReply(m, []article{w.questionnaireArticle(&q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
+	return newsReply(m, []article{w.questionnaireArticle(ctx, m, &q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
 }
 
-func (w *WeChat) questionnaireArticle(q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
+// questionnaireArticle is the news card of q. On an account without web
+// OAuth its link is personal: signed for the follower who asked (m).
+func (w *WeChat) questionnaireArticle(ctx context.Context, m *inbound, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
 	desc := wechatText["tap_to_answer"].In(lang)
 	if sem != nil {
 		if t := sem.Title.In(lang); t != "" {
 			desc = t + "\n" + desc
 		}
 	}
-	return article{Title: title.In(lang), Description: desc, URL: w.baseURL + "/s/" + q.Slug + "?lang=" + url.QueryEscape(lang)}
+	link := w.baseURL + "/s/" + q.Slug + "?lang=" + url.QueryEscape(lang)
+	if !w.Capabilities(ctx).OAuth {
+		link = w.PersonalLink(q, m.FromUserName, lang)
+	}
+	return article{Title: title.In(lang), Description: desc, URL: link}
 }
 
 func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang string) (string, error) {
@@ -278,7 +284,7 @@ func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang s
 			}
 			sem = seminars[*id]
 		}
-		arts = append(arts, w.questionnaireArticle(&qs[i], qs[i].Title, sem, lang))
+		arts = append(arts, w.questionnaireArticle(ctx, m, &qs[i], qs[i].Title, sem, lang))
 	}
 	// A reply to a user's own message may hold one article, to an event
 	// up to eight; more become a list of links.

@@ -1,0 +1,210 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"seminareval/cmd/wechatsim/sim"
+	"seminareval/model"
+	"seminareval/model/modeltest"
+	"seminareval/service"
+)
+
+func withAccountType(t string) appOption {
+	return func(c *service.Config) { c.WeChat.AccountType = t }
+}
+
+// personalLinkOf pushes ev and returns the path of the reply's one article.
+func (w *wechatApp) personalLinkOf(t *testing.T, ev sim.Event) string {
+	t.Helper()
+	rep, err := w.sim.Push(context.Background(), w.callbackURL(), ev, sim.ModeAES)
+	if err != nil || rep.Message == nil || len(rep.Message.Articles) != 1 {
+		t.Fatalf("reply %+v (%v), want one article", rep.Message, err)
+	}
+	u, err := url.Parse(rep.Message.Articles[0].URL)
+	if err != nil || !strings.HasPrefix(rep.Message.Articles[0].URL, w.ts.URL) {
+		t.Fatalf("article URL %q", rep.Message.Articles[0].URL)
+	}
+	return u.RequestURI()
+}
+
+// A subscription account has no web OAuth: nobody is sent to the authorize
+// page; replies carry a personal link that binds the follower's openid to
+// the browser; one response per openid; a forwarded link after the answer
+// shows "already recorded"; a tampered or expired link gives the ordinary
+// page with how to get a fresh one.
+func TestWeChatPersonalLinksWithoutOAuth(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatApp(t, db, withAccountType(service.AccountSubscription))
+		q := w.demo(func(d *service.Definition) { d.Seminar = nil })
+		ua := []string{"User-Agent", wechatUserAgent}
+
+		// No redirect to OAuth, ever.
+		phone := w.newClient()
+		if r := w.do(phone, http.MethodGet, "/s/"+q.Slug, "", nil, ua...); r.Code != http.StatusOK || strings.Contains(r.Header.Get("Location"), "oauth2") {
+			t.Fatalf("page in WeChat: %d %s", r.Code, r.Header.Get("Location"))
+		}
+
+		follower := w.sim.OpenID("subscriber-1")
+		link := w.personalLinkOf(t, w.sim.TextMessage(follower, "评估"))
+		if !strings.Contains(link, "w=") || !strings.HasPrefix(link, "/s/"+q.Slug+"?") {
+			t.Fatalf("reply link %q is not personal", link)
+		}
+		r := w.do(phone, http.MethodGet, link, "", nil, ua...)
+		if r.Code != http.StatusFound || strings.Contains(r.Header.Get("Location"), "w=") || !strings.HasPrefix(r.Header.Get("Location"), "/s/"+q.Slug) {
+			t.Fatalf("opening the personal link: %d %q", r.Code, r.Header.Get("Location"))
+		}
+		if r := w.do(phone, http.MethodGet, r.Header.Get("Location"), "", nil, ua...); r.Code != http.StatusOK || !strings.Contains(r.Body, `id="qform"`) {
+			t.Fatalf("page after the link: %d", r.Code)
+		}
+		body, _ := json.Marshal(submission("personal-0001", fullDemoAnswers()))
+		if r := w.do(phone, http.MethodPost, "/s/"+q.Slug, "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusCreated {
+			t.Fatalf("submit: %d %s", r.Code, r.Body)
+		}
+		var resp model.Response
+		if err := db.Where("questionnaire_id = ?", q.ID).Take(&resp).Error; err != nil || resp.OpenID == nil || *resp.OpenID != follower || resp.Channel != model.ChannelWeChat {
+			t.Fatalf("stored response %+v (%v), want the follower's openid", resp, err)
+		}
+
+		// The same follower's link forwarded to a second phone: already recorded.
+		second := w.newClient()
+		r = w.do(second, http.MethodGet, link, "", nil, ua...)
+		r = w.do(second, http.MethodGet, r.Header.Get("Location"), "", nil, ua...)
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, "已记录") && !strings.Contains(r.Body, "already") {
+			t.Fatalf("forwarded link after the answer: %d\n%s", r.Code, r.Body)
+		}
+		body, _ = json.Marshal(submission("personal-0002", fullDemoAnswers()))
+		if r := w.do(second, http.MethodPost, "/s/"+q.Slug, "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusConflict {
+			t.Fatalf("second phone submit: %d %s", r.Code, r.Body)
+		}
+
+		// Tampered and expired links: the ordinary page, with how to get a fresh one.
+		third := w.newClient()
+		tampered := strings.Replace(link, "w=", "w=x", 1)
+		r = w.do(third, http.MethodGet, tampered, "", nil, ua...)
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, "此个人链接无效或已过期。请向公众号发送“评估”获取新的链接。") {
+			t.Fatalf("tampered link: %d\n%s", r.Code, r.Body)
+		}
+		other := w.sim.OpenID("subscriber-2")
+		fresh := w.personalLinkOf(t, w.sim.ClickEvent(other, "EVALUATE"))
+		w.now = w.now.Add(service.PersonalLinkTTL + time.Minute)
+		r = w.do(third, http.MethodGet, fresh, "", nil, ua...)
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, "此个人链接无效或已过期") {
+			t.Fatalf("expired link: %d", r.Code)
+		}
+		if n := w.count(&model.Response{}); n != 1 {
+			t.Fatalf("%d responses, want 1", n)
+		}
+	})
+}
+
+// An invite link bound to one WeChat account does not admit another: the
+// second phone gets a polite refusal, the participant's own WeChat and a
+// plain browser keep working, and the participant answers once whichever
+// way they come in.
+func TestWeChatInviteBoundToOneAccount(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatApp(t, db, withAccountType(service.AccountSubscription))
+		q := w.demo()
+		tokens := w.reportRoster(q, "China", "China")
+		ua := []string{"User-Agent", wechatUserAgent}
+		owner, stranger := w.sim.OpenID("owner"), w.sim.OpenID("stranger")
+		enter := func(openid string) *http.Client {
+			c := w.newClient()
+			link := w.personalLinkOf(t, w.sim.TextMessage(openid, "评估"))
+			w.do(c, http.MethodGet, link, "", nil, ua...)
+			return c
+		}
+		ownPhone, otherPhone := enter(owner), enter(stranger)
+		// The owner opens the invite first: their openid is bound.
+		if r := w.do(ownPhone, http.MethodGet, "/s/"+q.Slug+"?t="+tokens[0], "", nil, ua...); r.Code != http.StatusOK || !strings.Contains(r.Body, `id="qform"`) {
+			t.Fatalf("owner: %d", r.Code)
+		}
+		body, _ := json.Marshal(submission("bound-0001", fullDemoAnswers()))
+		if r := w.do(ownPhone, http.MethodPost, "/s/"+q.Slug+"?t="+tokens[0], "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusCreated {
+			t.Fatalf("owner submit: %d %s", r.Code, r.Body)
+		}
+		var p model.Participant
+		db.Where("invite_token = ?", tokens[0]).Take(&p)
+		if p.OpenID == nil || *p.OpenID != owner {
+			t.Fatalf("binding %v, want the owner's openid", p.OpenID)
+		}
+		// The forwarded invite on another WeChat: refused, nothing bound.
+		r := w.do(otherPhone, http.MethodGet, "/s/"+q.Slug+"?t="+tokens[0], "", nil, ua...)
+		if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "此邀请属于他人") {
+			t.Fatalf("stranger with the invite: %d\n%s", r.Code, r.Body)
+		}
+		body, _ = json.Marshal(submission("bound-0002", fullDemoAnswers()))
+		if r := w.do(otherPhone, http.MethodPost, "/s/"+q.Slug+"?t="+tokens[0], "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusForbidden || !strings.Contains(r.Body, "invite_bound_elsewhere") {
+			t.Fatalf("stranger submit: %d %s", r.Code, r.Body)
+		}
+		// The participant on a laptop (no WeChat): the same respondent, already answered.
+		if r := w.get("/s/" + q.Slug + "?t=" + tokens[0]); r.Code != http.StatusOK || strings.Contains(r.Body, `id="qform"`) {
+			t.Fatalf("laptop after answering in WeChat: %d (form shown again)", r.Code)
+		}
+		if r := w.postJSON("/s/"+q.Slug+"?t="+tokens[0], submission("bound-0003", fullDemoAnswers())); r.Code != http.StatusConflict {
+			t.Fatalf("laptop submit: %d %s", r.Code, r.Body)
+		}
+		db.Where("invite_token = ?", tokens[0]).Take(&p)
+		if n := w.count(&model.Response{}); n != 1 || *p.OpenID != owner {
+			t.Fatalf("%d responses, binding %s", n, *p.OpenID)
+		}
+		// A second participant who first answered as a follower (no invite),
+		// then opens their invite: one response.
+		newcomer := enter(w.sim.OpenID("newcomer"))
+		body, _ = json.Marshal(submission("bound-0004", fullDemoAnswers()))
+		if r := w.do(newcomer, http.MethodPost, "/s/"+q.Slug, "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusCreated {
+			t.Fatalf("newcomer as follower: %d %s", r.Code, r.Body)
+		}
+		body, _ = json.Marshal(submission("bound-0005", fullDemoAnswers()))
+		if r := w.do(newcomer, http.MethodPost, "/s/"+q.Slug+"?t="+tokens[1], "application/json", strings.NewReader(string(body)), ua...); r.Code != http.StatusConflict {
+			t.Fatalf("newcomer again through the invite: %d %s", r.Code, r.Body)
+		}
+	})
+}
+
+// /admin/wechat chooses the kind of account and shows what it can do; the
+// choice is audited and takes effect at once (no OAuth redirect after it).
+func TestWeChatSettingsChooseTheAccountType(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatApp(t, db)
+		q := w.demo()
+		admin := qmConsole(t, w.testApp, model.RoleAdmin)
+		ua := []string{"User-Agent", wechatUserAgent}
+		if r := w.do(w.newClient(), http.MethodGet, "/s/"+q.Slug, "", nil, ua...); r.Code != http.StatusFound {
+			t.Fatalf("verified service account: %d, want the OAuth redirect", r.Code)
+		}
+		page := w.getAs(admin, "/admin/wechat?lang=en")
+		if !strings.Contains(page.Body, `<option value="service_verified" selected>`) || !strings.Contains(page.Body, "Participants opening a questionnaire in WeChat are identified silently.") {
+			t.Fatalf("settings page lacks the account type and its capabilities")
+		}
+		sc := w.sim.Config()
+		r := w.postForm(admin, "/admin/wechat", url.Values{"enabled": {"on"}, "app_id": {sc.AppID}, "account_type": {"subscription"}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", r.Code, r.Body)
+		}
+		page = w.getAs(admin, "/admin/wechat?lang=zh")
+		for _, want := range []string{`<option value="subscription" selected>`, "不会跳转到微信授权页", "海报显示公众号本身的二维码和要发送的关键词（评估）。"} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("settings page lacks %q", want)
+			}
+		}
+		if n := w.count(&model.AuditEvent{}, "action = ? AND detail LIKE ?", "wechat.settings", "%account_type=subscription%"); n != 1 {
+			t.Errorf("%d audit events naming the account type", n)
+		}
+		w.srv.wechat().ReloadSettings()
+		if r := w.do(w.newClient(), http.MethodGet, "/s/"+q.Slug, "", nil, ua...); r.Code != http.StatusOK {
+			t.Fatalf("subscription account: %d %s, want the page itself", r.Code, r.Header.Get("Location"))
+		}
+		if r := w.postForm(admin, "/admin/wechat", url.Values{"enabled": {"on"}, "app_id": {sc.AppID}, "account_type": {"personal"}}); r.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("unknown type: %d", r.Code)
+		}
+	})
+}
