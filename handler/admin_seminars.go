@@ -275,6 +275,32 @@ func (s *Server) inviteURL(rc *rosterContext) func(model.Participant) string {
 	}
 }
 
+// rosterUnbind clears a participant's WeChat binding (audited).
+func (s *Server) rosterUnbind(c *gin.Context) {
+	rc, ok := s.rosterCtx(c)
+	if !ok {
+		return
+	}
+	pid, ok := s.consoleID(c, "pid")
+	if !ok {
+		return
+	}
+	p, err := s.rosters.ClearBinding(c.Request.Context(), rc.Seminar.ID, pid)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	if p.OpenID != nil {
+		s.audit(c, "participant.unbind", "participant:"+strconv.FormatUint(p.ID, 10), "seminar "+rc.Seminar.Slug+": WeChat binding cleared")
+	}
+	s.setFlash(c, "roster.unbound")
+	q := ""
+	if rc.Selected != nil {
+		q = "?q=" + strconv.FormatUint(rc.Selected.ID, 10)
+	}
+	c.Redirect(http.StatusSeeOther, seminarPath(rc.Seminar.ID, "/roster", q))
+}
+
 type rosterRowView struct {
 	model.Participant
 	InviteURL string
@@ -629,6 +655,9 @@ func init() {
 		"roster.prev":                      {"Previous", "上一页"},
 		"roster.next":                      {"Next", "下一页"},
 		"roster.bound":                     {"WeChat bound", "已绑定微信"},
+		"roster.unbind":                    {"Clear", "解除"},
+		"roster.unbind_hint":               {"Clear the WeChat binding: the next WeChat account opening this invite is bound instead (a forwarded invite, a new phone).", "解除微信绑定：下一个打开此邀请的微信账号将被绑定（邀请被转发、换了手机时使用）。"},
+		"roster.unbound":                   {"WeChat binding cleared.", "已解除微信绑定。"},
 		"roster.ready":                     {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},
 		"roster.existing":                  {"The roster already has %d participants; these are added to them.", "名单中已有 %d 名参会者；这些将被追加。"},
 		"roster.ignored":                   {"Ignored columns: %s", "已忽略的列：%s"},

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -155,6 +156,19 @@ func TestWeChatInviteBoundToOneAccount(t *testing.T) {
 		db.Where("invite_token = ?", tokens[0]).Take(&p)
 		if n := w.count(&model.Response{}); n != 1 || *p.OpenID != owner {
 			t.Fatalf("%d responses, binding %s", n, *p.OpenID)
+		}
+		// Staff see the binding on the roster page and clear it (audited).
+		staff := qmConsole(t, w.testApp, model.RoleStaff)
+		roster := w.getAs(staff, fmt.Sprintf("/admin/seminars/%d/roster", *q.SeminarID))
+		if !strings.Contains(roster.Body, fmt.Sprintf(`data-unbind="%d"`, p.ID)) {
+			t.Fatalf("roster page offers no way to clear the binding")
+		}
+		if r := w.postForm(staff, fmt.Sprintf("/admin/seminars/%d/participants/%d/unbind", *q.SeminarID, p.ID), url.Values{}); r.Code != http.StatusSeeOther {
+			t.Fatalf("unbind: %d %s", r.Code, r.Body)
+		}
+		db.Where("invite_token = ?", tokens[0]).Take(&p)
+		if p.OpenID != nil || w.count(&model.AuditEvent{}, "action = ? AND object = ?", "participant.unbind", fmt.Sprintf("participant:%d", p.ID)) != 1 {
+			t.Fatalf("after unbind: openid %v, audit missing?", p.OpenID)
 		}
 		// A second participant who first answered as a follower (no invite),
 		// then opens their invite: one response.

@@ -848,6 +848,21 @@ func (s *Rosters) Participant(ctx context.Context, seminarID, id uint64) (*model
 	return &p, nil
 }
 
+// ClearBinding removes the WeChat account bound to participant id of a
+// seminar (a forwarded invite opened first by someone else, a new phone):
+// the next WeChat arriving with the invite is bound instead. It returns the
+// participant as it was.
+func (s *Rosters) ClearBinding(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
+	p, err := s.Participant(ctx, seminarID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.WithContext(ctx).Model(&model.Participant{}).Where("id = ?", p.ID).Update("openid", nil).Error; err != nil {
+		return nil, fmt.Errorf("clear binding of participant %d: %w", id, err)
+	}
+	return p, nil
+}
+
 // RosterExportHeaders are the exported columns: the import columns first (so
 // an export can be edited and imported into another seminar), then the
 // invite link.
