@@ -149,7 +149,7 @@ var (
 		"POST /api/v1/questionnaires": true, "PUT /api/v1/questionnaires/:id": true,
 		"POST /api/v1/seminars/:slug/participants": true,
 	}
-	multipartRoutes = map[string]bool{"POST /admin/questionnaires": true, "POST /admin/seminars/:id/roster/preview": true}
+	multipartRoutes = map[string]bool{"POST /admin/questionnaires": true, "POST /admin/seminars/:id/roster/preview": true, "POST /admin/wechat/account-qr": true}
 )
 
 // bodyLimits bounds every request body by server.max_body_bytes, except on

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skip2/go-qrcode"
 	"gorm.io/gorm"
 
 	"seminareval/cmd/wechatsim/sim"
@@ -221,4 +222,58 @@ func TestWeChatSettingsChooseTheAccountType(t *testing.T) {
 			t.Fatalf("unknown type: %d", r.Code)
 		}
 	})
+}
+
+// Without parametric QR codes the poster shows the account's own QR code
+// (uploaded on /admin/wechat) and the keyword; with two questionnaires open
+// each has a short code that the keyword reply understands.
+func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatApp(t, db, withAccountType(service.AccountService))
+		q := w.demo()
+		admin := qmConsole(t, w.testApp, model.RoleAdmin)
+		poster := fmt.Sprintf("/admin/questionnaires/%d/poster", q.ID)
+		// No image yet: a QR of the link, no platform call.
+		if r := w.getAs(admin, poster); r.Code != http.StatusOK || !strings.Contains(r.Body, "用手机扫描二维码") {
+			t.Fatalf("poster without an account QR: %d", r.Code)
+		}
+		if r := w.getAs(admin, fmt.Sprintf("/admin/questionnaires/%d/qr.png", q.ID)); r.Header.Get("X-QR-Kind") != service.QRLocal {
+			t.Errorf("QR kind %q, want the link's (no parametric QR on this account)", r.Header.Get("X-QR-Kind"))
+		}
+		png := must(pngOf(t))
+		ct, body := multipartUpload(t, nil, "qr.png", png)
+		if r := w.do(admin, http.MethodPost, "/admin/wechat/account-qr", ct, strings.NewReader(string(body))); r.Code != http.StatusSeeOther {
+			t.Fatalf("upload: %d %s", r.Code, r.Body)
+		}
+		if r := w.getAs(admin, "/admin/wechat/account-qr"); r.Code != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || r.Body != string(png) {
+			t.Fatalf("account QR: %d %s", r.Code, r.Header.Get("Content-Type"))
+		}
+		r := w.getAs(admin, poster)
+		if !strings.Contains(r.Body, `src="/admin/wechat/account-qr"`) || !strings.Contains(r.Body, "发送“评估”") {
+			t.Fatalf("poster with the account QR:\n%s", r.Body)
+		}
+		// A second open questionnaire: the poster names the short code.
+		q2 := w.demo(func(d *service.Definition) { d.Slug = "second-evaluation" })
+		code := service.ShortCode(&q.Questionnaire)
+		if r := w.getAs(admin, poster); !strings.Contains(r.Body, "发送“评估 "+code+"”") {
+			t.Fatalf("poster lacks the short code %s", code)
+		}
+		o := w.sim.OpenID("keyword")
+		rep, err := w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "评估 "+strings.ToLower(code)), sim.ModeAES)
+		if err != nil || rep.Message == nil || len(rep.Message.Articles) != 1 || !strings.Contains(rep.Message.Articles[0].URL, "/s/"+q.Slug+"?") {
+			t.Fatalf("keyword with code: %+v %v", rep.Message, err)
+		}
+		rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "评估"), sim.ModeAES)
+		if err != nil || rep.Message == nil || rep.Message.MsgType != "text" || !strings.Contains(rep.Message.Content, "(评估 "+code+")") || !strings.Contains(rep.Message.Content, "(评估 "+service.ShortCode(&q2.Questionnaire)+")") {
+			t.Fatalf("keyword alone with two open: %+v %v", rep.Message, err)
+		}
+		if w.count(&model.AuditEvent{}, "action = ?", "wechat.account_qr") != 1 {
+			t.Error("the upload is not audited")
+		}
+	})
+}
+
+func pngOf(t *testing.T) ([]byte, error) {
+	t.Helper()
+	return qrcode.Encode("https://example.com/account", qrcode.Medium, 256)
 }

@@ -2,6 +2,8 @@ package handler
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +28,7 @@ func (h *wechatHandler) registerConsole(r *gin.Engine) {
 	admin := r.Group("/admin", h.requireConsole(model.RoleAdmin), wechatNoStore)
 	admin.GET("/wechat", h.settingsPage)
 	admin.POST("/wechat", h.settingsSave)
+	admin.POST("/wechat/account-qr", h.accountQRUpload)
 
 	// Organisers see the poster and the board of their own seminars (the
 	// handlers check canSeeSeminar); only staff send reminders.
@@ -34,6 +37,7 @@ func (h *wechatHandler) registerConsole(r *gin.Engine) {
 	all.GET("/:id/poster.json", h.posterCount)
 	all.GET("/:id/qr.png", h.qrPNG)
 	all.GET("/:id/board", h.board)
+	r.GET("/admin/wechat/account-qr", h.requireConsole(model.RoleAdmin, model.RoleStaff, model.RoleOrganiser), wechatNoStore, h.accountQR)
 	staff := r.Group("/admin/questionnaires", h.requireConsole(model.RoleAdmin, model.RoleStaff), wechatNoStore)
 	staff.POST("/:id/reminders", h.reminders)
 }
@@ -55,6 +59,7 @@ type wechatSettingsPage struct {
 	Caps                           []capabilityRow // what the chosen type may do
 	Refusal                        *service.Refusal
 	RefusedAt                      string
+	AccountQRSet                   bool // an image of the account's QR code is uploaded or configured
 }
 
 // capabilityRow is one line of the capability table on /admin/wechat: what
@@ -119,6 +124,7 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 		}
 		p.Caps = append(p.Caps, capabilityRow{Name: p.T("wechat.cap_" + row.key), Yes: row.yes, Effect: text})
 	}
+	p.AccountQRSet = cfg.AccountQRURL != "" || h.wx.HasUploadedAccountQR(ctx)
 	if p.Refusal, err = h.wx.LastRefusal(ctx); err != nil {
 		h.consoleFail(c, err)
 		return
@@ -211,8 +217,13 @@ func (h *wechatHandler) loadVisible(c *gin.Context) (*service.Loaded, bool) {
 type posterPage struct {
 	Lang, TitleZH, TitleEN, SeminarZH, SeminarEN, Link, QRURL, CountURL, AssetVersion string
 	WeChatQR                                                                          bool
-	Respondents                                                                       int64
-	Invited                                                                           int
+	// AccountQR: the account has no parametric QR codes, so the poster shows
+	// its own QR code and what to send (Keyword, and Code when several
+	// questionnaires are open).
+	AccountQR     bool
+	Keyword, Code string
+	Respondents   int64
+	Invited       int
 }
 
 func (h *wechatHandler) poster(c *gin.Context) {
@@ -232,10 +243,81 @@ func (h *wechatHandler) poster(c *gin.Context) {
 		Link: h.AbsoluteURL("/s/" + q.Slug), QRURL: base + "/qr.png", CountURL: base + "/poster.json",
 		AssetVersion: AssetVersion, WeChatQR: h.wx.Enabled(ctx), Respondents: b.Respondents, Invited: b.Invited,
 	}
+	if p.WeChatQR && !h.wx.Capabilities(ctx).QRCodes {
+		// No parametric QR: the account's own QR code and the keyword, when
+		// there is an image of it; otherwise a QR of the link (any browser).
+		cfg, _ := h.wx.Settings(ctx)
+		p.WeChatQR = false
+		if cfg.AccountQRURL != "" || h.wx.HasUploadedAccountQR(ctx) {
+			p.AccountQR, p.QRURL, p.Keyword = true, "/admin/wechat/account-qr", cfg.Keyword
+			if open, err := h.questionnaires.OpenNow(ctx); err == nil && len(open) > 1 {
+				p.Code = service.ShortCode(&q.Questionnaire)
+			}
+		}
+	}
 	if q.Seminar != nil {
 		p.SeminarZH, p.SeminarEN = q.Seminar.Title.In("zh"), q.Seminar.Title.In("en")
 	}
 	h.render(c, http.StatusOK, "admin_poster.html", p)
+}
+
+// accountQR serves the image of the account's own QR code for the poster.
+func (h *wechatHandler) accountQR(c *gin.Context) {
+	data, ct, err := h.wx.AccountQR(c.Request.Context())
+	if err != nil {
+		if errors.Is(err, service.ErrNoAccountQR) {
+			c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte(err.Error()))
+			return
+		}
+		h.log.Warn("account QR", "err", err)
+		c.Data(http.StatusBadGateway, "text/plain; charset=utf-8", []byte("The image of the account's QR code could not be fetched.\n"))
+		return
+	}
+	c.Data(http.StatusOK, ct, data)
+}
+
+// accountQRUpload stores (or, with "clear", removes) the image of the
+// account's own QR code (audited).
+func (h *wechatHandler) accountQRUpload(c *gin.Context) {
+	ctx := c.Request.Context()
+	if c.PostForm("clear") == "on" {
+		if err := h.wx.ClearAccountQR(ctx); err != nil {
+			h.consoleFail(c, err)
+			return
+		}
+		h.audit(c, "wechat.account_qr", "wechat", "cleared")
+		h.setFlash(c, "wechat.saved")
+		c.Redirect(http.StatusSeeOther, "/admin/wechat")
+		return
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		h.renderSettings(c, http.StatusUnprocessableEntity, map[string]string{"account_qr": consoleT(h.consoleLang(c), "wechat.account_qr_missing")})
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, service.MaxAccountQRBytes+1))
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	if err := h.wx.SetAccountQR(ctx, data); err != nil {
+		var fe service.FieldErrors
+		if errors.As(err, &fe) {
+			h.renderSettings(c, http.StatusUnprocessableEntity, fe)
+			return
+		}
+		h.consoleFail(c, err)
+		return
+	}
+	h.audit(c, "wechat.account_qr", "wechat", fmt.Sprintf("uploaded %d bytes", len(data)))
+	h.setFlash(c, "wechat.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/wechat")
 }
 
 // posterCount is what the poster polls.
@@ -353,6 +435,12 @@ func init() {
 		"wechat.cap_menu_yes":               {"The service can set the “Evaluate” menu button.", "系统可设置“评估”菜单按钮。"},
 		"wechat.cap_menu_no":                {"No menu API: followers send the keyword.", "没有菜单接口：关注者发送关键词即可。"},
 		"wechat.last_refusal":               {"Last refusal by the platform", "平台最近一次拒绝"},
+		"wechat.account_qr":                 {"The account's own QR code (for the poster of an account without parametric QR codes)", "公众号本身的二维码（无带参数二维码的公众号用于海报）"},
+		"wechat.account_qr_hint":            {"Download it from mp.weixin.qq.com › Settings › Account info (PNG or JPEG, at most 512 KB). It takes the place of wechat.account_qr_url.", "可在公众号后台 › 设置 › 公众号设置中下载（PNG 或 JPEG，不超过 512 KB），优先于 wechat.account_qr_url。"},
+		"wechat.account_qr_upload":          {"Upload", "上传"},
+		"wechat.account_qr_clear":           {"Remove the uploaded image", "删除已上传的图片"},
+		"wechat.account_qr_missing":         {"Choose an image file.", "请选择图片文件。"},
+		"wechat.account_qr_none":            {"No image yet: the poster shows a QR code of the link.", "尚无图片：海报将显示问卷链接的二维码。"},
 		"wechat.refusal":                    {"%s: %s refused with errcode %d.", "%s：%s 被拒绝，错误码 %d。"},
 		"wechat.refusal_48001":              {"This account type cannot use this interface (48001): check the kind of account above.", "此类公众号无权使用该接口（48001）：请核对上面的公众号类型。"},
 		"wechat.no_refusal":                 {"None recorded.", "暂无记录。"},

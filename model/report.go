@@ -30,3 +30,12 @@ type NotShown struct {
 
 // TableName is "not_shown".
 func (NotShown) TableName() string { return "not_shown" }
+
+// Asset is a small file staff upload for the service to show, such as the
+// official account's own QR code on the poster (key "wechat.account_qr").
+type Asset struct {
+	Key         string    `gorm:"primaryKey;size:64"`
+	ContentType string    `gorm:"size:64;not null"`
+	Data        []byte    `gorm:"type:mediumblob;not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
+}

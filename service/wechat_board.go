@@ -290,11 +290,12 @@ const (
 )
 
 // QRCode returns the PNG to project for q: the account's permanent
-// parametric QR (scene "q_<slug>") when WeChat is configured, otherwise a
+// parametric QR (scene "q_<slug>") when WeChat is configured and the account
+// type has parametric QR codes, otherwise a
 // QR of the link. A platform failure falls back to the link, logged.
 func (w *WeChat) QRCode(ctx context.Context, q *model.Questionnaire, size int) ([]byte, string, error) {
 	link := w.baseURL + "/s/" + q.Slug
-	if w.Enabled(ctx) {
+	if w.Enabled(ctx) && w.Capabilities(ctx).QRCodes {
 		png, err := w.wechatQR(ctx, q)
 		if err == nil {
 			return png, QRWeChat, nil
@@ -339,7 +340,7 @@ func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, 
 			t, err = a.oa.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create QR ticket: %w", err)
+			return nil, fmt.Errorf("create QR ticket: %w", w.noteRefusal(ctx, "qrcode", err))
 		}
 		tk = qrTicket{Ticket: t.Ticket, URL: t.URL}
 		b, _ := json.Marshal(tk)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gorm.io/gorm"
 
@@ -194,14 +195,40 @@ func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
 	case m.MsgType == "event" && m.Event == "CLICK" && m.EventKey == MenuKeyEvaluate:
 		return w.openQuestionnairesReply(ctx, m, w.followerLang(ctx, m.FromUserName))
 	case m.MsgType == "text":
-		text := strings.ToLower(m.Content)
-		for kw, lang := range wechatKeywords {
-			if strings.Contains(text, kw) {
-				return w.openQuestionnairesReply(ctx, m, lang)
+		lang, ok := w.keywordIn(ctx, m.Content)
+		if !ok {
+			return "", nil
+		}
+		// "评估 Q7": the questionnaire of that short code, if it is open.
+		if id, ok := codeIn(m.Content); ok {
+			if q, err := w.questionnaires.Load(ctx, id); err == nil && CheckOpen(&q.Questionnaire, w.now()) == nil {
+				return newsReply(m, []article{w.questionnaireArticle(ctx, m, &q.Questionnaire, q.Def.Title, q.Seminar, q.Def.Lang(lang))}), nil
 			}
 		}
+		return w.openQuestionnairesReply(ctx, m, lang)
 	}
 	return "", nil
+}
+
+// keywordIn reports whether a follower's message asks for the
+// questionnaires (the configured wechat.keyword or one of wechatKeywords),
+// and in which language to answer.
+func (w *WeChat) keywordIn(ctx context.Context, content string) (string, bool) {
+	text := strings.ToLower(content)
+	if cfg, err := w.Settings(ctx); err == nil && cfg.Keyword != "" && strings.Contains(text, strings.ToLower(cfg.Keyword)) {
+		for _, r := range cfg.Keyword {
+			if unicode.Is(unicode.Han, r) {
+				return "zh", true
+			}
+		}
+		return "en", true
+	}
+	for kw, lang := range wechatKeywords {
+		if strings.Contains(text, kw) {
+			return lang, true
+		}
+	}
+	return "", false
 }
 
 // followerLang is the language the follower last answered in, or zh.
@@ -295,10 +322,15 @@ func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang s
 	if len(arts) <= limit {
 		return newsReply(m, arts), nil
 	}
+	// Too many for cards: a list, each with its short code ("评估 Q7").
+	keyword := DefaultKeyword
+	if cfg, err := w.Settings(ctx); err == nil && cfg.Keyword != "" {
+		keyword = cfg.Keyword
+	}
 	var b strings.Builder
 	b.WriteString(wechatText["open_list"].In(lang))
-	for _, a := range arts {
-		b.WriteString("\n\n" + a.Title + "\n" + a.URL)
+	for i, a := range arts {
+		b.WriteString("\n\n" + a.Title + " (" + keyword + " " + ShortCode(&qs[i]) + ")\n" + a.URL)
 	}
 	return textReply(m, b.String()), nil
 }
