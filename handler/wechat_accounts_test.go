@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,8 +20,18 @@ import (
 	"seminareval/service"
 )
 
-func withAccountType(t string) appOption {
-	return func(c *service.Config) { c.WeChat.AccountType = t }
+// newWeChatAppOfType is a wechatApp whose account, and the simulator's, is
+// of type typ: the simulator refuses with 48001 what the type may not do.
+func newWeChatAppOfType(t *testing.T, db *gorm.DB, typ string) *wechatApp {
+	t.Helper()
+	s, simURL := newSim(t, sim.Config{AppID: "wxtest" + strings.ToLower(rand.Text()[:10]), AccountType: typ})
+	w := &wechatApp{testApp: newTestApp(t, db, withSim(s, simURL), func(c *service.Config) { c.WeChat.AccountType = typ }), sim: s, simURL: simURL}
+	t.Cleanup(func() {
+		if n := s.Stats().Unauthorized; n != 0 {
+			t.Errorf("the service asked a %s account %d times for what it may not do (48001)", typ, n)
+		}
+	})
+	return w
 }
 
 // personalLinkOf pushes ev and returns the path of the reply's one article.
@@ -44,7 +55,7 @@ func (w *wechatApp) personalLinkOf(t *testing.T, ev sim.Event) string {
 // page with how to get a fresh one.
 func TestWeChatPersonalLinksWithoutOAuth(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		w := newWeChatApp(t, db, withAccountType(service.AccountSubscription))
+		w := newWeChatAppOfType(t, db, service.AccountSubscription)
 		q := w.demo(func(d *service.Definition) { d.Seminar = nil })
 		ua := []string{"User-Agent", wechatUserAgent}
 
@@ -113,7 +124,7 @@ func TestWeChatPersonalLinksWithoutOAuth(t *testing.T) {
 // way they come in.
 func TestWeChatInviteBoundToOneAccount(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		w := newWeChatApp(t, db, withAccountType(service.AccountSubscription))
+		w := newWeChatAppOfType(t, db, service.AccountSubscription)
 		q := w.demo()
 		tokens := w.reportRoster(q, "China", "China")
 		ua := []string{"User-Agent", wechatUserAgent}
@@ -229,7 +240,7 @@ func TestWeChatSettingsChooseTheAccountType(t *testing.T) {
 // each has a short code that the keyword reply understands.
 func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		w := newWeChatApp(t, db, withAccountType(service.AccountService))
+		w := newWeChatAppOfType(t, db, service.AccountService)
 		q := w.demo()
 		admin := qmConsole(t, w.testApp, model.RoleAdmin)
 		poster := fmt.Sprintf("/admin/questionnaires/%d/poster", q.ID)

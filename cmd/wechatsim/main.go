@@ -105,6 +105,7 @@ func accountFlags(fs *flag.FlagSet) *sim.Config {
 	fs.StringVar(&c.AppSecret, "app-secret", envOr("WECHATSIM_APP_SECRET", sim.DefaultAppSecret), "AppSecret (env WECHATSIM_APP_SECRET)")
 	fs.StringVar(&c.Token, "token", envOr("WECHATSIM_TOKEN", sim.DefaultToken), "callback Token used in signatures (env WECHATSIM_TOKEN)")
 	fs.StringVar(&c.EncodingAESKey, "aes-key", envOr("WECHATSIM_AES_KEY", sim.DefaultEncodingAESKey), "EncodingAESKey, 43 characters (env WECHATSIM_AES_KEY)")
+	fs.StringVar(&c.AccountType, "account-type", envOr("WECHATSIM_ACCOUNT_TYPE", sim.AccountServiceVerified), "kind of account: service_verified, service, subscription_verified or subscription; what it may not do is refused with 48001 (env WECHATSIM_ACCOUNT_TYPE)")
 	fs.StringVar(&c.OriginalID, "original-id", envOr("WECHATSIM_ORIGINAL_ID", sim.DefaultOriginalID), "account original id gh_..., ToUserName of pushes (env WECHATSIM_ORIGINAL_ID)")
 	return c
 }

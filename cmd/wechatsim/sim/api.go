@@ -46,7 +46,8 @@ const (
 	ErrCodeMenuNotExist       = 46003
 	ErrCodeDataFormat         = 47001
 	ErrCodeAPIUnauthorized    = 48001
-	ErrCodeNotSimulated       = -1 // not a platform code: the simulator lacks the endpoint
+	ErrCodeOutOfTimeLimit     = 45015 // customer-service message outside the 48-hour window
+	ErrCodeNotSimulated       = -1    // not a platform code: the simulator lacks the endpoint
 	errCodeOAuthRedirectHost  = 10003
 	errCodeOAuthScope         = 10005
 	errCodeOAuthScopeEmpty    = 10010
@@ -153,6 +154,7 @@ func (s *Simulator) Handler() http.Handler {
 	mux.HandleFunc("/cgi-bin/menu/get", s.handleMenuGet)
 	mux.HandleFunc("/cgi-bin/menu/delete", s.handleMenuDelete)
 	mux.HandleFunc("/cgi-bin/message/template/send", s.handleTemplateSend)
+	mux.HandleFunc("/cgi-bin/message/custom/send", s.handleCustomSend)
 	mux.HandleFunc("/sns/oauth2/access_token", s.handleCodeExchange)
 	mux.HandleFunc("/sns/oauth2/refresh_token", s.handleRefreshToken)
 	mux.HandleFunc("/sns/userinfo", s.handleUserInfo)
@@ -424,6 +426,11 @@ func (s *Simulator) oauthError(w http.ResponseWriter, code int, msg string) {
 // shows nothing for snsapi_base and redirects at once, so the simulator
 // redirects straight back with a fresh code for the current identity.
 func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	if !s.capabilities().oauth {
+		// The platform's own error page: the account has no web OAuth.
+		s.oauthError(w, errCodeOAuthScope, "此公众号并没有这些scope的权限 (this account type has no web authorisation: "+s.cfg.AccountType+")")
+		return
+	}
 	q := r.URL.Query()
 	appID, redirect, scope, state := q.Get("appid"), q.Get("redirect_uri"), q.Get("scope"), q.Get("state")
 	switch {
@@ -515,7 +522,7 @@ func hostAllowed(u *url.URL, domains []string) bool {
 }
 
 func (s *Simulator) handleCodeExchange(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodGet) {
+	if !method(w, r, http.MethodGet) || !s.may(w, "oauth") {
 		return
 	}
 	q := r.URL.Query()
@@ -635,7 +642,7 @@ func (s *Simulator) handleSNSAuth(w http.ResponseWriter, r *http.Request) {
 // ---- QR codes -------------------------------------------------------------
 
 func (s *Simulator) handleQRCreate(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) {
+	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) || !s.may(w, "qrcodes") {
 		return
 	}
 	var req struct {
@@ -755,7 +762,7 @@ func (s *Simulator) handleShowQR(w http.ResponseWriter, r *http.Request) {
 // ---- menu -----------------------------------------------------------------
 
 func (s *Simulator) handleMenuCreate(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) {
+	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) || !s.may(w, "menu") {
 		return
 	}
 	var m Menu
@@ -846,7 +853,7 @@ func validateLeaf(b *Button, sub bool) (int, string) {
 }
 
 func (s *Simulator) handleMenuGet(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodGet) || !s.checkToken(w, r) {
+	if !method(w, r, http.MethodGet) || !s.checkToken(w, r) || !s.may(w, "menu") {
 		return
 	}
 	m := s.Menu()
@@ -858,7 +865,7 @@ func (s *Simulator) handleMenuGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Simulator) handleMenuDelete(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodGet) || !s.checkToken(w, r) {
+	if !method(w, r, http.MethodGet) || !s.checkToken(w, r) || !s.may(w, "menu") {
 		return
 	}
 	s.mu.Lock()
@@ -878,7 +885,7 @@ var templateErrMsgs = map[int]string{
 }
 
 func (s *Simulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
-	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) {
+	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) || !s.may(w, "templates") {
 		return
 	}
 	var req struct {
@@ -954,4 +961,82 @@ func (s *Simulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 		URL: req.URL, Data: req.Data, ClientMsgID: req.ClientMsgID, MiniProgram: req.MiniProgram, SentAt: s.now()})
 	s.stats.TemplatesSent++
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": id})
+}
+
+// Account types, as the service's wechat.account_type names them.
+const (
+	AccountServiceVerified      = "service_verified"
+	AccountService              = "service"
+	AccountSubscriptionVerified = "subscription_verified"
+	AccountSubscription         = "subscription"
+)
+
+// CustomerServiceWindow is how long after a follower's last message the
+// account may send them customer-service messages.
+const CustomerServiceWindow = 48 * time.Hour
+
+type simCapabilities struct{ oauth, qrcodes, templates, custom, menu bool }
+
+// capabilities are what the simulated account type may do (the platform's
+// interface-permission table; WECHAT.md).
+func (s *Simulator) capabilities() simCapabilities {
+	switch s.cfg.AccountType {
+	case AccountService:
+		return simCapabilities{menu: true}
+	case AccountSubscriptionVerified:
+		return simCapabilities{custom: true, menu: true}
+	case AccountSubscription:
+		return simCapabilities{}
+	}
+	return simCapabilities{oauth: true, qrcodes: true, templates: true, custom: true, menu: true}
+}
+
+// may answers 48001 "api unauthorized", as the platform does, when the
+// account type lacks the interface.
+func (s *Simulator) may(w http.ResponseWriter, capability string) bool {
+	c := s.capabilities()
+	ok := map[string]bool{"oauth": c.oauth, "qrcodes": c.qrcodes, "templates": c.templates, "custom": c.custom, "menu": c.menu}[capability]
+	if !ok {
+		s.mu.Lock()
+		s.stats.Unauthorized++
+		s.mu.Unlock()
+		writeErr(w, ErrCodeAPIUnauthorized, "api unauthorized rid: wechatsim ("+s.cfg.AccountType+" has no "+capability+")")
+	}
+	return ok
+}
+
+// CustomMessage is a customer-service message the service sent.
+type CustomMessage struct {
+	ToUser  string    `json:"touser"`
+	MsgType string    `json:"msgtype"`
+	Text    string    `json:"text,omitempty"`
+	SentAt  time.Time `json:"sent_at"`
+}
+
+// handleCustomSend takes a customer-service message: only within 48 hours
+// of the follower's last message (45015 otherwise), only text here.
+func (s *Simulator) handleCustomSend(w http.ResponseWriter, r *http.Request) {
+	if !method(w, r, http.MethodPost) || !s.checkToken(w, r) || !s.may(w, "custom") {
+		return
+	}
+	var req struct {
+		ToUser  string `json:"touser"`
+		MsgType string `json:"msgtype"`
+		Text    *struct {
+			Content string `json:"content"`
+		} `json:"text"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req); err != nil || req.MsgType != "text" || req.Text == nil {
+		writeErr(w, ErrCodeDataFormat, "data format error: wechatsim takes text customer messages")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.lastMessage[req.ToUser]
+	if !ok || s.now().Sub(last) > CustomerServiceWindow {
+		writeErr(w, ErrCodeOutOfTimeLimit, "response out of time limit or subscription is canceled")
+		return
+	}
+	s.customs = append(s.customs, CustomMessage{ToUser: req.ToUser, MsgType: req.MsgType, Text: req.Text.Content, SentAt: s.now()})
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }

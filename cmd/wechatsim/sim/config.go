@@ -48,6 +48,14 @@ type Config struct {
 	EncodingAESKey string // 43 characters; the callback's safe-mode key
 	OriginalID     string // gh_… account id, ToUserName of pushed messages
 
+	// AccountType is the kind of official account simulated:
+	// service_verified (default; everything), service (menu only),
+	// subscription_verified (menu, customer-service messages) or
+	// subscription (passive replies only). What the type may not do is
+	// refused with errcode 48001, as the platform does; OAuth's authorize
+	// page shows the platform's scope error.
+	AccountType string
+
 	// OldTokenGrace is how long a previous access token stays valid after
 	// a new one was fetched from /cgi-bin/token. The platform documents
 	// 5 minutes; that overlap is exactly why several replicas that each
@@ -96,6 +104,9 @@ type Config struct {
 
 // withDefaults returns c with every empty field filled in.
 func (c Config) withDefaults() Config {
+	if c.AccountType == "" {
+		c.AccountType = AccountServiceVerified
+	}
 	if c.AppID == "" {
 		c.AppID = DefaultAppID
 	}
@@ -132,6 +143,11 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
+	switch c.AccountType {
+	case AccountServiceVerified, AccountService, AccountSubscriptionVerified, AccountSubscription:
+	default:
+		errs = append(errs, fmt.Errorf("account type %q: want service_verified, service, subscription_verified or subscription", c.AccountType))
+	}
 	if _, err := DecodeAESKey(c.EncodingAESKey); err != nil {
 		errs = append(errs, err)
 	}

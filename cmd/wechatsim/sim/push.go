@@ -269,6 +269,12 @@ func (s *Simulator) Push(ctx context.Context, callbackURL string, ev Event, mode
 // PushWith is Push with options.
 func (s *Simulator) PushWith(ctx context.Context, callbackURL string, ev Event, opts PushOptions) (*Reply, error) {
 	ev = s.completeEvent(ev)
+	if ev.MsgType == "text" {
+		// A follower's own message opens the customer-service window.
+		s.mu.Lock()
+		s.lastMessage[ev.FromUserName] = s.now()
+		s.mu.Unlock()
+	}
 	p, err := s.prepare(callbackURL, ev, opts)
 	if err != nil {
 		return nil, err

@@ -46,8 +46,10 @@ type Simulator struct {
 	menu *Menu
 
 	templates     []TemplateMessage
-	templateFail  map[string]int   // openid -> errcode to answer with
-	clientMsgIDs  map[string]int64 // openid+client_msg_id -> msgid
+	customs       []CustomMessage
+	lastMessage   map[string]time.Time // openid -> when they last sent the account a message
+	templateFail  map[string]int       // openid -> errcode to answer with
+	clientMsgIDs  map[string]int64     // openid+client_msg_id -> msgid
 	nextMsgID     int64
 	nextPushMsgID int64
 
@@ -98,7 +100,8 @@ type Stats struct {
 	MenuCreates        int `json:"menu_creates"`
 	TemplatesSent      int `json:"templates_sent"`
 	TemplateFailures   int `json:"template_failures"`
-	Pushes             int `json:"pushes"` // callback requests sent, retries included
+	Unauthorized       int `json:"unauthorized"` // calls refused with 48001 for the account type
+	Pushes             int `json:"pushes"`       // callback requests sent, retries included
 	// Unsimulated lists requests to paths the simulator does not serve,
 	// e.g. "GET /cgi-bin/user/info": a service calling them would get a
 	// 404 here and needs the simulator extended.
@@ -135,6 +138,7 @@ func New(cfg Config) *Simulator {
 		followers:     map[string]bool{},
 		qrs:           map[string]*QRCode{},
 		templateFail:  map[string]int{},
+		lastMessage:   map[string]time.Time{},
 		clientMsgIDs:  map[string]int64{},
 		nextMsgID:     3147483648, // real msgids are large; start past int32 so truncation shows
 		nextPushMsgID: 6054768590064713728,
@@ -207,6 +211,7 @@ func (s *Simulator) Reset() {
 	s.qrs, s.qrOrder = fresh.qrs, nil
 	s.menu = nil
 	s.templates, s.templateFail, s.clientMsgIDs = nil, fresh.templateFail, fresh.clientMsgIDs
+	s.customs, s.lastMessage = nil, fresh.lastMessage
 	s.stats = fresh.stats
 }
 
@@ -326,6 +331,13 @@ func (s *Simulator) FailTemplateFor(openid string, errcode int) {
 
 // SentTemplates returns the template messages delivered so far (failed
 // sends are not included; see Stats().TemplateFailures), oldest first.
+// SentCustomMessages returns the customer-service messages sent so far.
+func (s *Simulator) SentCustomMessages() []CustomMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CustomMessage(nil), s.customs...)
+}
+
 func (s *Simulator) SentTemplates() []TemplateMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()

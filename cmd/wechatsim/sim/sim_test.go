@@ -1132,3 +1132,65 @@ func TestRewriter(t *testing.T) {
 		}
 	}
 }
+
+// Each account type is refused, with 48001, what the platform does not let
+// it do; customer-service messages go only within 48 hours of the
+// follower's last message (45015 otherwise).
+func TestAccountTypesAreRefusedWhatTheyMayNotDo(t *testing.T) {
+	for _, c := range []struct {
+		typ                               string
+		qr, template, menu, custom, oauth bool
+	}{
+		{AccountServiceVerified, true, true, true, true, true},
+		{AccountService, false, false, true, false, false},
+		{AccountSubscriptionVerified, false, false, true, true, false},
+		{AccountSubscription, false, false, false, false, false},
+	} {
+		t.Run(c.typ, func(t *testing.T) {
+			now := time.Date(2018, 1, 17, 9, 0, 0, 0, time.UTC)
+			s := New(Config{AccountType: c.typ, Now: func() time.Time { return now }})
+			ts := httptest.NewServer(s.Handler())
+			defer ts.Close()
+			tok := fetchToken(t, ts.URL)
+			allowed := func(m map[string]any) bool { return errcode(m) != ErrCodeAPIUnauthorized }
+			if got := allowed(postJSON(t, ts.URL+"/cgi-bin/qrcode/create?access_token="+tok, map[string]any{"action_name": "QR_LIMIT_STR_SCENE", "action_info": map[string]any{"scene": map[string]any{"scene_str": "q_x"}}})); got != c.qr {
+				t.Errorf("QR code allowed %v, want %v", got, c.qr)
+			}
+			if got := allowed(postJSON(t, ts.URL+"/cgi-bin/message/template/send?access_token="+tok, map[string]any{"touser": "o1", "template_id": "t", "data": map[string]any{}})); got != c.template {
+				t.Errorf("template allowed %v, want %v", got, c.template)
+			}
+			if got := allowed(postJSON(t, ts.URL+"/cgi-bin/menu/create?access_token="+tok, map[string]any{"button": []any{map[string]any{"type": "click", "name": "评估", "key": "EVALUATE"}}})); got != c.menu {
+				t.Errorf("menu allowed %v, want %v", got, c.menu)
+			}
+			custom := map[string]any{"touser": "o1", "msgtype": "text", "text": map[string]any{"content": "hi"}}
+			m := postJSON(t, ts.URL+"/cgi-bin/message/custom/send?access_token="+tok, custom)
+			if got := allowed(m); got != c.custom {
+				t.Errorf("customer message allowed %v, want %v", got, c.custom)
+			}
+			if c.custom {
+				if errcode(m) != ErrCodeOutOfTimeLimit {
+					t.Errorf("customer message with no message from the follower: %v, want 45015", m)
+				}
+				s.mu.Lock()
+				s.lastMessage["o1"] = now.Add(-47 * time.Hour)
+				s.mu.Unlock()
+				if m := postJSON(t, ts.URL+"/cgi-bin/message/custom/send?access_token="+tok, custom); errcode(m) != 0 || len(s.SentCustomMessages()) != 1 {
+					t.Errorf("within 48 h: %v", m)
+				}
+			}
+			noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			res, err := noFollow.Get(ts.URL + "/connect/oauth2/authorize?appid=" + s.Config().AppID + "&redirect_uri=http%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if got := !strings.Contains(string(body), "10005"); got != c.oauth {
+				t.Errorf("OAuth allowed %v, want %v (%d %s)", got, c.oauth, res.StatusCode, body)
+			}
+		})
+	}
+	if err := (Config{AccountType: "personal"}).Validate(); err == nil {
+		t.Error("an unknown account type validates")
+	}
+}
