@@ -288,3 +288,112 @@ func pngOf(t *testing.T) ([]byte, error) {
 	t.Helper()
 	return qrcode.Encode("https://example.com/account", qrcode.Medium, 256)
 }
+
+// Reminders go by what the account type has: template messages (values
+// cut to the platform's 20 characters, no first/remark), customer-service
+// messages to those who wrote within 48 hours, or none; a 48001 from the
+// platform is said as "this account type cannot send reminders".
+func TestWeChatRemindersByAccountType(t *testing.T) {
+	// Each case on a database of its own.
+	run := func(name string, f func(t *testing.T, db *gorm.DB)) {
+		t.Run(name, func(t *testing.T) { modeltest.Each(t, f) })
+	}
+	{
+		bind := func(t *testing.T, db *gorm.DB, w *wechatApp, q *service.Loaded, n int) ([]string, []string) {
+			var tokens, openids []string
+			for i := range n {
+				o := w.sim.OpenID(fmt.Sprintf("%s-%d", q.Slug, i))
+				p := model.Participant{SeminarID: *q.SeminarID, Name: fmt.Sprintf("P%d", i), InviteToken: fmt.Sprintf("%s-invite-%d", q.Slug, i), OpenID: &o}
+				if err := db.Create(&p).Error; err != nil {
+					t.Fatal(err)
+				}
+				tokens, openids = append(tokens, p.InviteToken), append(openids, o)
+			}
+			return tokens, openids
+		}
+		long := func(d *service.Definition) {
+			d.Title = model.Text{"zh": "二〇一八年三亚打击人口贩运区域研讨会评估问卷（第二部分）", "en": "Evaluation"}
+		}
+		// Each subtest its own questionnaire and seminar (one database).
+		own := func(name string) func(*service.Definition) {
+			return func(d *service.Definition) { d.Slug, d.Seminar.Slug = "remind-"+name, "seminar-"+name }
+		}
+
+		run("verified service account: template messages", func(t *testing.T, db *gorm.DB) {
+			w := newWeChatApp(t, db)
+			q := w.demo(long, own("template"))
+			bind(t, db, w, q, 1)
+			staff := qmConsole(t, w.testApp, model.RoleStaff)
+			if r := w.postForm(staff, fmt.Sprintf("/admin/questionnaires/%d/reminders", q.ID), url.Values{}); r.Code != http.StatusSeeOther {
+				t.Fatalf("reminders: %d", r.Code)
+			}
+			sent := w.sim.SentTemplates()
+			if len(sent) != 1 || sent[0].Data["first"].Value != "" || sent[0].Data["remark"].Value != "" || len([]rune(sent[0].Data["keyword1"].Value)) != 20 {
+				t.Fatalf("template %+v: want keyword1 cut to 20 characters, no first or remark", sent)
+			}
+		})
+
+		run("verified subscription account: customer-service messages within 48 h", func(t *testing.T, db *gorm.DB) {
+			w := newWeChatAppOfType(t, db, service.AccountSubscriptionVerified)
+			q := w.demo(own("custom"))
+			tokens, openids := bind(t, db, w, q, 2)
+			if _, err := w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(openids[0], "你好"), sim.ModeAES); err != nil {
+				t.Fatal(err)
+			}
+			staff := qmConsole(t, w.testApp, model.RoleStaff)
+			board := w.getAs(staff, fmt.Sprintf("/admin/questionnaires/%d/board?lang=en", q.ID))
+			if !strings.Contains(board.Body, `data-reach="custom">customer message until`) || !strings.Contains(board.Body, `<span class="muted">not through WeChat</span>`) ||
+				!strings.Contains(board.Body, "Reminders go as customer-service messages") {
+				t.Fatalf("board does not say how each can be reached:\n%s", board.Body)
+			}
+			r := w.postForm(staff, fmt.Sprintf("/admin/questionnaires/%d/reminders", q.ID), url.Values{})
+			if r.Code != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "sent=1") || !strings.Contains(r.Header.Get("Location"), "unreachable=1") {
+				t.Fatalf("reminders: %d %s", r.Code, r.Header.Get("Location"))
+			}
+			cs := w.sim.SentCustomMessages()
+			if len(cs) != 1 || cs[0].ToUser != openids[0] || !strings.Contains(cs[0].Text, "/s/"+q.Slug+"?t="+tokens[0]) {
+				t.Fatalf("customer messages %+v", cs)
+			}
+			if n := len(w.sim.SentTemplates()); n != 0 {
+				t.Fatalf("%d template messages from a subscription account", n)
+			}
+			// Two days later nobody is in the window.
+			w.now = w.now.Add(49 * time.Hour)
+			if r := w.getAs(staff, fmt.Sprintf("/admin/questionnaires/%d/board?lang=en", q.ID)); strings.Contains(r.Body, `data-reach="custom"`) {
+				t.Error("the 48-hour window is still shown open two days later")
+			}
+		})
+
+		run("subscription account: no reminders", func(t *testing.T, db *gorm.DB) {
+			w := newWeChatAppOfType(t, db, service.AccountSubscription)
+			q := w.demo(own("none"))
+			bind(t, db, w, q, 1)
+			staff := qmConsole(t, w.testApp, model.RoleStaff)
+			r := w.postForm(staff, fmt.Sprintf("/admin/questionnaires/%d/reminders?lang=en", q.ID), url.Values{})
+			if r.Code != http.StatusConflict || !strings.Contains(r.Body, "This account type cannot send reminders") {
+				t.Fatalf("reminders: %d %s", r.Code, r.Body)
+			}
+		})
+
+		run("a 48001 from the platform", func(t *testing.T, db *gorm.DB) {
+			// The console says "verified service account", the platform knows better.
+			s, simURL := newSim(t, sim.Config{AppID: "wxtest" + strings.ToLower(rand.Text()[:10]), AccountType: sim.AccountService})
+			w := &wechatApp{testApp: newTestApp(t, db, withSim(s, simURL)), sim: s, simURL: simURL}
+			q := w.demo(own("refused"))
+			bind(t, db, w, q, 1)
+			staff := qmConsole(t, w.testApp, model.RoleStaff)
+			if r := w.postForm(staff, fmt.Sprintf("/admin/questionnaires/%d/reminders", q.ID), url.Values{}); !strings.Contains(r.Header.Get("Location"), "failed=1") {
+				t.Fatalf("reminders: %d %s", r.Code, r.Header.Get("Location"))
+			}
+			var rec model.Reminder
+			db.Where("questionnaire_id = ?", q.ID).Take(&rec)
+			if rec.OK || !strings.Contains(rec.Error, "this account type cannot send reminders (48001)") {
+				t.Fatalf("reminder row %+v", rec)
+			}
+			admin := qmConsole(t, w.testApp, model.RoleAdmin)
+			if page := w.getAs(admin, "/admin/wechat?lang=en"); !strings.Contains(page.Body, "template refused with errcode 48001.") || !strings.Contains(page.Body, "This account type cannot use this interface (48001)") {
+				t.Fatalf("settings page does not show the refusal")
+			}
+		})
+	}
+}

@@ -355,7 +355,8 @@ type boardPage struct {
 	Board                     *service.Board
 	Rate                      string
 	CanRemind, RemindersReady bool
-	Sent, Failed              string
+	Sent, Failed, Unreachable string
+	ReminderChannel           string // how this account type reminds
 	PosterURL, ReminderURL    string
 }
 
@@ -376,7 +377,7 @@ func (h *wechatHandler) board(c *gin.Context) {
 		return
 	}
 	p := boardPage{consolePage: h.consoleBase(c, "wechat.board_title", "questionnaires"), Q: q, Board: b,
-		Sent: c.Query("sent"), Failed: c.Query("failed"),
+		Sent: c.Query("sent"), Failed: c.Query("failed"), Unreachable: c.Query("unreachable"),
 		PosterURL:   "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10) + "/poster",
 		ReminderURL: "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10) + "/reminders"}
 	p.Title = p.T("wechat.board_title") + " · " + q.Def.Title.In(p.Lang)
@@ -386,7 +387,16 @@ func (h *wechatHandler) board(c *gin.Context) {
 	if u := currentUser(c); u != nil && (u.Role == model.RoleAdmin || u.Role == model.RoleStaff) {
 		p.CanRemind = true
 	}
-	p.RemindersReady = h.wx.Enabled(ctx) && cfg.ReminderTemplateID != "" && q.Status == model.StatusOpen
+	caps := service.CapabilitiesOf(cfg.AccountType)
+	switch {
+	case caps.Templates && cfg.ReminderTemplateID != "":
+		p.ReminderChannel = p.T("wechat.reach_by_template")
+	case caps.CustomerService:
+		p.ReminderChannel = p.T("wechat.reach_by_custom")
+	default:
+		p.ReminderChannel = p.T("wechat.reach_by_none")
+	}
+	p.RemindersReady = h.wx.Enabled(ctx) && q.Status == model.StatusOpen && (caps.Templates && cfg.ReminderTemplateID != "" || caps.CustomerService)
 	h.render(c, http.StatusOK, "admin_board.html", p)
 }
 
@@ -402,6 +412,8 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 	res, err := h.wx.SendReminders(c.Request.Context(), q, by)
 	if err != nil {
 		switch {
+		case errors.Is(err, service.ErrNoReminderChannel):
+			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reach_by_none")
 		case errors.Is(err, service.ErrWeChatOff), errors.Is(err, service.ErrRemindersOff), errors.Is(err, service.ErrNotOpen):
 			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reminders_unavailable_body")
 		default:
@@ -409,8 +421,8 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 		}
 		return
 	}
-	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed)+" already_sent="+strconv.Itoa(res.AlreadySent))
-	c.Redirect(http.StatusSeeOther, consoleURL("/admin/questionnaires/"+strconv.FormatUint(q.ID, 10)+"/board", "sent", strconv.Itoa(res.Sent), "failed", strconv.Itoa(res.Failed)))
+	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed)+" already_sent="+strconv.Itoa(res.AlreadySent)+" unreachable="+strconv.Itoa(res.Unreachable))
+	c.Redirect(http.StatusSeeOther, consoleURL("/admin/questionnaires/"+strconv.FormatUint(q.ID, 10)+"/board", "sent", strconv.Itoa(res.Sent), "failed", strconv.Itoa(res.Failed), "unreachable", strconv.Itoa(res.Unreachable)))
 }
 
 func init() {
@@ -435,6 +447,14 @@ func init() {
 		"wechat.cap_menu_yes":               {"The service can set the “Evaluate” menu button.", "系统可设置“评估”菜单按钮。"},
 		"wechat.cap_menu_no":                {"No menu API: followers send the keyword.", "没有菜单接口：关注者发送关键词即可。"},
 		"wechat.last_refusal":               {"Last refusal by the platform", "平台最近一次拒绝"},
+		"wechat.reach":                      {"Reminder by", "提醒方式"},
+		"wechat.reach_template":             {"template message", "模板消息"},
+		"wechat.reach_custom":               {"customer message until %s", "客服消息（%s 前）"},
+		"wechat.reach_none":                 {"not through WeChat", "无法通过微信"},
+		"wechat.reach_by_template":          {"Reminders go as template messages.", "提醒以模板消息发送。"},
+		"wechat.reach_by_custom":            {"Reminders go as customer-service messages, to those who wrote to the account within the last 48 hours; the others cannot be reached through WeChat (send them their invite link).", "提醒以客服消息发送，仅限最近 48 小时内给公众号发过消息的人；其他人无法通过微信提醒（请发送邀请链接）。"},
+		"wechat.reach_by_none":              {"This account type cannot send reminders: send the invite links by e-mail or chat instead.", "此类公众号无法发送提醒：请通过邮件或聊天工具发送邀请链接。"},
+		"wechat.unreachable":                {"%s could not be reached through WeChat.", "%s 人无法通过微信提醒。"},
 		"wechat.account_qr":                 {"The account's own QR code (for the poster of an account without parametric QR codes)", "公众号本身的二维码（无带参数二维码的公众号用于海报）"},
 		"wechat.account_qr_hint":            {"Download it from mp.weixin.qq.com › Settings › Account info (PNG or JPEG, at most 512 KB). It takes the place of wechat.account_qr_url.", "可在公众号后台 › 设置 › 公众号设置中下载（PNG 或 JPEG，不超过 512 KB），优先于 wechat.account_qr_url。"},
 		"wechat.account_qr_upload":          {"Upload", "上传"},

@@ -143,7 +143,7 @@ func TestWeChatBoardPosterQRAndReminders(t *testing.T) {
 		}
 
 		r := w.postForm(staff, base+"/reminders", url.Values{})
-		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != base+"/board?failed=1&sent=1" {
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != base+"/board?failed=1&sent=1&unreachable=0" {
 			t.Fatalf("reminders: %d %s", r.Code, r.Header.Get("Location"))
 		}
 		sent := w.sim.SentTemplates()
@@ -162,7 +162,7 @@ func TestWeChatBoardPosterQRAndReminders(t *testing.T) {
 		// A second click within the hour: the delivered reminder is not sent
 		// or recorded again; the failed one is retried (and fails again).
 		r = w.postForm(staff, base+"/reminders", url.Values{})
-		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != base+"/board?failed=1&sent=0" {
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != base+"/board?failed=1&sent=0&unreachable=0" {
 			t.Fatalf("second reminders click: %d %s", r.Code, r.Header.Get("Location"))
 		}
 		if n := len(w.sim.SentTemplates()); n != 1 {

@@ -205,6 +205,7 @@ func (w *WeChat) account(ctx context.Context) (*wechatAccount, error) {
 	a.oa.GetBasic()
 	a.oa.GetMenu()
 	a.oa.GetTemplate()
+	a.oa.GetCustomerMessageManager()
 	a.oa.GetJs()
 	if wechatUsable(cfg) {
 		platformBases.Store(&cfg)
@@ -538,6 +539,9 @@ func (w *WeChat) SetMenu(ctx context.Context) error {
 	if !wechatUsable(a.cfg) {
 		return ErrWeChatOff
 	}
+	if !CapabilitiesOf(a.cfg.AccountType).Menu {
+		return fmt.Errorf("%w: a %s account has no menu API; followers send the keyword %q", ErrUnauthorizedAPI, a.cfg.AccountType, a.cfg.Keyword)
+	}
 	buttons := []*menu.Button{menu.NewClickButton(MenuEvaluateName, MenuKeyEvaluate)}
 	if err := a.oa.GetMenu().SetMenu(buttons); err != nil {
 		if tokenRejected(err) {
@@ -545,7 +549,7 @@ func (w *WeChat) SetMenu(ctx context.Context) error {
 			err = a.oa.GetMenu().SetMenu(buttons)
 		}
 		if err != nil {
-			return fmt.Errorf("set wechat menu: %w", err)
+			return fmt.Errorf("set wechat menu: %w", w.noteRefusal(ctx, "menu", err))
 		}
 	}
 	return nil

@@ -42,7 +42,24 @@ type BoardRow struct {
 	Channel      string
 	HasOpenID    bool
 	LastReminder *model.Reminder
+	// Reach is how a reminder can reach them now: ReachTemplate,
+	// ReachCustom (until ReachUntil) or "" (not through WeChat).
+	Reach      string
+	ReachUntil time.Time
 }
+
+// How a reminder reaches a participant.
+const (
+	ReachTemplate = "template" // a template message (verified service accounts)
+	ReachCustom   = "custom"   // a customer-service message, within 48 h of their last message
+)
+
+// CustomerServiceWindow is how long after a follower's last message the
+// account may send them customer-service messages.
+const CustomerServiceWindow = 48 * time.Hour
+
+// ErrNoReminderChannel is an account type that can send no reminders.
+var ErrNoReminderChannel = errors.New("this account type cannot send reminders")
 
 // GroupCount is a roster group's progress.
 type GroupCount struct {
@@ -187,17 +204,72 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 			rows[i].Answered, rows[i].AnsweredAt, rows[i].Channel = true, r.SubmittedAt.In(loc), r.Channel
 		}
 	}
+	if err := w.fillReach(ctx, rows, loc); err != nil {
+		return nil, err
+	}
 	return rows, nil
 }
 
+// fillReach says how a reminder can reach each participant with a bound
+// openid, by what the account type has: a template message, or a
+// customer-service message while their last message to the account is
+// less than 48 hours old.
+func (w *WeChat) fillReach(ctx context.Context, rows []BoardRow, loc *time.Location) error {
+	a, err := w.account(ctx)
+	if err != nil {
+		return err
+	}
+	caps := CapabilitiesOf(a.cfg.AccountType)
+	var openids []string
+	for i := range rows {
+		if !rows[i].HasOpenID {
+			continue
+		}
+		if caps.Templates && a.cfg.ReminderTemplateID != "" {
+			rows[i].Reach = ReachTemplate
+			continue
+		}
+		openids = append(openids, *rows[i].Participant.OpenID)
+	}
+	if !caps.CustomerService || len(openids) == 0 {
+		return nil
+	}
+	// A follower's own message (Event "text") opens the window: their
+	// messages of the last 48 hours.
+	now := w.now()
+	var recent []model.WeChatEvent
+	err = w.db.WithContext(ctx).Select("openid", "received_at").
+		Where("event = ? AND openid IN ? AND received_at > ?", "text", openids, now.UTC().Add(-CustomerServiceWindow)).Find(&recent).Error
+	if err != nil {
+		return fmt.Errorf("followers' last messages: %w", err)
+	}
+	until := map[string]time.Time{}
+	for _, e := range recent {
+		if u := e.ReceivedAt.Add(CustomerServiceWindow); u.After(until[e.OpenID]) {
+			until[e.OpenID] = u
+		}
+	}
+	for i := range rows {
+		if !rows[i].HasOpenID || rows[i].Reach != "" {
+			continue
+		}
+		if u, ok := until[*rows[i].Participant.OpenID]; ok && now.Before(u) {
+			rows[i].Reach, rows[i].ReachUntil = ReachCustom, u.In(loc)
+		}
+	}
+	return nil
+}
+
 // ReminderResult says how many reminders went out.
-type ReminderResult struct{ Sent, Failed, AlreadySent int }
+type ReminderResult struct{ Sent, Failed, AlreadySent, Unreachable int }
 
 var errcodeRe = regexp.MustCompile(`errcode=(\d+)`)
 
-// SendReminders sends the reminder template message to every roster
-// participant with a bound openid who has not answered, and records each
-// attempt, failures included.
+// SendReminders reminds every roster participant with a bound openid who
+// has not answered, by what the account type has (fillReach): a template
+// message, or a customer-service message inside the 48-hour window; the
+// others are counted as unreachable. Each attempt is recorded, failures
+// included.
 func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (ReminderResult, error) {
 	a, err := w.account(ctx)
 	if err != nil {
@@ -206,7 +278,11 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 	if !wechatUsable(a.cfg) {
 		return ReminderResult{}, ErrWeChatOff
 	}
-	if a.cfg.ReminderTemplateID == "" {
+	caps := CapabilitiesOf(a.cfg.AccountType)
+	switch {
+	case !caps.Templates && !caps.CustomerService:
+		return ReminderResult{}, ErrNoReminderChannel
+	case caps.Templates && !caps.CustomerService && a.cfg.ReminderTemplateID == "":
 		return ReminderResult{}, ErrRemindersOff
 	}
 	if q.Status != model.StatusOpen {
@@ -217,36 +293,24 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 		return ReminderResult{}, err
 	}
 	var res ReminderResult
-	title := q.Def.Title.In("zh") + " / " + q.Def.Title.In("en")
-	seminar := ""
-	if q.Seminar != nil {
-		seminar = q.Seminar.Title.In("zh") + " / " + q.Seminar.Title.In("en")
-	}
 	hour := w.now().Unix() / 3600
 	for _, r := range rows {
 		if r.Answered || !r.HasOpenID {
+			continue
+		}
+		if r.Reach == "" {
+			res.Unreachable++
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		p := r.Participant
-		msg := &message.TemplateMessage{
-			ToUser: *p.OpenID, TemplateID: a.cfg.ReminderTemplateID,
-			URL: w.baseURL + "/s/" + q.Slug + "?t=" + url.QueryEscape(p.InviteToken),
-			Data: map[string]*message.TemplateDataItem{
-				"first":    {Value: "请填写研讨会评估问卷 / Please answer the seminar evaluation"},
-				"keyword1": {Value: title},
-				"keyword2": {Value: seminar},
-				"remark":   {Value: "约 3 分钟，谢谢！/ About 3 minutes. Thank you!"},
-			},
-			// The platform drops a repeat within the hour (a double click).
-			ClientMsgID: fmt.Sprintf("q%dp%dh%d", q.ID, p.ID, hour),
-		}
+		link := w.baseURL + "/s/" + q.Slug + "?t=" + url.QueryEscape(p.InviteToken)
 		// Claim the reminder before sending it: the unique claim lets one
 		// click on one replica send it, and a second click (here or on
 		// another replica) within the hour find it taken.
-		claim := msg.ClientMsgID
+		claim := fmt.Sprintf("q%dp%dh%d", q.ID, p.ID, hour)
 		rec := model.Reminder{QuestionnaireID: q.ID, ParticipantID: p.ID, OpenID: *p.OpenID, SentAt: w.now().UTC(), SentBy: sentBy, Error: "sending", Claim: &claim}
 		if err := w.db.WithContext(ctx).Create(&rec).Error; err != nil {
 			if model.IsDuplicate(err) {
@@ -255,18 +319,27 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 			}
 			return res, fmt.Errorf("record reminder: %w", err)
 		}
-		msgID, err := a.oa.GetTemplate().Send(msg)
-		if err != nil && tokenRejected(err) {
-			a.tokens.Invalidate()
-			msgID, err = a.oa.GetTemplate().Send(msg)
+		var msgID int64
+		if r.Reach == ReachTemplate {
+			msgID, err = w.sendTemplateReminder(a, q, *p.OpenID, link, claim)
+			err = w.noteRefusal(ctx, "template", err)
+		} else {
+			err = w.sendCustomReminder(a, q, *p.OpenID, link)
+			err = w.noteRefusal(ctx, "custom", err)
 		}
 		outcome := map[string]any{"ok": err == nil, "error": "", "sent_at": w.now().UTC()}
 		if err != nil {
-			outcome["error"] = truncateRunes(err.Error(), 500)
+			msg := err.Error()
+			if errors.Is(err, ErrUnauthorizedAPI) {
+				msg = ErrNoReminderChannel.Error() + " (48001)"
+			}
+			outcome["error"] = truncateRunes(msg, 500)
 			outcome["claim"] = nil // release: the failure stays recorded, a retry may send
 			res.Failed++
 		} else {
-			outcome["msg_id"] = strconv.FormatInt(msgID, 10)
+			if msgID != 0 {
+				outcome["msg_id"] = strconv.FormatInt(msgID, 10)
+			}
 			res.Sent++
 		}
 		if err := w.db.WithContext(context.WithoutCancel(ctx)).Model(&model.Reminder{}).Where("id = ?", rec.ID).Updates(outcome).Error; err != nil {
@@ -274,6 +347,50 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 		}
 	}
 	return res, nil
+}
+
+// templateValueMax is what the platform shows of a template keyword value
+// (since 4 May 2023 longer values are cut without an error).
+const templateValueMax = 20
+
+// sendTemplateReminder sends the reminder template message: the
+// questionnaire and the seminar, each cut to what the platform shows. The
+// first and remark fields are not sent: the platform stopped showing them.
+func (w *WeChat) sendTemplateReminder(a *wechatAccount, q *Loaded, openid, link, clientMsgID string) (int64, error) {
+	title := q.Def.Title.In("zh")
+	seminar := ""
+	if q.Seminar != nil {
+		seminar = q.Seminar.Title.In("zh")
+	}
+	msg := &message.TemplateMessage{
+		ToUser: openid, TemplateID: a.cfg.ReminderTemplateID, URL: link,
+		Data: map[string]*message.TemplateDataItem{
+			"keyword1": {Value: truncateRunes(title, templateValueMax)},
+			"keyword2": {Value: truncateRunes(seminar, templateValueMax)},
+		},
+		// The platform drops a repeat within the hour (a double click).
+		ClientMsgID: clientMsgID,
+	}
+	msgID, err := a.oa.GetTemplate().Send(msg)
+	if err != nil && tokenRejected(err) {
+		a.tokens.Invalidate()
+		msgID, err = a.oa.GetTemplate().Send(msg)
+	}
+	return msgID, err
+}
+
+// sendCustomReminder sends the reminder as a customer-service text message
+// with the link, in both languages.
+func (w *WeChat) sendCustomReminder(a *wechatAccount, q *Loaded, openid, link string) error {
+	text := "请填写研讨会评估问卷《" + q.Def.Title.In("zh") + "》（约 3 分钟）：\n" + link +
+		"\n\nPlease answer the seminar evaluation “" + q.Def.Title.In("en") + "” (about 3 minutes)."
+	msg := message.NewCustomerTextMessage(openid, text)
+	err := a.oa.GetCustomerMessageManager().Send(msg)
+	if err != nil && tokenRejected(err) {
+		a.tokens.Invalidate()
+		err = a.oa.GetCustomerMessageManager().Send(msg)
+	}
+	return err
 }
 
 func tokenRejected(err error) bool {
