@@ -220,8 +220,14 @@ func FuzzWeChatCallback(f *testing.F) {
 			payload = []byte("<xml><ToUserName><![CDATA[gh_fuzz]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>")
 		}
 		status, out := app.post(t, "/wechat/callback?"+q.Encode(), "text/xml", payload)
-		switch status {
-		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		switch {
+		case !encrypted && app.wx.EncodingAESKey != "":
+			// The account has a key: plaintext pushes are refused.
+			if status != http.StatusForbidden || string(out) != "success" {
+				t.Fatalf("plaintext push with a key: %d %s", status, out)
+			}
+			return
+		case status == http.StatusOK, status == http.StatusBadRequest, status == http.StatusRequestEntityTooLarge:
 		default:
 			t.Fatalf("status %d for %q (encrypted %v): %s", status, body, encrypted, out)
 		}

@@ -51,6 +51,8 @@ type wechatSettingsPage struct {
 	CallbackURL, OAuthDomain       string
 	Verification                   *service.Verification
 	VerifiedAt                     string
+	Failed                         *service.Verification // a failed attempt after the last success
+	FailedAt                       string
 	FieldErrors                    map[string]string
 	Secrets                        []secretField
 	Usable                         bool
@@ -93,6 +95,11 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 		h.consoleFail(c, err)
 		return
 	}
+	failed, err := h.wx.LastFailedVerification(ctx)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
 	p := wechatSettingsPage{
 		consolePage: h.consoleBase(c, "wechat.title", "wechat"),
 		Cfg:         cfg, SecretSet: cfg.AppSecret != "", TokenSet: cfg.Token != "", AESKeySet: cfg.EncodingAESKey != "",
@@ -105,6 +112,11 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 	}
 	if v != nil {
 		p.VerifiedAt = v.At.In(shanghai()).Format("2006-01-02 15:04:05 MST")
+	}
+	// A failed attempt after the last success (the platform signing with
+	// another token, or someone probing) is shown beside it, not instead.
+	if failed != nil && (v == nil || failed.At.After(v.At)) {
+		p.Failed, p.FailedAt = failed, failed.At.In(shanghai()).Format("2006-01-02 15:04:05 MST")
 	}
 	for _, t := range service.AccountTypes {
 		p.Types = append(p.Types, typeChoice{Value: t, Label: service.AccountTypeName[t].In(p.Lang)})

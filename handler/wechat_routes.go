@@ -107,7 +107,7 @@ func (h *wechatHandler) callback(c *gin.Context) {
 func (h *wechatHandler) callbackFail(c *gin.Context, err error) {
 	status := http.StatusOK
 	switch {
-	case errors.Is(err, service.ErrBadSignature), errors.Is(err, service.ErrStaleTimestamp):
+	case errors.Is(err, service.ErrBadSignature), errors.Is(err, service.ErrStaleTimestamp), errors.Is(err, service.ErrPlaintextRefused):
 		status = http.StatusForbidden
 	case errors.Is(err, service.ErrMalformedMessage), errors.Is(err, service.ErrDecrypt):
 		status = http.StatusBadRequest

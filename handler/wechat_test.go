@@ -59,15 +59,32 @@ func (w *wechatApp) events() int64 { return w.count(&model.WeChatEvent{}) }
 
 var allModes = []sim.Mode{sim.ModePlain, sim.ModeCompatible, sim.ModeAES}
 
+// withoutAESKey is an account in plain mode: no EncodingAESKey, so pushes
+// come unencrypted.
+func withoutAESKey(c *service.Config) { c.WeChat.EncodingAESKey = "" }
+
 func TestWeChatScanAnswersWithNewsCardInEveryMode(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		w := newWeChatApp(t, db)
 		q := w.demo()
+		plain := newWeChatApp(t, db, withoutAESKey) // the same database: another account, in plain mode
 		ctx := context.Background()
+		// With an EncodingAESKey configured, a plaintext push is refused: a
+		// captured callback URL replayed with any body within 5 minutes.
+		if rep, err := w.sim.Push(ctx, w.callbackURL(), w.sim.ScanEvent(w.sim.OpenID("replayed"), "q_"+q.Slug, true), sim.ModePlain); err == nil || rep.Status != http.StatusForbidden {
+			t.Fatalf("plaintext push with a key configured: %+v %v, want 403", rep, err)
+		}
+		if n := w.events(); n != 0 {
+			t.Fatalf("a refused plaintext push stored %d events", n)
+		}
 		for i, mode := range allModes {
 			for _, follower := range []bool{false, true} {
-				openid := w.sim.OpenID(fmt.Sprintf("scan-%d-%v", i, follower))
-				rep, err := w.sim.Push(ctx, w.callbackURL(), w.sim.ScanEvent(openid, "q_"+q.Slug, follower), mode)
+				a := w
+				if mode == sim.ModePlain {
+					a = plain
+				}
+				openid := a.sim.OpenID(fmt.Sprintf("scan-%d-%v", i, follower))
+				rep, err := a.sim.Push(ctx, a.callbackURL(), a.sim.ScanEvent(openid, "q_"+q.Slug, follower), mode)
 				if err != nil {
 					t.Fatalf("%s follower=%v: %v (status %d, body %s)", mode, follower, err, rep.Status, rep.Body)
 				}
@@ -78,7 +95,7 @@ func TestWeChatScanAnswersWithNewsCardInEveryMode(t *testing.T) {
 					t.Errorf("safe mode reply was not encrypted")
 				}
 				art := rep.Message.Articles[0]
-				if want := w.ts.URL + "/s/" + q.Slug + "?lang=zh"; art.URL != want {
+				if want := a.ts.URL + "/s/" + q.Slug + "?lang=zh"; art.URL != want {
 					t.Errorf("%s: article URL %q, want %q", mode, art.URL, want)
 				}
 				if art.Title != q.Def.Title.In("zh") || !strings.Contains(art.Description, "点击填写问卷") {
@@ -134,7 +151,7 @@ func TestWeChatMenuKeywordsAndUnknownScene(t *testing.T) {
 		}
 		// (Another follower: the same click by o within the same second
 		// would be a retry of the first and get the first reply.)
-		rep, err := w.sim.Push(ctx, w.callbackURL(), w.sim.ClickEvent(w.sim.OpenID("kw2"), "EVALUATE"), sim.ModePlain)
+		rep, err := w.sim.Push(ctx, w.callbackURL(), w.sim.ClickEvent(w.sim.OpenID("kw2"), "EVALUATE"), sim.ModeAES)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,11 +228,17 @@ func TestWeChatCallbackRefusesBadRequestsAndStaysUp(t *testing.T) {
 				t.Errorf("%s: %+v %v, want 403", tc.name, rep, err)
 			}
 		}
-		status, _ := rawPost(t, w.signedURL(time.Now()), strings.NewReader("<xml><FromUserName>unterminated"))
+		// The account has an EncodingAESKey: a signed plaintext push is refused
+		// unread; an "encrypted" one that is no XML is a 400.
+		status, _ := rawPost(t, w.signedURL(time.Now()), strings.NewReader("<xml><FromUserName>o</FromUserName><MsgType>text</MsgType><Content>问卷</Content></xml>"))
+		if status != http.StatusForbidden {
+			t.Errorf("signed plaintext push: status %d, want 403", status)
+		}
+		status, _ = rawPost(t, w.signedURL(time.Now())+"&encrypt_type=aes", strings.NewReader("<xml><FromUserName>unterminated"))
 		if status != http.StatusBadRequest {
 			t.Errorf("malformed XML: status %d, want 400", status)
 		}
-		status, _ = rawPost(t, w.signedURL(time.Now()), strings.NewReader("not xml at all"))
+		status, _ = rawPost(t, w.signedURL(time.Now())+"&encrypt_type=aes", strings.NewReader("not xml at all"))
 		if status != http.StatusBadRequest {
 			t.Errorf("not XML: status %d, want 400", status)
 		}
@@ -272,15 +295,15 @@ func TestWeChatRetriesAreAnsweredOnceAcrossReplicas(t *testing.T) {
 			{FromUserName: w.sim.OpenID("r3"), MsgType: "event", Event: "SCAN", EventKey: "q_" + q.Slug, CreateTime: time.Now().Unix()},
 		} {
 			before := w.events()
-			first, err := w.sim.Push(ctx, w.callbackURL(), ev, sim.ModePlain)
+			first, err := w.sim.Push(ctx, w.callbackURL(), ev, sim.ModeAES)
 			if err != nil {
 				t.Fatal(err)
 			}
-			second, err := w.sim.Push(ctx, replica.ts.URL+"/wechat/callback", ev, sim.ModePlain)
+			second, err := w.sim.Push(ctx, replica.ts.URL+"/wechat/callback", ev, sim.ModeAES)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(first.Body) != string(second.Body) || first.ArticleURL() == "" {
+			if fmt.Sprint(first.Message) != fmt.Sprint(second.Message) || first.ArticleURL() == "" { // encrypted bodies differ by nonce
 				t.Errorf("replicas answered differently:\n%s\n%s", first.Body, second.Body)
 			}
 			if got := w.events() - before; got != 1 {
@@ -339,9 +362,19 @@ func TestWeChatURLVerification(t *testing.T) {
 		if r.Code != http.StatusForbidden || r.Body == "42" {
 			t.Fatalf("forged verification: %d %q, want 403 without the echostr", r.Code, r.Body)
 		}
+		// A forged attempt is recorded beside the last success, not over it;
+		// an unsigned probe is not recorded at all.
 		v, _ = w.srv.wechat().LastVerification(context.Background())
-		if v == nil || v.OK || !strings.Contains(v.Reason, "signature") {
-			t.Fatalf("last verification after a forged one: %+v, want a recorded failure", v)
+		failed, _ := w.srv.wechat().LastFailedVerification(context.Background())
+		if v == nil || !v.OK || failed == nil || failed.OK || !strings.Contains(failed.Reason, "signature") {
+			t.Fatalf("after a forged verification: last %+v, failed %+v; want the success kept and the failure beside it", v, failed)
+		}
+		w.now = w.now.Add(time.Minute)
+		if r := w.get("/wechat/callback?echostr=42"); r.Code != http.StatusForbidden {
+			t.Fatalf("unsigned probe: %d", r.Code)
+		}
+		if again, _ := w.srv.wechat().LastFailedVerification(context.Background()); again == nil || !again.At.Equal(failed.At) {
+			t.Errorf("an unsigned probe was recorded: %+v", again)
 		}
 	})
 }
@@ -628,11 +661,11 @@ func TestWeChatCardSpeaksTheFollowersLanguage(t *testing.T) {
 	}
 	// Two open questionnaires: the menu gets two cards; a keyword (a reply
 	// to a user's message carries one card at most) a list of both links.
-	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.ClickEvent(o, "EVALUATE"), sim.ModePlain)
+	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.ClickEvent(o, "EVALUATE"), sim.ModeAES)
 	if err != nil || rep.Message == nil || len(rep.Message.Articles) != 2 {
 		t.Fatalf("menu with two open questionnaires: %+v %v", rep.Message, err)
 	}
-	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "survey"), sim.ModePlain)
+	rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "survey"), sim.ModeAES)
 	if err != nil {
 		t.Fatal(err)
 	}

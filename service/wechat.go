@@ -49,6 +49,7 @@ const (
 	SettingWeChatAESKey   = "wechat.encoding_aes_key"
 	SettingWeChatType     = "wechat.account_type"
 	settingWeChatVerified = "wechat.last_verification"
+	settingWeChatVerifyNo = "wechat.last_failed_verification"
 	settingWeChatRefusal  = "wechat.last_refusal"
 )
 
@@ -330,10 +331,21 @@ type Verification struct {
 	Reason string    `json:"reason,omitempty"`
 }
 
-// LastVerification returns the last recorded verification, or nil.
+// LastVerification returns the last successful verification, or nil. A
+// failed attempt never overwrites it: anyone can send a badly signed GET.
 func (w *WeChat) LastVerification(ctx context.Context) (*Verification, error) {
+	return w.readVerification(ctx, settingWeChatVerified)
+}
+
+// LastFailedVerification returns the last signed verification attempt that
+// failed (the platform signing with another token, or a forgery), or nil.
+func (w *WeChat) LastFailedVerification(ctx context.Context) (*Verification, error) {
+	return w.readVerification(ctx, settingWeChatVerifyNo)
+}
+
+func (w *WeChat) readVerification(ctx context.Context, key string) (*Verification, error) {
 	var s model.Setting
-	err := w.db.WithContext(ctx).Where("`key` = ?", settingWeChatVerified).Take(&s).Error
+	err := w.db.WithContext(ctx).Where("`key` = ?", key).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -410,7 +422,11 @@ func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
 
 func (w *WeChat) recordVerification(ctx context.Context, v Verification) {
 	b, _ := json.Marshal(v)
-	err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: settingWeChatVerified, Value: string(b)}).Error
+	key := settingWeChatVerified
+	if !v.OK {
+		key = settingWeChatVerifyNo
+	}
+	err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error
 	if err != nil {
 		w.log.Warn("wechat: record verification", "err", err)
 	}
@@ -427,7 +443,9 @@ func (w *WeChat) VerifyURL(ctx context.Context, signature, timestamp, nonce, ech
 		return "", ErrWeChatOff
 	}
 	if err := VerifySignature(signature, timestamp, w.now(), a.cfg.Token, timestamp, nonce); err != nil {
-		w.recordVerification(ctx, Verification{At: w.now().UTC(), OK: false, Reason: err.Error()})
+		if signature != "" && timestamp != "" && nonce != "" { // an unsigned probe is not an attempt
+			w.recordVerification(ctx, Verification{At: w.now().UTC(), OK: false, Reason: err.Error()})
+		}
 		return "", err
 	}
 	w.recordVerification(ctx, Verification{At: w.now().UTC(), OK: true})

@@ -25,6 +25,10 @@ import (
 // ErrMalformedMessage is a push whose body is not a platform message.
 var ErrMalformedMessage = errors.New("wechat: malformed message")
 
+// ErrPlaintextRefused is a push without encryption to an account that has an
+// EncodingAESKey (safe or compatible mode always encrypt).
+var ErrPlaintextRefused = errors.New("wechat: plaintext push refused: an EncodingAESKey is configured, so pushes must be encrypted")
+
 // MenuKeyEvaluate is the key of the menu's "Evaluate" click button.
 const MenuKeyEvaluate = "EVALUATE"
 
@@ -96,11 +100,16 @@ func (w *WeChat) HandleCallback(ctx context.Context, req CallbackRequest) ([]byt
 	if err := VerifySignature(req.Signature, req.Timestamp, now, cfg.Token, req.Timestamp, req.Nonce); err != nil {
 		return nil, err
 	}
+	encrypted := strings.EqualFold(req.EncryptType, "aes")
+	if !encrypted && cfg.EncodingAESKey != "" {
+		// Safe and compatible modes always encrypt: a plaintext push to an
+		// account with a key is a replay or a forgery of a captured URL.
+		return nil, ErrPlaintextRefused
+	}
 	var msg inbound
 	if err := xml.Unmarshal(req.Body, &msg); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 	}
-	encrypted := strings.EqualFold(req.EncryptType, "aes")
 	if encrypted {
 		if cfg.EncodingAESKey == "" {
 			return nil, fmt.Errorf("%w: encrypted push but no encoding_aes_key configured", ErrDecrypt)

@@ -252,7 +252,7 @@ func push(ctx context.Context, cmd string, args []string, stdout, stderr io.Writ
 	cfg := accountFlags(fs)
 	callback := fs.String("callback", envOr("WECHATSIM_CALLBACK", "http://127.0.0.1:8080/wechat/callback"), "the service's callback URL (env WECHATSIM_CALLBACK)")
 	openid := fs.String("openid", "", "the user's openid (default: the simulator's default identity, the same one OAuth uses)")
-	modeFlag := fs.String("mode", envOr("WECHATSIM_MODE", "plain"), "message encryption: plain, compatible or aes (env WECHATSIM_MODE)")
+	modeFlag := fs.String("mode", envOr("WECHATSIM_MODE", "aes"), "message encryption: aes (safe mode, default), compatible or plain (an account without an EncodingAESKey; the service refuses plaintext when it has one) (env WECHATSIM_MODE)")
 	timeout := fs.Duration("timeout", sim.ReplyDeadline, "reply deadline per attempt (the platform's is 5s)")
 	attempts := fs.Int("attempts", 1, "send up to this many times, like the platform's retries (it sends at most 3)")
 	always := fs.Bool("always", false, "with --attempts: send every attempt even after a good reply (dedupe test)")
