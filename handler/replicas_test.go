@@ -300,7 +300,7 @@ func TestReplicasBehindALoadBalancer(t *testing.T) {
 			}
 			boardPath := "/admin/questionnaires/" + itoa(q.ID) + "/board"
 			rs.pin(0)
-			if r := front.postForm(staff, "/admin/questionnaires/"+itoa(q.ID)+"/reminders", url.Values{}); r.Code != http.StatusSeeOther || r.Header.Get("Location") != boardPath+"?failed=0&sent=2" {
+			if r := front.postForm(staff, "/admin/questionnaires/"+itoa(q.ID)+"/reminders", url.Values{}); r.Code != http.StatusSeeOther || r.Header.Get("Location") != boardPath+"?failed=0&sent=2&unreachable=0" {
 				t.Fatalf("reminders from A: %d %s", r.Code, r.Header.Get("Location"))
 			}
 			if sent := rs.sim.SentTemplates(); len(sent) != 2 {
