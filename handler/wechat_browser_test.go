@@ -124,3 +124,50 @@ func TestBrowserWeChatPosterCountsLive(t *testing.T) {
 	}
 	screenshot(t, ctx, "wechat-settings-zh")
 }
+
+// Each kind of official account, from the follower's message to the stored
+// answer, on a phone with WeChat's user agent: the verified service account
+// identifies the participant by silent OAuth, the others by the personal
+// link in the reply, and none is asked for what it may not do
+// (testdata/screenshots/wechat-<type>-form.png).
+func TestBrowserWeChatEachAccountType(t *testing.T) {
+	for _, typ := range service.AccountTypes {
+		t.Run(typ, func(t *testing.T) {
+			db := modeltest.Open(t, modeltest.Targets(t)[0])
+			w := newWeChatAppOfType(t, db, typ)
+			q := w.demo()
+			openid := w.sim.OpenID("phone-" + typ)
+			link := w.ts.URL + w.personalLinkOf(t, w.sim.TextMessage(openid, "评估"))
+			ctx := newBrowser(t)
+			acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+			target := link
+			if service.CapabilitiesOf(typ).OAuth {
+				if strings.Contains(link, "w=") {
+					t.Fatalf("a verified service account's reply carries a personal link: %s", link)
+				}
+				// The phone's WeChat identity, then the card's link: silent OAuth.
+				target = w.simURL + "/sim/login?openid=" + openid + "&next=" + url.QueryEscape(link)
+			} else if !strings.Contains(link, "w=") {
+				t.Fatalf("a %s account's reply has no personal link: %s", typ, link)
+			}
+			browserDo(t, ctx, chromedp.Navigate(target), chromedp.WaitVisible(chromedp.CSS(`#qform`)))
+			if strings.Contains(browserEval[string](t, ctx, `location.search`), "w=") {
+				t.Error("the personal token stays in the address bar")
+			}
+			assertFitsPhone(t, ctx)
+			screenshot(t, ctx, "wechat-"+typ+"-form")
+			fillDemo(t, ctx)
+			browserDo(t, ctx, chromedp.Tap(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.message.ok`)))
+			var r model.Response
+			if err := db.Where("questionnaire_id = ?", q.ID).Take(&r).Error; err != nil {
+				t.Fatalf("no response stored: %v", err)
+			}
+			if r.OpenID == nil || *r.OpenID != openid || r.Channel != model.ChannelWeChat {
+				t.Fatalf("response openid %v channel %q, want %s", r.OpenID, r.Channel, openid)
+			}
+			if st := w.sim.Stats(); !service.CapabilitiesOf(typ).OAuth && (st.OAuthAuthorizes != 0 || st.CodeExchanges != 0) {
+				t.Errorf("a %s account was sent to OAuth: %+v", typ, st)
+			}
+		})
+	}
+}
