@@ -171,3 +171,32 @@ func TestBrowserWeChatEachAccountType(t *testing.T) {
 		})
 	}
 }
+
+// The poster of an account without parametric QR codes, as projected: the
+// account's own QR code and what to send, with the short code when two
+// questionnaires are open (testdata/screenshots/wechat-poster-account-qr.png).
+func TestBrowserPosterWithTheAccountsOwnQR(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	w := newWeChatAppOfType(t, db, service.AccountSubscription)
+	q := w.demo()
+	w.demo(func(d *service.Definition) { d.Slug = "second-evaluation" })
+	png, err := pngOf(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.srv.wechat().SetAccountQR(context.Background(), png); err != nil {
+		t.Fatal(err)
+	}
+	qmConsole(t, w.testApp, model.RoleAdmin) // creates the user
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.EmulateViewport(1280, 720))
+	browserDo(t, ctx, consoleSignInActions(w.ts.URL, "console-admin", "correct horse battery staple")...)
+	browserDo(t, ctx, chromedp.Navigate(w.ts.URL+"/admin/questionnaires/"+itoa(q.ID)+"/poster"), chromedp.WaitVisible(chromedp.CSS(`img.qr`)))
+	if !browserEval[bool](t, ctx, `document.querySelector("img.qr").complete && document.querySelector("img.qr").naturalWidth === 256`) {
+		t.Fatal("the account's QR image did not load")
+	}
+	if want := "发送“评估 " + service.ShortCode(&q.Questionnaire) + "”"; !strings.Contains(browserEval[string](t, ctx, `document.body.innerText`), want) {
+		t.Errorf("poster lacks %q", want)
+	}
+	screenshot(t, ctx, "wechat-poster-account-qr")
+}
