@@ -37,6 +37,7 @@ type uiText struct {
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
 	ElsewhereHeading, ElsewhereBody, LinkInvalid                             string
+	UnavailableHeading, UnavailablePage                                      string
 	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
 	WholeNumber, Decimals, AtLeast, AtMost, DateHint, OtherPlaceholder       string
 	Unavailable                                                              string
@@ -61,8 +62,9 @@ var ui = map[string]uiText{
 		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
 		WholeNumber: "a whole number", Decimals: "up to %d decimal places", AtLeast: "%s or more", AtMost: "at most %s",
 		DateHint: "year-month-day, e.g. 2018-01-16", OtherPlaceholder: "Please specify",
-		TooLargeBody: "The answers sent were too large. Please shorten your comments and try again.",
-		Unavailable:  "Not recorded yet: the service cannot reach its database just now. Your answers are still on this page: please send them again in a minute.",
+		TooLargeBody:       "The answers sent were too large. Please shorten your comments and try again.",
+		Unavailable:        "Not recorded yet: the service cannot reach its database just now. Your answers are still on this page: please send them again in a minute.",
+		UnavailableHeading: "Please try again in a minute", UnavailablePage: "The questionnaire cannot be shown just now: the service cannot reach its database. Please open the link again in a minute.",
 	},
 	"zh": {
 		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答",
@@ -82,8 +84,9 @@ var ui = map[string]uiText{
 		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
 		WholeNumber: "整数", Decimals: "最多 %d 位小数", AtLeast: "不少于 %s", AtMost: "不超过 %s",
 		DateHint: "年-月-日，如 2018-01-16", OtherPlaceholder: "请注明",
-		TooLargeBody: "提交的内容过大，请缩短您的意见后重试。",
-		Unavailable:  "尚未记录：系统暂时无法连接数据库。您的回答仍保留在本页，请一分钟后再次提交。",
+		TooLargeBody:       "提交的内容过大，请缩短您的意见后重试。",
+		Unavailable:        "尚未记录：系统暂时无法连接数据库。您的回答仍保留在本页，请一分钟后再次提交。",
+		UnavailableHeading: "请一分钟后再试", UnavailablePage: "系统暂时无法连接数据库，问卷暂时无法显示。请一分钟后重新打开链接。",
 	},
 }
 
@@ -238,8 +241,7 @@ func (p *participantHandler) load(c *gin.Context) (*service.Loaded, bool) {
 		p.notFound(c)
 		return nil, false
 	}
-	p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
-	p.internalError(c)
+	p.pageUnavailable(c, nil, err)
 	return nil, false
 }
 
@@ -260,6 +262,10 @@ func (p *participantHandler) show(c *gin.Context) {
 	}
 	r := p.respondent(c)
 	if err := p.responses.Admit(c.Request.Context(), q, r); err != nil {
+		if !errors.Is(err, service.ErrNotInvited) && !errors.Is(err, service.ErrInviteElsewhere) {
+			p.pageUnavailable(c, q, err)
+			return
+		}
 		p.refuse(c, q, lang, err)
 		return
 	}
@@ -301,7 +307,8 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 			return
 		}
 		p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
-		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+		c.Header("Retry-After", retryAfterSeconds)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
 		return
 	}
 	body, err := io.ReadAll(c.Request.Body)
@@ -385,8 +392,12 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 		p.metrics.Submits.WithLabelValues("refused").Inc()
 		c.JSON(http.StatusForbidden, gin.H{"error": err.Error()})
 	default:
+		// Nothing was recorded (the database, or something under it): the
+		// page's script resends the same submission id later.
 		p.log.Error("submit", "slug", c.Param("slug"), "err", err)
-		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+		p.metrics.Submits.WithLabelValues("unavailable").Inc()
+		c.Header("Retry-After", retryAfterSeconds)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
 	}
 }
 
@@ -401,8 +412,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 			p.notFound(c)
 			return
 		}
-		p.log.Error("load questionnaire", "slug", c.Param("slug"), "err", err)
-		p.internalError(c)
+		p.pageUnavailable(c, nil, err)
 		return
 	}
 	if err := c.Request.ParseForm(); err != nil {
@@ -742,7 +752,15 @@ func (s *Server) notFound(c *gin.Context) {
 	})
 }
 
-func (s *Server) internalError(c *gin.Context) {
-	c.Header("Content-Type", "text/plain; charset=utf-8")
-	c.String(http.StatusInternalServerError, "Internal error / 内部错误. Please try again.")
+// pageUnavailable answers a participant page when the database cannot be
+// reached: 503 with Retry-After and a bilingual page, rather than a 500.
+func (p *participantHandler) pageUnavailable(c *gin.Context, q *service.Loaded, err error) {
+	p.log.Error("participant page: database unavailable", "path", c.Request.URL.Path, "err", err)
+	c.Header("Retry-After", retryAfterSeconds)
+	lang := requestLang(c)
+	if q != nil {
+		lang = pickLang(c, q.Def)
+	}
+	other := map[string]string{"en": "zh", "zh": "en"}[lang]
+	p.message(c, http.StatusServiceUnavailable, q, lang, "error", ui[lang].UnavailableHeading, ui[lang].UnavailablePage, ui[other].UnavailablePage)
 }

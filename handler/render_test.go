@@ -142,3 +142,25 @@ func TestFormPostWithTheDatabaseDownKeepsTheAnswers(t *testing.T) {
 		}
 	})
 }
+
+// A participant opening the link or posting JSON while the database is
+// unreachable gets 503 with Retry-After (a bilingual page, JSON "unavailable"),
+// never a bare 500: nothing is wrong with them, and the page's script resends.
+func TestParticipantPagesWithTheDatabaseDown(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		path := "/s/" + q.Slug
+		sqlDB, _ := db.DB()
+		sqlDB.Close()
+		res := a.get(path, "Accept-Language", "zh-CN")
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||
+			!strings.Contains(res.Body, "请一分钟后再试") || !strings.Contains(res.Body, "Please open the link again in a minute.") {
+			t.Fatalf("page with the database down: %d %q\n%s", res.Code, res.Header.Get("Retry-After"), res.Body[:min(len(res.Body), 400)])
+		}
+		res = a.postJSON(path, submission("down-0001", fullDemoAnswers()))
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Body, `"unavailable"`) {
+			t.Fatalf("JSON submit with the database down: %d %s", res.Code, res.Body)
+		}
+	})
+}
