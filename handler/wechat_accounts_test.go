@@ -397,3 +397,35 @@ func TestWeChatRemindersByAccountType(t *testing.T) {
 		})
 	}
 }
+
+// One answer per invitee on an anonymous roster questionnaire, whichever
+// way they come in: the invite link in a browser, then the same invite in
+// two WeChat accounts — one response (it was three before).
+func TestOneAnswerPerInviteeOnAnAnonymousRosterQuestionnaire(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newWeChatAppOfType(t, db, service.AccountSubscription)
+		q := w.demo(func(d *service.Definition) { d.Anonymous, d.Access = true, model.AccessRoster })
+		tokens := w.reportRoster(q, "China")
+		ua := []string{"User-Agent", wechatUserAgent}
+		if r := w.postJSON("/s/"+q.Slug+"?t="+tokens[0], submission("anon-invite-1", fullDemoAnswers())); r.Code != http.StatusCreated {
+			t.Fatalf("browser: %d %s", r.Code, r.Body)
+		}
+		for i, name := range []string{"first-wechat", "second-wechat"} {
+			phone := w.newClient()
+			w.do(phone, http.MethodGet, w.personalLinkOf(t, w.sim.TextMessage(w.sim.OpenID(name), "评估")), "", nil, ua...)
+			body, _ := json.Marshal(submission(fmt.Sprintf("anon-invite-%d", i+2), fullDemoAnswers()))
+			r := w.do(phone, http.MethodPost, "/s/"+q.Slug+"?t="+tokens[0], "application/json", strings.NewReader(string(body)), ua...)
+			if r.Code != http.StatusConflict && r.Code != http.StatusForbidden {
+				t.Fatalf("%s with the same invite: %d %s, want a refusal", name, r.Code, r.Body)
+			}
+		}
+		if n := w.count(&model.Response{}); n != 1 {
+			t.Fatalf("%d responses for one invitee, want 1", n)
+		}
+		var r model.Response
+		db.Take(&r)
+		if r.ParticipantID != nil || r.OpenID != nil {
+			t.Errorf("anonymous response linked: participant %v openid %v", r.ParticipantID, r.OpenID)
+		}
+	})
+}
