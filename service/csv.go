@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // utf8BOM makes Excel read the CSV as UTF-8 (without it, Chinese turns
@@ -40,6 +41,12 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	if err := cw.write(header, nil); err != nil {
 		return err
 	}
+	// An anonymous questionnaire's responses are dated to the day: a time to
+	// the second would tie an answer to whoever was seen answering then.
+	timeLayout := "2006-01-02T15:04:05-07:00"
+	if l.Anonymous {
+		timeLayout = time.DateOnly
+	}
 	record := make([]string, len(header))
 	bare := make([]bool, len(header))
 	err = r.eachResponseBatch(ctx, l, cols, func(batch []exportRow) error {
@@ -47,7 +54,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 			clear(bare)
 			bare[0], bare[1] = true, true
 			record[0] = strconv.FormatUint(row.ID, 10)
-			record[1] = row.SubmittedAt.In(loc).Format("2006-01-02T15:04:05-07:00")
+			record[1] = row.SubmittedAt.In(loc).Format(timeLayout)
 			record[2] = Neutralise(row.Channel)
 			record[3] = Neutralise(row.Lang)
 			if withParticipant {

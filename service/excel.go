@@ -905,12 +905,20 @@ func (a *annex) writeResponses(ctx context.Context) error {
 		isText[i] = typ == model.TypeText || typ == model.TypeLongText
 	}
 	dateStyle := a.styles["date"]
+	anonymous := a.s.Questionnaire.Anonymous
+	if anonymous {
+		dateStyle = a.styles["day"] // dated to the day, as in the CSV
+	}
 	rowNum, commentRow := 2, 2
 	cells := make([]any, len(heads))
 	err = a.reports.eachResponseBatch(ctx, a.l, a.cols, func(batch []exportRow) error {
 		for _, r := range batch {
 			cells[0] = r.ID
-			cells[1] = excelize.Cell{StyleID: dateStyle, Value: localWallClock(r.SubmittedAt, a.loc)}
+			at := localWallClock(r.SubmittedAt, a.loc)
+			if anonymous {
+				at = time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
+			}
+			cells[1] = excelize.Cell{StyleID: dateStyle, Value: at}
 			cells[2] = a.textCell(r.Channel, 0)
 			cells[3] = a.textCell(r.Lang, 0)
 			if withParticipant {

@@ -435,3 +435,29 @@ func hasQuotePrefix(t *testing.T, x *excelize.File, sheet, ref string) bool {
 	xf := x.Styles.CellXfs.Xf[id]
 	return xf.QuotePrefix != nil && *xf.QuotePrefix
 }
+
+// An anonymous questionnaire's responses are dated to the day in both
+// exports: a time to the second ties an answer to whoever was seen
+// answering at that moment.
+func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
+		f.fill(t)
+		var buf bytes.Buffer
+		if err := f.reports.WriteCSV(context.Background(), f.l.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimPrefix(buf.String(), utf8BOM), "\n")
+		if !strings.HasPrefix(lines[1], f.firstResponseIDText(t)+",2018-01-17,") {
+			t.Fatalf("CSV row %q, want the date only", lines[1])
+		}
+		_, x := writeAnnex(t, f, AnnexOptions{})
+		if v, _ := x.GetCellValue(SheetResponses, "B2"); v != "2018-01-17" {
+			t.Fatalf("annex submitted_at %q, want the date only", v)
+		}
+	})
+}
+
+func (f *reportFixture) firstResponseIDText(t *testing.T) string {
+	return strconv.FormatUint(f.firstResponseID(t), 10)
+}
