@@ -150,6 +150,12 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 	if db.Dialector.Name() == "mysql" {
 		tx = tx.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
 	}
+	if db.Dialector.Name() == "sqlite" {
+		// Kept in key order, not insertion order (see Answered).
+		if err := tx.Exec("CREATE TABLE IF NOT EXISTS `answered` (`questionnaire_id` integer NOT NULL, `who` text NOT NULL, PRIMARY KEY (`questionnaire_id`, `who`)) WITHOUT ROWID").Error; err != nil {
+			return fmt.Errorf("migrate answered: %w", err)
+		}
+	}
 	if err := tx.AutoMigrate(All()...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -250,6 +250,6 @@ func All() []any {
 	return []any{
 		&Seminar{}, &Participant{}, &Questionnaire{}, &Question{}, &Response{}, &Answer{},
 		&User{}, &SeminarOrganiser{}, &APIToken{}, &AuditEvent{}, &WeChatEvent{}, &Reminder{}, &Setting{},
-		&LoginFailure{}, &ReportTally{}, &NotShown{}, &Asset{},
+		&LoginFailure{}, &ReportTally{}, &NotShown{}, &Asset{}, &Answered{},
 	}
 }

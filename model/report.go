@@ -39,3 +39,17 @@ type Asset struct {
 	Data        []byte    `gorm:"type:mediumblob;not null"`
 	UpdatedAt   time.Time `gorm:"not null"`
 }
+
+// Answered records who has answered an anonymous questionnaire, apart from
+// the answers: the keyed hash of the respondent (participant or openid),
+// with nothing that links it to a response — no response id, no time, no
+// insertion order (the rows are kept in key order: a MySQL primary key, a
+// SQLite WITHOUT ROWID table). The response itself carries a random
+// respondent hash, so a dump of the database names no author.
+type Answered struct {
+	QuestionnaireID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	Who             string `gorm:"primaryKey;size:64"`
+}
+
+// TableName is "answered".
+func (Answered) TableName() string { return "answered" }

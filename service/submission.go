@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -238,6 +239,28 @@ func (s *Responses) resolve(ctx context.Context, q *Loaded, r Respondent, submis
 	return id, nil
 }
 
+// alreadyOr answers a submission by someone who has answered: its own
+// earlier post again (a retry), or ErrAlreadyAnswered.
+func (s *Responses) alreadyOr(ctx context.Context, q *Loaded, submissionID string) (SubmitResult, error) {
+	res, ok, err := s.bySubmissionID(ctx, q.ID, submissionID)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if ok {
+		return res, nil
+	}
+	return SubmitResult{}, ErrAlreadyAnswered
+}
+
+// randomHash is a respondent hash that names nobody (anonymous responses).
+func randomHash() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
 // aliases are the other keys the same respondent may have answered under: a
 // roster participant's openid (answered as a follower before the binding).
 func (id identity) aliases() []string {
@@ -347,31 +370,49 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	if aliases := id.aliases(); len(aliases) > 0 {
-		hashes := make([]string, len(aliases))
-		for i, k := range aliases {
-			hashes[i] = s.RespondentHash(q.ID, k)
+	who := s.RespondentHash(q.ID, id.key)
+	if aliases := id.aliases(); len(aliases) > 0 || q.Anonymous {
+		hashes := make([]string, 0, len(aliases)+1)
+		for _, k := range aliases {
+			hashes = append(hashes, s.RespondentHash(q.ID, k))
 		}
-		var prev model.Response
-		err := s.db.WithContext(ctx).Select("id, submission_id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error
-		switch {
-		case err == nil && prev.SubmissionID == sub.SubmissionID:
-			return SubmitResult{ResponseID: prev.ID, Already: true}, nil
-		case err == nil:
-			return SubmitResult{}, ErrAlreadyAnswered
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return SubmitResult{}, fmt.Errorf("earlier response under another key: %w", err)
+		if q.Anonymous {
+			// Who answered an anonymous questionnaire is in Answered, apart
+			// from the responses (and, from before that, on the response).
+			var n int64
+			if err := s.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, append(hashes, who)).Count(&n).Error; err != nil {
+				return SubmitResult{}, fmt.Errorf("who answered: %w", err)
+			}
+			if n > 0 {
+				return s.alreadyOr(ctx, q, sub.SubmissionID)
+			}
+		}
+		if len(hashes) > 0 {
+			var prev model.Response
+			err := s.db.WithContext(ctx).Select("id, submission_id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error
+			switch {
+			case err == nil && prev.SubmissionID == sub.SubmissionID:
+				return SubmitResult{ResponseID: prev.ID, Already: true}, nil
+			case err == nil:
+				return SubmitResult{}, ErrAlreadyAnswered
+			case !errors.Is(err, gorm.ErrRecordNotFound):
+				return SubmitResult{}, fmt.Errorf("earlier response under another key: %w", err)
+			}
 		}
 	}
 	resp := model.Response{
 		QuestionnaireID: q.ID,
-		RespondentHash:  s.RespondentHash(q.ID, id.key),
+		RespondentHash:  who,
 		SubmissionID:    sub.SubmissionID,
 		Channel:         id.channel,
 		Lang:            lang,
 		SubmittedAt:     now,
 	}
-	if !q.Anonymous {
+	if q.Anonymous {
+		// Nothing on the response can be recomputed into its author: the
+		// hash that detects a second answer goes to Answered instead.
+		resp.RespondentHash = randomHash()
+	} else {
 		if id.participant != nil {
 			resp.ParticipantID = &id.participant.ID
 		}
@@ -394,10 +435,16 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		if err := insertNotShown(ctx, tx, resp.ID, q, built.NotShown); err != nil {
 			return fmt.Errorf("store the questions not shown: %w", err)
 		}
+		if q.Anonymous {
+			if err := tx.Create(&model.Answered{QuestionnaireID: q.ID, Who: who}).Error; err != nil {
+				return err // a duplicate: answered meanwhile (below)
+			}
+		}
 		// Bind the openid to the roster participant who came through an
 		// invite link, once: later visits from WeChat are then recognised.
+		// (UpdateColumn: no updated_at that would date the answer.)
 		if id.openID != "" && id.participant != nil && id.participant.OpenID == nil {
-			res := tx.Model(&model.Participant{}).Where("id = ? AND openid IS NULL", id.participant.ID).Update("openid", id.openID)
+			res := tx.Model(&model.Participant{}).Where("id = ? AND openid IS NULL", id.participant.ID).UpdateColumn("openid", id.openID)
 			if res.Error != nil && !model.IsDuplicate(res.Error) {
 				return fmt.Errorf("bind openid: %w", res.Error)
 			}
@@ -572,6 +619,12 @@ func (s *Responses) Answered(ctx context.Context, q *Loaded, r Respondent) (uint
 	hashes := []string{s.RespondentHash(q.ID, id.key)}
 	for _, k := range id.aliases() {
 		hashes = append(hashes, s.RespondentHash(q.ID, k))
+	}
+	if q.Anonymous {
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, hashes).Count(&n).Error; err == nil && n > 0 {
+			return 0, true
+		}
 	}
 	var prev model.Response
 	if err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error; err != nil {

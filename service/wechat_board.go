@@ -204,6 +204,18 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 			rows[i].Answered, rows[i].AnsweredAt, rows[i].Channel = true, r.SubmittedAt.In(loc), r.Channel
 		}
 	}
+	if q.Anonymous {
+		// Who answered an anonymous questionnaire is in Answered only.
+		var whos []string
+		if err := w.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, hashes).Pluck("who", &whos).Error; err != nil {
+			return nil, fmt.Errorf("who answered: %w", err)
+		}
+		for _, h := range whos {
+			if i, ok := hashOwner[h]; ok {
+				rows[i].Answered = true
+			}
+		}
+	}
 	if err := w.fillReach(ctx, rows, loc); err != nil {
 		return nil, err
 	}

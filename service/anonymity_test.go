@@ -1,0 +1,104 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+)
+
+// The attacker of an anonymous questionnaire has a full dump: every table,
+// the settings with the server secret. They recompute the respondent hash
+// of every participant and openid, as the service would, and look for it
+// on the responses: no answer may be tied to anyone. Who answered is
+// recorded apart (Answered), with nothing that points at a response, and
+// not in the order of the responses.
+func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
+		f.fill(t)
+		ctx := context.Background()
+
+		// The attacker's view: the server secret (in production it is in the
+		// settings table; the fixture's service uses this one), the roster,
+		// the responses.
+		attacker := NewResponses(db, []byte("test-secret-test-secret-test-sec"), nil)
+		var people []model.Participant
+		db.Order("id").Find(&people)
+		var responses []model.Response
+		db.Where("questionnaire_id = ?", f.l.ID).Order("id").Find(&responses)
+		if len(responses) != 18 {
+			t.Fatalf("%d responses", len(responses))
+		}
+		onResponses := map[string]bool{}
+		for _, r := range responses {
+			onResponses[r.RespondentHash] = true
+			if r.ParticipantID != nil || r.OpenID != nil {
+				t.Fatalf("anonymous response %d names participant %v, openid %v", r.ID, r.ParticipantID, r.OpenID)
+			}
+		}
+		var insertion []string // who answered, in the order they answered
+		for i, p := range people {
+			keys := []string{fmt.Sprintf("p:%d", p.ID)}
+			if p.OpenID != nil {
+				keys = append(keys, "wx:"+*p.OpenID)
+			}
+			for _, k := range keys {
+				if onResponses[attacker.RespondentHash(f.l.ID, k)] {
+					t.Errorf("participant %d's answer is recognisable from the dump", p.ID)
+				}
+			}
+			if i < 18 {
+				insertion = append(insertion, attacker.RespondentHash(f.l.ID, keys[0]))
+			}
+		}
+
+		// Who answered: all 18, apart from the answers, not in answer order.
+		var stored []string
+		if err := db.Raw("SELECT who FROM answered WHERE questionnaire_id = ?", f.l.ID).Scan(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 18 || !slices.Equal(slices.Sorted(slices.Values(stored)), slices.Sorted(slices.Values(insertion))) {
+			t.Fatalf("answered rows %d, want the 18 who answered", len(stored))
+		}
+		if slices.Equal(stored, insertion) {
+			t.Error("the answered rows are stored in the order of the responses: the k-th points at the k-th answer")
+		}
+		cols, err := db.Migrator().ColumnTypes(&model.Answered{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name())
+		}
+		if slices.Sort(names); !slices.Equal(names, []string{"questionnaire_id", "who"}) {
+			t.Errorf("answered has columns %v: nothing but the questionnaire and who", names)
+		}
+		if db.Dialector.Name() == "sqlite" {
+			var ddl string
+			db.Raw("SELECT sql FROM sqlite_master WHERE name = 'answered'").Scan(&ddl)
+			if !strings.Contains(ddl, "WITHOUT ROWID") {
+				t.Errorf("answered is kept in insertion order on SQLite: %s", ddl)
+			}
+		}
+
+		// Still one answer per participant: the second try is refused.
+		_, err = f.responses.Submit(ctx, f.l, Respondent{InviteToken: f.participants[0].InviteToken}, Submission{SubmissionID: "anonymous-again-0001", Answers: map[string]any{
+			"knowledge_improved": 5.0, "participation_encouraged": 4.0, "useful_relevant": 3.0, "cooperation_facilitated": 5.0,
+			"speakers_quality": 5.0, "organisation_good": 5.0, "apply_learning": 2.0, "workplace": "police", "overall": 3.0,
+		}})
+		if err != ErrAlreadyAnswered {
+			t.Errorf("a second answer by participant 0: %v, want ErrAlreadyAnswered", err)
+		}
+		if _, done := f.responses.Answered(ctx, f.l, Respondent{InviteToken: f.participants[0].InviteToken}); !done {
+			t.Error("participant 0 is not recognised as having answered")
+		}
+	})
+}
