@@ -47,7 +47,7 @@ type seminarFormPage struct {
 func (s *Server) seminarNew(c *gin.Context) {
 	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
 		consolePage: s.consoleBase(c, "seminar.new_title", "seminars"),
-		In:          service.SeminarInput{Timezone: "Asia/Shanghai", Title: model.Text{}, Location: model.Text{}},
+		In:          service.SeminarInput{Timezone: service.DefaultTimezone, Title: model.Text{}, Location: model.Text{}},
 	})
 }
 

@@ -515,15 +515,7 @@ func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang stri
 
 // localTime renders t in the seminar's time zone.
 func (p *participantHandler) localTime(q *service.Loaded, t time.Time) string {
-	tz := "Asia/Shanghai"
-	if q.Seminar != nil && q.Seminar.Timezone != "" {
-		tz = q.Seminar.Timezone
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
+	return t.In(service.Location(q.Seminar)).Format("2006-01-02 15:04 MST")
 }
 
 func (p *participantHandler) message(c *gin.Context, status int, q *service.Loaded, lang, kind, heading string, paras ...string) {

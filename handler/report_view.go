@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
-	"time"
 
 	"seminareval/model"
 	"seminareval/service"
@@ -173,9 +172,8 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 		p.RateNote = T("report.no_rate", *s.Respondents, *s.RosterRespondents)
 	}
 	if s.FirstResponse != nil && s.LastResponse != nil && s.Seminar != nil {
-		if loc, err := time.LoadLocation(s.Seminar.Timezone); err == nil {
-			p.Period = fmt.Sprintf("%s – %s (%s)", s.FirstResponse.In(loc).Format("2006-01-02 15:04"), s.LastResponse.In(loc).Format("2006-01-02 15:04"), s.Seminar.Timezone)
-		}
+		loc := service.Location(l.Seminar)
+		p.Period = fmt.Sprintf("%s – %s (%s)", s.FirstResponse.In(loc).Format("2006-01-02 15:04"), s.LastResponse.In(loc).Format("2006-01-02 15:04"), loc)
 	}
 
 	// The filter form: roster groups, and every choice question.

@@ -24,7 +24,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	loc := seminarLocation(l)
+	loc := Location(l.Seminar)
 	cols := columnsOf(l)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(utf8BOM); err != nil {

@@ -300,7 +300,7 @@ func (d *Definition) Normalize() {
 		d.ClosesAt = &t
 	}
 	if d.Seminar != nil && d.Seminar.Timezone == "" {
-		d.Seminar.Timezone = "Asia/Shanghai"
+		d.Seminar.Timezone = DefaultTimezone
 	}
 	for si := range d.Sections {
 		d.Sections[si].Relevant = strings.TrimSpace(d.Sections[si].Relevant)

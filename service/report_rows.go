@@ -402,17 +402,3 @@ func localWallClock(t time.Time, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	return time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), lt.Minute(), lt.Second(), 0, time.UTC)
 }
-
-// seminarLocation is the time zone reports are written in: the seminar's,
-// Asia/Shanghai without a seminar or with an unknown zone.
-func seminarLocation(l *Loaded) *time.Location {
-	name := "Asia/Shanghai"
-	if l.Seminar != nil && l.Seminar.Timezone != "" {
-		name = l.Seminar.Timezone
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("UTC+8", 8*3600)
-	}
-	return loc
-}

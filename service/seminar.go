@@ -67,7 +67,7 @@ func (in *SeminarInput) Validate() []Problem {
 		ps = append(ps, Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
 	}
 	if in.Timezone == "" {
-		in.Timezone = "Asia/Shanghai"
+		in.Timezone = DefaultTimezone
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
 		ps = append(ps, Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})

@@ -177,12 +177,7 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 	if err != nil {
 		return nil, fmt.Errorf("responses of the roster: %w", err)
 	}
-	loc := time.UTC
-	if q.Seminar != nil {
-		if l, err := time.LoadLocation(q.Seminar.Timezone); err == nil {
-			loc = l
-		}
-	}
+	loc := Location(q.Seminar)
 	index := map[uint64]int{}
 	for i, p := range people {
 		index[p.ID] = i

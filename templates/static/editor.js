@@ -18,8 +18,14 @@
     }, delay);
   }
 
-  form.addEventListener("input", function () {
+  form.addEventListener("input", function (e) {
+    if (e.target.closest(".cond-add")) return; // the builder's fields change nothing until "Add condition"
     updatePreview(400);
+  });
+  // A button that posts the page cancels a pending preview post, which
+  // would otherwise race the page's own navigation.
+  form.addEventListener("submit", function (e) {
+    if (e.submitter !== previewButton) window.clearTimeout(timer);
   });
   form.addEventListener("change", function (e) {
     var t = e.target;
@@ -29,6 +35,7 @@
       form.requestSubmit(refreshButton);
       return;
     }
+    if (t.closest(".cond-add")) return;
     updatePreview(50);
   });
   // The condition builder: offer the chosen question's answers as values.
