@@ -46,9 +46,16 @@ func (a *testApp) reportLogin(name string) *http.Client {
 // reportRoster adds participants to the questionnaire's seminar: groups[i]
 // is the group of participant i; it returns their invite tokens.
 func (a *testApp) reportRoster(q *service.Loaded, groups ...string) []string {
+	return a.reportRosterFrom(q, 0, groups...)
+}
+
+// reportRosterFrom adds participants numbered from first (names P<n>,
+// tokens report-invite-<n>).
+func (a *testApp) reportRosterFrom(q *service.Loaded, first int, groups ...string) []string {
 	a.t.Helper()
 	var tokens []string
-	for i, g := range groups {
+	for j, g := range groups {
+		i := first + j
 		p := model.Participant{SeminarID: *q.SeminarID, Name: fmt.Sprintf("P%d", i), Group: g, InviteToken: fmt.Sprintf("report-invite-%03d", i)}
 		if err := a.db.Create(&p).Error; err != nil {
 			a.t.Fatal(err)

@@ -502,6 +502,8 @@ func init() {
 		"wechat.groups":                     {"By group", "按组"},
 		"wechat.group":                      {"Group", "组别"},
 		"wechat.no_group":                   {"(no group)", "（未分组）"},
+		"wechat.small_groups":               {"Smaller groups (fewer than 5 each), together", "较小的组（每组不足5人）合计"},
+		"wechat.suppressed":                 {"Fewer than 5 together: not shown, so that nobody can be singled out", "合计不足5人：不显示，以免识别出个人"},
 		"wechat.anonymous_note":             {"This questionnaire is anonymous: only counts per group are shown.", "本问卷为匿名问卷：仅显示各组人数。"},
 		"wechat.participant":                {"Participant", "参与者"},
 		"wechat.participants":               {"Roster", "参与者名单"},

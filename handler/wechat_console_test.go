@@ -236,8 +236,17 @@ func TestWeChatBoardOfAnonymousQuestionnaireShowsOnlyCounts(t *testing.T) {
 	if board.Code != http.StatusOK || !strings.Contains(board.Body, "anonymous") || strings.Contains(board.Body, `id="roster"`) || strings.Contains(board.Body, "P0") {
 		t.Fatalf("anonymous board: %d, want counts per group and no names\n%s", board.Code, board.Body)
 	}
-	if groups := between(board.Body, `id="groups"`, "</table>"); !strings.Contains(groups, `<td>China</td><td class="num">1</td><td class="num">1</td>`) {
+	// Two groups of one: shown together, and their answers not counted
+	// (fewer than 5): the one expert from Europe is not seen answering.
+	if groups := between(board.Body, `id="groups"`, "</table>"); strings.Contains(groups, "China") || strings.Contains(groups, "Europe") ||
+		!strings.Contains(groups, `<td class="num">2</td><td class="num"><span title=`) {
 		t.Errorf("group counts: %s", groups)
+	}
+	// Five in a group: its counts are shown.
+	w.reportRosterFrom(q, 2, "China", "China", "China", "China")
+	board = w.getAs(staff, "/admin/questionnaires/"+itoa(q.ID)+"/board")
+	if groups := between(board.Body, `id="groups"`, "</table>"); !strings.Contains(groups, `<td>China</td><td class="num">5</td><td class="num">1</td>`) {
+		t.Errorf("group counts with five in China: %s", groups)
 	}
 }
 

@@ -65,6 +65,11 @@ var ErrNoReminderChannel = errors.New("this account type cannot send reminders")
 type GroupCount struct {
 	Group             string
 	Invited, Answered int
+	// On an anonymous questionnaire, groups of fewer than SuppressBelow are
+	// shown together (Merged); when even together they are fewer, their
+	// count of answers is not shown (Suppressed): the one expert from a
+	// country must not be seen answering.
+	Merged, Suppressed bool
 }
 
 // Board is the live view of a questionnaire's responses against its
@@ -126,10 +131,22 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 			b.Pending++
 		}
 	}
+	small := GroupCount{Merged: true}
 	for _, g := range groups {
+		if q.Anonymous && g.Invited < SuppressBelow {
+			small.Invited += g.Invited
+			small.Answered += g.Answered
+			continue
+		}
 		b.Groups = append(b.Groups, *g)
 	}
 	sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Group < b.Groups[j].Group })
+	if small.Invited > 0 {
+		if small.Invited < SuppressBelow {
+			small.Suppressed, small.Answered = true, 0
+		}
+		b.Groups = append(b.Groups, small)
+	}
 	if !q.Anonymous {
 		b.Rows = rows
 		names := map[uint64]string{}
