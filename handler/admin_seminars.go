@@ -275,13 +275,19 @@ func (s *Server) inviteURL(rc *rosterContext) func(model.Participant) string {
 	}
 }
 
-// rosterUnbind clears a participant's WeChat binding (audited).
-func (s *Server) rosterUnbind(c *gin.Context) {
+// rosterParticipantCtx is rosterCtx and the participant id :pid of the path.
+func (s *Server) rosterParticipantCtx(c *gin.Context) (*rosterContext, uint64, bool) {
 	rc, ok := s.rosterCtx(c)
 	if !ok {
-		return
+		return nil, 0, false
 	}
 	pid, ok := s.consoleID(c, "pid")
+	return rc, pid, ok
+}
+
+// rosterUnbind clears a participant's WeChat binding (audited).
+func (s *Server) rosterUnbind(c *gin.Context) {
+	rc, pid, ok := s.rosterParticipantCtx(c)
 	if !ok {
 		return
 	}
@@ -579,11 +585,7 @@ func (s *Server) rosterInvites(c *gin.Context) {
 // participantQR is the QR code of a participant's invite link, drawn here
 // (no third-party QR service: the link holds the invite token).
 func (s *Server) participantQR(c *gin.Context) {
-	rc, ok := s.rosterCtx(c)
-	if !ok {
-		return
-	}
-	pid, ok := s.consoleID(c, "pid")
+	rc, pid, ok := s.rosterParticipantCtx(c)
 	if !ok {
 		return
 	}

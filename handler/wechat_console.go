@@ -170,12 +170,7 @@ func (h *wechatHandler) settingsSave(c *gin.Context) {
 		}
 	}
 	if err := h.wx.UpdateSettings(c.Request.Context(), ch); err != nil {
-		var fe service.FieldErrors
-		if errors.As(err, &fe) {
-			h.renderSettings(c, http.StatusUnprocessableEntity, fe)
-			return
-		}
-		h.consoleFail(c, err)
+		h.settingsFail(c, err)
 		return
 	}
 	// The audit names what changed, never a secret's value.
@@ -265,6 +260,17 @@ func (h *wechatHandler) poster(c *gin.Context) {
 	h.render(c, http.StatusOK, "admin_poster.html", p)
 }
 
+// settingsFail shows the settings page again with the fields named, or the
+// console's error page for anything else.
+func (h *wechatHandler) settingsFail(c *gin.Context, err error) {
+	var fe service.FieldErrors
+	if errors.As(err, &fe) {
+		h.renderSettings(c, http.StatusUnprocessableEntity, fe)
+		return
+	}
+	h.consoleFail(c, err)
+}
+
 // accountQR serves the image of the account's own QR code for the poster.
 func (h *wechatHandler) accountQR(c *gin.Context) {
 	data, ct, err := h.wx.AccountQR(c.Request.Context())
@@ -311,12 +317,7 @@ func (h *wechatHandler) accountQRUpload(c *gin.Context) {
 		return
 	}
 	if err := h.wx.SetAccountQR(ctx, data); err != nil {
-		var fe service.FieldErrors
-		if errors.As(err, &fe) {
-			h.renderSettings(c, http.StatusUnprocessableEntity, fe)
-			return
-		}
-		h.consoleFail(c, err)
+		h.settingsFail(c, err)
 		return
 	}
 	h.audit(c, "wechat.account_qr", "wechat", fmt.Sprintf("uploaded %d bytes", len(data)))
