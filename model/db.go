@@ -159,7 +159,35 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 	if err := tx.AutoMigrate(All()...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return separateAnonymousAnswers(tx)
+}
+
+// separateAnonymousAnswers moves, once, who answered each anonymous
+// questionnaire from its responses (where a database from before kept the
+// keyed respondent hash) to Answered, and gives those responses a random
+// hash, so that old anonymous answers cannot be tied to their authors
+// either. A settings row records that it ran: afterwards responses carry
+// random hashes that must never be copied to Answered.
+func separateAnonymousAnswers(db *gorm.DB) error {
+	const done = "migration.anonymous_answered"
+	var n int64
+	if err := db.Model(&Setting{}).Where("`key` = ?", done).Count(&n).Error; err != nil || n > 0 {
+		return err
+	}
+	random := "lower(hex(randomblob(32)))"
+	if db.Dialector.Name() == "mysql" {
+		random = "SHA2(CONCAT(UUID(), RAND()), 256)"
+	}
+	return db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("INSERT INTO answered (questionnaire_id, who) SELECT r.questionnaire_id, r.respondent_hash FROM responses r " +
+			"JOIN questionnaires q ON q.id = r.questionnaire_id WHERE q.anonymous = ?", true).Error; err != nil {
+			return fmt.Errorf("migrate anonymous answers: %w", err)
+		}
+		if err := tx.Exec("UPDATE responses SET respondent_hash = "+random+" WHERE questionnaire_id IN (SELECT id FROM questionnaires WHERE anonymous = ?)", true).Error; err != nil {
+			return fmt.Errorf("migrate anonymous answers: %w", err)
+		}
+		return tx.Create(&Setting{Key: done, Value: "1"}).Error
+	})
 }
 
 // NeedsMigration reports whether the schema is missing any table, which for

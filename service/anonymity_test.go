@@ -102,3 +102,41 @@ func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 		}
 	})
 }
+
+// A database from before kept the keyed hash on anonymous responses: the
+// migration moves it to Answered, once, and gives the responses random hashes.
+func TestMigrationSeparatesOldAnonymousAnswers(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
+		f.fill(t)
+		// As it was: the keyed hash on the response, nothing in Answered.
+		old := f.responses.RespondentHash(f.l.ID, fmt.Sprintf("p:%d", f.participants[0].ID))
+		var r model.Response
+		db.Where("questionnaire_id = ?", f.l.ID).Order("id").First(&r)
+		db.Exec("DELETE FROM answered")
+		db.Model(&model.Response{}).Where("id = ?", r.ID).UpdateColumn("respondent_hash", old)
+		db.Where("`key` = ?", "migration.anonymous_answered").Delete(&model.Setting{})
+
+		for range 2 { // the second run changes nothing
+			if err := model.Migrate(context.Background(), db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var whos []string
+		db.Model(&model.Answered{}).Where("questionnaire_id = ?", f.l.ID).Pluck("who", &whos)
+		if len(whos) != 18 || !slices.Contains(whos, old) {
+			t.Fatalf("answered after the migration: %d rows, the old hash there: %v", len(whos), slices.Contains(whos, old))
+		}
+		var after model.Response
+		db.First(&after, r.ID)
+		if after.RespondentHash == old || len(after.RespondentHash) != 64 {
+			t.Errorf("the old response keeps hash %q", after.RespondentHash)
+		}
+		if _, err := f.responses.Submit(context.Background(), f.l, Respondent{InviteToken: f.participants[0].InviteToken}, Submission{SubmissionID: "after-migration-1", Answers: map[string]any{
+			"knowledge_improved": 5.0, "participation_encouraged": 4.0, "useful_relevant": 3.0, "cooperation_facilitated": 5.0,
+			"speakers_quality": 5.0, "organisation_good": 5.0, "apply_learning": 2.0, "workplace": "police", "overall": 3.0,
+		}}); err != ErrAlreadyAnswered {
+			t.Errorf("participant 0 after the migration: %v, want ErrAlreadyAnswered", err)
+		}
+	})
+}
