@@ -179,7 +179,7 @@ func separateAnonymousAnswers(db *gorm.DB) error {
 		random = "SHA2(CONCAT(UUID(), RAND()), 256)"
 	}
 	return db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("INSERT INTO answered (questionnaire_id, who) SELECT r.questionnaire_id, r.respondent_hash FROM responses r " +
+		if err := tx.Exec("INSERT INTO answered (questionnaire_id, who) SELECT r.questionnaire_id, r.respondent_hash FROM responses r "+
 			"JOIN questionnaires q ON q.id = r.questionnaire_id WHERE q.anonymous = ?", true).Error; err != nil {
 			return fmt.Errorf("migrate anonymous answers: %w", err)
 		}
