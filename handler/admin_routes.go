@@ -53,6 +53,7 @@ func (s *Server) registerAdmin(ctx context.Context, r *gin.Engine) error {
 	staff.GET("/seminars/:id/roster.xlsx", s.rosterExportXLSX)
 	staff.GET("/seminars/:id/invites", s.rosterInvites)
 	staff.POST("/seminars/:id/participants/:pid/unbind", s.rosterUnbind)
+	staff.POST("/seminars/:id/participants/:pid/delete", s.rosterDelete)
 	staff.GET("/seminars/:id/participants/:pid/qr.png", s.participantQR)
 
 	admin := r.Group("/admin", s.requireConsole(consoleAdminOnly...), consoleNoStore)

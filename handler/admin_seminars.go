@@ -285,6 +285,32 @@ func (s *Server) rosterParticipantCtx(c *gin.Context) (*rosterContext, uint64, b
 	return rc, pid, ok
 }
 
+// rosterDelete erases a participant (audited without their name); the form
+// asks for a confirmation box.
+func (s *Server) rosterDelete(c *gin.Context) {
+	rc, pid, ok := s.rosterParticipantCtx(c)
+	if !ok {
+		return
+	}
+	back := seminarPath(rc.Seminar.ID, "/roster")
+	if rc.Selected != nil {
+		back += "?q=" + strconv.FormatUint(rc.Selected.ID, 10)
+	}
+	if c.PostForm("confirm") != "1" {
+		s.setFlash(c, "roster.delete_unconfirmed")
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	p, err := s.rosters.DeleteParticipant(c.Request.Context(), rc.Seminar.ID, pid)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "participant.delete", "participant:"+strconv.FormatUint(p.ID, 10), "seminar "+rc.Seminar.Slug+": erased from the console")
+	s.setFlash(c, "roster.deleted")
+	c.Redirect(http.StatusSeeOther, back)
+}
+
 // rosterUnbind clears a participant's WeChat binding (audited).
 func (s *Server) rosterUnbind(c *gin.Context) {
 	rc, pid, ok := s.rosterParticipantCtx(c)
@@ -658,6 +684,11 @@ func init() {
 		"roster.next":                      {"Next", "下一页"},
 		"roster.bound":                     {"WeChat bound", "已绑定微信"},
 		"roster.unbind":                    {"Clear", "解除"},
+		"roster.delete":                    {"Erase", "删除"},
+		"roster.delete_confirm":            {"sure", "确认"},
+		"roster.delete_hint":               {"Erase this person from the roster (name, contact, invite, WeChat); their answers stay in the figures without their name.", "从名单中删除此人（姓名、联系方式、邀请、微信）；其回答保留在统计中，但不再关联其姓名。"},
+		"roster.deleted":                   {"Participant erased; their answers stay in the figures, without their name.", "已删除该参会者；其回答保留在统计中，不再关联其姓名。"},
+		"roster.delete_unconfirmed":        {"Tick “sure” next to Erase to erase a participant.", "请勾选“删除”旁的“确认”后再删除。"},
 		"roster.unbind_hint":               {"Clear the WeChat binding: the next WeChat account opening this invite is bound instead (a forwarded invite, a new phone).", "解除微信绑定：下一个打开此邀请的微信账号将被绑定（邀请被转发、换了手机时使用）。"},
 		"roster.unbound":                   {"WeChat binding cleared.", "已解除微信绑定。"},
 		"roster.ready":                     {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},

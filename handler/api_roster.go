@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,7 +19,32 @@ import (
 // problem by row otherwise.
 func (s *Server) registerRosterAPI(r *gin.Engine) error {
 	r.POST("/api/v1/seminars/:slug/participants", s.requireAPI(model.RoleAdmin, model.RoleStaff), s.apiRosterImport)
+	r.DELETE("/api/v1/seminars/:slug/participants/:id", s.requireAPI(model.RoleAdmin, model.RoleStaff), s.apiParticipantDelete)
 	return nil
+}
+
+// apiParticipantDelete erases a participant (204; audited without their name).
+func (s *Server) apiParticipantDelete(c *gin.Context) {
+	ctx := c.Request.Context()
+	sem, err := s.seminars.BySlug(ctx, c.Param("slug"))
+	id, perr := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err == nil && perr != nil {
+		err = model.ErrNotFound
+	}
+	var p *model.Participant
+	if err == nil {
+		p, err = s.rosters.DeleteParticipant(ctx, sem.ID, id)
+	}
+	switch {
+	case model.IsNotFound(err):
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+	case err != nil:
+		s.log.Error("delete participant", "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+	default:
+		s.audit(c, "participant.delete", "participant:"+strconv.FormatUint(p.ID, 10), "seminar "+sem.Slug+": erased via API")
+		c.Status(http.StatusNoContent)
+	}
 }
 
 func (s *Server) apiRosterImport(c *gin.Context) {

@@ -331,3 +331,64 @@ func TestRosterUploadOfChineseOfficeFilesSaysHowItWasRead(t *testing.T) {
 		}
 	})
 }
+
+// Erasure: a participant deleted through the API (or the console, with its
+// confirmation box) is gone from the roster with their invite and openid;
+// their response stays in the figures without the link; both are audited
+// without the name.
+func TestParticipantErasure(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		tokens := a.reportRoster(q, "China", "Europe")
+		if r := a.postJSON("/s/"+q.Slug+"?t="+tokens[0], submission("erase-0001", fullDemoAnswers())); r.Code != http.StatusCreated {
+			t.Fatalf("submit: %d %s", r.Code, r.Body)
+		}
+		var p0, p1 model.Participant
+		db.Where("invite_token = ?", tokens[0]).Take(&p0)
+		db.Where("invite_token = ?", tokens[1]).Take(&p1)
+		staff := a.signIn(model.RoleStaff)
+		seminar := "sanya-2018"
+		if r := a.do(nil, http.MethodDelete, fmt.Sprintf("/api/v1/seminars/%s/participants/%d", seminar, p0.ID), "", nil, bearer(staff.Token)...); r.Code != http.StatusNoContent {
+			t.Fatalf("DELETE: %d %s", r.Code, r.Body)
+		}
+		if r := a.do(nil, http.MethodDelete, fmt.Sprintf("/api/v1/seminars/%s/participants/%d", seminar, p0.ID), "", nil, bearer(staff.Token)...); r.Code != http.StatusNotFound {
+			t.Fatalf("DELETE again: %d", r.Code)
+		}
+		if n := a.count(&model.Participant{}, "id = ?", p0.ID); n != 0 {
+			t.Fatal("the participant row is still there")
+		}
+		var resp model.Response
+		db.Where("questionnaire_id = ?", q.ID).Take(&resp)
+		if resp.ParticipantID != nil {
+			t.Errorf("the response still points at the erased participant")
+		}
+		if r := a.get("/s/" + q.Slug + "?t=" + tokens[0]); strings.Contains(r.Body, p0.Name) {
+			t.Error("the erased participant's invite still names them")
+		}
+		// The console: without the box nothing happens; with it the row goes.
+		path := fmt.Sprintf("/admin/seminars/%d/participants/%d/delete", *q.SeminarID, p1.ID)
+		a.postForm(staff.Client, path, url.Values{})
+		if n := a.count(&model.Participant{}, "id = ?", p1.ID); n != 1 {
+			t.Fatal("erased without the confirmation box")
+		}
+		if r := a.postForm(staff.Client, path, url.Values{"confirm": {"1"}}); r.Code != http.StatusSeeOther || a.count(&model.Participant{}, "id = ?", p1.ID) != 0 {
+			t.Fatalf("console erase: %d", r.Code)
+		}
+		var events []model.AuditEvent
+		db.Where("action = ?", "participant.delete").Find(&events)
+		if len(events) != 2 {
+			t.Fatalf("%d audit events", len(events))
+		}
+		for _, e := range events {
+			if strings.Contains(e.Detail, p0.Name) || strings.Contains(e.Detail, p1.Name) {
+				t.Errorf("the audit keeps the erased name: %q", e.Detail)
+			}
+		}
+		// The summary still counts the answer.
+		sum := a.get(fmt.Sprintf("/api/v1/questionnaires/%d/summary", q.ID), bearer(staff.Token)...)
+		if !strings.Contains(sum.Body, `"respondents":1`) || !strings.Contains(sum.Body, `"invited":0`) {
+			t.Errorf("summary after erasure: %s", sum.Body[:min(300, len(sum.Body))])
+		}
+	})
+}

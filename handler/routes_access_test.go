@@ -46,6 +46,7 @@ var routeAccess = map[string][]string{
 	"POST /admin/seminars/:id/roster/preview":           accessStaff,
 	"POST /admin/seminars/:id/roster/import":            accessStaff,
 	"POST /admin/seminars/:id/participants/:pid/unbind": accessStaff,
+	"POST /admin/seminars/:id/participants/:pid/delete": accessStaff,
 	"GET /admin/seminars/:id/roster.csv":                accessStaff,
 	"GET /admin/seminars/:id/roster.xlsx":               accessStaff,
 	"GET /admin/seminars/:id/invites":                   accessStaff,
@@ -90,16 +91,17 @@ var routeAccess = map[string][]string{
 	"POST /admin/questionnaires/:id/reminders":  accessStaff,
 
 	// API (handler/api_routes.go, api_roster.go, report_routes.go).
-	"GET /api/v1/openapi.json":                     accessPublic,
-	"POST /api/v1/seminars/:slug/participants":     accessStaff,
-	"POST /api/v1/questionnaires":                  accessStaff,
-	"GET /api/v1/questionnaires/:id":               accessStaff,
-	"PUT /api/v1/questionnaires/:id":               accessStaff,
-	"POST /api/v1/questionnaires/:id/publish":      accessStaff,
-	"POST /api/v1/questionnaires/:id/close":        accessStaff,
-	"GET /api/v1/questionnaires/:id/summary":       accessEveryone,
-	"GET /api/v1/questionnaires/:id/report.xlsx":   accessEveryone,
-	"GET /api/v1/questionnaires/:id/responses.csv": accessEveryone,
+	"GET /api/v1/openapi.json":                       accessPublic,
+	"POST /api/v1/seminars/:slug/participants":       accessStaff,
+	"DELETE /api/v1/seminars/:slug/participants/:id": accessStaff,
+	"POST /api/v1/questionnaires":                    accessStaff,
+	"GET /api/v1/questionnaires/:id":                 accessStaff,
+	"PUT /api/v1/questionnaires/:id":                 accessStaff,
+	"POST /api/v1/questionnaires/:id/publish":        accessStaff,
+	"POST /api/v1/questionnaires/:id/close":          accessStaff,
+	"GET /api/v1/questionnaires/:id/summary":         accessEveryone,
+	"GET /api/v1/questionnaires/:id/report.xlsx":     accessEveryone,
+	"GET /api/v1/questionnaires/:id/responses.csv":   accessEveryone,
 }
 
 var (

@@ -863,6 +863,30 @@ func (s *Rosters) ClearBinding(ctx context.Context, seminarID, id uint64) (*mode
 	return p, nil
 }
 
+// DeleteParticipant erases participant id of a seminar: the roster row (name,
+// contact fields, invite token, openid) and their reminders go; their
+// responses stay, counted in every figure, without the link to them. It
+// returns the participant as it was, for the audit.
+func (s *Rosters) DeleteParticipant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
+	p, err := s.Participant(ctx, seminarID, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&model.Response{}).Where("participant_id = ?", p.ID).UpdateColumn("participant_id", nil).Error; err != nil {
+			return fmt.Errorf("unlink responses: %w", err)
+		}
+		if err := tx.Where("participant_id = ?", p.ID).Delete(&model.Reminder{}).Error; err != nil {
+			return fmt.Errorf("delete reminders: %w", err)
+		}
+		return tx.Delete(&model.Participant{}, p.ID).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete participant %d: %w", id, err)
+	}
+	return p, nil
+}
+
 // RosterExportHeaders are the exported columns: the import columns first (so
 // an export can be edited and imported into another seminar), then the
 // invite link.
