@@ -59,6 +59,7 @@ func (s *Server) registerAdmin(ctx context.Context, r *gin.Engine) error {
 	admin := r.Group("/admin", s.requireConsole(consoleAdminOnly...), consoleNoStore)
 	admin.GET("/users", s.userList)
 	admin.POST("/users", s.userCreate)
+	admin.POST("/seminars/:id/delete", s.seminarDelete)
 	admin.GET("/users/:id", s.userEdit)
 	admin.POST("/users/:id", s.userUpdate)
 	admin.POST("/users/:id/password", s.userResetPassword)

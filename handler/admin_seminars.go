@@ -131,6 +131,7 @@ type seminarShowPage struct {
 	Organisers     []model.User
 	Candidates     []organiserChoice
 	CanManage      bool
+	CanErase       bool // admins
 }
 
 type organiserChoice struct {
@@ -156,7 +157,7 @@ func (s *Server) seminarShow(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser}
+	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser, CanErase: u.Role == model.RoleAdmin}
 	p.Title = sem.Title.In(p.Lang)
 	rows, err := s.seminars.List(ctx, 0)
 	if err != nil {
@@ -273,6 +274,32 @@ func (s *Server) inviteURL(rc *rosterContext) func(model.Participant) string {
 		}
 		return s.AbsoluteURL("/s/" + rc.Selected.Slug + "?t=" + url.QueryEscape(p.InviteToken))
 	}
+}
+
+// seminarDelete erases a seminar with its roster (admins; a confirmation box;
+// audited).
+func (s *Server) seminarDelete(c *gin.Context) {
+	id, ok := s.consoleID(c, "id")
+	if !ok {
+		return
+	}
+	sem, err := s.seminars.ByID(c.Request.Context(), id)
+	if err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	if c.PostForm("confirm") != "1" {
+		s.setFlash(c, "seminar.delete_unconfirmed")
+		c.Redirect(http.StatusSeeOther, seminarPath(id))
+		return
+	}
+	if err := s.seminars.Delete(c.Request.Context(), id); err != nil {
+		s.consoleFail(c, err)
+		return
+	}
+	s.audit(c, "seminar.delete", "seminar:"+sem.Slug, "erased with its roster from the console; questionnaires kept without it")
+	s.setFlash(c, "seminar.deleted")
+	c.Redirect(http.StatusSeeOther, "/admin/seminars")
 }
 
 // rosterParticipantCtx is rosterCtx and the participant id :pid of the path.
@@ -685,6 +712,11 @@ func init() {
 		"roster.bound":                     {"WeChat bound", "已绑定微信"},
 		"roster.unbind":                    {"Clear", "解除"},
 		"roster.delete":                    {"Erase", "删除"},
+		"seminar.erase":                    {"Erase this seminar", "删除此研讨会"},
+		"seminar.erase_help":               {"Erases the seminar, its roster (names, contact fields, invites, WeChat bindings) and its organisers' assignments. Its questionnaires and their answers stay, without the seminar.", "删除研讨会、其参会者名单（姓名、联系方式、邀请、微信绑定）及组织者分配。其问卷和回答保留，但不再关联此研讨会。"},
+		"seminar.erase_confirm":            {"I understand: erase it", "我已了解：确认删除"},
+		"seminar.deleted":                  {"Seminar erased; its questionnaires and answers are kept.", "已删除研讨会；其问卷和回答已保留。"},
+		"seminar.delete_unconfirmed":       {"Tick the box to erase the seminar.", "请勾选确认框后再删除研讨会。"},
 		"roster.delete_confirm":            {"sure", "确认"},
 		"roster.delete_hint":               {"Erase this person from the roster (name, contact, invite, WeChat); their answers stay in the figures without their name.", "从名单中删除此人（姓名、联系方式、邀请、微信）；其回答保留在统计中，但不再关联其姓名。"},
 		"roster.deleted":                   {"Participant erased; their answers stay in the figures, without their name.", "已删除该参会者；其回答保留在统计中，不再关联其姓名。"},

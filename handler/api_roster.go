@@ -20,7 +20,27 @@ import (
 func (s *Server) registerRosterAPI(r *gin.Engine) error {
 	r.POST("/api/v1/seminars/:slug/participants", s.requireAPI(model.RoleAdmin, model.RoleStaff), s.apiRosterImport)
 	r.DELETE("/api/v1/seminars/:slug/participants/:id", s.requireAPI(model.RoleAdmin, model.RoleStaff), s.apiParticipantDelete)
+	r.DELETE("/api/v1/seminars/:slug", s.requireAPI(model.RoleAdmin), s.apiSeminarDelete)
 	return nil
+}
+
+// apiSeminarDelete erases a seminar and its roster (admins; 204; audited).
+func (s *Server) apiSeminarDelete(c *gin.Context) {
+	ctx := c.Request.Context()
+	sem, err := s.seminars.BySlug(ctx, c.Param("slug"))
+	if err == nil {
+		err = s.seminars.Delete(ctx, sem.ID)
+	}
+	switch {
+	case model.IsNotFound(err):
+		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
+	case err != nil:
+		s.log.Error("delete seminar", "err", err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+	default:
+		s.audit(c, "seminar.delete", "seminar:"+sem.Slug, "erased with its roster via API; questionnaires kept without it")
+		c.Status(http.StatusNoContent)
+	}
 }
 
 // apiParticipantDelete erases a participant (204; audited without their name).

@@ -392,3 +392,60 @@ func TestParticipantErasure(t *testing.T) {
 		}
 	})
 }
+
+// Erasing a seminar (admins): its roster and organisers go, its
+// questionnaire and responses stay without it, and a cached copy that still
+// has the seminar is not answered against.
+func TestSeminarErasure(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		q := a.demo()
+		tokens := a.reportRoster(q, "China", "Europe")
+		if r := a.postJSON("/s/"+q.Slug+"?t="+tokens[0], submission("sem-erase-1", fullDemoAnswers())); r.Code != http.StatusCreated {
+			t.Fatalf("submit: %d %s", r.Code, r.Body)
+		}
+		staff := a.signIn(model.RoleStaff)
+		admin := a.signIn(model.RoleAdmin)
+		if r := a.do(nil, http.MethodDelete, "/api/v1/seminars/sanya-2018", "", nil, bearer(staff.Token)...); r.Code != http.StatusForbidden {
+			t.Fatalf("staff: %d, want 403 (admins only)", r.Code)
+		}
+		if r := a.do(nil, http.MethodDelete, "/api/v1/seminars/sanya-2018", "", nil, bearer(admin.Token)...); r.Code != http.StatusNoContent {
+			t.Fatalf("DELETE: %d %s", r.Code, r.Body)
+		}
+		if n := a.count(&model.Seminar{}) + a.count(&model.Participant{}); n != 0 {
+			t.Fatalf("%d seminar and participant rows left", n)
+		}
+		var qrow model.Questionnaire
+		db.First(&qrow, q.ID)
+		var resp model.Response
+		db.Where("questionnaire_id = ?", q.ID).Take(&resp)
+		if qrow.SeminarID != nil || resp.ParticipantID != nil || qrow.Revision <= q.Revision {
+			t.Fatalf("questionnaire seminar %v (revision %d, was %d), response participant %v", qrow.SeminarID, qrow.Revision, q.Revision, resp.ParticipantID)
+		}
+		if r := a.get(fmt.Sprintf("/api/v1/questionnaires/%d/summary", q.ID), bearer(admin.Token)...); r.Code != http.StatusOK || !strings.Contains(r.Body, `"respondents":1`) {
+			t.Fatalf("summary after erasure: %d %s", r.Code, r.Body[:min(200, len(r.Body))])
+		}
+		if a.count(&model.AuditEvent{}, "action = ? AND object = ?", "seminar.delete", "seminar:sanya-2018") != 1 {
+			t.Error("the erasure is not audited")
+		}
+		if r := a.do(nil, http.MethodDelete, "/api/v1/seminars/sanya-2018", "", nil, bearer(admin.Token)...); r.Code != http.StatusNotFound {
+			t.Fatalf("DELETE again: %d", r.Code)
+		}
+		// The console: a second seminar, erased from its page by an admin.
+		sem, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "spring-2027", Title: model.Text{"en": "Spring", "zh": "春季"}, Timezone: service.DefaultTimezone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := a.consoleGet(admin, fmt.Sprintf("/admin/seminars/%d", sem.ID))
+		if !strings.Contains(page.Body, `id="erase-seminar"`) || strings.Contains(a.consoleGet(staff, fmt.Sprintf("/admin/seminars/%d", sem.ID)).Body, `id="erase-seminar"`) {
+			t.Fatal("the erase form is not for admins only")
+		}
+		a.postForm(admin.Client, fmt.Sprintf("/admin/seminars/%d/delete", sem.ID), url.Values{})
+		if a.count(&model.Seminar{}) != 1 {
+			t.Fatal("erased without the confirmation box")
+		}
+		if r := a.postForm(admin.Client, fmt.Sprintf("/admin/seminars/%d/delete", sem.ID), url.Values{"confirm": {"1"}}); r.Code != http.StatusSeeOther || a.count(&model.Seminar{}) != 0 {
+			t.Fatalf("console erase: %d", r.Code)
+		}
+	})
+}

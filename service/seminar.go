@@ -112,6 +112,35 @@ func (s *Seminars) Update(ctx context.Context, id uint64, in SeminarInput) (*mod
 }
 
 // ByID returns one seminar.
+// Delete erases a seminar: its roster (participants, their reminders), its
+// organisers' assignments and the seminar itself. Its questionnaires and
+// their responses stay, without the seminar (their revision moves on, so no
+// replica answers with a cached copy that still has it) and without the
+// links to the erased participants.
+func (s *Seminars) Delete(ctx context.Context, id uint64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		roster := tx.Model(&model.Participant{}).Select("id").Where("seminar_id = ?", id)
+		steps := []func() error{
+			func() error {
+				return tx.Model(&model.Questionnaire{}).Where("seminar_id = ?", id).Update("seminar_id", nil).Error
+			},
+			func() error {
+				return tx.Model(&model.Response{}).Where("participant_id IN (?)", roster).UpdateColumn("participant_id", nil).Error
+			},
+			func() error { return tx.Where("participant_id IN (?)", roster).Delete(&model.Reminder{}).Error },
+			func() error { return tx.Where("seminar_id = ?", id).Delete(&model.Participant{}).Error },
+			func() error { return tx.Where("seminar_id = ?", id).Delete(&model.SeminarOrganiser{}).Error },
+			func() error { return tx.Delete(&model.Seminar{}, id).Error },
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return fmt.Errorf("delete seminar %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Seminars) ByID(ctx context.Context, id uint64) (*model.Seminar, error) {
 	var m model.Seminar
 	if err := s.db.WithContext(ctx).First(&m, id).Error; err != nil {
