@@ -39,7 +39,7 @@ func TestLoadSmoke(t *testing.T) {
 		// post on the one SQLite connection can wait longer than the 10 s
 		// default (seen once); the measured runs keep the default.
 		Timeout: 45 * time.Second,
-		OnAck: func(a load.Ack) { mu.Lock(); acks = append(acks, a); mu.Unlock() },
+		OnAck:   func(a load.Ack) { mu.Lock(); acks = append(acks, a); mu.Unlock() },
 	})
 	t.Log(res)
 	if res.Failed() || res.Requests == 0 {
