@@ -63,18 +63,28 @@ func (s *Server) seminarCreate(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, seminarPath(sem.ID))
 }
 
-func (s *Server) seminarEdit(c *gin.Context) {
+// seminarOf loads the seminar :id of the path; it answers the request
+// itself when there is none.
+func (s *Server) seminarOf(c *gin.Context) (*model.Seminar, bool) {
 	id, ok := s.consoleID(c, "id")
 	if !ok {
-		return
+		return nil, false
 	}
 	sem, err := s.seminars.ByID(c.Request.Context(), id)
 	if err != nil {
 		s.consoleFail(c, err)
+		return nil, false
+	}
+	return sem, true
+}
+
+func (s *Server) seminarEdit(c *gin.Context) {
+	sem, ok := s.seminarOf(c)
+	if !ok {
 		return
 	}
 	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
-		consolePage: s.consoleBase(c, "seminar.edit_title", "seminars"), ID: id,
+		consolePage: s.consoleBase(c, "seminar.edit_title", "seminars"), ID: sem.ID,
 		In: service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone},
 	})
 }
@@ -230,16 +240,11 @@ type rosterContext struct {
 // rosterCtx loads the seminar and picks the questionnaire of the invite
 // links: ?q=<id>, else the first open one, else the first.
 func (s *Server) rosterCtx(c *gin.Context) (*rosterContext, bool) {
-	id, ok := s.consoleID(c, "id")
+	sem, ok := s.seminarOf(c)
 	if !ok {
 		return nil, false
 	}
 	ctx := c.Request.Context()
-	sem, err := s.seminars.ByID(ctx, id)
-	if err != nil {
-		s.consoleFail(c, err)
-		return nil, false
-	}
 	rc := &rosterContext{Seminar: sem}
 	rows, err := s.seminars.List(ctx, 0)
 	if err != nil {
@@ -247,7 +252,7 @@ func (s *Server) rosterCtx(c *gin.Context) (*rosterContext, bool) {
 		return nil, false
 	}
 	for _, r := range rows {
-		if r.ID == id {
+		if r.ID == sem.ID {
 			rc.Questionnaires = r.Questionnaires
 		}
 	}
@@ -279,15 +284,11 @@ func (s *Server) inviteURL(rc *rosterContext) func(model.Participant) string {
 // seminarDelete erases a seminar with its roster (admins; a confirmation box;
 // audited).
 func (s *Server) seminarDelete(c *gin.Context) {
-	id, ok := s.consoleID(c, "id")
+	sem, ok := s.seminarOf(c)
 	if !ok {
 		return
 	}
-	sem, err := s.seminars.ByID(c.Request.Context(), id)
-	if err != nil {
-		s.consoleFail(c, err)
-		return
-	}
+	id := sem.ID
 	if c.PostForm("confirm") != "1" {
 		s.setFlash(c, "seminar.delete_unconfirmed")
 		c.Redirect(http.StatusSeeOther, seminarPath(id))
