@@ -344,19 +344,34 @@ func (w *WeChat) LastFailedVerification(ctx context.Context) (*Verification, err
 }
 
 func (w *WeChat) readVerification(ctx context.Context, key string) (*Verification, error) {
+	return readJSONSetting[Verification](ctx, w.db, key)
+}
+
+// readJSONSetting decodes the settings row key, or returns nil when there
+// is none.
+func readJSONSetting[T any](ctx context.Context, db *gorm.DB, key string) (*T, error) {
 	var s model.Setting
-	err := w.db.WithContext(ctx).Where("`key` = ?", key).Take(&s).Error
+	err := db.WithContext(ctx).Where("`key` = ?", key).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read last verification: %w", err)
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	var v Verification
+	var v T
 	if err := json.Unmarshal([]byte(s.Value), &v); err != nil {
-		return nil, fmt.Errorf("decode last verification: %w", err)
+		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return &v, nil
+}
+
+// writeJSONSetting stores v as the settings row key; a failure is logged
+// (what it records is for the console, never needed to go on).
+func (w *WeChat) writeJSONSetting(ctx context.Context, key string, v any) {
+	b, _ := json.Marshal(v)
+	if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error; err != nil {
+		w.log.Warn("wechat: record "+key, "err", err)
+	}
 }
 
 // Capabilities are what the configured account type may do. Errors count
@@ -380,19 +395,7 @@ type Refusal struct {
 
 // LastRefusal returns the platform's last recorded refusal, or nil.
 func (w *WeChat) LastRefusal(ctx context.Context) (*Refusal, error) {
-	var s model.Setting
-	err := w.db.WithContext(ctx).Where("`key` = ?", settingWeChatRefusal).Take(&s).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read last refusal: %w", err)
-	}
-	var r Refusal
-	if err := json.Unmarshal([]byte(s.Value), &r); err != nil {
-		return nil, fmt.Errorf("decode last refusal: %w", err)
-	}
-	return &r, nil
+	return readJSONSetting[Refusal](ctx, w.db, settingWeChatRefusal)
 }
 
 // ErrUnauthorizedAPI is the platform's 48001: the account type may not use
@@ -410,10 +413,7 @@ func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
 		return err
 	}
 	code, _ := strconv.ParseInt(m[1], 10, 64)
-	b, _ := json.Marshal(Refusal{At: w.now().UTC(), API: api, ErrCode: code, ErrMsg: truncateRunes(err.Error(), 300)})
-	if serr := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: settingWeChatRefusal, Value: string(b)}).Error; serr != nil {
-		w.log.Warn("wechat: record refusal", "err", serr)
-	}
+	w.writeJSONSetting(ctx, settingWeChatRefusal, Refusal{At: w.now().UTC(), API: api, ErrCode: code, ErrMsg: truncateRunes(err.Error(), 300)})
 	if code == 48001 {
 		return fmt.Errorf("%w: %v", ErrUnauthorizedAPI, err)
 	}
@@ -421,15 +421,11 @@ func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
 }
 
 func (w *WeChat) recordVerification(ctx context.Context, v Verification) {
-	b, _ := json.Marshal(v)
 	key := settingWeChatVerified
 	if !v.OK {
 		key = settingWeChatVerifyNo
 	}
-	err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error
-	if err != nil {
-		w.log.Warn("wechat: record verification", "err", err)
-	}
+	w.writeJSONSetting(ctx, key, v)
 }
 
 // VerifyURL answers the platform's GET handshake: the echostr when the

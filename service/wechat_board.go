@@ -18,7 +18,6 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/basic"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 	qrcode "github.com/skip2/go-qrcode"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
@@ -465,15 +464,14 @@ func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, 
 	scene := QuestionnaireScene(q)
 	sum := sha256.Sum256([]byte(a.cfg.AppID + "\x00" + scene))
 	key := "wxqr." + hex.EncodeToString(sum[:16])
+	stored, err := readJSONSetting[qrTicket](ctx, w.db, key)
 	var tk qrTicket
-	var s model.Setting
-	err = w.db.WithContext(ctx).Where("`key` = ?", key).Take(&s).Error
 	switch {
-	case err == nil:
-		if err := json.Unmarshal([]byte(s.Value), &tk); err != nil {
-			return nil, fmt.Errorf("stored QR ticket: %w", err)
-		}
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read QR ticket: %w", err)
+	case stored != nil:
+		tk = *stored
+	default:
 		// String scene: an int scene makes the SDK panic on type assertion.
 		t, err := a.oa.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
 		if err != nil && tokenRejected(err) {
@@ -488,8 +486,6 @@ func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, 
 		if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error; err != nil {
 			return nil, fmt.Errorf("store QR ticket: %w", err)
 		}
-	default:
-		return nil, fmt.Errorf("read QR ticket: %w", err)
 	}
 	// The SDK's ShowQRCode does not escape the ticket, whose '+' and '/'
 	// then break the URL.
