@@ -392,16 +392,9 @@ func (h *wechatHandler) board(c *gin.Context) {
 	if u := currentUser(c); u != nil && (u.Role == model.RoleAdmin || u.Role == model.RoleStaff) {
 		p.CanRemind = true
 	}
-	caps := service.CapabilitiesOf(cfg.AccountType)
-	switch {
-	case caps.Templates && cfg.ReminderTemplateID != "":
-		p.ReminderChannel = p.T("wechat.reach_by_template")
-	case caps.CustomerService:
-		p.ReminderChannel = p.T("wechat.reach_by_custom")
-	default:
-		p.ReminderChannel = p.T("wechat.reach_by_none")
-	}
-	p.RemindersReady = h.wx.Enabled(ctx) && q.Status == model.StatusOpen && (caps.Templates && cfg.ReminderTemplateID != "" || caps.CustomerService)
+	channel := service.ReminderChannel(cfg)
+	p.ReminderChannel = p.T(map[string]string{service.ReachTemplate: "wechat.reach_by_template", service.ReachCustom: "wechat.reach_by_custom", "": "wechat.reach_by_none"}[channel])
+	p.RemindersReady = h.wx.Enabled(ctx) && q.Status == model.StatusOpen && channel != ""
 	h.render(c, http.StatusOK, "admin_board.html", p)
 }
 

@@ -57,6 +57,20 @@ const (
 // account may send them customer-service messages.
 const CustomerServiceWindow = 48 * time.Hour
 
+// ReminderChannel is how an account configured as cfg reminds: template
+// messages (ReachTemplate, with a reminder template id), customer-service
+// messages in the 48-hour window (ReachCustom), or not at all ("").
+func ReminderChannel(cfg WeChatConfig) string {
+	caps := CapabilitiesOf(cfg.AccountType)
+	switch {
+	case caps.Templates && cfg.ReminderTemplateID != "":
+		return ReachTemplate
+	case caps.CustomerService:
+		return ReachCustom
+	}
+	return ""
+}
+
 // ErrNoReminderChannel is an account type that can send no reminders.
 var ErrNoReminderChannel = errors.New("this account type cannot send reminders")
 
@@ -242,19 +256,19 @@ func (w *WeChat) fillReach(ctx context.Context, rows []BoardRow, loc *time.Locat
 	if err != nil {
 		return err
 	}
-	caps := CapabilitiesOf(a.cfg.AccountType)
+	channel := ReminderChannel(a.cfg)
 	var openids []string
 	for i := range rows {
 		if !rows[i].HasOpenID {
 			continue
 		}
-		if caps.Templates && a.cfg.ReminderTemplateID != "" {
+		if channel == ReachTemplate {
 			rows[i].Reach = ReachTemplate
 			continue
 		}
 		openids = append(openids, *rows[i].Participant.OpenID)
 	}
-	if !caps.CustomerService || len(openids) == 0 {
+	if channel != ReachCustom || len(openids) == 0 {
 		return nil
 	}
 	// A follower's own message (Event "text") opens the window: their
@@ -301,12 +315,11 @@ func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (R
 	if !wechatUsable(a.cfg) {
 		return ReminderResult{}, ErrWeChatOff
 	}
-	caps := CapabilitiesOf(a.cfg.AccountType)
-	switch {
-	case !caps.Templates && !caps.CustomerService:
+	if ReminderChannel(a.cfg) == "" {
+		if CapabilitiesOf(a.cfg.AccountType).Templates {
+			return ReminderResult{}, ErrRemindersOff // a template id would do
+		}
 		return ReminderResult{}, ErrNoReminderChannel
-	case caps.Templates && !caps.CustomerService && a.cfg.ReminderTemplateID == "":
-		return ReminderResult{}, ErrRemindersOff
 	}
 	if q.Status != model.StatusOpen {
 		return ReminderResult{}, ErrNotOpen
