@@ -78,7 +78,6 @@ var questionColumns = []string{"type", "name", "label", "hint", "report", "requi
 
 var (
 	rangeParamRe = regexp.MustCompile(`^(start|end|step)\s*=\s*(-?\d+)$`)
-	boundRe      = regexp.MustCompile(`^\.\s*(>=|<=|>|<)\s*(-?\d+)$|^(-?\d+)\s*(>=|<=|>|<)\s*\.$`)
 	// limitRe is one bound of a number or date: ". >= 0", ". <= 2.5",
 	// "18 <= .", ". >= date('2018-01-10')", ". < '2018-02-01'".
 	limitRe     = regexp.MustCompile(`^(?:\.\s*(>=|<=|>|<)\s*(` + limitValue + `)|(` + limitValue + `)\s*(>=|<=|>|<)\s*\.)$`)
@@ -417,12 +416,12 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 	case "integer":
 		// Limited to exactly 1..5 it is a rating, to 0..10 an NPS, as the
 		// console would build them; any other integer is a number.
-		if lo, hi, understood := r.numberBounds(rt.kind, constraint, ""); understood && (lo == 1 && hi == 5 || lo == 0 && hi == 10) {
-			q.Type, constraintOK = map[bool]string{true: model.TypeRating, false: model.TypeNPS}[lo == 1], true
+		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
+		if lo, hi := q.Min.String(), q.Max.String(); constraintOK && (lo == "1" && hi == "5" || lo == "0" && hi == "10") {
+			q.Type, q.Min, q.Max = map[bool]string{true: model.TypeRating, false: model.TypeNPS}[lo == "1"], nil, nil
 			break
 		}
 		q.Type = model.TypeNumber
-		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
 	case "decimal":
 		q.Type, q.Decimals = model.TypeNumber, MaxDecimals // XLSForm puts no limit on decimals
 		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
@@ -436,7 +435,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 			q.Required = false
 		}
 	case "range":
-		lo, hi, understood := r.numberBounds(rt.kind, constraint, s.cell(row, "parameters"))
+		lo, hi, understood := rangeBounds(constraint, s.cell(row, "parameters"))
 		constraintOK = true
 		switch {
 		case understood && lo == 1 && hi == 5:
@@ -554,57 +553,27 @@ func (r *surveyReader) appearance(where, kind string, tokens []string) bool {
 	return true
 }
 
-// numberBounds reads the answer range of an integer (from its constraint,
-// ". >= 0 and . <= 10") or a range row (from its parameters, "start=0
-// end=10 step=1"). understood is false when the constraint says anything
-// else, or there is none.
-func (r *surveyReader) numberBounds(kind, constraint, parameters string) (lo, hi int, understood bool) {
-	if kind == "range" {
-		lo, hi, step := 1, 10, 1 // ODK's defaults
-		for _, part := range strings.Fields(strings.ReplaceAll(parameters, ";", " ")) {
-			m := rangeParamRe.FindStringSubmatch(strings.ToLower(part))
-			if m == nil {
-				return 0, 0, false
-			}
-			n, _ := strconv.Atoi(m[2])
-			switch m[1] {
-			case "start":
-				lo = n
-			case "end":
-				hi = n
-			case "step":
-				step = n
-			}
-		}
-		return lo, hi, step == 1 && constraint == ""
-	}
-	if constraint == "" {
-		return 0, 0, false
-	}
-	lo, hi = -1<<31, 1<<31
-	for _, part := range andRe.Split(strings.TrimSpace(constraint), -1) {
-		m := boundRe.FindStringSubmatch(strings.TrimSpace(part))
+// rangeBounds reads the answer range of a range row from its parameters
+// ("start=0 end=10 step=1"); understood is false for anything else, a step
+// other than 1, or a constraint besides.
+func rangeBounds(constraint, parameters string) (lo, hi int, understood bool) {
+	lo, hi, step := 1, 10, 1 // ODK's defaults
+	for _, part := range strings.Fields(strings.ReplaceAll(parameters, ";", " ")) {
+		m := rangeParamRe.FindStringSubmatch(strings.ToLower(part))
 		if m == nil {
 			return 0, 0, false
 		}
-		op, n := m[1], m[2]
-		if op == "" {
-			// "1 <= ." reads as ". >= 1"
-			op, n = map[string]string{"<=": ">=", "<": ">", ">=": "<=", ">": "<"}[m[4]], m[3]
-		}
-		v, _ := strconv.Atoi(n)
-		switch op {
-		case ">=":
-			lo = max(lo, v)
-		case ">":
-			lo = max(lo, v+1)
-		case "<=":
-			hi = min(hi, v)
-		case "<":
-			hi = min(hi, v-1)
+		n, _ := strconv.Atoi(m[2])
+		switch m[1] {
+		case "start":
+			lo = n
+		case "end":
+			hi = n
+		case "step":
+			step = n
 		}
 	}
-	return lo, hi, lo > -1<<31 && hi < 1<<31
+	return lo, hi, step == 1 && constraint == ""
 }
 
 // limitsOf reads the bounds of an integer, decimal or date from its
@@ -675,13 +644,6 @@ func boundOf(kind, op, v string) (*Limit, bool) {
 		return nil, false
 	}
 	return NewLimit(n), true
-}
-
-func boundsExample(kind string) string {
-	if kind == "range" {
-		return "parameters start=1 end=5"
-	}
-	return `constraint ". >= 1 and . <= 5"`
 }
 
 // maxLength reads "string-length(.) <= 500"; understood is false for any
