@@ -5,7 +5,6 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/text/language"
 
 	"seminareval/model"
 )
@@ -67,15 +66,8 @@ func (s *Server) consoleLang(c *gin.Context) string {
 	if l, err := c.Cookie(cookieConsoleLang); err == nil && (l == "en" || l == "zh") {
 		return l
 	}
-	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil {
-		for _, t := range tags {
-			switch b, _ := t.Base(); b.String() {
-			case "zh":
-				return "zh"
-			case "en":
-				return "en"
-			}
-		}
+	if l := acceptedLang(c, func(l string) bool { return l == "en" || l == "zh" }); l != "" {
+		return l
 	}
 	return "en"
 }

@@ -157,15 +157,25 @@ func pickLang(c *gin.Context, def *service.Definition) string {
 	if l := c.PostForm("lang"); l != "" && def.Lang(l) == l {
 		return l
 	}
-	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil {
-		for _, t := range tags {
-			base, _ := t.Base()
-			if l := base.String(); def.Lang(l) == l {
-				return l
-			}
-		}
+	if l := acceptedLang(c, func(l string) bool { return def.Lang(l) == l }); l != "" {
+		return l
 	}
 	return def.Lang("")
+}
+
+// acceptedLang is the first language of the request's Accept-Language that
+// ok takes, or "".
+func acceptedLang(c *gin.Context, ok func(string) bool) string {
+	tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
+	if err != nil {
+		return ""
+	}
+	for _, t := range tags {
+		if base, _ := t.Base(); ok(base.String()) {
+			return base.String()
+		}
+	}
+	return ""
 }
 
 // requestLang is the language of a JSON answer: ?lang, then
@@ -175,12 +185,8 @@ func requestLang(c *gin.Context) string {
 	if l := c.Query("lang"); supported(l) {
 		return l
 	}
-	if tags, _, err := language.ParseAcceptLanguage(c.GetHeader("Accept-Language")); err == nil {
-		for _, t := range tags {
-			if base, _ := t.Base(); supported(base.String()) {
-				return base.String()
-			}
-		}
+	if l := acceptedLang(c, supported); l != "" {
+		return l
 	}
 	return "en"
 }
