@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,21 +61,23 @@ func wordsFor(lang string) map[string]string {
 	return wordsText["en"]
 }
 
+// theyWords is wordsText with theyText over it, per language, built once.
+var theyWords = func() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for lang, base := range wordsText {
+		w := maps.Clone(base)
+		maps.Copy(w, theyText[lang])
+		out[lang] = w
+	}
+	return out
+}()
+
 // theyWordsFor is wordsFor(lang) in the third person.
 func theyWordsFor(lang string) map[string]string {
-	base := wordsFor(lang)
-	they, ok := theyText[lang]
-	if !ok {
-		they = theyText["en"]
+	if w, ok := theyWords[lang]; ok {
+		return w
 	}
-	w := make(map[string]string, len(base))
-	for k, v := range base {
-		w[k] = v
-	}
-	for k, v := range they {
-		w[k] = v
-	}
-	return w
+	return theyWords["en"]
 }
 
 // ConditionSentence is the full sentence a participant reads under a

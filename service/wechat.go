@@ -74,6 +74,9 @@ type WeChat struct {
 	mu       sync.Mutex
 	acct     *wechatAccount
 	loadedAt time.Time
+
+	linkOnce sync.Once // linkKey
+	link     []byte
 }
 
 // wechatAccount is the client for one effective configuration; it is

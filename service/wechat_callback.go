@@ -211,7 +211,7 @@ func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
 		// "评估 Q7": the questionnaire of that short code, if it is open.
 		if id, ok := codeIn(m.Content); ok {
 			if q, err := w.questionnaires.Load(ctx, id); err == nil && CheckOpen(&q.Questionnaire, w.now()) == nil {
-				return newsReply(m, []article{w.questionnaireArticle(ctx, m, &q.Questionnaire, q.Def.Title, q.Seminar, q.Def.Lang(lang))}), nil
+				return newsReply(m, []article{w.questionnaireArticle(m, !w.Capabilities(ctx).OAuth, &q.Questionnaire, q.Def.Title, q.Seminar, q.Def.Lang(lang))}), nil
 			}
 		}
 		return w.openQuestionnairesReply(ctx, m, lang)
@@ -280,12 +280,12 @@ func (w *WeChat) sceneReply(ctx context.Context, m *inbound, scene string) (stri
 		return textReply(m, wechatText["unknown_scene"].In(lang)), nil
 	}
 	lang = q.Def.Lang(lang)
-	return newsReply(m, []article{w.questionnaireArticle(ctx, m, &q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
+	return newsReply(m, []article{w.questionnaireArticle(m, !w.Capabilities(ctx).OAuth, &q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
 }
 
-// questionnaireArticle is the news card of q. On an account without web
-// OAuth its link is personal: signed for the follower who asked (m).
-func (w *WeChat) questionnaireArticle(ctx context.Context, m *inbound, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
+// questionnaireArticle is the news card of q. With personal (an account
+// without web OAuth) its link is signed for the follower who asked (m).
+func (w *WeChat) questionnaireArticle(m *inbound, personal bool, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
 	desc := wechatText["tap_to_answer"].In(lang)
 	if sem != nil {
 		if t := sem.Title.In(lang); t != "" {
@@ -293,7 +293,7 @@ func (w *WeChat) questionnaireArticle(ctx context.Context, m *inbound, q *model.
 		}
 	}
 	link := w.baseURL + "/s/" + q.Slug + "?lang=" + url.QueryEscape(lang)
-	if !w.Capabilities(ctx).OAuth {
+	if personal {
 		link = w.PersonalLink(q, m.FromUserName, lang)
 	}
 	return article{Title: title.In(lang), Description: desc, URL: link}
@@ -307,6 +307,7 @@ func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang s
 	if len(qs) == 0 {
 		return textReply(m, wechatText["none_open"].In(lang)), nil
 	}
+	personal := !w.Capabilities(ctx).OAuth
 	seminars := map[uint64]*model.Seminar{}
 	var arts []article
 	for i := range qs {
@@ -320,7 +321,7 @@ func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang s
 			}
 			sem = seminars[*id]
 		}
-		arts = append(arts, w.questionnaireArticle(ctx, m, &qs[i], qs[i].Title, sem, lang))
+		arts = append(arts, w.questionnaireArticle(m, personal, &qs[i], qs[i].Title, sem, lang))
 	}
 	// A reply to a user's own message may hold one article, to an event
 	// up to eight; more become a list of links.

@@ -32,11 +32,14 @@ var (
 )
 
 // linkKey is the MAC key of personal links, apart from every other use of
-// the server secret.
+// the server secret; derived once.
 func (w *WeChat) linkKey() []byte {
-	m := hmac.New(sha256.New, w.responses.secret)
-	m.Write([]byte("wechat-personal-link"))
-	return m.Sum(nil)
+	w.linkOnce.Do(func() {
+		m := hmac.New(sha256.New, w.responses.secret)
+		m.Write([]byte("wechat-personal-link"))
+		w.link = m.Sum(nil)
+	})
+	return w.link
 }
 
 // PersonalToken signs openid for questionnaire id until expires.
