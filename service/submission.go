@@ -252,6 +252,26 @@ func (s *Responses) alreadyOr(ctx context.Context, q *Loaded, submissionID strin
 	return SubmitResult{}, ErrAlreadyAnswered
 }
 
+// aliasHashes are the respondent hashes of id's other keys (aliases).
+func (s *Responses) aliasHashes(q *Loaded, id identity) []string {
+	var out []string
+	for _, k := range id.aliases() {
+		out = append(out, s.RespondentHash(q.ID, k))
+	}
+	return out
+}
+
+// inAnswered reports whether any of hashes has answered anonymous
+// questionnaire q: who answered is in Answered, apart from the responses
+// (and, from before that design, on the response; see Answered).
+func (s *Responses) inAnswered(ctx context.Context, q *Loaded, hashes []string) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, hashes).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("who answered: %w", err)
+	}
+	return n > 0, nil
+}
+
 // randomHash is a respondent hash that names nobody (anonymous responses).
 func randomHash() string {
 	b := make([]byte, 32)
@@ -371,33 +391,26 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		return SubmitResult{}, err
 	}
 	who := s.RespondentHash(q.ID, id.key)
-	if aliases := id.aliases(); len(aliases) > 0 || q.Anonymous {
-		hashes := make([]string, 0, len(aliases)+1)
-		for _, k := range aliases {
-			hashes = append(hashes, s.RespondentHash(q.ID, k))
+	hashes := s.aliasHashes(q, id)
+	if q.Anonymous {
+		answered, err := s.inAnswered(ctx, q, append([]string{who}, hashes...))
+		if err != nil {
+			return SubmitResult{}, err
 		}
-		if q.Anonymous {
-			// Who answered an anonymous questionnaire is in Answered, apart
-			// from the responses (and, from before that, on the response).
-			var n int64
-			if err := s.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, append(hashes, who)).Count(&n).Error; err != nil {
-				return SubmitResult{}, fmt.Errorf("who answered: %w", err)
-			}
-			if n > 0 {
-				return s.alreadyOr(ctx, q, sub.SubmissionID)
-			}
+		if answered {
+			return s.alreadyOr(ctx, q, sub.SubmissionID)
 		}
-		if len(hashes) > 0 {
-			var prev model.Response
-			err := s.db.WithContext(ctx).Select("id, submission_id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error
-			switch {
-			case err == nil && prev.SubmissionID == sub.SubmissionID:
-				return SubmitResult{ResponseID: prev.ID, Already: true}, nil
-			case err == nil:
-				return SubmitResult{}, ErrAlreadyAnswered
-			case !errors.Is(err, gorm.ErrRecordNotFound):
-				return SubmitResult{}, fmt.Errorf("earlier response under another key: %w", err)
-			}
+	}
+	if len(hashes) > 0 {
+		var prev model.Response
+		err := s.db.WithContext(ctx).Select("id, submission_id").Where("questionnaire_id = ? AND respondent_hash IN ?", q.ID, hashes).Take(&prev).Error
+		switch {
+		case err == nil && prev.SubmissionID == sub.SubmissionID:
+			return SubmitResult{ResponseID: prev.ID, Already: true}, nil
+		case err == nil:
+			return SubmitResult{}, ErrAlreadyAnswered
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return SubmitResult{}, fmt.Errorf("earlier response under another key: %w", err)
 		}
 	}
 	resp := model.Response{
@@ -616,13 +629,9 @@ func (s *Responses) Answered(ctx context.Context, q *Loaded, r Respondent) (uint
 	if err != nil || id.key == "s:" {
 		return 0, false
 	}
-	hashes := []string{s.RespondentHash(q.ID, id.key)}
-	for _, k := range id.aliases() {
-		hashes = append(hashes, s.RespondentHash(q.ID, k))
-	}
+	hashes := append([]string{s.RespondentHash(q.ID, id.key)}, s.aliasHashes(q, id)...)
 	if q.Anonymous {
-		var n int64
-		if err := s.db.WithContext(ctx).Model(&model.Answered{}).Where("questionnaire_id = ? AND who IN ?", q.ID, hashes).Count(&n).Error; err == nil && n > 0 {
+		if answered, err := s.inAnswered(ctx, q, hashes); err == nil && answered {
 			return 0, true
 		}
 	}
