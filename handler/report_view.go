@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
+	"time"
 
 	"seminareval/model"
 	"seminareval/service"
@@ -173,7 +174,11 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 	}
 	if s.FirstResponse != nil && s.LastResponse != nil && s.Seminar != nil {
 		loc := service.Location(l.Seminar)
-		p.Period = fmt.Sprintf("%s – %s (%s)", s.FirstResponse.In(loc).Format("2006-01-02 15:04"), s.LastResponse.In(loc).Format("2006-01-02 15:04"), loc)
+		layout := "2006-01-02 15:04"
+		if s.Questionnaire.Anonymous {
+			layout = time.DateOnly // the summary dates anonymous answers to the day
+		}
+		p.Period = fmt.Sprintf("%s – %s (%s)", s.FirstResponse.In(loc).Format(layout), s.LastResponse.In(loc).Format(layout), loc)
 	}
 
 	// The filter form: roster groups, and every choice question.

@@ -242,11 +242,20 @@ func TestWeChatBoardOfAnonymousQuestionnaireShowsOnlyCounts(t *testing.T) {
 		!strings.Contains(groups, `<td class="num">2</td><td class="num"><span title=`) {
 		t.Errorf("group counts: %s", groups)
 	}
-	// Five in a group: its counts are shown.
+	// Five in China, one in Europe: China's count beside the total would
+	// tell Europe's, so China joins Europe among the other groups.
 	w.reportRosterFrom(q, 2, "China", "China", "China", "China")
 	board = w.getAs(staff, "/admin/questionnaires/"+itoa(q.ID)+"/board")
-	if groups := between(board.Body, `id="groups"`, "</table>"); !strings.Contains(groups, `<td>China</td><td class="num">5</td><td class="num">1</td>`) {
-		t.Errorf("group counts with five in China: %s", groups)
+	if groups := between(board.Body, `id="groups"`, "</table>"); strings.Contains(groups, "China") || strings.Contains(groups, "Europe") ||
+		!strings.Contains(groups, `<td class="num">6</td><td class="num">1</td>`) {
+		t.Errorf("group counts with five in China and one in Europe: %s", groups)
+	}
+	// Five in each: both are shown.
+	w.reportRosterFrom(q, 6, "Europe", "Europe", "Europe", "Europe")
+	board = w.getAs(staff, "/admin/questionnaires/"+itoa(q.ID)+"/board")
+	if groups := between(board.Body, `id="groups"`, "</table>"); !strings.Contains(groups, `<td>China</td><td class="num">5</td><td class="num">1</td>`) ||
+		!strings.Contains(groups, `<td>Europe</td><td class="num">5</td><td class="num">0</td>`) {
+		t.Errorf("group counts with five in China and five in Europe: %s", groups)
 	}
 }
 

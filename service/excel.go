@@ -467,8 +467,12 @@ func (a *annex) writeSummary(ctx context.Context) error {
 	}
 	add(t["questionnaire"], s.Questionnaire.Title.In(a.lang)+" (/s/"+s.Questionnaire.Slug+")", "")
 	if s.FirstResponse != nil {
-		add(t["collected"], fmt.Sprintf("%s – %s (%s %s)", s.FirstResponse.In(a.loc).Format("2006-01-02 15:04"),
-			s.LastResponse.In(a.loc).Format("2006-01-02 15:04"), t["time_zone"], a.loc.String()), "")
+		layout := "2006-01-02 15:04"
+		if s.Questionnaire.Anonymous {
+			layout = time.DateOnly
+		}
+		add(t["collected"], fmt.Sprintf("%s – %s (%s %s)", s.FirstResponse.In(a.loc).Format(layout),
+			s.LastResponse.In(a.loc).Format(layout), t["time_zone"], a.loc.String()), "")
 	}
 	add(t["respondents"], *s.Respondents, "num")
 	if s.Invited > 0 {

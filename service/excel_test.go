@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
@@ -454,6 +455,31 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 		_, x := writeAnnex(t, f, AnnexOptions{})
 		if v, _ := x.GetCellValue(SheetResponses, "B2"); v != "2018-01-17" {
 			t.Fatalf("annex submitted_at %q, want the date only", v)
+		}
+		// The summary, and the annex's header built from it, date the
+		// first and last answers to the day too.
+		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc := Location(f.l.Seminar)
+		for _, at := range []*time.Time{s.FirstResponse, s.LastResponse} {
+			if at == nil || !at.Equal(startOfDay(*at, loc)) || at.In(loc).Format(time.DateOnly) != "2018-01-17" {
+				t.Fatalf("summary first/last response %v – %v, want 2018-01-17 at midnight", s.FirstResponse, s.LastResponse)
+			}
+		}
+		rows, _ := x.GetRows(SheetSummary)
+		found := false
+		for _, r := range rows {
+			if len(r) > 1 && r[0] == "Responses received" {
+				found = true
+				if !strings.HasPrefix(r[1], "2018-01-17 – 2018-01-17 (") {
+					t.Fatalf("annex period %q, want dates only", r[1])
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("annex summary has no period row: %q", rows)
 		}
 	})
 }

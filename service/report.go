@@ -394,7 +394,14 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			return nil, fmt.Errorf("first and last response of %d: %w", id, err)
 		}
 		if len(ends) > 0 {
-			s.FirstResponse, s.LastResponse = &ends[0].SubmittedAt, &ends[len(ends)-1].SubmittedAt
+			first, last := ends[0].SubmittedAt, ends[len(ends)-1].SubmittedAt
+			if l.Anonymous {
+				// Dated to the day, as in the exports: a time to the minute
+				// would tie the first or last answer to whoever was seen then.
+				loc := Location(l.Seminar)
+				first, last = startOfDay(first, loc), startOfDay(last, loc)
+			}
+			s.FirstResponse, s.LastResponse = &first, &last
 		}
 	}
 
@@ -716,4 +723,10 @@ func (r *Reports) Dashboard(ctx context.Context, id uint64, f Filter) (*Dashboar
 		}
 	}
 	return d, nil
+}
+
+// startOfDay is midnight of t's day in loc.
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }

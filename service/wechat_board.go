@@ -79,9 +79,10 @@ type GroupCount struct {
 	Group             string
 	Invited, Answered int
 	// On an anonymous questionnaire, groups of fewer than SuppressBelow are
-	// shown together (Merged); when even together they are fewer, their
-	// count of answers is not shown (Suppressed): the one expert from a
-	// country must not be seen answering.
+	// shown together (Merged), with the smallest others until together they
+	// are SuppressBelow; when even the whole roster is fewer, the count of
+	// answers is not shown (Suppressed): the one expert from a country must
+	// not be seen answering, nor worked out from the total.
 	Merged, Suppressed bool
 }
 
@@ -152,6 +153,17 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 			continue
 		}
 		b.Groups = append(b.Groups, *g)
+	}
+	if small.Invited > 0 && small.Invited < SuppressBelow {
+		// The total is shown, so the small groups' count would be the total
+		// minus the groups shown: join the smallest groups to them until
+		// together they are SuppressBelow (secondary suppression).
+		sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Invited < b.Groups[j].Invited })
+		for small.Invited < SuppressBelow && len(b.Groups) > 0 {
+			small.Invited += b.Groups[0].Invited
+			small.Answered += b.Groups[0].Answered
+			b.Groups = b.Groups[1:]
+		}
 	}
 	sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Group < b.Groups[j].Group })
 	if small.Invited > 0 {
