@@ -87,7 +87,7 @@ func newFuzzApp(tb testing.TB) *fuzzApp {
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.Server.BaseURL = "http://" + ts.Listener.Addr().String()
 	ctx := context.Background()
-	secret, err := service.EnsureSecret(ctx, db, "")
+	secret, err := service.EnsureSecret(ctx, db, "", nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -282,7 +282,7 @@ func logsHoldNoSecrets(t *testing.T, target modeltest.Target) {
 		a.cfg.Demo.Enabled = false
 		a.ts = httptest.NewUnstartedServer(nil)
 		a.cfg.Server.BaseURL = "http://" + a.ts.Listener.Addr().String()
-		secret, err := service.EnsureSecret(context.Background(), db, "")
+		secret, err := service.EnsureSecret(context.Background(), db, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,7 +356,7 @@ func TestSecretIsGeneratedOnceAndSharedThroughTheDatabase(t *testing.T) {
 		ctx := context.Background()
 		var secrets [][]byte
 		for range 3 {
-			s, err := service.EnsureSecret(ctx, db, "")
+			s, err := service.EnsureSecret(ctx, db, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -368,11 +368,11 @@ func TestSecretIsGeneratedOnceAndSharedThroughTheDatabase(t *testing.T) {
 		if n := (&testApp{t: t, db: db}).count(&model.Setting{}, "`key` = ?", "secret"); n != 1 {
 			t.Fatalf("%d secret rows, want 1", n)
 		}
-		if _, err := service.EnsureSecret(ctx, db, "too short"); err == nil {
+		if _, err := service.EnsureSecret(ctx, db, "too short", nil); err == nil {
 			t.Fatal("a configured secret under 32 characters was accepted")
 		}
 		long := strings.Repeat("k", 40)
-		if s, err := service.EnsureSecret(ctx, db, long); err != nil || string(s) != long {
+		if s, err := service.EnsureSecret(ctx, db, long, nil); err != nil || string(s) != long {
 			t.Fatalf("configured secret: %q %v", s, err)
 		}
 	})

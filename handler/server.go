@@ -29,6 +29,7 @@ type Deps struct {
 	DB     *gorm.DB
 	Log    *slog.Logger
 	Secret []byte           // from service.EnsureSecret
+	Sealer *service.Sealer  // seals the secrets in settings; nil (tests only) stores them as they are
 	Now    func() time.Time // nil: time.Now
 }
 
@@ -36,6 +37,7 @@ type Deps struct {
 type Server struct {
 	cfg     service.Config
 	db      *gorm.DB
+	sealer  *service.Sealer
 	log     *slog.Logger
 	now     func() time.Time
 	baseURL *url.URL
@@ -84,6 +86,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	responses := service.NewResponses(d.DB, d.Secret, d.Now)
 	s := &Server{
 		cfg:            d.Config,
+		sealer:         d.Sealer,
 		db:             d.DB,
 		log:            d.Log,
 		now:            d.Now,

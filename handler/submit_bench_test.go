@@ -91,7 +91,7 @@ func benchServer(b *testing.B, target modeltest.Target) (*Server, string) {
 	cfg := service.DefaultConfig()
 	cfg.Demo.Enabled = false
 	ctx := context.Background()
-	secret, err := service.EnsureSecret(ctx, db, "")
+	secret, err := service.EnsureSecret(ctx, db, "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

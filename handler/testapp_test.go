@@ -47,7 +47,14 @@ func newTestApp(t *testing.T, db *gorm.DB, opts ...appOption) *testApp {
 	if cfg.Server.BaseURL == service.DefaultConfig().Server.BaseURL {
 		a.cfg.Server.BaseURL = "http://" + a.ts.Listener.Addr().String()
 	}
-	secret, err := service.EnsureSecret(context.Background(), db, "")
+	if a.cfg.Server.SecretsKey == "" {
+		a.cfg.Server.SecretsKey = testSecretsKey
+	}
+	sealer, err := service.NewSealer(a.cfg.Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := service.EnsureSecret(context.Background(), db, "", sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +62,7 @@ func newTestApp(t *testing.T, db *gorm.DB, opts ...appOption) *testApp {
 	if os.Getenv("TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a.srv, err = New(context.Background(), Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Now: func() time.Time { return a.now }})
+	a.srv, err = New(context.Background(), Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Sealer: sealer, Now: func() time.Time { return a.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,3 +220,7 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// testSecretsKey seals the secrets of every test app's settings, as
+// server.secrets_key would in production.
+const testSecretsKey = "c2VtaW5hcmV2YWwtdGVzdC1rZXktMzItYnl0ZXMhISE="

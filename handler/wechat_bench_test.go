@@ -41,7 +41,7 @@ func BenchmarkWeChatCallback(b *testing.B) {
 			cfg.WeChat = service.WeChatConfig{Enabled: true, AppID: sc.AppID, AppSecret: sc.AppSecret, Token: sc.Token, EncodingAESKey: sc.EncodingAESKey,
 				APIBaseURL: "http://127.0.0.1:1", OpenBaseURL: "http://127.0.0.1:1", MPBaseURL: "http://127.0.0.1:1"}
 			ctx := context.Background()
-			secret, err := service.EnsureSecret(ctx, db, "")
+			secret, err := service.EnsureSecret(ctx, db, "", nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -102,13 +102,31 @@ func TestWeChatSettingsPageNeverShowsSecrets(t *testing.T) {
 	})
 }
 
+// setting reads a settings row as the service does: a sealed value is
+// opened with the test apps' key (and must be sealed when it is a secret).
 func setting(t *testing.T, db *gorm.DB, key string) string {
 	t.Helper()
 	var s model.Setting
 	if err := db.Where("`key` = ?", key).Find(&s).Error; err != nil {
 		t.Fatal(err)
 	}
-	return s.Value
+	secret := key == service.SettingWeChatSecret || key == service.SettingWeChatToken || key == service.SettingWeChatAESKey
+	if s.Value == "" || !secret {
+		return s.Value
+	}
+	if !strings.HasPrefix(s.Value, "sealed:v1:") {
+		t.Errorf("setting %s is stored in clear: %q", key, s.Value)
+		return s.Value
+	}
+	sealer, err := service.NewSealer(service.ServerConfig{SecretsKey: testSecretsKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := sealer.Open(key, s.Value)
+	if err != nil {
+		t.Fatalf("setting %s: %v", key, err)
+	}
+	return v
 }
 
 func TestWeChatBoardPosterQRAndReminders(t *testing.T) {

@@ -106,11 +106,16 @@ func GeneratePassword() string {
 
 // randomToken returns n random bytes from crypto/rand, URL-safe base64.
 func randomToken(n int) string {
+	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
+}
+
+// randomBytes returns n random bytes from crypto/rand.
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(fmt.Errorf("crypto/rand: %w", err)) // the OS is broken; nothing sensible to do
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return b
 }
 
 // Create adds a user. An empty password is an error: callers generate one

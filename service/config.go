@@ -26,17 +26,23 @@ type Config struct {
 
 // ServerConfig is the HTTP server section.
 type ServerConfig struct {
-	Addr              string        `yaml:"addr"`
-	BaseURL           string        `yaml:"base_url"`
-	Secret            string        `yaml:"secret"`
-	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
-	ReadTimeout       time.Duration `yaml:"read_timeout"`
-	WriteTimeout      time.Duration `yaml:"write_timeout"`
-	IdleTimeout       time.Duration `yaml:"idle_timeout"`
-	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
-	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
-	MaxUploadBytes    int64         `yaml:"max_upload_bytes"`
-	TrustedProxies    []string      `yaml:"trusted_proxies"`
+	Addr    string `yaml:"addr"`
+	BaseURL string `yaml:"base_url"`
+	Secret  string `yaml:"secret"`
+	// SecretsKey seals the secrets kept in the settings table (32 bytes,
+	// base64 or hex); empty: read from SecretsKeyFile, created on first
+	// start. SecretsPreviousKeys still open values during a rotation.
+	SecretsKey          string        `yaml:"secrets_key"`
+	SecretsKeyFile      string        `yaml:"secrets_key_file"`
+	SecretsPreviousKeys []string      `yaml:"secrets_previous_keys"`
+	ReadHeaderTimeout   time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout         time.Duration `yaml:"read_timeout"`
+	WriteTimeout        time.Duration `yaml:"write_timeout"`
+	IdleTimeout         time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout     time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes        int64         `yaml:"max_body_bytes"`
+	MaxUploadBytes      int64         `yaml:"max_upload_bytes"`
+	TrustedProxies      []string      `yaml:"trusted_proxies"`
 	// MaxExports is how many annexes and CSVs one replica builds at once;
 	// the next downloads get 429 with Retry-After.
 	MaxExports int `yaml:"max_exports"`

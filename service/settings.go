@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,18 +18,17 @@ const secretSetting = "secret"
 // database, generating and storing it on first start. Keeping it in the
 // database means every replica signs cookies and hashes respondents alike
 // without anyone having to configure a secret.
-func EnsureSecret(ctx context.Context, db *gorm.DB, configured string) ([]byte, error) {
+//
+// The stored secret is sealed by sealer (service/sealer.go): a dump of the
+// database does not give the key of cookies and respondent hashes.
+func EnsureSecret(ctx context.Context, db *gorm.DB, configured string, sealer *Sealer) ([]byte, error) {
 	if configured != "" {
 		if len(configured) < 32 {
 			return nil, errors.New("server.secret must be at least 32 characters")
 		}
 		return []byte(configured), nil
 	}
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return nil, err
-	}
-	candidate := model.Setting{Key: secretSetting, Value: hex.EncodeToString(buf)}
+	candidate := model.Setting{Key: secretSetting, Value: sealer.Seal(secretSetting, hex.EncodeToString(randomBytes(32)))}
 	// Two replicas starting at once: the first insert wins, both read it back.
 	if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&candidate).Error; err != nil && !model.IsDuplicate(err) {
 		return nil, fmt.Errorf("store secret: %w", err)
@@ -39,5 +37,9 @@ func EnsureSecret(ctx context.Context, db *gorm.DB, configured string) ([]byte, 
 	if err := db.WithContext(ctx).Where("`key` = ?", secretSetting).Take(&s).Error; err != nil {
 		return nil, fmt.Errorf("read secret: %w", err)
 	}
-	return hex.DecodeString(s.Value)
+	plain, err := sealer.Open(secretSetting, s.Value)
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(plain)
 }

@@ -65,6 +65,7 @@ type WeChat struct {
 	now            func() time.Time
 	file           WeChatConfig
 	baseURL        string
+	sealer         *Sealer // opens and seals the WeChat secrets in settings
 	redis          *redis.Client
 	cache          tokenCache
 	http           *http.Client
@@ -90,7 +91,7 @@ type wechatAccount struct {
 // NewWeChat returns the WeChat service. With cfg.Redis.Addr set the access
 // token, JS ticket and the token fetch lock live in Redis, so replicas share
 // one token (a new fetch invalidates the previous token on the platform).
-func NewWeChat(db *gorm.DB, cfg Config, questionnaires *Questionnaires, responses *Responses, log *slog.Logger, now func() time.Time) *WeChat {
+func NewWeChat(db *gorm.DB, cfg Config, sealer *Sealer, questionnaires *Questionnaires, responses *Responses, log *slog.Logger, now func() time.Time) *WeChat {
 	if now == nil {
 		now = time.Now
 	}
@@ -99,7 +100,7 @@ func NewWeChat(db *gorm.DB, cfg Config, questionnaires *Questionnaires, response
 	}
 	quietSDK()
 	w := &WeChat{
-		db: db, log: log, now: now, file: cfg.WeChat, baseURL: strings.TrimRight(cfg.Server.BaseURL, "/"),
+		db: db, log: log, now: now, file: cfg.WeChat, sealer: sealer, baseURL: strings.TrimRight(cfg.Server.BaseURL, "/"),
 		questionnaires: questionnaires, responses: responses,
 		// Never http.DefaultClient: the SDK shares that pointer.
 		http: &http.Client{Timeout: 4 * time.Second, Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 8}},
@@ -239,6 +240,13 @@ func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
 		return cfg, fmt.Errorf("read wechat settings: %w", err)
 	}
 	for _, r := range rows {
+		if isSealedSetting(r.Key) {
+			plain, err := w.sealer.Open(r.Key, r.Value)
+			if err != nil {
+				return cfg, err
+			}
+			r.Value = plain
+		}
 		switch r.Key {
 		case SettingWeChatEnabled:
 			cfg.Enabled = r.Value == "true"
@@ -296,7 +304,11 @@ func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 			if *v == "" {
 				return tx.Where("`key` = ?", key).Delete(&model.Setting{}).Error
 			}
-			return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: *v}).Error
+			value := *v
+			if isSealedSetting(key) {
+				value = w.sealer.Seal(key, value)
+			}
+			return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: value}).Error
 		}
 		if ch.Enabled != nil {
 			v := fmt.Sprint(*ch.Enabled)

@@ -88,7 +88,7 @@ func TestVerifySignatureRefusesForgedAndStale(t *testing.T) {
 }
 
 func TestWeChatServiceQuietsTheSDKLogger(t *testing.T) {
-	NewWeChat(nil, DefaultConfig(), nil, nil, nil, nil).Close()
+	NewWeChat(nil, DefaultConfig(), nil, nil, nil, nil, nil).Close()
 	if l := logrus.GetLevel(); l > logrus.WarnLevel {
 		t.Fatalf("logrus level %s: the SDK would log request bodies", l)
 	}

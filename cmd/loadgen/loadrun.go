@@ -422,7 +422,7 @@ func startInProcess(ctx context.Context, db load.Database) (*inProcess, error) {
 	if err := model.Migrate(ctx, gdb); err != nil {
 		return nil, err
 	}
-	secret, err := service.EnsureSecret(ctx, gdb, "")
+	secret, err := service.EnsureSecret(ctx, gdb, "", nil)
 	if err != nil {
 		return nil, err
 	}

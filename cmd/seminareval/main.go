@@ -59,6 +59,7 @@ var commands = map[string]command{
 	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
 	"roster":  {"roster import --seminar SLUG [--dry-run] FILE: import participants (.xlsx, CSV, text, JSON)", runRoster},
 	"wechat":  {"wechat menu: set the official account's menu", runWeChat},
+	"secrets": {"secrets new-key | reseal: a fresh sealing key; seal the stored secrets with the current key", runSecrets},
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string) error {
@@ -169,6 +170,33 @@ func (e env) withApp(ctx context.Context, cfgPath string, f func(a app) error) e
 	}
 	defer closeDB(db)
 	return f(app{cfg: cfg, log: log, db: db})
+}
+
+// secrets resolves the sealing key (creating its file on first start),
+// seals any secret still stored in plain text or under a previous key, and
+// returns the signing secret and the sealer.
+func (a app) secrets(ctx context.Context) ([]byte, *service.Sealer, error) {
+	path, created, err := service.ResolveSecretsKey(&a.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		a.log.Warn("created the key that seals the secrets in the database; keep it, back it up apart from the database, and give every replica the same (server.secrets_key or this file)", "file", path)
+	}
+	sealer, err := service.NewSealer(a.cfg.Server)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n, err := service.ResealSettings(ctx, a.db, sealer); err != nil {
+		return nil, nil, err
+	} else if n > 0 {
+		a.log.Info("sealed secrets with the current key", "settings", n, "key", sealer.KeyID())
+	}
+	secret, err := service.EnsureSecret(ctx, a.db, a.cfg.Server.Secret, sealer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return secret, sealer, nil
 }
 
 func closeDB(db *gorm.DB) {

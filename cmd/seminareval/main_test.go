@@ -49,7 +49,8 @@ func freeAddr(t *testing.T) string {
 // dbEnv returns the environment that points the binary at target's fresh database.
 func dbEnv(t *testing.T, target modeltest.Target) []string {
 	cfg := modeltest.NewDBConfig(t, target)
-	return []string{"SEMINAREVAL_DATABASE_DRIVER=" + cfg.Driver, "SEMINAREVAL_DATABASE_DSN=" + cfg.DSN}
+	return []string{"SEMINAREVAL_DATABASE_DRIVER=" + cfg.Driver, "SEMINAREVAL_DATABASE_DSN=" + cfg.DSN,
+		"SEMINAREVAL_SERVER_SECRETS_KEY_FILE=" + filepath.Join(t.TempDir(), "seminareval.key")}
 }
 
 // TestServeSeedsDemoAndShutsDownGracefully runs the binary's serve command

@@ -32,7 +32,7 @@ func runServe(ctx context.Context, e env) error {
 // shuts down gracefully.
 func serve(ctx context.Context, e env, a app) error {
 	cfg, log, db := a.cfg, a.log, a.db
-	secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
+	secret, sealer, err := a.secrets(ctx)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func serve(ctx context.Context, e env, a app) error {
 	if err := bootstrapAdmin(ctx, db, log, e); err != nil {
 		return err
 	}
-	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret})
+	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret, Sealer: sealer})
 	if err != nil {
 		return err
 	}

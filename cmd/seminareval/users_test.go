@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,7 +23,8 @@ import (
 func cliDB(t *testing.T, target modeltest.Target) ([]string, *gorm.DB) {
 	t.Helper()
 	cfg := modeltest.NewDBConfig(t, target)
-	environ := []string{"SEMINAREVAL_DATABASE_DRIVER=" + cfg.Driver, "SEMINAREVAL_DATABASE_DSN=" + cfg.DSN, "SEMINAREVAL_DATABASE_AUTO_MIGRATE=true"}
+	environ := []string{"SEMINAREVAL_DATABASE_DRIVER=" + cfg.Driver, "SEMINAREVAL_DATABASE_DSN=" + cfg.DSN, "SEMINAREVAL_DATABASE_AUTO_MIGRATE=true",
+		"SEMINAREVAL_SERVER_SECRETS_KEY_FILE=" + filepath.Join(t.TempDir(), "seminareval.key")}
 	db, err := model.Open(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

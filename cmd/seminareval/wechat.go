@@ -23,12 +23,12 @@ func runWeChat(ctx context.Context, e env) error {
 	}
 	return e.withApp(ctx, *cfgPath, func(a app) error {
 		cfg, log, db := a.cfg, a.log, a.db
-		secret, err := service.EnsureSecret(ctx, db, cfg.Server.Secret)
+		secret, sealer, err := a.secrets(ctx)
 		if err != nil {
 			return err
 		}
 		responses := service.NewResponses(db, secret, time.Now)
-		wx := service.NewWeChat(db, cfg, responses.Questionnaires(), responses, log, time.Now)
+		wx := service.NewWeChat(db, cfg, sealer, responses.Questionnaires(), responses, log, time.Now)
 		defer wx.Close()
 		if !wx.Enabled(ctx) {
 			return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", service.ErrWeChatOff)
