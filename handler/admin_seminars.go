@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/skip2/go-qrcode"
@@ -33,19 +34,20 @@ func seminarFormValues(c *gin.Context) service.SeminarInput {
 	return service.SeminarInput{
 		Slug: strings.TrimSpace(c.PostForm("slug")), Title: text("title"), Location: text("location"),
 		StartsOn: strings.TrimSpace(c.PostForm("starts_on")), EndsOn: strings.TrimSpace(c.PostForm("ends_on")),
-		Timezone: strings.TrimSpace(c.PostForm("timezone")),
+		Timezone: strings.TrimSpace(c.PostForm("timezone")), RetentionDays: strings.TrimSpace(c.PostForm("retention_days")),
 	}
 }
 
 type seminarFormPage struct {
 	consolePage
-	ID       uint64 // 0 for a new seminar
-	In       service.SeminarInput
-	Problems map[string]string
+	ID               uint64 // 0 for a new seminar
+	In               service.SeminarInput
+	Problems         map[string]string
+	DefaultRetention int // privacy.retention_days
 }
 
 func (s *Server) seminarNew(c *gin.Context) {
-	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
+	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays),
 		consolePage: s.consoleBase(c, "seminar.new_title", "seminars"),
 		In:          service.SeminarInput{Timezone: service.DefaultTimezone, Title: model.Text{}, Location: model.Text{}},
 	})
@@ -83,9 +85,9 @@ func (s *Server) seminarEdit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{
+	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays),
 		consolePage: s.consoleBase(c, "seminar.edit_title", "seminars"), ID: sem.ID,
-		In: service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone},
+		In: service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone, RetentionDays: retentionText(sem)},
 	})
 }
 
@@ -106,7 +108,7 @@ func (s *Server) seminarUpdate(c *gin.Context) {
 }
 
 func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in service.SeminarInput, err error) {
-	p := seminarFormPage{consolePage: s.consoleBase(c, title, "seminars"), ID: id, In: in, Problems: map[string]string{}}
+	p := seminarFormPage{consolePage: s.consoleBase(c, title, "seminars"), ID: id, In: in, Problems: map[string]string{}, DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays)}
 	status := http.StatusUnprocessableEntity
 	var inv *service.InvalidError
 	switch {
@@ -136,6 +138,7 @@ func seminarPath(id uint64, rest ...string) string {
 type seminarShowPage struct {
 	consolePage
 	Seminar        *model.Seminar
+	Retention      string // when the personal data is or was deleted
 	Questionnaires []questionnaireLink
 	Participants   int
 	Organisers     []model.User
@@ -169,6 +172,12 @@ func (s *Server) seminarShow(c *gin.Context) {
 	u := currentUser(c)
 	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser, CanErase: u.Role == model.RoleAdmin}
 	p.Title = sem.Title.In(p.Lang)
+	switch {
+	case sem.PurgedAt != nil:
+		p.Retention = p.T("seminar.purged_at", sem.PurgedAt.In(service.Location(sem)).Format(time.DateOnly))
+	case service.PurgeOn(sem, s.cfg.Privacy.RetentionDays) != "":
+		p.Retention = p.T("seminar.purge_on", service.PurgeOn(sem, s.cfg.Privacy.RetentionDays), service.SeminarRetentionDays(sem, s.cfg.Privacy.RetentionDays))
+	}
 	rows, err := s.seminars.List(ctx, 0)
 	if err != nil {
 		s.consoleFail(c, err)
@@ -461,11 +470,12 @@ func (p rosterPreviewPage) ReadAs() string {
 
 // seminarProblemKeys translate the seminar service's problems.
 var seminarProblemKeys = map[string]string{
-	"3-64 lower-case letters, digits or hyphens": "seminar.err_slug",
-	"a title in English or Chinese is required":  "seminar.err_title",
-	"a date as YYYY-MM-DD":                       "seminar.err_date",
-	"the end is before the start":                "seminar.err_order",
-	"an IANA time zone such as Asia/Shanghai":    "seminar.err_timezone",
+	"3-64 lower-case letters, digits or hyphens":                       "seminar.err_slug",
+	"a title in English or Chinese is required":                        "seminar.err_title",
+	"a date as YYYY-MM-DD":                                             "seminar.err_date",
+	"the end is before the start":                                      "seminar.err_order",
+	"an IANA time zone such as Asia/Shanghai":                          "seminar.err_timezone",
+	"a whole number of days from 1 to 36500, or empty for the default": "seminar.err_retention",
 }
 
 // rosterPreviewRows is how many rows the preview shows; the import takes all.
@@ -679,6 +689,11 @@ func init() {
 		"seminar.starts_on":                {"First day", "开始日期"},
 		"seminar.ends_on":                  {"Last day", "结束日期"},
 		"seminar.timezone":                 {"Time zone", "时区"},
+		"seminar.retention_days":           {"Keep personal data for (days after the seminar)", "个人信息保留天数（研讨会结束后）"},
+		"seminar.retention_help":           {"Empty: %d days. Then e-mail, phone, WeChat IDs and invite links are deleted; answers and reports stay.", "留空：%d 天。到期后删除邮箱、电话、微信标识和邀请链接；答卷和报告保留。"},
+		"seminar.retention":                {"Personal data", "个人信息"},
+		"seminar.purge_on":                 {"deleted on %s (%d days after the seminar)", "将于 %s 删除（研讨会结束后 %d 天）"},
+		"seminar.purged_at":                {"deleted on %s: contact fields, WeChat IDs and invite links", "已于 %s 删除：联系方式、微信标识和邀请链接"},
 		"seminar.organisers":               {"Organisers", "组织方"},
 		"seminar.organisers_help":          {"Organisers see and download the reports of this seminar, nothing else.", "组织方可以查看和下载本研讨会的报告，仅此而已。"},
 		"seminar.no_candidates":            {"No user has the organiser role yet. An admin adds them under Users.", "还没有组织方角色的用户。管理员可在“用户”中添加。"},
@@ -753,6 +768,7 @@ func init() {
 		"seminar.err_date":                 {"a date as YYYY-MM-DD", "日期格式为 YYYY-MM-DD"},
 		"seminar.err_order":                {"the end is before the start", "结束日期早于开始日期"},
 		"seminar.err_timezone":             {"an IANA time zone such as Asia/Shanghai", "IANA 时区，例如 Asia/Shanghai"},
+		"seminar.err_retention":            {"a whole number of days from 1 to 36500, or empty for the default", "1 至 36500 之间的整数天数，留空则用默认值"},
 		"roster.err.empty_file":            {"the file is empty", "文件是空的"},
 		"roster.err.not_array":             {`JSON roster must be an array of objects: [{"name": "..."}, ...]`, `JSON 名单必须是对象数组：[{"name": "..."}, ...]`},
 		"roster.err.no_sheet":              {"the workbook has no sheet", "工作簿中没有工作表"},
@@ -785,4 +801,12 @@ func init() {
 		"col.email":                        {"Email", "邮箱"},
 		"col.phone":                        {"Phone", "电话"},
 	})
+}
+
+// retentionText is the seminar's own retention as the form shows it.
+func retentionText(sem *model.Seminar) string {
+	if sem.RetentionDays == nil {
+		return ""
+	}
+	return strconv.Itoa(*sem.RetentionDays)
 }

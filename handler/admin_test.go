@@ -105,17 +105,21 @@ func TestSeminarCreateEditListAndValidation(t *testing.T) {
 		if !strings.Contains(page.Body, "Workshop on cross-border cooperation") || !strings.Contains(page.Body, "Seminar created") {
 			t.Fatalf("seminar page after create lacks title or confirmation")
 		}
+		// The default retention, and the day it ends, on the seminar page.
+		if sem.RetentionDays != nil || !strings.Contains(page.Body, "deleted on 2027-04-16 (400 days after the seminar)") {
+			t.Errorf("retention on the seminar page: %v\n%s", sem.RetentionDays, between(page.Body, "<dl", "</dl>"))
+		}
 		if list := a.consoleGet(staff, "/admin/"); !strings.Contains(list.Body, "Workshop on cross-border cooperation") {
 			t.Fatalf("seminar not listed")
 		}
 
 		// Bad input: every problem named by its field, nothing stored.
-		bad := url.Values{"slug": {"Bad Slug!"}, "title_en": {""}, "starts_on": {"2026-13-01"}, "ends_on": {"2026-01-01"}, "timezone": {"Mars/Olympus"}}
+		bad := url.Values{"slug": {"Bad Slug!"}, "title_en": {""}, "starts_on": {"2026-13-01"}, "ends_on": {"2026-01-01"}, "timezone": {"Mars/Olympus"}, "retention_days": {"forever"}}
 		res = a.postForm(staff.Client, "/admin/seminars", bad)
 		if res.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("bad form: %d", res.Code)
 		}
-		for _, want := range []string{"lower-case letters", "a title in English or Chinese is required", "a date as YYYY-MM-DD", "IANA time zone"} {
+		for _, want := range []string{"lower-case letters", "a title in English or Chinese is required", "a date as YYYY-MM-DD", "IANA time zone", "a whole number of days from 1 to 36500"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("bad form page lacks %q", want)
 			}
@@ -129,15 +133,22 @@ func TestSeminarCreateEditListAndValidation(t *testing.T) {
 			t.Fatalf("seminars = %d", n)
 		}
 
-		// Edit.
+		// Edit, with a retention of its own.
 		form.Set("title_en", "Workshop on cooperation (edited)")
+		form.Set("retention_days", "90")
 		res = a.postForm(staff.Client, "/admin/seminars/"+strconv.FormatUint(sem.ID, 10), form)
 		if res.Code != http.StatusSeeOther {
 			t.Fatalf("edit: %d %s", res.Code, res.Body)
 		}
 		db.First(&sem, sem.ID)
-		if sem.Title["en"] != "Workshop on cooperation (edited)" || sem.Title["zh"] != "跨境合作研讨会" {
-			t.Fatalf("after edit: %+v", sem.Title)
+		if sem.Title["en"] != "Workshop on cooperation (edited)" || sem.Title["zh"] != "跨境合作研讨会" || sem.RetentionDays == nil || *sem.RetentionDays != 90 {
+			t.Fatalf("after edit: %+v, retention %v", sem.Title, sem.RetentionDays)
+		}
+		if page := a.consoleGet(staff, "/admin/seminars/"+strconv.FormatUint(sem.ID, 10)+"/edit"); !strings.Contains(page.Body, `name="retention_days" min="1" max="36500" inputmode="numeric" value="90"`) {
+			t.Errorf("the edit form does not show the retention of 90 days")
+		}
+		if page := a.consoleGet(staff, "/admin/seminars/"+strconv.FormatUint(sem.ID, 10)); !strings.Contains(page.Body, "deleted on 2026-06-10 (90 days after the seminar)") {
+			t.Errorf("retention of 90 days on the seminar page:\n%s", between(page.Body, "<dl", "</dl>"))
 		}
 		if n := a.count(&model.AuditEvent{}, "action IN ? AND user_name = ?", []string{"seminar.create", "seminar.update"}, staff.Name); n != 2 {
 			t.Fatalf("seminar audit events = %d", n)

@@ -31,10 +31,21 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz" || c.Request.URL.Path == "/metrics" || strings.HasPrefix(c.Request.URL.Path, "/static/"):
 			level = slog.LevelDebug
 		}
-		s.log.Log(c.Request.Context(), level, "request",
-			"method", c.Request.Method, "route", c.FullPath(), "path", c.Request.URL.Path,
-			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.ClientIP())
+		attrs := []any{"method", c.Request.Method, "route", c.FullPath(), "path", c.Request.URL.Path,
+			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000}
+		if !participantPath(c.Request.URL.Path) {
+			// A participant's address is never logged: beside the time of
+			// the request it would tie the answer stored then to a person.
+			attrs = append(attrs, "ip", c.ClientIP())
+		}
+		s.log.Log(c.Request.Context(), level, "request", attrs...)
 	}
+}
+
+// participantPath tells the participants' routes: the questionnaire pages
+// and WeChat's callbacks.
+func participantPath(p string) bool {
+	return strings.HasPrefix(p, "/s/") || strings.HasPrefix(p, "/wechat/")
 }
 
 // recovery turns a panic into a logged 500 instead of a dropped connection.

@@ -341,6 +341,16 @@ func logsHoldNoSecrets(t *testing.T, target modeltest.Target) {
 				t.Fatalf("log lacks %q: the capture does not see what it should\n%s", want, logged)
 			}
 		}
+		// A participant's request is logged without their address: its time
+		// beside an address would tie the answer stored then to a person.
+		for _, line := range strings.Split(logged, "\n") {
+			if strings.Contains(line, "msg=request") && strings.Contains(line, "path=/s/") && strings.Contains(line, "ip=") {
+				t.Errorf("a participant's request is logged with an address: %s", line)
+			}
+			if strings.Contains(line, "msg=request") && strings.Contains(line, "path=/admin/login") && !strings.Contains(line, "ip=") {
+				t.Errorf("a console request is logged without its address: %s", line)
+			}
+		}
 		for _, secret := range []string{comment, "SECRET-COMMENT", formText, name, invite, password, token, token[len(token)-12:]} {
 			if strings.Contains(logged, secret) {
 				t.Errorf("log contains %q: %s", secret, logged[max(0, strings.Index(logged, secret)-300):][:400])

@@ -155,6 +155,9 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 		if err := tx.Exec("CREATE TABLE IF NOT EXISTS `answered` (`questionnaire_id` integer NOT NULL, `who` text NOT NULL, PRIMARY KEY (`questionnaire_id`, `who`)) WITHOUT ROWID").Error; err != nil {
 			return fmt.Errorf("migrate answered: %w", err)
 		}
+		if err := tx.Exec("CREATE TABLE IF NOT EXISTS `wechat_followers` (`openid` text NOT NULL, `wrote_hour` datetime NOT NULL, PRIMARY KEY (`openid`)) WITHOUT ROWID").Error; err != nil {
+			return fmt.Errorf("migrate wechat_followers: %w", err)
+		}
 	}
 	if err := tx.AutoMigrate(All()...); err != nil {
 		return fmt.Errorf("migrate: %w", err)

@@ -12,15 +12,19 @@ import (
 // Seminar is the event a questionnaire evaluates. Titles and locations are
 // bilingual JSON objects ({"en": "...", "zh": "..."}).
 type Seminar struct {
-	ID        uint64    `gorm:"primaryKey"`
-	Slug      string    `gorm:"size:64;uniqueIndex;not null"`
-	Title     Text      `gorm:"type:text"`
-	Location  Text      `gorm:"type:text"`
-	StartsOn  string    `gorm:"size:10"` // YYYY-MM-DD in the seminar's time zone
-	EndsOn    string    `gorm:"size:10"`
-	Timezone  string    `gorm:"size:64;not null;default:Asia/Shanghai"`
-	CreatedAt time.Time `gorm:"not null"`
-	UpdatedAt time.Time `gorm:"not null"`
+	ID       uint64 `gorm:"primaryKey"`
+	Slug     string `gorm:"size:64;uniqueIndex;not null"`
+	Title    Text   `gorm:"type:text"`
+	Location Text   `gorm:"type:text"`
+	StartsOn string `gorm:"size:10"` // YYYY-MM-DD in the seminar's time zone
+	EndsOn   string `gorm:"size:10"`
+	Timezone string `gorm:"size:64;not null;default:Asia/Shanghai"`
+	// RetentionDays is how many days after the seminar its personal data is
+	// kept (nil: privacy.retention_days); PurgedAt is when it was purged.
+	RetentionDays *int       `gorm:"column:retention_days"`
+	PurgedAt      *time.Time `gorm:"column:purged_at"`
+	CreatedAt     time.Time  `gorm:"not null"`
+	UpdatedAt     time.Time  `gorm:"not null"`
 }
 
 // Participant is one entry of a seminar's roster.
@@ -208,17 +212,32 @@ type AuditEvent struct {
 }
 
 // WeChatEvent deduplicates platform pushes: WeChat retries a push up to three
-// times, possibly to different replicas; the unique DedupeKey lets exactly one
-// of them act.
+// times within seconds, possibly to different replicas; the unique DedupeKey
+// (a keyed hash: the sender cannot be recomputed from it) lets exactly one of
+// them act. It names no sender, and the janitor deletes it after
+// EventDedupeWindow: an event's time beside a follower would tie them to the
+// anonymous answer given just after.
 type WeChatEvent struct {
 	ID         uint64    `gorm:"primaryKey"`
 	DedupeKey  string    `gorm:"size:191;uniqueIndex;not null"`
-	OpenID     string    `gorm:"column:openid;size:64"`
 	Event      string    `gorm:"size:32"`
 	EventKey   string    `gorm:"size:191"`
 	Reply      string    `gorm:"type:text"` // the reply sent, so a retry can repeat it
 	ReceivedAt time.Time `gorm:"not null"`
 }
+
+// WeChatFollower is when a follower last wrote to the account, to the hour:
+// what the customer-service window (48 hours after their last message) needs,
+// and no more. One row per follower, kept in key order (a SQLite WITHOUT
+// ROWID table), so neither the row order nor a time to the minute tells who
+// wrote just before an anonymous answer; deleted once the window has passed.
+type WeChatFollower struct {
+	OpenID    string    `gorm:"column:openid;primaryKey;size:64"`
+	WroteHour time.Time `gorm:"not null"`
+}
+
+// TableName is "wechat_followers".
+func (WeChatFollower) TableName() string { return "wechat_followers" }
 
 // Reminder records one template message sent (or failed) to a participant.
 type Reminder struct {
@@ -250,6 +269,6 @@ func All() []any {
 	return []any{
 		&Seminar{}, &Participant{}, &Questionnaire{}, &Question{}, &Response{}, &Answer{},
 		&User{}, &SeminarOrganiser{}, &APIToken{}, &AuditEvent{}, &WeChatEvent{}, &Reminder{}, &Setting{},
-		&LoginFailure{}, &ReportTally{}, &NotShown{}, &Asset{}, &Answered{},
+		&LoginFailure{}, &ReportTally{}, &NotShown{}, &Asset{}, &Answered{}, &WeChatFollower{},
 	}
 }

@@ -22,6 +22,20 @@ type Config struct {
 	Redis    RedisConfig    `yaml:"redis"`
 	Log      LogConfig      `yaml:"log"`
 	Demo     DemoConfig     `yaml:"demo"`
+	Privacy  PrivacyConfig  `yaml:"privacy"`
+}
+
+// PrivacyConfig is the privacy section: the default privacy notice and how
+// long personal data is kept.
+type PrivacyConfig struct {
+	// RetentionDays: personal data of a seminar is purged this many days
+	// after it ends, unless the seminar sets its own.
+	RetentionDays int `yaml:"retention_days"`
+	// Controller is who collects the answers, as the notice names them;
+	// empty: "the organisers of <seminar>".
+	Controller string `yaml:"controller"`
+	// Contact is whom to ask about one's data (an e-mail address, say).
+	Contact string `yaml:"contact"`
 }
 
 // ServerConfig is the HTTP server section.
@@ -129,8 +143,9 @@ func DefaultConfig() Config {
 			AccountType: AccountServiceVerified,
 			Keyword:     DefaultKeyword,
 		},
-		Log:  LogConfig{Level: "info", Format: "text"},
-		Demo: DemoConfig{Enabled: true},
+		Log:     LogConfig{Level: "info", Format: "text"},
+		Demo:    DemoConfig{Enabled: true},
+		Privacy: PrivacyConfig{RetentionDays: DefaultRetentionDays},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,18 @@ type SeminarInput struct {
 	StartsOn string
 	EndsOn   string
 	Timezone string
+	// RetentionDays is how many days after the seminar its personal data is
+	// kept, as typed ("" for privacy.retention_days).
+	RetentionDays string
+}
+
+// retention is RetentionDays as stored: nil for the default.
+func (in *SeminarInput) retention() *int {
+	n, err := strconv.Atoi(strings.TrimSpace(in.RetentionDays))
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return &n
 }
 
 // Validate returns the problems of the input, each naming its field.
@@ -66,6 +79,11 @@ func (in *SeminarInput) Validate() []Problem {
 	if in.StartsOn != "" && in.EndsOn != "" && in.EndsOn < in.StartsOn {
 		ps = append(ps, Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
 	}
+	if in.RetentionDays = strings.TrimSpace(in.RetentionDays); in.RetentionDays != "" {
+		if n, err := strconv.Atoi(in.RetentionDays); err != nil || n < 1 || n > 36500 {
+			ps = append(ps, Problem{Code: "bad_retention", Path: "retention_days", Message: "a whole number of days from 1 to 36500, or empty for the default"})
+		}
+	}
 	if in.Timezone == "" {
 		in.Timezone = DefaultTimezone
 	}
@@ -80,7 +98,7 @@ func (s *Seminars) Create(ctx context.Context, in SeminarInput) (*model.Seminar,
 	if ps := in.Validate(); len(ps) > 0 {
 		return nil, &InvalidError{Problems: ps}
 	}
-	m := model.Seminar{Slug: in.Slug, Title: in.Title, Location: in.Location, StartsOn: in.StartsOn, EndsOn: in.EndsOn, Timezone: in.Timezone}
+	m := model.Seminar{Slug: in.Slug, Title: in.Title, Location: in.Location, StartsOn: in.StartsOn, EndsOn: in.EndsOn, Timezone: in.Timezone, RetentionDays: in.retention()}
 	if err := s.db.WithContext(ctx).Create(&m).Error; err != nil {
 		if model.IsDuplicate(err) {
 			return nil, ErrSeminarSlugTaken
@@ -97,7 +115,7 @@ func (s *Seminars) Update(ctx context.Context, id uint64, in SeminarInput) (*mod
 	}
 	res := s.db.WithContext(ctx).Model(&model.Seminar{}).Where("id = ?", id).Updates(map[string]any{
 		"slug": in.Slug, "title": in.Title, "location": in.Location, "starts_on": in.StartsOn,
-		"ends_on": in.EndsOn, "timezone": in.Timezone, "updated_at": s.now().UTC(),
+		"ends_on": in.EndsOn, "timezone": in.Timezone, "retention_days": in.retention(), "updated_at": s.now().UTC(),
 	})
 	if res.Error != nil {
 		if model.IsDuplicate(res.Error) {

@@ -283,20 +283,17 @@ func (w *WeChat) fillReach(ctx context.Context, rows []BoardRow, loc *time.Locat
 	if channel != ReachCustom || len(openids) == 0 {
 		return nil
 	}
-	// A follower's own message (Event "text") opens the window: their
-	// messages of the last 48 hours.
+	// A follower's own message opens the window for 48 hours; its hour is
+	// all that is kept, so the window is taken to end up to an hour early.
 	now := w.now()
-	var recent []model.WeChatEvent
-	err = w.db.WithContext(ctx).Select("openid", "received_at").
-		Where("event = ? AND openid IN ? AND received_at > ?", "text", openids, now.UTC().Add(-CustomerServiceWindow)).Find(&recent).Error
+	var recent []model.WeChatFollower
+	err = w.db.WithContext(ctx).Where("openid IN ? AND wrote_hour > ?", openids, now.UTC().Add(-CustomerServiceWindow)).Find(&recent).Error
 	if err != nil {
 		return fmt.Errorf("followers' last messages: %w", err)
 	}
 	until := map[string]time.Time{}
-	for _, e := range recent {
-		if u := e.ReceivedAt.Add(CustomerServiceWindow); u.After(until[e.OpenID]) {
-			until[e.OpenID] = u
-		}
+	for _, f := range recent {
+		until[f.OpenID] = f.WroteHour.Add(CustomerServiceWindow)
 	}
 	for i := range rows {
 		if !rows[i].HasOpenID || rows[i].Reach != "" {

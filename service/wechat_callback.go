@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"seminareval/model"
 )
@@ -148,19 +150,31 @@ func (w *WeChat) HandleCallback(ctx context.Context, req CallbackRequest) ([]byt
 
 // dedupeKey identifies a message across the platform's retries: MsgId for
 // user messages, the sender, time and event for events.
-func dedupeKey(m *inbound) string {
+//
+// The key is keyed (the respondents' HMAC): from a dump, nobody can try every
+// follower and second to find who pushed what when.
+func (w *WeChat) dedupeKey(m *inbound) string {
 	if m.MsgID != 0 {
-		return "msg:" + strconv.FormatInt(m.MsgID, 10)
+		return "msg:" + w.keyedHash("wechat-msg\x00"+strconv.FormatInt(m.MsgID, 10))
 	}
-	sum := sha256.Sum256([]byte(m.ToUserName + "\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.Event + "\x00" + m.EventKey))
-	return "ev:" + hex.EncodeToString(sum[:])
+	return "ev:" + w.keyedHash("wechat-event\x00"+m.ToUserName+"\x00"+m.FromUserName+"\x00"+strconv.FormatInt(m.CreateTime, 10)+"\x00"+m.Event+"\x00"+m.EventKey)
+}
+
+// keyedHash is the HMAC of text under the server secret (a plain SHA-256
+// in tests built without the respondents' service).
+func (w *WeChat) keyedHash(text string) string {
+	if w.responses != nil {
+		return w.responses.RespondentHash(0, text)
+	}
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
 }
 
 // replyOnce returns the reply to m, computing it the first time and
 // repeating the stored one for every retry. The insert of the unique key
 // decides which replica's reply is the reply.
 func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
-	key := dedupeKey(m)
+	key := w.dedupeKey(m)
 	db := w.db.WithContext(ctx)
 	var prev model.WeChatEvent
 	err := db.Select("reply").Where("dedupe_key = ?", key).Take(&prev).Error
@@ -174,7 +188,7 @@ func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ev := model.WeChatEvent{DedupeKey: key, OpenID: m.FromUserName, Event: truncateRunes(firstNonEmpty(m.Event, m.MsgType), 32),
+	ev := model.WeChatEvent{DedupeKey: key, Event: truncateRunes(firstNonEmpty(m.Event, m.MsgType), 32),
 		EventKey: truncateRunes(m.EventKey, 191), Reply: reply, ReceivedAt: w.now().UTC()}
 	if err := db.Create(&ev).Error; err != nil {
 		if !model.IsDuplicate(err) {
@@ -185,6 +199,13 @@ func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
 			return "", fmt.Errorf("read event: %w", err)
 		}
 		return prev.Reply, nil
+	}
+	if m.MsgType == "text" && m.FromUserName != "" {
+		// A follower's own message opens the customer-service window.
+		f := model.WeChatFollower{OpenID: truncateRunes(m.FromUserName, 64), WroteHour: w.now().UTC().Truncate(time.Hour)}
+		if err := db.Clauses(clause.OnConflict{UpdateAll: true}).Create(&f).Error; err != nil {
+			w.log.Warn("record follower's message", "err", err)
+		}
 	}
 	return reply, nil
 }

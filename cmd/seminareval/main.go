@@ -59,6 +59,7 @@ var commands = map[string]command{
 	"report":  {"report --questionnaire SLUG --out FILE.xlsx: write the Excel annex", runReport},
 	"roster":  {"roster import --seminar SLUG [--dry-run] FILE: import participants (.xlsx, CSV, text, JSON)", runRoster},
 	"wechat":  {"wechat menu: set the official account's menu", runWeChat},
+	"purge":   {"purge: remove personal data past its retention (serve does it every ten minutes)", runPurge},
 	"secrets": {"secrets new-key | reseal: a fresh sealing key; seal the stored secrets with the current key", runSecrets},
 }
 

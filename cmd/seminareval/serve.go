@@ -52,6 +52,9 @@ func serve(ctx context.Context, e env, a app) error {
 	// Keep report tallies warm, so an organiser's first summary of a big
 	// questionnaire costs a tenth of a second, not a cold grouping of every answer.
 	go service.NewReports(db, srv.Questionnaires(), time.Now).KeepTalliesWarm(ctx, time.Minute, log)
+	// Purge personal data past its retention, and WeChat records past their
+	// windows (service/retention.go), now and every ten minutes.
+	go service.NewJanitor(db, service.NewAudit(db, time.Now), cfg.Privacy.RetentionDays, time.Now).Run(ctx, 10*time.Minute, log)
 
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {

@@ -1,0 +1,187 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+)
+
+// Retention. Personal data is kept only as long as it is needed: a seminar's
+// contact fields (e-mail, phone), WeChat openids (on the roster, on responses
+// and reminders) and invite tokens are purged RetentionDays after the seminar
+// ends (the seminar's own number, else privacy.retention_days); the roster's
+// names, organisations, countries and groups stay, so do the responses and
+// every report figure. WeChat push records are kept only for their dedupe
+// window and followers' last-message hours only for the customer-service
+// window. The janitor runs every ten minutes in serve; `seminareval purge`
+// runs it once. Every seminar purge is audited.
+
+// EventDedupeWindow is how long a platform push is remembered: the platform
+// retries within seconds, so ten minutes is ample.
+const EventDedupeWindow = 10 * time.Minute
+
+// DefaultRetentionDays is privacy.retention_days by default: about thirteen
+// months after the seminar, room for a follow-up evaluation 6–12 months on.
+const DefaultRetentionDays = 400
+
+// Janitor purges what is kept no longer than needed.
+type Janitor struct {
+	db          *gorm.DB
+	audit       *Audit
+	now         func() time.Time
+	defaultDays int
+}
+
+// NewJanitor builds the janitor; defaultDays is privacy.retention_days.
+func NewJanitor(db *gorm.DB, audit *Audit, defaultDays int, now func() time.Time) *Janitor {
+	if now == nil {
+		now = time.Now
+	}
+	if defaultDays <= 0 {
+		defaultDays = DefaultRetentionDays
+	}
+	return &Janitor{db: db, audit: audit, now: now, defaultDays: defaultDays}
+}
+
+// Purged is what one run removed.
+type Purged struct {
+	Seminars     []string // slugs whose personal data was purged
+	Participants int      // roster rows stripped of contact fields, openid and invite
+	Responses    int      // responses stripped of their openid
+	Events       int      // platform push records past their window
+	Followers    int      // followers' last-message hours past the window
+}
+
+// RetentionDays is the number of days after its end that seminar's personal
+// data is kept.
+func (j *Janitor) RetentionDays(sem *model.Seminar) int {
+	return SeminarRetentionDays(sem, j.defaultDays)
+}
+
+// SeminarRetentionDays is sem's own retention, else defaultDays.
+func SeminarRetentionDays(sem *model.Seminar, defaultDays int) int {
+	if sem != nil && sem.RetentionDays != nil && *sem.RetentionDays > 0 {
+		return *sem.RetentionDays
+	}
+	if defaultDays <= 0 {
+		return DefaultRetentionDays
+	}
+	return defaultDays
+}
+
+// PurgeOn is the first day (in the seminar's time zone) on which sem's
+// personal data is purged, or "" when the seminar has no end date.
+func PurgeOn(sem *model.Seminar, defaultDays int) string {
+	end := firstNonEmpty(sem.EndsOn, sem.StartsOn)
+	day, err := time.ParseInLocation(time.DateOnly, end, Location(sem))
+	if err != nil {
+		return ""
+	}
+	return day.AddDate(0, 0, SeminarRetentionDays(sem, defaultDays)+1).Format(time.DateOnly)
+}
+
+// RunOnce purges every seminar whose retention has passed (once each) and
+// the WeChat records past their windows.
+func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
+	var p Purged
+	db := j.db.WithContext(ctx)
+	now := j.now()
+	res := db.Where("received_at < ?", now.UTC().Add(-EventDedupeWindow)).Delete(&model.WeChatEvent{})
+	if res.Error != nil {
+		return p, fmt.Errorf("purge wechat events: %w", res.Error)
+	}
+	p.Events = int(res.RowsAffected)
+	res = db.Where("wrote_hour < ?", now.UTC().Add(-CustomerServiceWindow)).Delete(&model.WeChatFollower{})
+	if res.Error != nil {
+		return p, fmt.Errorf("purge wechat followers: %w", res.Error)
+	}
+	p.Followers = int(res.RowsAffected)
+
+	var seminars []model.Seminar
+	if err := db.Where("purged_at IS NULL").Find(&seminars).Error; err != nil {
+		return p, fmt.Errorf("seminars to purge: %w", err)
+	}
+	for i := range seminars {
+		sem := &seminars[i]
+		on := PurgeOn(sem, j.defaultDays)
+		if on == "" || now.In(Location(sem)).Format(time.DateOnly) < on {
+			continue
+		}
+		parts, resps, err := j.purgeSeminar(ctx, sem)
+		if err != nil {
+			return p, err
+		}
+		p.Seminars = append(p.Seminars, sem.Slug)
+		p.Participants += parts
+		p.Responses += resps
+	}
+	return p, nil
+}
+
+// purgeSeminar strips sem's personal data in one transaction and audits it.
+func (j *Janitor) purgeSeminar(ctx context.Context, sem *model.Seminar) (participants, responses int, err error) {
+	err = j.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var ids []uint64
+		if err := tx.Model(&model.Participant{}).Where("seminar_id = ?", sem.ID).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			// The invite token becomes one nobody knows: the link stops working.
+			if err := tx.Model(&model.Participant{}).Where("id = ?", id).UpdateColumns(map[string]any{
+				"email": "", "phone": "", "openid": nil, "invite_token": "purged-" + randomToken(24),
+			}).Error; err != nil {
+				return err
+			}
+		}
+		participants = len(ids)
+		qids := tx.Model(&model.Questionnaire{}).Select("id").Where("seminar_id = ?", sem.ID)
+		res := tx.Model(&model.Response{}).Where("questionnaire_id IN (?) AND openid IS NOT NULL", qids).UpdateColumn("openid", nil)
+		if res.Error != nil {
+			return res.Error
+		}
+		responses = int(res.RowsAffected)
+		if err := tx.Model(&model.Reminder{}).Where("questionnaire_id IN (?)", qids).UpdateColumn("openid", "").Error; err != nil {
+			return err
+		}
+		now := j.now().UTC()
+		return tx.Model(&model.Seminar{}).Where("id = ?", sem.ID).UpdateColumn("purged_at", now).Error
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("purge seminar %s: %w", sem.Slug, err)
+	}
+	if j.audit != nil {
+		if err := j.audit.Record(ctx, nil, "seminar.purge", "seminar:"+sem.Slug,
+			fmt.Sprintf("personal data purged %d days after the seminar: %d participants, %d responses' openids", j.RetentionDays(sem), participants, responses)); err != nil {
+			return participants, responses, err
+		}
+	}
+	return participants, responses, nil
+}
+
+// Run calls RunOnce every interval until ctx ends, logging what it purged.
+func (j *Janitor) Run(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		p, err := j.RunOnce(ctx)
+		switch {
+		case errors.Is(err, context.Canceled):
+			return
+		case err != nil:
+			log.Warn("janitor", "err", err)
+		case len(p.Seminars) > 0:
+			log.Info("purged personal data", "seminars", p.Seminars, "participants", p.Participants, "responses", p.Responses)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package service
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"seminareval/model"
+	"seminareval/model/modeltest"
+)
+
+// Retention: RetentionDays after the seminar ends its contact fields,
+// openids and invite tokens go, once, audited; names and groups stay, the
+// responses stay and so do the report's figures. WeChat push records and
+// followers' hours go after their windows, whatever the seminar.
+func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		f := newReportFixture(t, db)
+		for i, p := range f.participants[:3] {
+			openid := "oPurge" + string(rune('A'+i))
+			db.Model(&model.Participant{}).Where("id = ?", p.ID).UpdateColumns(map[string]any{"email": "p@example.org", "phone": "+86 138 0000 0000", "openid": openid})
+		}
+		f.fill(t)
+		var withOpenID model.Response
+		db.Where("questionnaire_id = ?", f.l.ID).Order("id").First(&withOpenID)
+		db.Model(&model.Response{}).Where("id = ?", withOpenID.ID).UpdateColumn("openid", "oPurgeA")
+		before, err := f.reports.Summary(ctx, f.l.ID, Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sem := *f.l.Seminar
+		thirty := 30
+		db.Model(&model.Seminar{}).Where("id = ?", sem.ID).UpdateColumn("retention_days", thirty)
+		sem.RetentionDays = &thirty
+		if on := PurgeOn(&sem, 400); on != "2018-02-17" {
+			t.Fatalf("purge day %q, want 30 days after 2018-01-17", on)
+		}
+
+		now := time.Date(2018, 2, 16, 15, 0, 0, 0, time.UTC) // 23:00 in Shanghai, the 30th day
+		db.Create(&model.WeChatEvent{DedupeKey: "ev:old", Event: "SCAN", ReceivedAt: now.Add(-EventDedupeWindow - time.Second)})
+		db.Create(&model.WeChatEvent{DedupeKey: "ev:new", Event: "SCAN", ReceivedAt: now.Add(-time.Minute)})
+		db.Create(&model.WeChatFollower{OpenID: "oOld", WroteHour: now.Add(-49 * time.Hour).Truncate(time.Hour)})
+		db.Create(&model.WeChatFollower{OpenID: "oNew", WroteHour: now.Add(-2 * time.Hour).Truncate(time.Hour)})
+		j := NewJanitor(db, NewAudit(db, func() time.Time { return now }), 400, func() time.Time { return now })
+		p, err := j.RunOnce(ctx)
+		if err != nil || len(p.Seminars) != 0 || p.Events != 1 || p.Followers != 1 {
+			t.Fatalf("the day before: %+v %v, want only the old push and follower", p, err)
+		}
+		var left []string
+		db.Model(&model.WeChatEvent{}).Pluck("dedupe_key", &left)
+		if len(left) != 1 || left[0] != "ev:new" {
+			t.Fatalf("push records left %v", left)
+		}
+		var still model.Participant
+		db.First(&still, f.participants[0].ID)
+		if still.Email == "" || still.OpenID == nil {
+			t.Fatal("purged a day early")
+		}
+
+		now = now.Add(2 * time.Hour) // the 17th in Shanghai
+		p, err = j.RunOnce(ctx)
+		if err != nil || len(p.Seminars) != 1 || p.Seminars[0] != sem.Slug || p.Participants != 20 || p.Responses != 1 {
+			t.Fatalf("purge: %+v %v", p, err)
+		}
+		var people []model.Participant
+		db.Where("seminar_id = ?", sem.ID).Find(&people)
+		for _, pp := range people {
+			if pp.Email != "" || pp.Phone != "" || pp.OpenID != nil || !strings.HasPrefix(pp.InviteToken, "purged-") || pp.Name == "" || pp.Group == "" {
+				t.Fatalf("participant after the purge: %+v", pp)
+			}
+		}
+		if n := countRows(t, db, &model.Response{}, "openid IS NOT NULL"); n != 0 {
+			t.Fatalf("%d responses keep an openid", n)
+		}
+		if f.responses.Participant(ctx, f.l, "invite-token-00") != nil {
+			t.Error("an invite link still works after the purge")
+		}
+		after, err := f.reports.Summary(ctx, f.l.ID, Filter{})
+		if err != nil || *after.Respondents != *before.Respondents || after.Invited != before.Invited || !reflect.DeepEqual(after.Questions, before.Questions) || *after.ResponseRate != *before.ResponseRate {
+			t.Fatalf("the report changed with the purge: %v", err)
+		}
+		if n := countRows(t, db, &model.AuditEvent{}, "action = ? AND object = ?", "seminar.purge", "seminar:"+sem.Slug); n != 1 {
+			t.Fatalf("%d audit rows for the purge", n)
+		}
+		if p, err := j.RunOnce(ctx); err != nil || len(p.Seminars) != 0 {
+			t.Fatalf("a second run purged again: %+v %v", p, err)
+		}
+	})
+}
+
+func countRows(t *testing.T, db *gorm.DB, m any, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Model(m).Where(where, args...).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
