@@ -32,7 +32,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 			level = slog.LevelDebug
 		}
 		attrs := []any{"method", c.Request.Method, "route", c.FullPath(), "path", c.Request.URL.Path,
-			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000}
+			"status", status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if !participantPath(c.Request.URL.Path) {
 			// A participant's address is never logged: beside the time of
 			// the request it would tie the answer stored then to a person.
