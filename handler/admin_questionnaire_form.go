@@ -73,6 +73,7 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 	d.Title = text("title")
 	d.Intro = optionalText("intro")
 	d.Thanks = optionalText("thanks")
+	d.Privacy = optionalText("privacy")
 	d.Sections = make([]service.Section, count("sections"))
 	for si := range d.Sections {
 		d.Sections[si].Title = optionalText(fmt.Sprintf("s%d.title", si))

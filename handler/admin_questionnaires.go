@@ -713,6 +713,8 @@ func init() {
 		"q.general":                   {"Questionnaire", "问卷"},
 		"q.intro":                     {"Introduction", "简介"},
 		"q.thanks":                    {"Thank-you message", "致谢语"},
+		"q.privacy":                   {"Privacy notice", "隐私说明"},
+		"q.privacy_hint":              {"empty: the standard notice (who collects, what for, how long, whom to ask)", "留空：使用标准说明（谁收集、用途、保存多久、联系谁）"},
 		"q.access":                    {"Who may answer", "谁可以填写"},
 		"q.access.open":               {"anyone with the link", "任何持有链接的人"},
 		"q.access.roster":             {"roster participants only", "仅名单内的参与者"},

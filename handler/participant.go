@@ -33,6 +33,7 @@ var AssetVersion = strconv.FormatInt(time.Now().Unix(), 36)
 // uiText is the chrome of the participant pages in both languages.
 type uiText struct {
 	RequiredLegend, Required, FixErrors, Submit, DraftRestored, NetworkError string
+	Privacy                                                                  string
 	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody      string
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
@@ -45,7 +46,7 @@ type uiText struct {
 
 var ui = map[string]uiText{
 	"en": {
-		RequiredLegend: "Questions marked * require an answer.", Required: "required",
+		RequiredLegend: "Questions marked * require an answer.", Required: "required", Privacy: "Privacy: who sees your answers, and for how long",
 		FixErrors: "Some answers need your attention. Please check the questions marked below.",
 		Submit:    "Submit", DraftRestored: "Your unsent answers were restored on this device.",
 		NetworkError: "Not sent: the network seems to be down. Your answers are kept; please try again.",
@@ -67,7 +68,7 @@ var ui = map[string]uiText{
 		UnavailableHeading: "Please try again in a minute", UnavailablePage: "The questionnaire cannot be shown just now: the service cannot reach its database. Please open the link again in a minute.",
 	},
 	"zh": {
-		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答",
+		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答", Privacy: "隐私说明：谁能看到您的答复，保存多久",
 		FixErrors: "部分回答需要您再看一下，请检查下面标出的问题。",
 		Submit:    "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
 		NetworkError: "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
@@ -106,6 +107,7 @@ type pageBase struct {
 
 type questionnairePage struct {
 	pageBase
+	Privacy                                               []string // the privacy notice's paragraphs
 	Slug, Title, Intro, Action, SubmissionID, InviteToken string
 	Sections                                              []sectionView
 	Errors                                                map[string]string
@@ -546,6 +548,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 		Slug:         q.Slug,
 		Title:        q.Def.Title.In(lang),
 		Intro:        q.Def.Intro.In(lang),
+		Privacy:      service.PrivacyNotice(q, p.cfg.Privacy, lang),
 		SubmissionID: submissionID,
 		InviteToken:  p.respondent(c).InviteToken,
 		Errors:       errs,

@@ -32,11 +32,14 @@ const (
 // README, "Questionnaire definitions"). It is read from YAML or JSON, written back as
 // JSON, and is what the database keeps as the questionnaire's source.
 type Definition struct {
-	Format    string      `json:"format" yaml:"format"`
-	Slug      string      `json:"slug" yaml:"slug"`
-	Title     model.Text  `json:"title" yaml:"title"`
-	Intro     model.Text  `json:"intro,omitempty" yaml:"intro,omitempty"`
-	Thanks    model.Text  `json:"thanks,omitempty" yaml:"thanks,omitempty"`
+	Format string     `json:"format" yaml:"format"`
+	Slug   string     `json:"slug" yaml:"slug"`
+	Title  model.Text `json:"title" yaml:"title"`
+	Intro  model.Text `json:"intro,omitempty" yaml:"intro,omitempty"`
+	Thanks model.Text `json:"thanks,omitempty" yaml:"thanks,omitempty"`
+	// Privacy replaces the default privacy notice of the participant page
+	// (service/privacy.go); paragraphs separated by a blank line.
+	Privacy   model.Text  `json:"privacy,omitempty" yaml:"privacy,omitempty"`
 	Languages []string    `json:"languages" yaml:"languages"`
 	Status    string      `json:"status" yaml:"status"`
 	Access    string      `json:"access" yaml:"access"`
@@ -356,6 +359,7 @@ func (d *Definition) Validate() []Problem {
 	requireText("title", d.Title)
 	optionalText("intro", d.Intro)
 	optionalText("thanks", d.Thanks)
+	optionalText("privacy", d.Privacy)
 	if !slices.Contains(validStatus, d.Status) {
 		add("status", "bad_status", "must be draft, open or closed")
 	}
