@@ -33,7 +33,7 @@ var AssetVersion = strconv.FormatInt(time.Now().Unix(), 36)
 // uiText is the chrome of the participant pages in both languages.
 type uiText struct {
 	RequiredLegend, Required, FixErrors, Submit, DraftRestored, NetworkError string
-	Privacy                                                                  string
+	Privacy, TooManyBody                                                     string
 	Sending, MissingAnswers, ThanksHeading, AlreadyHeading, AlreadyBody      string
 	ClosedHeading, ClosedBody, NotOpenHeading, NotOpenBody, OpensAt          string
 	NotInvitedHeading, NotInvitedBody, NotFoundHeading, NotFoundBody, NA     string
@@ -47,8 +47,9 @@ type uiText struct {
 var ui = map[string]uiText{
 	"en": {
 		RequiredLegend: "Questions marked * require an answer.", Required: "required", Privacy: "Privacy: who sees your answers, and for how long",
-		FixErrors: "Some answers need your attention. Please check the questions marked below.",
-		Submit:    "Submit", DraftRestored: "Your unsent answers were restored on this device.",
+		TooManyBody: "Too many answers have come from your network in the last minutes. Nothing was recorded: please send again in a few minutes — your answers are kept on this page.",
+		FixErrors:   "Some answers need your attention. Please check the questions marked below.",
+		Submit:      "Submit", DraftRestored: "Your unsent answers were restored on this device.",
 		NetworkError: "Not sent: the network seems to be down. Your answers are kept; please try again.",
 		Sending:      "Sending…", MissingAnswers: "Please answer the questions marked in red.",
 		ThanksHeading: "Thank you!", AlreadyHeading: "Your answer has been recorded",
@@ -69,8 +70,9 @@ var ui = map[string]uiText{
 	},
 	"zh": {
 		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答", Privacy: "隐私说明：谁能看到您的答复，保存多久",
-		FixErrors: "部分回答需要您再看一下，请检查下面标出的问题。",
-		Submit:    "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
+		TooManyBody: "最近几分钟内，来自您所在网络的答卷过多。本次未记录：请过几分钟再提交，您的答案仍保留在本页。",
+		FixErrors:   "部分回答需要您再看一下，请检查下面标出的问题。",
+		Submit:      "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
 		NetworkError: "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
 		Sending:      "正在提交…", MissingAnswers: "请回答标为红色的问题。",
 		ThanksHeading: "谢谢！", AlreadyHeading: "您的回答已记录",
@@ -108,6 +110,7 @@ type pageBase struct {
 type questionnairePage struct {
 	pageBase
 	Privacy                                               []string // the privacy notice's paragraphs
+	FormToken                                             string   // proves a page was loaded (submit_budget.go)
 	Slug, Title, Intro, Action, SubmissionID, InviteToken string
 	Sections                                              []sectionView
 	Errors                                                map[string]string
@@ -303,6 +306,7 @@ type jsonSubmission struct {
 	SubmissionID string         `json:"submission_id"`
 	Lang         string         `json:"lang"`
 	Answers      map[string]any `json:"answers"`
+	FormToken    string         `json:"form_token"` // from the page (submit_budget.go); optional
 }
 
 func (p *participantHandler) submitJSON(c *gin.Context) {
@@ -347,14 +351,27 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": gin.H{"answers": "required: an object of question key to answer"}})
 		return
 	}
-	res, err := p.responses.Submit(c.Request.Context(), q, p.respondent(c), service.Submission{
+	r := p.respondent(c)
+	budget, limit := p.budgetKey(c, q, r, sub.FormToken)
+	refused, giveBack := p.spendBudget(c, q, budget, limit, sub.SubmissionID)
+	if refused {
+		lang := sub.Lang
+		if lang != "en" && lang != "zh" {
+			lang = requestLang(c)
+		}
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too_many", "message": ui[lang].TooManyBody})
+		return
+	}
+	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
 		SubmissionID: sub.SubmissionID, Lang: sub.Lang, Answers: sub.Answers,
 	})
 	if err != nil {
+		giveBack()
 		p.submitJSONError(c, err)
 		return
 	}
 	if res.Already {
+		giveBack()
 		p.metrics.Submits.WithLabelValues("retry").Inc()
 		c.JSON(http.StatusOK, gin.H{"status": "already_recorded", "response_id": res.ResponseID})
 		return
@@ -445,9 +462,18 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		answers[key] = v
 	}
 	r := p.respondent(c)
+	budget, limit := p.budgetKey(c, q, r, c.PostForm("form_token"))
+	refused, giveBack := p.spendBudget(c, q, budget, limit, c.PostForm("submission_id"))
+	if refused {
+		p.renderFormNotice(c, http.StatusTooManyRequests, q, lang, nil, values, c.PostForm("submission_id"), ui[lang].TooManyBody)
+		return
+	}
 	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
 		SubmissionID: c.PostForm("submission_id"), Lang: lang, Answers: answers, FromForm: true,
 	})
+	if err != nil || res.Already {
+		giveBack()
+	}
 	var fe service.FieldErrors
 	switch {
 	case err == nil:
@@ -549,6 +575,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 		Title:        q.Def.Title.In(lang),
 		Intro:        q.Def.Intro.In(lang),
 		Privacy:      service.PrivacyNotice(q, p.cfg.Privacy, lang),
+		FormToken:    p.formToken(q.ID, p.now()),
 		SubmissionID: submissionID,
 		InviteToken:  p.respondent(c).InviteToken,
 		Errors:       errs,

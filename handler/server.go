@@ -42,6 +42,8 @@ type Server struct {
 	now     func() time.Time
 	baseURL *url.URL
 	cookies *securecookie.SecureCookie
+	formKey []byte        // signs the participant page's form token (submit_budget.go)
+	budget  *submitBudget // new responses per client address
 	pages   *template.Template
 	metrics *metrics
 	engine  *gin.Engine
@@ -92,6 +94,8 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		now:            d.Now,
 		baseURL:        base,
 		cookies:        cookies,
+		formKey:        deriveKey(d.Secret, "form-token"),
+		budget:         newSubmitBudget(d.Config.Server.SubmitBudgetWindow),
 		pages:          pages,
 		metrics:        newMetrics(),
 		responses:      responses,

@@ -60,6 +60,12 @@ type ServerConfig struct {
 	// MaxExports is how many annexes and CSVs one replica builds at once;
 	// the next downloads get 429 with Retry-After.
 	MaxExports int `yaml:"max_exports"`
+	// SubmitBudget is how many new responses one client address may store
+	// per SubmitBudgetWindow on a questionnaire open to everyone, posting the
+	// page's form token; SubmitBudgetUntokened without it. 0: no limit.
+	SubmitBudget          int           `yaml:"submit_budget"`
+	SubmitBudgetUntokened int           `yaml:"submit_budget_untokened"`
+	SubmitBudgetWindow    time.Duration `yaml:"submit_budget_window"`
 }
 
 // DatabaseConfig is the database section.
@@ -116,16 +122,19 @@ type DemoConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Server: ServerConfig{
-			Addr:              ":8080",
-			BaseURL:           "http://localhost:8080",
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      120 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			ShutdownTimeout:   15 * time.Second,
-			MaxBodyBytes:      1 << 20,
-			MaxUploadBytes:    20 << 20,
-			MaxExports:        4,
+			Addr:                  ":8080",
+			BaseURL:               "http://localhost:8080",
+			ReadHeaderTimeout:     5 * time.Second,
+			ReadTimeout:           30 * time.Second,
+			WriteTimeout:          120 * time.Second,
+			IdleTimeout:           120 * time.Second,
+			ShutdownTimeout:       15 * time.Second,
+			MaxBodyBytes:          1 << 20,
+			MaxUploadBytes:        20 << 20,
+			MaxExports:            4,
+			SubmitBudget:          300,
+			SubmitBudgetUntokened: 30,
+			SubmitBudgetWindow:    10 * time.Minute,
 		},
 		Database: DatabaseConfig{
 			Driver:          "sqlite",

@@ -622,6 +622,13 @@ func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, 
 	return SubmitResult{ResponseID: prev.ID, Already: true}, true, nil
 }
 
+// Recorded returns the response stored with submissionID, if any: a
+// retry of an answer already stored is answered as such even where a new
+// one would be refused (the submission budget).
+func (s *Responses) Recorded(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool, error) {
+	return s.bySubmissionID(ctx, questionnaireID, submissionID)
+}
+
 // Answered returns the response id of a respondent who has already answered
 // q, so the page can say so instead of showing the form again.
 func (s *Responses) Answered(ctx context.Context, q *Loaded, r Respondent) (uint64, bool) {

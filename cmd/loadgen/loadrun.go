@@ -33,7 +33,7 @@ type config struct {
 	duration, warmup                   time.Duration
 	requests, rounds                   int
 	retry, dup                         float64
-	ceiling, keep, inProcess           bool
+	ceiling, keep, inProcess, budgets  bool
 	logLevel, cpuProfile               string
 }
 
@@ -118,6 +118,11 @@ func loadRun(ctx context.Context, o config, out io.Writer) error {
 			return err
 		}
 		svc := &load.Service{Bin: bin, Dir: dir, Port: port, DB: db, LogLevel: o.logLevel}
+		if o.budgets {
+			d := service.DefaultConfig().Server
+			svc.Env = append(svc.Env, fmt.Sprintf("SEMINAREVAL_SERVER_SUBMIT_BUDGET=%d", d.SubmitBudget),
+				fmt.Sprintf("SEMINAREVAL_SERVER_SUBMIT_BUDGET_UNTOKENED=%d", d.SubmitBudgetUntokened))
+		}
 		if err := svc.Start(ctx); err != nil {
 			return err
 		}
@@ -190,7 +195,7 @@ func loadRun(ctx context.Context, o config, out io.Writer) error {
 		databasePID = load.PIDOf("mariadbd") // 0 (not shown) for a remote or other server
 	}
 	for _, n := range o.clients {
-		opts := load.Options{BaseURL: baseURL, Slug: o.slug, Def: def, Clients: n, Duration: o.duration, Requests: o.requests, OnAck: record, Seed: uint64(time.Now().UnixNano()), ServerPID: servicePID, DatabasePID: databasePID}
+		opts := load.Options{BaseURL: baseURL, Slug: o.slug, Def: def, Clients: n, Duration: o.duration, Requests: o.requests, OnAck: record, Seed: uint64(time.Now().UnixNano()), ServerPID: servicePID, DatabasePID: databasePID, Budgeted: o.budgets}
 		warm := opts
 		warm.Duration, warm.Requests = o.warmup, 0
 		fmt.Fprintf(out, "\n== %d clients\n", n)
@@ -443,6 +448,10 @@ func startInProcess(ctx context.Context, db load.Database) (*inProcess, error) {
 	cfg := service.DefaultConfig()
 	cfg.Database.Driver, cfg.Database.DSN = db.Driver, db.DSN
 	cfg.Server.BaseURL = "http://" + ln.Addr().String()
+	// The load comes from one address with random cookies and no page
+	// views: exactly what the submission budget stops. Off here; against a
+	// server, run it with SEMINAREVAL_SERVER_SUBMIT_BUDGET_UNTOKENED=0.
+	cfg.Server.SubmitBudget, cfg.Server.SubmitBudgetUntokened = 0, 0
 	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: gdb, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: secret})
 	if err != nil {
 		return nil, err

@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.ceiling, "ceiling", true, "measure the raw prepared-INSERT ceiling in the same run")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level of the started service (its log is in the run directory)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run directory and the MySQL database")
+	fs.BoolVar(&o.budgets, "budgets", false, "keep the service's default submission budgets (off otherwise): shows how many answers one address without page views stores")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with -inprocess: write a CPU profile of the whole run here")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "serve the service's router inside this process (for profiling; the default runs the real binary)")
 	if err := fs.Parse(args); err != nil {

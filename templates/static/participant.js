@@ -420,6 +420,12 @@
           showInvalid((data && data.fields) || {}, answers);
         });
       }
+      if (res.status === 429) { // over the network's budget: say so, keep the answers
+        return res.json().then(function (data) {
+          setSending(false);
+          showAlert((data && data.message) || form.getAttribute("data-fix"));
+        });
+      }
       if (res.status >= 500) {
         throw new Error("server " + res.status);
       }
@@ -447,7 +453,8 @@
     var body = JSON.stringify({
       submission_id: form.elements.submission_id.value,
       lang: lang,
-      answers: answers
+      answers: answers,
+      form_token: form.elements.form_token ? form.elements.form_token.value : ""
     });
     setSending(true);
     send(body, answers, 0);

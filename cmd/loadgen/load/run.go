@@ -42,8 +42,11 @@ type Options struct {
 	// dropped network. The fault checks use it.
 	Persist    bool
 	PersistFor time.Duration
-	Timeout    time.Duration // per request (default 10s)
-	Seed       uint64
+	// Budgeted: the service keeps its submission budgets, so 429 for a new
+	// submission is the expected refusal, counted, not a broken contract.
+	Budgeted bool
+	Timeout  time.Duration // per request (default 10s)
+	Seed     uint64
 	// OnAck, when set, is called for every submission acknowledged with a
 	// 2xx, from the client goroutines.
 	OnAck func(Ack)
@@ -342,6 +345,10 @@ func (c *client) submitNew(ctx context.Context) {
 		}
 		if err != nil && ctx.Err() != nil && !c.o.Persist {
 			c.st.res.New-- // cut off by the end of the phase
+			return
+		}
+		if status == http.StatusTooManyRequests && c.o.Budgeted {
+			c.st.res.New-- // refused by the budget, as it should be: counted in ByStatus
 			return
 		}
 		retryable := err != nil || status >= 500

@@ -164,6 +164,11 @@ func (s *Service) Start(ctx context.Context) error {
 		"SEMINAREVAL_DATABASE_AUTO_MIGRATE=true",
 		"SEMINAREVAL_DEMO_ENABLED=true",
 		"SEMINAREVAL_LOG_LEVEL="+level,
+		// The load comes from one address with new cookies and no page
+		// views, which the submission budget is there to stop: off unless
+		// s.Env sets it (loadgen -budgets).
+		"SEMINAREVAL_SERVER_SUBMIT_BUDGET=0",
+		"SEMINAREVAL_SERVER_SUBMIT_BUDGET_UNTOKENED=0",
 	)
 	env = append(env, s.Env...)
 	cmd := exec.Command(s.Bin, "serve")
