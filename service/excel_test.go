@@ -449,8 +449,30 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimPrefix(buf.String(), utf8BOM), "\n")
-		if !strings.HasPrefix(lines[1], f.firstResponseIDText(t)+",2018-01-17,") {
-			t.Fatalf("CSV row %q, want the date only", lines[1])
+		if !strings.HasPrefix(lines[1], "1,2018-01-17,") {
+			t.Fatalf("CSV row %q, want row number 1 and the date only", lines[1])
+		}
+		// Row numbers instead of response ids, and not in the order the
+		// answers came in: the k-th row is not the k-th answer.
+		records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), utf8BOM))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(records[0], "cooperation_facilitated")
+		var inCSV []string
+		for i, cells := range records[1:] {
+			if cells[0] != strconv.Itoa(i+1) {
+				t.Fatalf("CSV row %d numbered %q", i+1, cells[0])
+			}
+			inCSV = append(inCSV, cells[col])
+		}
+		var inOrder []string
+		f.db.Raw("SELECT CAST(a.num AS CHAR) FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions q ON q.id = a.question_id WHERE r.questionnaire_id = ? AND q.key = ? ORDER BY r.id", f.l.ID, "cooperation_facilitated").Scan(&inOrder)
+		for i := range inOrder {
+			inOrder[i] = strings.TrimSuffix(inOrder[i], ".0")
+		}
+		if len(inCSV) != 18 || slices.Equal(inCSV, inOrder) || !slices.Equal(slices.Sorted(slices.Values(inCSV)), slices.Sorted(slices.Values(inOrder))) {
+			t.Fatalf("anonymous CSV rows %v, answers in order %v: want the same answers, not in that order", inCSV, inOrder)
 		}
 		_, x := writeAnnex(t, f, AnnexOptions{})
 		if v, _ := x.GetCellValue(SheetResponses, "B2"); v != "2018-01-17" {
@@ -461,6 +483,14 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if v, _ := x.GetCellValue(SheetResponses, "A2"); v != "1" {
+			t.Errorf("annex Responses A2 = %q, want row number 1", v)
+		}
+		for _, q := range s.Questions {
+			if q.Key == "comments" && (len(q.Answers) < 3 || !slices.IsSorted(q.Answers)) {
+				t.Errorf("anonymous comments %q, want them in text order, not the order they came in", q.Answers)
+			}
 		}
 		loc := Location(f.l.Seminar)
 		for _, at := range []*time.Time{s.FirstResponse, s.LastResponse} {

@@ -441,7 +441,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			if q.Answerable() {
 				qs.NotShown = notShown[qid]
 			}
-			sel := answerSelect{questionnaireID: id, questionID: qid, v: v, filtered: f.Active()}
+			sel := answerSelect{questionnaireID: id, questionID: qid, v: v, filtered: f.Active(), anonymous: l.Anonymous}
 			switch {
 			case q.Type == model.TypeText || q.Type == model.TypeLongText:
 				err = r.comments(ctx, &qs, sel)
@@ -470,6 +470,7 @@ type answerSelect struct {
 	questionnaireID, questionID uint64
 	v                           view
 	filtered, otherOnly         bool
+	anonymous                   bool // texts listed in text order, not the order they came in
 }
 
 // from returns the FROM … WHERE of the question's answers that carry a
@@ -486,7 +487,7 @@ func (a answerSelect) from() (string, []any) {
 }
 
 // comments lists the text answers of a question (or its "Other" texts),
-// oldest first, up to CommentLimit.
+// oldest first (anonymous questionnaires: in text order), up to CommentLimit.
 func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, sel answerSelect) error {
 	limit := r.CommentLimit
 	if limit <= 0 {
@@ -494,7 +495,13 @@ func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, sel answerS
 	}
 	from, args := sel.from()
 	var texts []string
-	if err := r.db.WithContext(ctx).Raw("SELECT a.text"+from+" ORDER BY a.id LIMIT ?", append(args, limit)...).Scan(&texts).Error; err != nil {
+	order := " ORDER BY a.id"
+	if sel.anonymous {
+		// Oldest first would let whoever saw someone answer third read the
+		// third comment as theirs.
+		order = " ORDER BY a.text, a.id"
+	}
+	if err := r.db.WithContext(ctx).Raw("SELECT a.text"+from+order+" LIMIT ?", append(args, limit)...).Scan(&texts).Error; err != nil {
 		return fmt.Errorf("comments of %s: %w", qs.Key, err)
 	}
 	total := qs.N

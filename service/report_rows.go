@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,9 +125,21 @@ func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportC
 		<-pageErr
 		return err
 	}
+	row := uint64(0)
 	for p := range order {
 		if err := <-p.done; err != nil {
 			return fail(err)
+		}
+		if l.Anonymous {
+			// An anonymous questionnaire's rows are not in the order they
+			// came in, and carry a row number instead of the response id:
+			// whoever saw the count on the poster move when someone pressed
+			// "send" must not find the k-th answer in row k.
+			rand.Shuffle(len(p.rows), func(i, j int) { p.rows[i], p.rows[j] = p.rows[j], p.rows[i] })
+			for i := range p.rows {
+				row++
+				p.rows[i].ID = row
+			}
 		}
 		if err := fn(p.rows); err != nil {
 			return fail(err)
@@ -170,14 +183,15 @@ func (r *Reports) pageResponses(ctx context.Context, l *Loaded, cols exportColum
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read responses of %d: %w", l.ID, err)
 		}
-		if len(p.rows) == 0 {
+		n := len(p.rows)
+		if n == 0 {
 			return nil
 		}
+		last = p.rows[n-1].ID // before emit: the batch is the writer's after it
 		if err := emit(p); err != nil {
 			return err
 		}
-		last = p.rows[len(p.rows)-1].ID
-		if len(p.rows) < size {
+		if n < size {
 			return nil
 		}
 	}
