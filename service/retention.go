@@ -102,6 +102,11 @@ func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
 		return p, fmt.Errorf("purge wechat followers: %w", res.Error)
 	}
 	p.Followers = int(res.RowsAffected)
+	// Failed sign-ins carry the address they came from: kept for the
+	// throttle's window only (a new failure prunes them too).
+	if err := db.Where("at < ?", now.UTC().Add(-FailureWindow)).Delete(&model.LoginFailure{}).Error; err != nil {
+		return p, fmt.Errorf("purge login failures: %w", err)
+	}
 
 	var seminars []model.Seminar
 	if err := db.Where("purged_at IS NULL").Find(&seminars).Error; err != nil {

@@ -46,6 +46,8 @@ func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 		db.Create(&model.WeChatEvent{DedupeKey: "ev:new", Event: "SCAN", ReceivedAt: now.Add(-time.Minute)})
 		db.Create(&model.WeChatFollower{OpenID: "oOld", WroteHour: now.Add(-49 * time.Hour).Truncate(time.Hour)})
 		db.Create(&model.WeChatFollower{OpenID: "oNew", WroteHour: now.Add(-2 * time.Hour).Truncate(time.Hour)})
+		db.Create(&model.LoginFailure{Key: "ip:198.51.100.7", At: now.Add(-FailureWindow - time.Minute)})
+		db.Create(&model.LoginFailure{Key: "ip:198.51.100.8", At: now.Add(-time.Minute)})
 		j := NewJanitor(db, NewAudit(db, func() time.Time { return now }), 400, func() time.Time { return now })
 		p, err := j.RunOnce(ctx)
 		if err != nil || len(p.Seminars) != 0 || p.Events != 1 || p.Followers != 1 {
@@ -55,6 +57,11 @@ func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 		db.Model(&model.WeChatEvent{}).Pluck("dedupe_key", &left)
 		if len(left) != 1 || left[0] != "ev:new" {
 			t.Fatalf("push records left %v", left)
+		}
+		var addrs []string
+		db.Model(&model.LoginFailure{}).Pluck("`key`", &addrs)
+		if len(addrs) != 1 || addrs[0] != "ip:198.51.100.8" {
+			t.Fatalf("login failures left %v, want only the one in the window", addrs)
 		}
 		var still model.Participant
 		db.First(&still, f.participants[0].ID)
