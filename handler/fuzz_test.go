@@ -92,13 +92,13 @@ func newFuzzApp(tb testing.TB) *fuzzApp {
 		tb.Fatal(err)
 	}
 	errs := &errorLog{}
-	srv, err := New(ctx, Deps{Config: cfg, DB: db, Log: slog.New(errs), Secret: secret})
+	srv, err := New(ctx, withServices(tb, Deps{Config: cfg, DB: db, Log: slog.New(errs), Secret: secret}, nil))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
-	tb.Cleanup(func() { ts.Close(); srv.Close() })
+	tb.Cleanup(ts.Close)
 	def, err := service.ParseDefinition(mustRead(tb, "definitions/sanya-2018-evaluation.yaml"))
 	if err != nil {
 		tb.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"seminareval/model"
-	"seminareval/service"
 )
 
 // reportRoles may see reports: admin and staff all of them, organisers those
@@ -16,7 +15,7 @@ var reportRoles = []string{model.RoleAdmin, model.RoleStaff, model.RoleOrganiser
 // registerReports adds the dashboard and downloads to the console and the
 // summary, annex and CSV to the API (README, "Reports"; handler/openapi.yaml).
 func (s *Server) registerReports(ctx context.Context, r *gin.Engine) error {
-	h := &reportHandler{Server: s, reports: service.NewReports(s.db, s.questionnaires, s.now), exports: make(chan struct{}, max(s.cfg.Server.MaxExports, 1))}
+	h := &reportHandler{Server: s, reports: s.reports, exports: make(chan struct{}, max(s.cfg.Server.MaxExports, 1))}
 
 	console := r.Group("/admin/questionnaires/:id", s.requireConsole(reportRoles...), consoleNoStore)
 	console.GET("/report", h.dashboard)

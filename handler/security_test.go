@@ -286,13 +286,13 @@ func logsHoldNoSecrets(t *testing.T, target modeltest.Target) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.srv, err = New(context.Background(), Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Now: func() time.Time { return a.now }})
+		a.srv, err = New(context.Background(), withServices(t, Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Now: func() time.Time { return a.now }}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
 		a.ts.Config.Handler = a.srv.Handler()
 		a.ts.Start()
-		t.Cleanup(func() { a.ts.Close(); a.srv.Close() })
+		t.Cleanup(a.ts.Close)
 		a.client = a.newClient()
 
 		q := a.demo()

@@ -5,6 +5,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -28,16 +29,17 @@ type Deps struct {
 	Config service.Config
 	DB     *gorm.DB
 	Log    *slog.Logger
-	Secret []byte           // from service.EnsureSecret
-	Sealer *service.Sealer  // seals the secrets in settings; nil (tests only) stores them as they are
-	Now    func() time.Time // nil: time.Now
+	Secret []byte // from service.EnsureSecret (cookies, form tokens)
+	// Services are built once by the caller (service.NewServices) and
+	// shared with its background jobs; the handlers build none.
+	Services *service.Services
+	Now      func() time.Time // nil: time.Now
 }
 
 // Server holds the router and the services behind it.
 type Server struct {
 	cfg     service.Config
 	db      *gorm.DB
-	sealer  *service.Sealer
 	log     *slog.Logger
 	now     func() time.Time
 	baseURL *url.URL
@@ -55,16 +57,15 @@ type Server struct {
 	auditLog       *service.Audit
 	seminars       *service.Seminars
 	rosters        *service.Rosters
+	reports        *service.Reports
 	crossOrigin    *http.CrossOriginProtection
 
 	// wechatEntry, when set by the WeChat handlers, may answer a
 	// participant page request itself (an OAuth redirect inside WeChat) and
 	// return true. It is nil while WeChat is off.
 	wechatEntry func(c *gin.Context, slug string) bool
-	// wechatSvc is the WeChat service, set by registerWeChat.
+	// wechatSvc is the WeChat service.
 	wechatSvc *service.WeChat
-
-	closers []func()
 }
 
 // New builds the server and its routes.
@@ -83,12 +84,14 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Services == nil {
+		return nil, errors.New("handler: Deps.Services is required (service.NewServices)")
+	}
 	cookies := securecookie.New(deriveKey(d.Secret, "cookie-hash"), nil)
 	cookies.MaxAge(365 * 24 * 3600)
-	responses := service.NewResponses(d.DB, d.Secret, d.Now)
+	svc := d.Services
 	s := &Server{
 		cfg:            d.Config,
-		sealer:         d.Sealer,
 		db:             d.DB,
 		log:            d.Log,
 		now:            d.Now,
@@ -98,13 +101,15 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		budget:         newSubmitBudget(d.Config.Server.SubmitBudgetWindow),
 		pages:          pages,
 		metrics:        newMetrics(),
-		responses:      responses,
-		questionnaires: responses.Questionnaires(), // one cache, the one Submit trusts
-		users:          service.NewUsers(d.DB, d.Now),
-		tokens:         service.NewTokens(d.DB, d.Now),
-		auditLog:       service.NewAudit(d.DB, d.Now),
-		seminars:       service.NewSeminars(d.DB, d.Now),
-		rosters:        service.NewRosters(d.DB, d.Now),
+		responses:      svc.Responses,
+		questionnaires: svc.Questionnaires,
+		users:          svc.Users,
+		tokens:         svc.Tokens,
+		auditLog:       svc.Audit,
+		seminars:       svc.Seminars,
+		rosters:        svc.Rosters,
+		reports:        svc.Reports,
+		wechatSvc:      svc.WeChat,
 		crossOrigin:    http.NewCrossOriginProtection(),
 	}
 	if err := s.routes(ctx); err != nil {
@@ -115,13 +120,6 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.engine }
-
-// Close releases what the handlers hold (Redis clients and the like).
-func (s *Server) Close() {
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		s.closers[i]()
-	}
-}
 
 // Questionnaires exposes the questionnaire service (the CLI and tests use it).
 func (s *Server) Questionnaires() *service.Questionnaires { return s.questionnaires }

@@ -95,11 +95,10 @@ func benchServer(b *testing.B, target modeltest.Target) (*Server, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(ctx, Deps{Config: cfg, DB: db, Secret: secret})
+	srv, err := New(ctx, withServices(b, Deps{Config: cfg, DB: db, Secret: secret}, nil))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(srv.Close)
 	src, err := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
 	if err != nil {
 		b.Fatal(err)

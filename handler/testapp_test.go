@@ -62,13 +62,13 @@ func newTestApp(t *testing.T, db *gorm.DB, opts ...appOption) *testApp {
 	if os.Getenv("TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a.srv, err = New(context.Background(), Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Sealer: sealer, Now: func() time.Time { return a.now }})
+	a.srv, err = New(context.Background(), withServices(t, Deps{Config: a.cfg, DB: db, Log: log, Secret: secret, Now: func() time.Time { return a.now }}, sealer))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.ts.Config.Handler = a.srv.Handler()
 	a.ts.Start()
-	t.Cleanup(func() { a.ts.Close(); a.srv.Close() })
+	t.Cleanup(a.ts.Close)
 	a.client = a.newClient()
 	return a
 }
@@ -224,3 +224,12 @@ func mustJSON(v any) string {
 // testSecretsKey seals the secrets of every test app's settings, as
 // server.secrets_key would in production.
 const testSecretsKey = "c2VtaW5hcmV2YWwtdGVzdC1rZXktMzItYnl0ZXMhISE="
+
+// withServices builds d's services as cmd does (service.NewServices), closed
+// when the test ends.
+func withServices(tb testing.TB, d Deps, sealer *service.Sealer) Deps {
+	tb.Helper()
+	d.Services = service.NewServices(service.ServicesDeps{DB: d.DB, Config: d.Config, Secret: d.Secret, Sealer: sealer, Log: d.Log, Now: d.Now})
+	tb.Cleanup(d.Services.Close)
+	return d
+}

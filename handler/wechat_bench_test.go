@@ -45,11 +45,10 @@ func BenchmarkWeChatCallback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv, err := New(ctx, Deps{Config: cfg, DB: db, Secret: secret})
+			srv, err := New(ctx, withServices(b, Deps{Config: cfg, DB: db, Secret: secret}, nil))
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Cleanup(srv.Close)
 			src, _ := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
 			def, err := service.ParseDefinition(src)
 			if err != nil {

@@ -39,10 +39,8 @@ var wechatReplyDeadline = 4 * time.Second
 // registerWeChat adds the WeChat routes and hooks the OAuth redirect into
 // the participant page.
 func (s *Server) registerWeChat(ctx context.Context, r *gin.Engine) error {
-	h := &wechatHandler{Server: s, wx: service.NewWeChat(s.db, s.cfg, s.sealer, s.questionnaires, s.responses, s.log, s.now)}
-	s.closers = append(s.closers, h.wx.Close)
+	h := &wechatHandler{Server: s, wx: s.wechatSvc}
 	s.wechatEntry = h.entry
-	s.wechatSvc = h.wx
 
 	r.GET("/wechat/callback", h.verify)
 	r.POST("/wechat/callback", h.callback)

@@ -452,13 +452,15 @@ func startInProcess(ctx context.Context, db load.Database) (*inProcess, error) {
 	// views: exactly what the submission budget stops. Off here; against a
 	// server, run it with SEMINAREVAL_SERVER_SUBMIT_BUDGET_UNTOKENED=0.
 	cfg.Server.SubmitBudget, cfg.Server.SubmitBudgetUntokened = 0, 0
-	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: gdb, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Secret: secret})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	services := service.NewServices(service.ServicesDeps{DB: gdb, Config: cfg, Secret: secret, Log: logger})
+	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: gdb, Log: logger, Secret: secret, Services: services})
 	if err != nil {
 		return nil, err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln)
-	return &inProcess{URL: cfg.Server.BaseURL, close: func() { hs.Close(); srv.Close(); closeDB(gdb) }}, nil
+	return &inProcess{URL: cfg.Server.BaseURL, close: func() { hs.Close(); services.Close(); closeDB(gdb) }}, nil
 }
 
 func closeDB(db *gorm.DB) {

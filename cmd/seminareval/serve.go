@@ -44,17 +44,18 @@ func serve(ctx context.Context, e env, a app) error {
 	if err := bootstrapAdmin(ctx, db, log, e); err != nil {
 		return err
 	}
-	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret, Sealer: sealer})
+	services := service.NewServices(service.ServicesDeps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
+	defer services.Close()
+	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret, Services: services})
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
 	// Keep report tallies warm, so an organiser's first summary of a big
 	// questionnaire costs a tenth of a second, not a cold grouping of every answer.
-	go service.NewReports(db, srv.Questionnaires(), time.Now).KeepTalliesWarm(ctx, time.Minute, log)
+	go services.Reports.KeepTalliesWarm(ctx, time.Minute, log)
 	// Purge personal data past its retention, and WeChat records past their
 	// windows (service/retention.go), now and every ten minutes.
-	go service.NewJanitor(db, service.NewAudit(db, time.Now), cfg.Privacy.RetentionDays, time.Now).Run(ctx, 10*time.Minute, log)
+	go services.Janitor.Run(ctx, 10*time.Minute, log)
 
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {

@@ -27,9 +27,9 @@ func runWeChat(ctx context.Context, e env) error {
 		if err != nil {
 			return err
 		}
-		responses := service.NewResponses(db, secret, time.Now)
-		wx := service.NewWeChat(db, cfg, sealer, responses.Questionnaires(), responses, log, time.Now)
-		defer wx.Close()
+		services := service.NewServices(service.ServicesDeps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
+		defer services.Close()
+		wx := services.WeChat
 		if !wx.Enabled(ctx) {
 			return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", service.ErrWeChatOff)
 		}
