@@ -353,7 +353,7 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 	}
 	r := p.respondent(c)
 	budget, limit := p.budgetKey(c, q, r, sub.FormToken)
-	refused, giveBack := p.spendBudget(c, q, budget, limit, sub.SubmissionID)
+	refused, done := p.spendBudget(c, q, budget, limit, sub.SubmissionID)
 	if refused {
 		lang := sub.Lang
 		if lang != "en" && lang != "zh" {
@@ -365,13 +365,12 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
 		SubmissionID: sub.SubmissionID, Lang: sub.Lang, Answers: sub.Answers,
 	})
+	done(err == nil && !res.Already)
 	if err != nil {
-		giveBack()
 		p.submitJSONError(c, err)
 		return
 	}
 	if res.Already {
-		giveBack()
 		p.metrics.Submits.WithLabelValues("retry").Inc()
 		c.JSON(http.StatusOK, gin.H{"status": "already_recorded", "response_id": res.ResponseID})
 		return
@@ -463,7 +462,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 	}
 	r := p.respondent(c)
 	budget, limit := p.budgetKey(c, q, r, c.PostForm("form_token"))
-	refused, giveBack := p.spendBudget(c, q, budget, limit, c.PostForm("submission_id"))
+	refused, done := p.spendBudget(c, q, budget, limit, c.PostForm("submission_id"))
 	if refused {
 		p.renderFormNotice(c, http.StatusTooManyRequests, q, lang, nil, values, c.PostForm("submission_id"), ui[lang].TooManyBody)
 		return
@@ -471,9 +470,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
 		SubmissionID: c.PostForm("submission_id"), Lang: lang, Answers: answers, FromForm: true,
 	})
-	if err != nil || res.Already {
-		giveBack()
-	}
+	done(err == nil && !res.Already)
 	var fe service.FieldErrors
 	switch {
 	case err == nil:

@@ -71,6 +71,9 @@ type submitBudget struct {
 	window  time.Duration
 	counts  map[string]*budgetCount
 	cleaned time.Time
+	// inflight counts the posts of one submission being handled: a double
+	// tap or a burst of retries of one answer spends one share, not one each.
+	inflight map[string]int
 }
 
 type budgetCount struct {
@@ -82,7 +85,7 @@ func newSubmitBudget(window time.Duration) *submitBudget {
 	if window <= 0 {
 		window = 10 * time.Minute
 	}
-	return &submitBudget{window: window, counts: map[string]*budgetCount{}}
+	return &submitBudget{window: window, counts: map[string]*budgetCount{}, inflight: map[string]int{}}
 }
 
 // take spends one of key's limit in the current window and reports true,
@@ -138,21 +141,44 @@ func (p *participantHandler) budgetKey(c *gin.Context, q *service.Loaded, r serv
 
 // spendBudget takes a share of key's budget for a post of submissionID. It
 // reports refused (429 to answer, Retry-After set) when the budget is spent
-// and the post is not the retry of an answer already stored (a retry is let
-// through, to be answered as such). giveBack returns the share: the caller
-// calls it when the post stored no new response.
-func (p *participantHandler) spendBudget(c *gin.Context, q *service.Loaded, key string, limit int, submissionID string) (refused bool, giveBack func()) {
-	nothing := func() {}
+// and the post is neither the retry of an answer already stored nor a copy
+// of a post of the same submission in flight (both are let through, to be
+// answered as what they are). The caller calls done(stored) once the post
+// is handled: a share taken by a post that stored nothing is given back.
+func (p *participantHandler) spendBudget(c *gin.Context, q *service.Loaded, key string, limit int, submissionID string) (refused bool, done func(stored bool)) {
+	nothing := func(bool) {}
 	if key == "" {
 		return false, nothing
 	}
-	ok, wait := p.budget.take(key, limit, p.now())
+	b := p.budget
+	flight := key + "|" + submissionID
+	b.mu.Lock()
+	copyInFlight := b.inflight[flight] > 0
+	b.inflight[flight]++
+	b.mu.Unlock()
+	land := func() {
+		b.mu.Lock()
+		if b.inflight[flight]--; b.inflight[flight] <= 0 {
+			delete(b.inflight, flight)
+		}
+		b.mu.Unlock()
+	}
+	if copyInFlight {
+		return false, func(bool) { land() }
+	}
+	ok, wait := b.take(key, limit, p.now())
 	if ok {
-		return false, func() { p.budget.refund(key) }
+		return false, func(stored bool) {
+			if !stored {
+				b.refund(key)
+			}
+			land()
+		}
 	}
 	if _, stored, err := p.responses.Recorded(c.Request.Context(), q.ID, submissionID); err == nil && stored {
-		return false, nothing
+		return false, func(bool) { land() }
 	}
+	land()
 	p.metrics.Submits.WithLabelValues("over_budget").Inc()
 	c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 	return true, nothing

@@ -32,8 +32,13 @@ type DBConfig struct {
 // write pattern (many small transactions):
 //   - SkipDefaultTransaction: GORM's implicit transaction per write halves
 //     insert throughput; writes that need one open it explicitly.
-//   - PrepareStmt (SQLite): the submit path repeats the same statements.
-//     MySQL instead interpolates parameters client-side (interpolateParams,
+//   - No PrepareStmt. On SQLite (one connection) GORM's statement cache
+//     deadlocks: a query preparing outside a transaction holds the cache's
+//     lock while it waits for the connection, and the transaction holding
+//     the connection waits for that lock to prepare its next statement (the
+//     answers INSERT, whose text varies with the number of answers) — posts
+//     hung until their client gave up (found by TestLoadSmoke under load).
+//     MySQL interpolates parameters client-side (interpolateParams,
 //     added by MySQLDSN): GORM prepares a statement first used inside a
 //     transaction on that transaction, which closes it at commit, so every
 //     INSERT of the submit transaction cost PREPARE + EXECUTE + CLOSE (go-gorm
@@ -46,7 +51,7 @@ type DBConfig struct {
 func Open(cfg DBConfig, log *slog.Logger) (*gorm.DB, error) {
 	gcfg := &gorm.Config{
 		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
+		PrepareStmt:            false,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		Logger:                 newLogger(log, cfg.SlowThreshold),
@@ -72,7 +77,6 @@ func Open(cfg DBConfig, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.SetMaxIdleConns(1)
 		sqlDB.SetConnMaxLifetime(0)
 	case "mysql":
-		gcfg.PrepareStmt = false
 		db, err = gorm.Open(mysql.New(mysql.Config{DSN: MySQLDSN(cfg.DSN)}), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("open mysql: %w", err)
