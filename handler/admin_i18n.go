@@ -115,7 +115,7 @@ var navItems = []struct {
 // "tokens", "audit", "wechat").
 func (s *Server) consoleBase(c *gin.Context, titleKey, section string) consolePage {
 	lang := s.consoleLang(c)
-	p := consolePage{Lang: lang, Title: consoleT(lang, titleKey), User: currentUser(c), AssetVersion: AssetVersion}
+	p := consolePage{Lang: lang, Title: consoleT(lang, titleKey), User: currentUser(c), AssetVersion: s.assetVersion}
 	if p.User != nil {
 		for _, n := range navItems {
 			if n.roles != nil && !containsRole(n.roles, p.User.Role) {

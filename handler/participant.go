@@ -27,9 +27,6 @@ type participantHandler struct {
 	*Server
 }
 
-// AssetVersion changes the static URLs whenever a release changes them.
-var AssetVersion = strconv.FormatInt(time.Now().Unix(), 36)
-
 // uiText is the chrome of the participant pages in both languages.
 type uiText struct {
 	RequiredLegend, Required, FixErrors, Submit, DraftRestored, NetworkError string
@@ -197,7 +194,7 @@ func requestLang(c *gin.Context) string {
 }
 
 func (p *participantHandler) base(c *gin.Context, q *service.Loaded, lang, title string) pageBase {
-	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: AssetVersion, T: ui[lang]}
+	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: p.assetVersion, T: ui[lang]}
 	if q == nil {
 		return b
 	}
@@ -772,7 +769,7 @@ func (s *Server) notFound(c *gin.Context) {
 	}
 	t := ui[lang]
 	s.render(c, http.StatusNotFound, "message.html", messagePage{
-		pageBase: pageBase{Lang: lang, PageTitle: t.NotFoundHeading, AssetVersion: AssetVersion, T: t},
+		pageBase: pageBase{Lang: lang, PageTitle: t.NotFoundHeading, AssetVersion: s.assetVersion, T: t},
 		Kind:     "closed", Heading: t.NotFoundHeading, Paragraphs: []string{t.NotFoundBody},
 	})
 }

@@ -5,6 +5,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -163,4 +166,40 @@ func TestParticipantPagesWithTheDatabaseDown(t *testing.T) {
 			t.Fatalf("JSON submit with the database down: %d %s", res.Code, res.Body)
 		}
 	})
+}
+
+// Every page a handler renders (each "….html" named in handler/*.go) is in
+// requiredPages, checked at start, and every page in templates/ but the two
+// layouts is one of them.
+func TestEveryRenderedPageIsCheckedAtStart(t *testing.T) {
+	required := map[string]bool{}
+	for _, p := range requiredPages {
+		required[p] = true
+	}
+	files, _ := filepath.Glob("*.go")
+	lit := regexp.MustCompile(`"([a-z_]+\.html)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
+			if !required[m[1]] {
+				t.Errorf("%s renders %s, which requiredPages does not check at start", f, m[1])
+			}
+		}
+	}
+	pages, _ := filepath.Glob("../templates/*.html")
+	for _, p := range pages {
+		name := filepath.Base(p)
+		if !required[name] && !strings.HasSuffix(name, "_layout.html") {
+			t.Errorf("templates/%s is neither rendered nor a layout", name)
+		}
+	}
+	if _, err := parsePages(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -5,6 +5,8 @@ package handler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -44,11 +46,17 @@ type Server struct {
 	now     func() time.Time
 	baseURL *url.URL
 	cookies *securecookie.SecureCookie
-	formKey []byte        // signs the participant page's form token (submit_budget.go)
-	budget  *submitBudget // new responses per client address
-	pages   *template.Template
-	metrics *metrics
-	engine  *gin.Engine
+	formKey []byte // signs the participant page's form token (submit_budget.go)
+	// assetVersion is in every static URL: a hash of the embedded assets,
+	// so it changes with them and is the same on every replica.
+	assetVersion string
+	// replyDeadline bounds the work of one WeChat push, below the
+	// platform's 5 seconds, so that a slow database still yields "success".
+	replyDeadline time.Duration
+	budget        *submitBudget // new responses per client address
+	pages         *template.Template
+	metrics       *metrics
+	engine        *gin.Engine
 
 	questionnaires *service.Questionnaires
 	responses      *service.Responses
@@ -98,6 +106,8 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		baseURL:        base,
 		cookies:        cookies,
 		formKey:        deriveKey(d.Secret, "form-token"),
+		assetVersion:   assetVersion(),
+		replyDeadline:  4 * time.Second,
 		budget:         newSubmitBudget(d.Config.Server.SubmitBudgetWindow),
 		pages:          pages,
 		metrics:        newMetrics(),
@@ -124,9 +134,17 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // Questionnaires exposes the questionnaire service (the CLI and tests use it).
 func (s *Server) Questionnaires() *service.Questionnaires { return s.questionnaires }
 
-// requiredPages must exist in templates/, checked at start so that a missing
-// page fails the start and not a participant's request.
-var requiredPages = []string{"questionnaire.html", "message.html"}
+// requiredPages are every page the handlers render, checked at start so
+// that a missing page fails the start and not a request
+// (TestEveryRenderedPageIsCheckedAtStart keeps the list whole).
+var requiredPages = []string{
+	"questionnaire.html", "message.html",
+	"admin_account.html", "admin_audit.html", "admin_board.html", "admin_home.html", "admin_invites.html",
+	"admin_login.html", "admin_message.html", "admin_poster.html", "admin_questionnaire_edit.html",
+	"admin_questionnaire_new.html", "admin_questionnaires.html", "admin_report.html", "admin_roster.html",
+	"admin_roster_preview.html", "admin_seminar.html", "admin_seminar_form.html", "admin_tokens.html",
+	"admin_user_edit.html", "admin_users.html", "admin_wechat.html",
+}
 
 func parsePages() (*template.Template, error) {
 	t := template.New("").Funcs(template.FuncMap{
@@ -251,3 +269,21 @@ func (s *Server) AbsoluteURL(path string) string {
 
 // secureCookies is true when the service is reached over https.
 func (s *Server) secureCookies() bool { return s.baseURL.Scheme == "https" }
+
+// assetVersion hashes the embedded static files.
+func assetVersion() string {
+	h := sha256.New()
+	_ = fs.WalkDir(templates.Static, ".", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := templates.Static.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}

@@ -240,7 +240,7 @@ func (h *wechatHandler) poster(c *gin.Context) {
 	p := posterPage{
 		Lang: h.consoleLang(c), TitleZH: q.Def.Title.In("zh"), TitleEN: q.Def.Title.In("en"),
 		Link: h.AbsoluteURL("/s/" + q.Slug), QRURL: base + "/qr.png", CountURL: base + "/poster.json",
-		AssetVersion: AssetVersion, WeChatQR: h.wx.Enabled(ctx), Respondents: b.Respondents, Invited: b.Invited,
+		AssetVersion: h.assetVersion, WeChatQR: h.wx.Enabled(ctx), Respondents: b.Respondents, Invited: b.Invited,
 	}
 	if p.WeChatQR && !h.wx.Capabilities(ctx).QRCodes {
 		// No parametric QR: the account's own QR code and the keyword, when

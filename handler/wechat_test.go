@@ -614,8 +614,7 @@ func TestWeChatCallbackAnswersWithinTheDeadline(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	w := newWeChatApp(t, db)
 	q := w.demo()
-	defer func(d time.Duration) { wechatReplyDeadline = d }(wechatReplyDeadline)
-	wechatReplyDeadline = 300 * time.Millisecond
+	w.srv.replyDeadline = 300 * time.Millisecond
 	var stuck atomic.Bool
 	stuck.Store(true)
 	err := db.Callback().Query().Before("gorm:query").Register("test:stuck_events", func(tx *gorm.DB) {
