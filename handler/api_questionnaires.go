@@ -172,15 +172,18 @@ func (h *apiQuestionnaires) apiError(c *gin.Context, err error) {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": ps})
 		return
 	}
-	switch {
-	case errors.Is(err, service.ErrStructureFrozen):
-		c.JSON(http.StatusConflict, gin.H{"error": "structure_frozen", "message": "the questionnaire has responses: only wording may change"})
-	case errors.Is(err, service.ErrSlugTaken):
-		c.JSON(http.StatusConflict, gin.H{"error": "slug_taken", "message": "another questionnaire uses this slug"})
-	case model.IsNotFound(err):
-		c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
-	default:
+	status, code, ok := statusOf(err)
+	if !ok {
 		h.log.Error("api questionnaires", "path", c.Request.URL.Path, "err", err)
-		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal"})
+		c.JSON(status, gin.H{"error": code})
+		return
 	}
+	body := gin.H{"error": code}
+	switch code {
+	case "structure_frozen":
+		body["message"] = "the questionnaire has responses: only wording may change"
+	case "slug_taken":
+		body["message"] = "another questionnaire uses this slug"
+	}
+	c.JSON(status, body)
 }

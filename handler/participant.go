@@ -408,10 +408,12 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fields, "codes": codes})
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
-		c.JSON(http.StatusConflict, gin.H{"error": "already_answered"})
+		status, code, _ := statusOf(err)
+		c.JSON(status, gin.H{"error": code})
 	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited), errors.Is(err, service.ErrInviteElsewhere):
 		p.metrics.Submits.WithLabelValues("refused").Inc()
-		c.JSON(http.StatusForbidden, gin.H{"error": err.Error()})
+		status, code, _ := statusOf(err)
+		c.JSON(status, gin.H{"error": code})
 	default:
 		// Nothing was recorded (the database, or something under it): the
 		// page's script resends the same submission id later.

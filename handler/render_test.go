@@ -2,6 +2,8 @@ package handler
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 )
 
 // A page whose template fails halfway answers 500 with a short text in both
@@ -201,5 +204,49 @@ func TestEveryRenderedPageIsCheckedAtStart(t *testing.T) {
 	}
 	if _, err := parsePages(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The one table of domain errors: each error, wrapped as services wrap them,
+// gets its status and wire code; the codes the contract names (README, the
+// JSON answers) are the ones promised; an unknown error is a 500.
+func TestDomainErrorsMapToOneStatusAndCode(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{service.ErrAlreadyAnswered, 409, "already_answered"},
+		{service.ErrNotOpen, 403, "not_open"},
+		{service.ErrClosed, 403, "closed"},
+		{service.ErrNotInvited, 403, "not_invited"},
+		{service.ErrInviteElsewhere, 403, "invite_bound_elsewhere"},
+		{service.ErrStructureFrozen, 409, "structure_frozen"},
+		{service.ErrSlugTaken, 409, "slug_taken"},
+		{service.ErrSeminarSlugTaken, 409, "slug_taken"},
+		{service.ErrUserExists, 409, "user_exists"}, // before the duplicate it wraps
+		{service.ErrBadFilter, 400, "bad_filter"},
+		{service.ErrThrottled, 429, "throttled"},
+		{service.ErrBadSignature, 403, "bad_signature"},
+		{service.ErrDecrypt, 400, "undecryptable"},
+		{service.ErrWeChatOff, 404, "wechat_off"},
+		{model.ErrNotFound, 404, "not_found"},
+		{errors.New("disk on fire"), 500, "internal"},
+	}
+	for _, c := range cases {
+		status, code, ok := statusOf(fmt.Errorf("doing something: %w", c.err))
+		if status != c.status || code != c.code || ok != (c.status != 500) {
+			t.Errorf("%v → %d %q %v, want %d %q", c.err, status, code, ok, c.status, c.code)
+		}
+	}
+	seen := map[error]bool{}
+	for _, d := range domainErrors {
+		if seen[d.err] {
+			t.Errorf("%v is in the table twice", d.err)
+		}
+		seen[d.err] = true
+		if d.code == "" || d.status < 400 {
+			t.Errorf("%v → %d %q: every entry needs a client status and a code", d.err, d.status, d.code)
+		}
 	}
 }

@@ -97,15 +97,16 @@ func (h *wechatHandler) callback(c *gin.Context) {
 // are refused, malformed ones are a 400, anything else is logged and gets
 // "success" so that the platform does not retry into the same failure.
 func (h *wechatHandler) callbackFail(c *gin.Context, err error) {
-	status := http.StatusOK
-	switch {
-	case errors.Is(err, service.ErrBadSignature), errors.Is(err, service.ErrStaleTimestamp), errors.Is(err, service.ErrPlaintextRefused):
-		status = http.StatusForbidden
-	case errors.Is(err, service.ErrMalformedMessage), errors.Is(err, service.ErrDecrypt):
-		status = http.StatusBadRequest
-	case errors.Is(err, service.ErrWeChatOff):
-		status = http.StatusNotFound
+	status, code, ok := statusOf(err)
+	switch code {
+	case "bad_signature", "stale_timestamp", "plaintext_refused", "malformed_message", "undecryptable", "wechat_off":
 	default:
+		ok = false // anything else is ours, whatever it wraps
+	}
+	if !ok {
+		// Ours, not the platform's: "success", so that it does not retry
+		// into the same failure.
+		status = http.StatusOK
 		h.log.Error("wechat callback", "err", err)
 	}
 	if status != http.StatusOK {

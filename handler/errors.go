@@ -1,0 +1,68 @@
+package handler
+
+import (
+	"errors"
+	"net/http"
+
+	"seminareval/model"
+	"seminareval/service"
+)
+
+// domainErrors is the one table from a domain error to the HTTP status and
+// the stable wire code (`{"error": code}`) every JSON answer uses; pages
+// take the status from it too. The first match wins: more specific errors
+// come before the ones they wrap (ErrUserExists wraps model.ErrDuplicate).
+// TestDomainErrorsMapToOneStatusAndCode keeps it whole.
+var domainErrors = []struct {
+	err    error
+	status int
+	code   string
+}{
+	// Participants.
+	{service.ErrAlreadyAnswered, http.StatusConflict, "already_answered"},
+	{service.ErrNotOpen, http.StatusForbidden, "not_open"},
+	{service.ErrClosed, http.StatusForbidden, "closed"},
+	{service.ErrNotInvited, http.StatusForbidden, "not_invited"},
+	{service.ErrInviteElsewhere, http.StatusForbidden, "invite_bound_elsewhere"},
+	// Questionnaires, seminars, reports.
+	{service.ErrStructureFrozen, http.StatusConflict, "structure_frozen"},
+	{service.ErrSlugTaken, http.StatusConflict, "slug_taken"},
+	{service.ErrSeminarSlugTaken, http.StatusConflict, "slug_taken"},
+	{service.ErrBadSchedule, http.StatusUnprocessableEntity, "bad_schedule"},
+	{service.ErrBadFilter, http.StatusBadRequest, "bad_filter"},
+	{service.ErrNotOrganiser, http.StatusUnprocessableEntity, "not_organiser"},
+	{service.ErrNotSpreadsheet, http.StatusUnprocessableEntity, "not_spreadsheet"},
+	// Accounts.
+	{service.ErrThrottled, http.StatusTooManyRequests, "throttled"},
+	{service.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},
+	{service.ErrBadToken, http.StatusUnauthorized, "bad_token"},
+	{service.ErrUserExists, http.StatusConflict, "user_exists"},
+	{service.ErrLastAdmin, http.StatusConflict, "last_admin"},
+	{service.ErrInvalidName, http.StatusUnprocessableEntity, "bad_name"},
+	{service.ErrInvalidRole, http.StatusUnprocessableEntity, "bad_role"},
+	{service.ErrWeakPassword, http.StatusUnprocessableEntity, "weak_password"},
+	// WeChat.
+	{service.ErrBadSignature, http.StatusForbidden, "bad_signature"},
+	{service.ErrStaleTimestamp, http.StatusForbidden, "stale_timestamp"},
+	{service.ErrPlaintextRefused, http.StatusForbidden, "plaintext_refused"},
+	{service.ErrMalformedMessage, http.StatusBadRequest, "malformed_message"},
+	{service.ErrDecrypt, http.StatusBadRequest, "undecryptable"},
+	{service.ErrWeChatOff, http.StatusNotFound, "wechat_off"},
+	{service.ErrNoReminderChannel, http.StatusConflict, "no_reminder_channel"},
+	{service.ErrRemindersOff, http.StatusConflict, "reminders_off"},
+	{service.ErrNoAccountQR, http.StatusNotFound, "no_account_qr"},
+	// Last: the general ones others wrap.
+	{model.ErrNotFound, http.StatusNotFound, "not_found"},
+	{model.ErrDuplicate, http.StatusConflict, "duplicate"},
+}
+
+// statusOf returns the status and wire code of err, or ok false for an
+// error that is not the client's (a 500 or 503, to be logged).
+func statusOf(err error) (status int, code string, ok bool) {
+	for _, d := range domainErrors {
+		if errors.Is(err, d.err) {
+			return d.status, d.code, true
+		}
+	}
+	return http.StatusInternalServerError, "internal", false
+}
