@@ -570,7 +570,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 		Slug:         q.Slug,
 		Title:        q.Def.Title.In(lang),
 		Intro:        q.Def.Intro.In(lang),
-		Privacy:      service.PrivacyNotice(q, p.cfg.Privacy, lang),
+		Privacy:      service.PrivacyNotice(q, p.cfg.Privacy, lang, p.now()),
 		FormToken:    p.formToken(q.ID, p.now()),
 		SubmissionID: submissionID,
 		InviteToken:  p.respondent(c).InviteToken,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
@@ -19,6 +20,8 @@ func TestPrivacyNoticeOnTheParticipantPage(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	a := newTestApp(t, db, func(c *service.Config) { c.Privacy.Contact = "privacy@iom.example" })
 	q := a.demo()
+	today := a.now
+	a.now = time.Date(2018, 1, 17, 8, 0, 0, 0, time.UTC) // the closing session
 	en := a.get("/s/" + q.Slug + "?lang=en")
 	notice := between(en.Body, `<details class="privacy" id="privacy">`, "</details>")
 	for _, want := range []string{"Privacy: who sees your answers", "The organisers of “Seminar for facilitating network building",
@@ -35,6 +38,13 @@ func TestPrivacyNoticeOnTheParticipantPage(t *testing.T) {
 			t.Errorf("Chinese notice lacks %q:\n%s", want, notice)
 		}
 	}
+
+	// Once the day has passed, the notice says it was done.
+	a.now = today
+	if page := a.get("/s/" + q.Slug + "?lang=en"); !strings.Contains(page.Body, "deleted 400 days after the event (done on 2019-02-22)") {
+		t.Errorf("the notice after the purge day:\n%s", between(page.Body, `<details class="privacy" id="privacy">`, "</details>"))
+	}
+	a.now = time.Date(2018, 1, 17, 8, 0, 0, 0, time.UTC)
 
 	// A seminar's own retention changes the date.
 	ninety := 90

@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // PrivacyNotice is the privacy notice of a questionnaire in lang, as
@@ -10,7 +11,7 @@ import (
 // otherwise one built from privacy.controller and privacy.contact, the
 // seminar, its retention and whether the questionnaire is anonymous —
 // who collects, what for, how long, whom to ask.
-func PrivacyNotice(q *Loaded, pc PrivacyConfig, lang string) []string {
+func PrivacyNotice(q *Loaded, pc PrivacyConfig, lang string, now time.Time) []string {
 	if own := strings.TrimSpace(q.Def.Privacy[lang]); own != "" {
 		var out []string
 		for _, p := range strings.Split(own, "\n\n") {
@@ -53,9 +54,15 @@ func PrivacyNotice(q *Loaded, pc PrivacyConfig, lang string) []string {
 	if q.Seminar != nil {
 		if on := PurgeOn(q.Seminar, pc.RetentionDays); on != "" {
 			days := SeminarRetentionDays(q.Seminar, pc.RetentionDays)
-			if zh {
+			past := q.Seminar.PurgedAt != nil || now.In(Location(q.Seminar)).Format(time.DateOnly) >= on
+			switch {
+			case past && zh:
+				out = append(out, fmt.Sprintf("联系方式、微信标识和邀请链接在活动结束后 %d 天删除（已于 %s 删除）；答复不含这些信息，用于报告。", days, on))
+			case past:
+				out = append(out, fmt.Sprintf("Contact details, WeChat IDs and invitation links are deleted %d days after the event (done on %s); the answers are kept without them for the report.", days, on))
+			case zh:
 				out = append(out, fmt.Sprintf("联系方式、微信标识和邀请链接将于 %s（活动结束后 %d 天）删除；答复在删除这些信息后保留，用于报告。", on, days))
-			} else {
+			default:
 				out = append(out, fmt.Sprintf("Contact details, WeChat IDs and invitation links are deleted on %s (%d days after the event); the answers are kept without them for the report.", on, days))
 			}
 		}
