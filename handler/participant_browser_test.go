@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -567,4 +568,52 @@ func TestBrowserLaptopLayout(t *testing.T) {
 		t.Errorf("the 0-10 scale takes %d rows on a laptop, want 1", nps)
 	}
 	screenshot(t, ctx, "participant-laptop-en")
+}
+
+// The privacy notice opens on a tap, inside the phone's width; and when the
+// network's budget is spent (here one answer per window with the form token,
+// already used by another phone on the same address) the page says so and
+// keeps the answers instead of going to the thank-you page.
+func TestBrowserPrivacyNoticeAndSpentBudget(t *testing.T) {
+	db := modeltest.Open(t, modeltest.Targets(t)[0])
+	a := newTestApp(t, db, func(c *service.Config) { c.Server.SubmitBudget = 1 })
+	q := a.demo()
+	ctx := newBrowser(t)
+	browserDo(t, ctx, chromedp.Navigate(a.ts.URL+"/s/"+q.Slug+"?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#privacy summary`)),
+		chromedp.Tap(chromedp.CSS(`#privacy summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#privacy p`)),
+	)
+	if !browserEval[bool](t, ctx, `document.getElementById("privacy").open`) {
+		t.Fatal("the privacy notice did not open")
+	}
+	if w := browserEval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		t.Errorf("the page is %d px wider than the phone with the notice open", w)
+	}
+	if txt := browserEval[string](t, ctx, `document.getElementById("privacy").innerText`); !strings.Contains(txt, "主办方收集这些答复") {
+		t.Errorf("notice reads %q", txt)
+	}
+	screenshot(t, ctx, "privacy-notice-zh")
+
+	// Another phone behind the same address has used the budget.
+	token := a.srv.formToken(q.ID, a.now)
+	body := map[string]any{"submission_id": "budget-other-phone-0000-000000000000", "lang": "zh", "answers": fullDemoAnswers(), "form_token": token}
+	if r := a.do(&http.Client{}, http.MethodPost, "/s/"+q.Slug, "application/json", strings.NewReader(mustJSON(body))); r.Code != http.StatusCreated {
+		t.Fatalf("the other phone: %d %s", r.Code, r.Body)
+	}
+	fillDemo(t, ctx)
+	browserDo(t, ctx,
+		chromedp.Tap(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("js-alert")),
+	)
+	if txt := browserEval[string](t, ctx, `document.getElementById("js-alert").textContent`); !strings.Contains(txt, "来自您所在网络的答卷过多") {
+		t.Errorf("over the budget the page says %q", txt)
+	}
+	if n := a.count(&model.Response{}); n != 1 {
+		t.Errorf("%d responses, want only the other phone's", n)
+	}
+	if !browserEval[bool](t, ctx, `!document.querySelector("button[type=submit]").disabled && localStorage.length === 1`) {
+		t.Error("over the budget the button must be usable again and the draft kept")
+	}
+	screenshot(t, ctx, "participant-over-budget-zh")
 }
