@@ -46,11 +46,15 @@ type seminarFormPage struct {
 	DefaultRetention int // privacy.retention_days
 }
 
+// seminarForm is the seminar form page for seminar id (0: a new one).
+func (s *Server) seminarForm(c *gin.Context, title string, id uint64, in service.SeminarInput) seminarFormPage {
+	return seminarFormPage{consolePage: s.consoleBase(c, title, "seminars"), ID: id, In: in, Problems: map[string]string{},
+		DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays)}
+}
+
 func (s *Server) seminarNew(c *gin.Context) {
-	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays),
-		consolePage: s.consoleBase(c, "seminar.new_title", "seminars"),
-		In:          service.SeminarInput{Timezone: service.DefaultTimezone, Title: model.Text{}, Location: model.Text{}},
-	})
+	s.render(c, http.StatusOK, "admin_seminar_form.html", s.seminarForm(c, "seminar.new_title", 0,
+		service.SeminarInput{Timezone: service.DefaultTimezone, Title: model.Text{}, Location: model.Text{}}))
 }
 
 func (s *Server) seminarCreate(c *gin.Context) {
@@ -85,10 +89,8 @@ func (s *Server) seminarEdit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "admin_seminar_form.html", seminarFormPage{DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays),
-		consolePage: s.consoleBase(c, "seminar.edit_title", "seminars"), ID: sem.ID,
-		In: service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone, RetentionDays: retentionText(sem)},
-	})
+	s.render(c, http.StatusOK, "admin_seminar_form.html", s.seminarForm(c, "seminar.edit_title", sem.ID,
+		service.SeminarInput{Slug: sem.Slug, Title: sem.Title, Location: sem.Location, StartsOn: sem.StartsOn, EndsOn: sem.EndsOn, Timezone: sem.Timezone, RetentionDays: retentionText(sem)}))
 }
 
 func (s *Server) seminarUpdate(c *gin.Context) {
@@ -108,7 +110,7 @@ func (s *Server) seminarUpdate(c *gin.Context) {
 }
 
 func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in service.SeminarInput, err error) {
-	p := seminarFormPage{consolePage: s.consoleBase(c, title, "seminars"), ID: id, In: in, Problems: map[string]string{}, DefaultRetention: service.SeminarRetentionDays(nil, s.cfg.Privacy.RetentionDays)}
+	p := s.seminarForm(c, title, id, in)
 	status := http.StatusUnprocessableEntity
 	var inv *service.InvalidError
 	switch {
@@ -172,11 +174,10 @@ func (s *Server) seminarShow(c *gin.Context) {
 	u := currentUser(c)
 	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser, CanErase: u.Role == model.RoleAdmin}
 	p.Title = sem.Title.In(p.Lang)
-	switch {
-	case sem.PurgedAt != nil:
+	if sem.PurgedAt != nil {
 		p.Retention = p.T("seminar.purged_at", sem.PurgedAt.In(service.Location(sem)).Format(time.DateOnly))
-	case service.PurgeOn(sem, s.cfg.Privacy.RetentionDays) != "":
-		p.Retention = p.T("seminar.purge_on", service.PurgeOn(sem, s.cfg.Privacy.RetentionDays), service.SeminarRetentionDays(sem, s.cfg.Privacy.RetentionDays))
+	} else if on, _ := service.PurgeDue(sem, s.cfg.Privacy.RetentionDays, s.now()); on != "" {
+		p.Retention = p.T("seminar.purge_on", on, service.SeminarRetentionDays(sem, s.cfg.Privacy.RetentionDays))
 	}
 	rows, err := s.seminars.List(ctx, 0)
 	if err != nil {

@@ -52,9 +52,9 @@ func PrivacyNotice(q *Loaded, pc PrivacyConfig, lang string, now time.Time) []st
 		out = append(out, "This questionnaire is not anonymous: the organisers can see who gave which answers (your name on the roster or your WeChat account); reports show totals only.")
 	}
 	if q.Seminar != nil {
-		if on := PurgeOn(q.Seminar, pc.RetentionDays); on != "" {
+		if on, due := PurgeDue(q.Seminar, pc.RetentionDays, now); on != "" {
 			days := SeminarRetentionDays(q.Seminar, pc.RetentionDays)
-			past := q.Seminar.PurgedAt != nil || now.In(Location(q.Seminar)).Format(time.DateOnly) >= on
+			past := q.Seminar.PurgedAt != nil || due
 			switch {
 			case past && zh:
 				out = append(out, fmt.Sprintf("联系方式、微信标识和邀请链接在活动结束后 %d 天删除（已于 %s 删除）；答复不含这些信息，用于报告。", days, on))

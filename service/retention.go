@@ -86,6 +86,13 @@ func PurgeOn(sem *model.Seminar, defaultDays int) string {
 	return day.AddDate(0, 0, SeminarRetentionDays(sem, defaultDays)+1).Format(time.DateOnly)
 }
 
+// PurgeDue returns PurgeOn and whether that day has come at now (in the
+// seminar's time zone): the janitor's rule and what the privacy notice says.
+func PurgeDue(sem *model.Seminar, defaultDays int, now time.Time) (on string, due bool) {
+	on = PurgeOn(sem, defaultDays)
+	return on, on != "" && now.In(Location(sem)).Format(time.DateOnly) >= on
+}
+
 // RunOnce purges every seminar whose retention has passed (once each) and
 // the WeChat records past their windows.
 func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
@@ -114,8 +121,7 @@ func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
 	}
 	for i := range seminars {
 		sem := &seminars[i]
-		on := PurgeOn(sem, j.defaultDays)
-		if on == "" || now.In(Location(sem)).Format(time.DateOnly) < on {
+		if _, due := PurgeDue(sem, j.defaultDays, now); !due {
 			continue
 		}
 		parts, resps, err := j.purgeSeminar(ctx, sem)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -34,14 +35,7 @@ const sealedPrefix = "sealed:v1:"
 var sealedSettings = []string{secretSetting, SettingWeChatSecret, SettingWeChatToken, SettingWeChatAESKey}
 
 // isSealedSetting tells whether the settings row key is kept sealed.
-func isSealedSetting(key string) bool {
-	for _, k := range sealedSettings {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
+func isSealedSetting(key string) bool { return slices.Contains(sealedSettings, key) }
 
 // Sealer seals values with the current key and opens values sealed with the
 // current or a previous key (during a rotation). A nil Sealer stores values
