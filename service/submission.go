@@ -242,7 +242,7 @@ func (s *Responses) resolve(ctx context.Context, q *Loaded, r Respondent, submis
 // alreadyOr answers a submission by someone who has answered: its own
 // earlier post again (a retry), or ErrAlreadyAnswered.
 func (s *Responses) alreadyOr(ctx context.Context, q *Loaded, submissionID string) (SubmitResult, error) {
-	res, ok, err := s.bySubmissionID(ctx, q.ID, submissionID)
+	res, ok, err := s.Recorded(ctx, q.ID, submissionID)
 	if err != nil {
 		return SubmitResult{}, err
 	}
@@ -365,7 +365,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 	if err := CheckOpen(&q.Questionnaire, now); err != nil {
 		// A retry of a submission that was recorded just before closing
 		// still deserves its 200.
-		res, ok, lerr := s.bySubmissionID(ctx, q.ID, sub.SubmissionID)
+		res, ok, lerr := s.Recorded(ctx, q.ID, sub.SubmissionID)
 		if lerr != nil {
 			return SubmitResult{}, lerr
 		}
@@ -473,7 +473,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 	if !model.IsDuplicate(err) {
 		return SubmitResult{}, fmt.Errorf("store response: %w", err)
 	}
-	res, ok, err := s.bySubmissionID(ctx, q.ID, sub.SubmissionID)
+	res, ok, err := s.Recorded(ctx, q.ID, sub.SubmissionID)
 	if err != nil {
 		return SubmitResult{}, err
 	}
@@ -605,12 +605,13 @@ func execIn(ctx context.Context, tx *gorm.DB, stmt *sql.Stmt, query string, args
 	return tx.Statement.ConnPool.ExecContext(ctx, query, args...)
 }
 
-// bySubmissionID finds the response stored for a submission id. A failed
-// lookup is an error, not "not found": answering 409 (or 403) to a retry
-// because the database was unreachable for a moment would tell a client
-// whose answer is stored that it is not (found by cmd/faultcheck while
-// MariaDB restarted).
-func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool, error) {
+// Recorded finds the response stored for a submission id (the submit path,
+// and the submission budget, which lets a retry of a stored answer through).
+// A failed lookup is an error, not "not found": answering 409 (or 403) to a
+// retry because the database was unreachable for a moment would tell a
+// client whose answer is stored that it is not (found by cmd/faultcheck
+// while MariaDB restarted).
+func (s *Responses) Recorded(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool, error) {
 	var prev model.Response
 	err := s.db.WithContext(ctx).Select("id").Where("questionnaire_id = ? AND submission_id = ?", questionnaireID, submissionID).Take(&prev).Error
 	switch {
@@ -620,13 +621,6 @@ func (s *Responses) bySubmissionID(ctx context.Context, questionnaireID uint64, 
 		return SubmitResult{}, false, fmt.Errorf("look up submission %s: %w", submissionID, err)
 	}
 	return SubmitResult{ResponseID: prev.ID, Already: true}, true, nil
-}
-
-// Recorded returns the response stored with submissionID, if any: a
-// retry of an answer already stored is answered as such even where a new
-// one would be refused (the submission budget).
-func (s *Responses) Recorded(ctx context.Context, questionnaireID uint64, submissionID string) (SubmitResult, bool, error) {
-	return s.bySubmissionID(ctx, questionnaireID, submissionID)
 }
 
 // Answered returns the response id of a respondent who has already answered
