@@ -26,6 +26,10 @@ import (
 // retries within seconds, so ten minutes is ample.
 const EventDedupeWindow = 10 * time.Minute
 
+// purgedTokenPrefix starts the invite token a purge leaves: random, so the
+// link stops working, and recognisable, so the row is not purged again.
+const purgedTokenPrefix = "purged-"
+
 // DefaultRetentionDays is privacy.retention_days by default: about thirteen
 // months after the seminar, room for a follow-up evaluation 6–12 months on.
 const DefaultRetentionDays = 400
@@ -115,8 +119,10 @@ func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
 		return p, fmt.Errorf("purge login failures: %w", err)
 	}
 
+	// Every seminar past its day, purged before or not: participants added
+	// to a purged seminar (a late roster import) are purged in turn.
 	var seminars []model.Seminar
-	if err := db.Where("purged_at IS NULL").Find(&seminars).Error; err != nil {
+	if err := db.Find(&seminars).Error; err != nil {
 		return p, fmt.Errorf("seminars to purge: %w", err)
 	}
 	for i := range seminars {
@@ -128,6 +134,9 @@ func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
 		if err != nil {
 			return p, err
 		}
+		if sem.PurgedAt != nil && parts == 0 && resps == 0 {
+			continue // purged before, nothing new since
+		}
 		p.Seminars = append(p.Seminars, sem.Slug)
 		p.Participants += parts
 		p.Responses += resps
@@ -135,17 +144,20 @@ func (j *Janitor) RunOnce(ctx context.Context) (Purged, error) {
 	return p, nil
 }
 
-// purgeSeminar strips sem's personal data in one transaction and audits it.
+// purgeSeminar strips the personal data sem still holds in one transaction
+// and audits it (the first time, and whenever there was something to strip).
 func (j *Janitor) purgeSeminar(ctx context.Context, sem *model.Seminar) (participants, responses int, err error) {
 	err = j.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var ids []uint64
-		if err := tx.Model(&model.Participant{}).Where("seminar_id = ?", sem.ID).Pluck("id", &ids).Error; err != nil {
+		if err := tx.Model(&model.Participant{}).Where("seminar_id = ?", sem.ID).
+			Where("email <> '' OR phone <> '' OR openid IS NOT NULL OR invite_token NOT LIKE ?", purgedTokenPrefix+"%").
+			Pluck("id", &ids).Error; err != nil {
 			return err
 		}
 		for _, id := range ids {
 			// The invite token becomes one nobody knows: the link stops working.
 			if err := tx.Model(&model.Participant{}).Where("id = ?", id).UpdateColumns(map[string]any{
-				"email": "", "phone": "", "openid": nil, "invite_token": "purged-" + randomToken(24),
+				"email": "", "phone": "", "openid": nil, "invite_token": purgedTokenPrefix + randomToken(24),
 			}).Error; err != nil {
 				return err
 			}
@@ -157,16 +169,18 @@ func (j *Janitor) purgeSeminar(ctx context.Context, sem *model.Seminar) (partici
 			return res.Error
 		}
 		responses = int(res.RowsAffected)
-		if err := tx.Model(&model.Reminder{}).Where("questionnaire_id IN (?)", qids).UpdateColumn("openid", "").Error; err != nil {
+		if err := tx.Model(&model.Reminder{}).Where("questionnaire_id IN (?) AND openid <> ''", qids).UpdateColumn("openid", "").Error; err != nil {
 			return err
 		}
-		now := j.now().UTC()
-		return tx.Model(&model.Seminar{}).Where("id = ?", sem.ID).UpdateColumn("purged_at", now).Error
+		if sem.PurgedAt != nil {
+			return nil
+		}
+		return tx.Model(&model.Seminar{}).Where("id = ?", sem.ID).UpdateColumn("purged_at", j.now().UTC()).Error
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("purge seminar %s: %w", sem.Slug, err)
 	}
-	if j.audit != nil {
+	if j.audit != nil && (sem.PurgedAt == nil || participants > 0 || responses > 0) {
 		if err := j.audit.Record(ctx, nil, "seminar.purge", "seminar:"+sem.Slug,
 			fmt.Sprintf("personal data purged %d days after the seminar: %d participants, %d responses' openids", j.RetentionDays(sem), participants, responses)); err != nil {
 			return participants, responses, err

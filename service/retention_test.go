@@ -97,6 +97,20 @@ func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 		if p, err := j.RunOnce(ctx); err != nil || len(p.Seminars) != 0 {
 			t.Fatalf("a second run purged again: %+v %v", p, err)
 		}
+		// A participant imported into the purged seminar later is purged by
+		// the next run, audited again.
+		late := model.Participant{SeminarID: sem.ID, Name: "Late", Group: "China", Email: "late@example.org", InviteToken: "late-invite-0001"}
+		db.Create(&late)
+		if p, err := j.RunOnce(ctx); err != nil || len(p.Seminars) != 1 || p.Participants != 1 {
+			t.Fatalf("a run after a late import: %+v %v, want the late participant purged", p, err)
+		}
+		db.First(&late, late.ID)
+		if late.Email != "" || !strings.HasPrefix(late.InviteToken, "purged-") {
+			t.Fatalf("the late participant kept %q, %q", late.Email, late.InviteToken)
+		}
+		if n := countRows(t, db, &model.AuditEvent{}, "action = ?", "seminar.purge"); n != 2 {
+			t.Fatalf("%d purge audit rows, want 2", n)
+		}
 	})
 }
 
