@@ -346,7 +346,7 @@ func TestRosterRefusesAZipBomb(t *testing.T) {
 
 // An XLSForm upload is opened under the same limits.
 func TestXLSFormRefusesAZipBomb(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "xlsform", "realworld", "yes_or_no_question.xlsx"))
+	data, err := os.ReadFile(filepath.Join(realWorldDir(t), "xlsform", "yes_or_no_question.xlsx"))
 	if err != nil {
 		t.Fatal(err)
 	}
