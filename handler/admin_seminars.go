@@ -437,6 +437,7 @@ type rosterPreviewPage struct {
 	FileName string
 	File     string // the upload, base64, posted back on confirm
 	Fatal    string // the file could not be read at all
+	Purge    string // the seminar is past its retention: what happens to these contacts
 }
 
 // ProblemText is a roster problem in the page's language.
@@ -539,6 +540,9 @@ func (s *Server) previewRoster(c *gin.Context, p *rosterPreviewPage, data []byte
 		return
 	}
 	p.Preview, p.Problems = pv, pv.Problems
+	if on, due := service.PurgeDue(p.Seminar, s.cfg.Privacy.RetentionDays, s.now()); due {
+		p.Purge = p.T("roster.past_retention", on)
+	}
 	p.Ignored = strings.Join(pv.Ignored, ", ")
 	p.Sample = pv.Rows[:min(len(pv.Rows), rosterPreviewRows)]
 	status := http.StatusOK
@@ -741,6 +745,7 @@ func init() {
 		"roster.unbind_hint":               {"Clear the WeChat binding: the next WeChat account opening this invite is bound instead (a forwarded invite, a new phone).", "解除微信绑定：下一个打开此邀请的微信账号将被绑定（邀请被转发、换了手机时使用）。"},
 		"roster.unbound":                   {"WeChat binding cleared.", "已解除微信绑定。"},
 		"roster.ready":                     {"%d participants are ready to import into %s.", "%d 名参会者可以导入 %s。"},
+		"roster.past_retention":            {"This seminar's personal data was due for deletion on %s: the contact fields of these participants (e-mail, phone, invite links) are deleted at the next purge, within ten minutes. Change the seminar's retention first to keep them.", "本研讨会的个人信息已于 %s 到期：这些参会者的联系方式（邮箱、电话、邀请链接）将在下次清理时（十分钟内）删除。如需保留，请先修改研讨会的保留天数。"},
 		"roster.existing":                  {"The roster already has %d participants; these are added to them.", "名单中已有 %d 名参会者；这些将被追加。"},
 		"roster.ignored":                   {"Ignored columns: %s", "已忽略的列：%s"},
 		"roster.skipped":                   {"%d blank rows skipped.", "已跳过 %d 个空行。"},

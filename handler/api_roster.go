@@ -93,7 +93,12 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 		var n int
 		if n, err = s.rosters.Import(ctx, sem.ID, file); err == nil {
 			s.audit(c, "roster.import", "seminar:"+sem.Slug, fmt.Sprintf("%d participants via API", n))
-			out := gin.H{"imported": n, "format": file.Format, "header_row": file.HeaderRow}
+			warnings := []gin.H{}
+			if on, due := service.PurgeDue(sem, s.cfg.Privacy.RetentionDays, s.now()); due {
+				warnings = append(warnings, gin.H{"code": "past_retention", "purge_on": on,
+					"message": "the seminar's personal data was due for deletion on " + on + ": these participants' contact fields are deleted at the next purge"})
+			}
+			out := gin.H{"imported": n, "format": file.Format, "header_row": file.HeaderRow, "warnings": warnings}
 			if file.Encoding != "" {
 				out["encoding"] = file.Encoding
 			}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
@@ -446,6 +447,45 @@ func TestSeminarErasure(t *testing.T) {
 		}
 		if r := a.postForm(admin.Client, fmt.Sprintf("/admin/seminars/%d/delete", sem.ID), url.Values{"confirm": {"1"}}); r.Code != http.StatusSeeOther || a.count(&model.Seminar{}) != 0 {
 			t.Fatalf("console erase: %d", r.Code)
+		}
+	})
+}
+
+// A seminar past its retention still takes a roster, but the console preview
+// and the API say that the contacts go at the next purge; a current one says
+// nothing.
+func TestRosterImportIntoASeminarPastItsRetentionWarns(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		old, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "old-seminar", Title: model.Text{"en": "Old"}, StartsOn: "2018-01-10", RetentionDays: "30"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		current, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "current-seminar", Title: model.Text{"en": "Current"}, StartsOn: a.now.Format(time.DateOnly)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff := a.signIn(model.RoleStaff)
+		data := rosterXLSX(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
+		res := a.rosterUpload(staff, old.ID, "old.xlsx", data)
+		if res.Code != http.StatusOK || !strings.Contains(res.Body, `id="past-retention"`) || !strings.Contains(res.Body, "was due for deletion on 2018-02-10") || !confirmFileRe.MatchString(res.Body) {
+			t.Fatalf("preview into the old seminar: %d %s", res.Code, res.Body)
+		}
+		if res := a.rosterUpload(staff, current.ID, "current.xlsx", data); res.Code != http.StatusOK || strings.Contains(res.Body, `id="past-retention"`) {
+			t.Fatalf("preview into the current seminar: %d", res.Code)
+		}
+		auth := []string{"Authorization", "Bearer " + staff.Token}
+		res = a.postJSON("/api/v1/seminars/old-seminar/participants", []map[string]string{{"name": "Dora"}}, auth...)
+		warnings, _ := res.JSON(t)["warnings"].([]any)
+		if res.Code != http.StatusCreated || len(warnings) != 1 || warnings[0].(map[string]any)["code"] != "past_retention" || warnings[0].(map[string]any)["purge_on"] != "2018-02-10" {
+			t.Fatalf("API into the old seminar: %d %s", res.Code, res.Body)
+		}
+		res = a.postJSON("/api/v1/seminars/current-seminar/participants", []map[string]string{{"name": "Dora"}}, auth...)
+		if res.Code != http.StatusCreated || !strings.Contains(res.Body, `"warnings":[]`) {
+			t.Fatalf("API into the current seminar: %d %s", res.Code, res.Body)
+		}
+		if n := a.count(&model.Participant{}, "seminar_id = ?", old.ID); n != 1 {
+			t.Fatalf("old seminar participants = %d", n)
 		}
 	})
 }

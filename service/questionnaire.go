@@ -296,9 +296,16 @@ func createQuestions(tx *gorm.DB, questionnaireID uint64, def *Definition) error
 	return nil
 }
 
+// translateNotFound makes GORM's "record not found" a model.ErrNotFound that
+// still matches gorm.ErrRecordNotFound, and says "not found" once.
 func translateNotFound(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return errors.Join(model.ErrNotFound, err)
+		return notFound{err}
 	}
 	return err
 }
+
+type notFound struct{ gormErr error }
+
+func (notFound) Error() string     { return model.ErrNotFound.Error() }
+func (e notFound) Unwrap() []error { return []error{model.ErrNotFound, e.gormErr} }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"seminareval/service"
 )
@@ -45,7 +46,10 @@ func runRoster(ctx context.Context, e env) error {
 	return e.withApp(ctx, *cfgPath, func(a app) error {
 		sem, err := service.NewSeminars(a.db, nil).BySlug(ctx, *slug)
 		if err != nil {
-			return fmt.Errorf("seminar %q: %w", *slug, err)
+			return err // names the seminar already
+		}
+		if on, due := service.PurgeDue(sem, a.cfg.Privacy.RetentionDays, time.Now()); due {
+			fmt.Fprintf(e.stdout, "warning: %s's personal data was due for deletion on %s: these participants' contact fields are deleted at the next purge\n", sem.Slug, on)
 		}
 		rosters := service.NewRosters(a.db, nil)
 		if *dryRun {
@@ -56,7 +60,7 @@ func runRoster(ctx context.Context, e env) error {
 			if len(pv.Problems) > 0 {
 				return rosterCLIProblems(e, name, &service.RosterError{Problems: pv.Problems})
 			}
-			fmt.Fprintf(e.stdout, "%d participants would be imported into %s (%d on the roster already); nothing written (--dry-run)\n", len(pv.Rows), sem.Slug, pv.Existing)
+			fmt.Fprintf(e.stdout, "%s would be imported into %s (%d on the roster already); nothing written (--dry-run)\n", plural(len(pv.Rows), "participant"), sem.Slug, pv.Existing)
 			return nil
 		}
 		n, err := rosters.Import(ctx, sem.ID, file)
@@ -64,7 +68,7 @@ func runRoster(ctx context.Context, e env) error {
 			return rosterCLIProblems(e, name, err)
 		}
 		_ = service.NewAudit(a.db, nil).Record(ctx, nil, "roster.import", "seminar:"+sem.Slug, fmt.Sprintf("%d participants from %s (command line)", n, name))
-		fmt.Fprintf(e.stdout, "imported %d participants into %s\n", n, sem.Slug)
+		fmt.Fprintf(e.stdout, "imported %s into %s\n", plural(n, "participant"), sem.Slug)
 		return nil
 	})
 }
@@ -77,11 +81,11 @@ func rosterReadAs(f *service.RosterFile) string {
 		for i, s := range f.SheetsRead {
 			sheets[i] = strconv.Quote(s)
 		}
-		return fmt.Sprintf("read from sheet %q, column names in row %d (sheets looked at: %s); %d rows", f.Sheet, f.HeaderRow, strings.Join(sheets, ", "), len(f.Rows))
+		return fmt.Sprintf("read from sheet %q, column names in row %d (sheets looked at: %s); %s", f.Sheet, f.HeaderRow, strings.Join(sheets, ", "), plural(len(f.Rows), "row"))
 	case "json":
-		return fmt.Sprintf("read as JSON in %s; %d rows", f.Encoding, len(f.Rows))
+		return fmt.Sprintf("read as JSON in %s; %s", f.Encoding, plural(len(f.Rows), "row"))
 	}
-	return fmt.Sprintf("read as text in %s, column names in row %d; %d rows", f.Encoding, f.HeaderRow, len(f.Rows))
+	return fmt.Sprintf("read as text in %s, column names in row %d; %s", f.Encoding, f.HeaderRow, plural(len(f.Rows), "row"))
 }
 
 // rosterCLIProblems prints every problem, one per line, and says nothing was imported.
@@ -94,4 +98,12 @@ func rosterCLIProblems(e env, name string, err error) error {
 		fmt.Fprintf(e.stderr, "%s: %s\n", name, p)
 	}
 	return fmt.Errorf("%s: %d problem(s), nothing imported", name, len(problems))
+}
+
+// plural is "1 row", "3 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
