@@ -459,7 +459,7 @@ func (p rosterPreviewPage) ReadAs() string {
 	case "xlsx":
 		sheets := make([]string, len(f.SheetsRead))
 		for i, s := range f.SheetsRead {
-			sheets[i] = strconv.Quote(s)
+			sheets[i] = "“" + s + "”" // as the sentence quotes the sheet read
 		}
 		return p.T("roster.read_xlsx", f.Sheet, f.HeaderRow, strings.Join(sheets, ", "))
 	case "csv":

@@ -72,7 +72,7 @@ func TestRosterUploadPreviewThenConfirm(t *testing.T) {
 		if res.Code != http.StatusOK {
 			t.Fatalf("preview: %d %s", res.Code, res.Body)
 		}
-		for _, want := range []string{"2 participants are ready to import", "王伟", "Anna Müller", "Ignored columns: invite_token", "Import 2 participants"} {
+		for _, want := range []string{"2 participants are ready to import", "王伟", "Anna Müller", "Ignored columns: invite_token", "Import 2 participants", "Read from sheet “Sheet1”, column names in row 1 (sheets looked at: “Sheet1”)."} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("preview lacks %q", want)
 			}

@@ -584,7 +584,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			Dimension: excelize.ChartDimension{Width: 960, Height: height},
 			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
 			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%;;;"}}, // no label on an empty segment
 			Format:    excelize.GraphicOptions{PrintObject: pointerTo(true)},
 		})
 		if err != nil {
