@@ -17,6 +17,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/spreadsheet"
 )
 
 // seminarFormValues reads the seminar form: only these fields, so an id,
@@ -604,7 +605,7 @@ func (s *Server) rosterExport(c *gin.Context, format string) {
 	if format == "csv" {
 		err = s.rosters.ExportCSV(c.Request.Context(), rc.Seminar.ID, &buf, s.inviteURL(rc))
 	} else {
-		ctype = service.XLSFormContentType
+		ctype = spreadsheet.XLSXContentType
 		err = s.rosters.ExportXLSX(c.Request.Context(), rc.Seminar.ID, &buf, s.inviteURL(rc))
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/spreadsheet"
 )
 
 // apiQuestionnaires serves /api/v1/questionnaires (README, "Questionnaire definitions"; handler/openapi.yaml).
@@ -59,7 +60,7 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*service.Definition,
 	opts := service.XLSFormOptions{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
 	var def *service.Definition
 	var warnings []service.Problem
-	if c.ContentType() == service.XLSFormContentType {
+	if c.ContentType() == spreadsheet.XLSXContentType {
 		def, warnings, err = service.ParseXLSForm(body, opts)
 	} else {
 		def, warnings, err = service.ParseUpload(body, opts)

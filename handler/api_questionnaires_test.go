@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/spreadsheet"
 )
 
 // apiUser creates a user with role and returns the Authorization header
@@ -119,7 +120,7 @@ func TestAPICreatesQuestionnairesFromYAMLJSONAndXLSForm(t *testing.T) {
 		}
 
 		wb := xlsformBook(t, nil)
-		w = a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		w = a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, auth...)
 		if w.Code != http.StatusCreated || w.JSON(t)["slug"] != "workshop-feedback" || w.JSON(t)["status"] != "draft" {
 			t.Fatalf("xlsform: %d %s", w.Code, w.Body)
 		}
@@ -130,12 +131,12 @@ func TestAPICreatesQuestionnairesFromYAMLJSONAndXLSForm(t *testing.T) {
 		}
 
 		// The same workbook again: its slug is taken.
-		w = a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		w = a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, auth...)
 		if w.Code != http.StatusConflict || w.JSON(t)["error"] != "slug_taken" {
 			t.Fatalf("slug in use: %d %s, want 409 slug_taken", w.Code, w.Body)
 		}
 		// ?slug= gives it another one; JSON works as well.
-		w = a.send(http.MethodPost, "/api/v1/questionnaires?slug=workshop-2", service.XLSFormContentType, wb, auth...)
+		w = a.send(http.MethodPost, "/api/v1/questionnaires?slug=workshop-2", spreadsheet.XLSXContentType, wb, auth...)
 		if w.Code != http.StatusCreated || w.JSON(t)["slug"] != "workshop-2" {
 			t.Fatalf("?slug=: %d %s", w.Code, w.Body)
 		}
@@ -171,30 +172,30 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 		{"json with a misspelt field", "application/json", func(t *testing.T) []byte {
 			return []byte(`{"slug":"abc","title":{"en":"x","zh":"x"},"sections":[{"questions":[{"key":"a","type":"text","text":{"en":"a","zh":"a"},"requried":true}]}]}`)
 		}, "", "unknown field"},
-		{"xlsform: unknown language column", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"xlsform: unknown language column", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[0][3] = "label::Français (fr)"; return s, c })
 		}, "survey row 1, column D", `unknown language "fr"`},
-		{"xlsform: wrong type", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"xlsform: wrong type", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "geopoint"; return s, c })
 		}, "survey row 6, type", "not supported"},
-		{"xlsform: missing choices", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"xlsform: missing choices", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { return s, c[:7] })
 		}, "survey row 4, choices", "at least two options"},
-		{"xlsform: duplicate name", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"xlsform: duplicate name", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][1] = "role"; return s, c })
 		}, "survey row 6, name", `"role" is already used at survey row 4`},
-		{"xlsform: missing survey sheet", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"xlsform: missing survey sheet", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			f := excelize.NewFile()
 			defer f.Close()
 			b, _ := f.WriteToBuffer()
 			return b.Bytes()
 		}, "survey", "no sheet named survey"},
-		{"xlsform: not a spreadsheet", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("type,name\ntext,comments\n") }, "", "not an .xlsx workbook"},
+		{"xlsform: not a spreadsheet", spreadsheet.XLSXContentType, func(t *testing.T) []byte { return []byte("type,name\ntext,comments\n") }, "", "not an .xlsx workbook"},
 		{"an OpenDocument spreadsheet, whatever its content type", "application/octet-stream", func(t *testing.T) []byte {
 			return []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet")
 		}, "", "an OpenDocument spreadsheet (.ods): save it as .xlsx"},
-		{"an .xls workbook", service.XLSFormContentType, func(t *testing.T) []byte { return []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00") }, "", "(.xls)"},
-		{"xlsform: a time of day", service.XLSFormContentType, func(t *testing.T) []byte {
+		{"an .xls workbook", spreadsheet.XLSXContentType, func(t *testing.T) []byte { return []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00") }, "", "(.xls)"},
+		{"xlsform: a time of day", spreadsheet.XLSXContentType, func(t *testing.T) []byte {
 			return xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) { s[5][0] = "time"; return s, c })
 		}, "survey row 6, type", "type time (a time of day) is not supported"},
 	}
@@ -240,7 +241,7 @@ func TestAPIXLSFormImportListsWhatItIgnored(t *testing.T) {
 			s[5] = []any{"text", "comments", "Comments", "意见", "", "", "none"}
 			return append(s, []any{"end", "end"}), c
 		})
-		w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, auth...)
+		w := a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, auth...)
 		if w.Code != http.StatusCreated {
 			t.Fatalf("%d %s", w.Code, w.Body)
 		}
@@ -377,16 +378,16 @@ func TestAPIPublishCloseAndRoles(t *testing.T) {
 		staff := apiUser(t, a, model.RoleStaff)
 		organiser := apiUser(t, a, model.RoleOrganiser)
 		wb := xlsformBook(t, nil)
-		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb); w.Code != http.StatusUnauthorized {
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb); w.Code != http.StatusUnauthorized {
 			t.Fatalf("no token: %d, want 401", w.Code)
 		}
-		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, "Authorization", "Bearer nonsense"); w.Code != http.StatusUnauthorized {
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, "Authorization", "Bearer nonsense"); w.Code != http.StatusUnauthorized {
 			t.Fatalf("bad token: %d, want 401", w.Code)
 		}
-		if w := a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, organiser...); w.Code != http.StatusForbidden {
+		if w := a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, organiser...); w.Code != http.StatusForbidden {
 			t.Fatalf("organiser: %d, want 403", w.Code)
 		}
-		id := fmt.Sprint(a.send(http.MethodPost, "/api/v1/questionnaires", service.XLSFormContentType, wb, staff...).JSON(t)["id"])
+		id := fmt.Sprint(a.send(http.MethodPost, "/api/v1/questionnaires", spreadsheet.XLSXContentType, wb, staff...).JSON(t)["id"])
 		for _, p := range []string{"/api/v1/questionnaires/" + id, "/api/v1/questionnaires/" + id + "/publish"} {
 			method := http.MethodGet
 			if strings.HasSuffix(p, "publish") {

@@ -21,6 +21,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/spreadsheet"
 )
 
 // rosterXLSX builds a workbook whose first sheet holds rows.
@@ -207,7 +208,7 @@ func TestRosterAPIImportsJSONXLSXAndCSV(t *testing.T) {
 			t.Fatalf("stored %+v", p)
 		}
 		xlsx := rosterXLSX(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
-		res = a.do(nil, http.MethodPost, path, service.XLSFormContentType, bytes.NewReader(xlsx), auth...)
+		res = a.do(nil, http.MethodPost, path, spreadsheet.XLSXContentType, bytes.NewReader(xlsx), auth...)
 		if res.Code != http.StatusCreated || res.JSON(t)["imported"] != float64(1) {
 			t.Fatalf("xlsx: %d %s", res.Code, res.Body)
 		}

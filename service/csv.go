@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+
+	"seminareval/service/spreadsheet"
 )
 
 // utf8BOM makes Excel read the CSV as UTF-8 (without it, Chinese turns
@@ -30,7 +31,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	if _, err := bw.WriteString(utf8BOM); err != nil {
 		return err
 	}
-	cw := newQuotedCSV(bw, false)
+	cw := spreadsheet.NewCSV(bw, false)
 	withParticipant := !l.Anonymous
 	header := []string{"response_id", "submitted_at", "channel", "lang"}
 	if withParticipant {
@@ -38,7 +39,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	}
 	fixed := len(header)
 	header = append(header, cols.keys...)
-	if err := cw.write(header, nil); err != nil {
+	if err := cw.Write(header, nil); err != nil {
 		return err
 	}
 	// An anonymous questionnaire's responses are dated to the day: a time to
@@ -55,8 +56,8 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 			bare[0], bare[1] = true, true
 			record[0] = strconv.FormatUint(row.ID, 10)
 			record[1] = row.SubmittedAt.In(loc).Format(timeLayout)
-			record[2] = Neutralise(row.Channel)
-			record[3] = Neutralise(row.Lang)
+			record[2] = spreadsheet.Neutralise(row.Channel)
+			record[3] = spreadsheet.Neutralise(row.Lang)
 			if withParticipant {
 				record[4], bare[4] = "", true
 				if row.ParticipantID != nil {
@@ -72,12 +73,12 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 				case float64:
 					record[fixed+i], bare[fixed+i] = strconv.FormatFloat(x, 'f', -1, 64), true
 				case string:
-					record[fixed+i] = Neutralise(x)
+					record[fixed+i] = spreadsheet.Neutralise(x)
 				default:
-					record[fixed+i] = Neutralise(fmt.Sprint(x))
+					record[fixed+i] = spreadsheet.Neutralise(fmt.Sprint(x))
 				}
 			}
-			if err := cw.write(record, bare); err != nil {
+			if err := cw.Write(record, bare); err != nil {
 				return err
 			}
 		}
@@ -87,37 +88,4 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 		return fmt.Errorf("responses CSV of %d: %w", id, err)
 	}
 	return bw.Flush()
-}
-
-// quotedCSV writes CSV with every text field in double quotes and numbers
-// bare. encoding/csv quotes only where the comma needs it, but a
-// spreadsheet in a locale that splits on ";" or tab reads an unquoted
-// "a;=cmd()" as two cells, the second a formula: quoting every text field
-// keeps a separator inside text from starting one (CWE-1236).
-type quotedCSV struct {
-	w    *bufio.Writer
-	crlf bool
-}
-
-func newQuotedCSV(w *bufio.Writer, crlf bool) *quotedCSV { return &quotedCSV{w: w, crlf: crlf} }
-
-// write writes one record; bare[i] marks a field that is a number (or empty)
-// and goes unquoted. bare may be shorter than record.
-func (c *quotedCSV) write(record []string, bare []bool) error {
-	for i, f := range record {
-		if i > 0 {
-			c.w.WriteByte(',')
-		}
-		if (i < len(bare) && bare[i]) || f == "" {
-			c.w.WriteString(f)
-			continue
-		}
-		c.w.WriteByte('"')
-		c.w.WriteString(strings.ReplaceAll(f, `"`, `""`))
-		c.w.WriteByte('"')
-	}
-	if c.crlf {
-		c.w.WriteByte('\r')
-	}
-	return c.w.WriteByte('\n')
 }

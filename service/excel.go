@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/width"
 
 	"seminareval/model"
+	"seminareval/service/spreadsheet"
 )
 
 // Sheet names of the Excel annex, in workbook order (README, "Excel
@@ -314,8 +315,8 @@ func (a *annex) setMerged(sheet string, col1, col2, row int, v any, style string
 	}
 	id := a.styles[style]
 	if s, ok := v.(string); ok {
-		if needsQuote(s) {
-			id = quotePrefixed(a.f, a.quoted, id)
+		if spreadsheet.StartsLikeFormula(s) {
+			id = spreadsheet.QuotePrefixed(a.f, a.quoted, id)
 		}
 		w := 0.0
 		for c := col1; c <= col2; c++ {
@@ -338,32 +339,11 @@ func (a *annex) applyHeights(sheet string) error {
 	return nil
 }
 
-// needsQuote reports whether a spreadsheet would take text as a formula
-// once someone edits the cell or saves the sheet as CSV (CWE-1236).
-func needsQuote(s string) bool { return s != "" && strings.IndexByte(formulaTriggers, s[0]) >= 0 }
-
-// quotePrefixed returns style id with Excel's quote prefix: the cell is
-// text and stays text when edited, and nothing shows (an apostrophe in
-// the value would print). excelize's Style has no field for it, so the
-// cell format is copied and the flag set on the copy.
-func quotePrefixed(f *excelize.File, cache map[int]int, id int) int {
-	if q, ok := cache[id]; ok {
-		return q
-	}
-	xfs := f.Styles.CellXfs
-	xf := xfs.Xf[id]
-	xf.QuotePrefix = pointerTo(true)
-	xfs.Xf = append(xfs.Xf, xf)
-	xfs.Count = len(xfs.Xf)
-	cache[id] = len(xfs.Xf) - 1
-	return cache[id]
-}
-
 // textCell is a streamed cell for text: with the quote-prefix style when the
 // text starts like a formula.
 func (a *annex) textCell(s string, style int) any {
-	if needsQuote(s) {
-		return excelize.Cell{StyleID: quotePrefixed(a.f, a.quoted, style), Value: s}
+	if spreadsheet.StartsLikeFormula(s) {
+		return excelize.Cell{StyleID: spreadsheet.QuotePrefixed(a.f, a.quoted, style), Value: s}
 	}
 	if style != 0 {
 		return excelize.Cell{StyleID: style, Value: s}
@@ -382,8 +362,8 @@ func (a *annex) set(sheet string, col, row int, v any, style string) error {
 	if style != "" {
 		id = a.styles[style]
 	}
-	if s, ok := v.(string); ok && needsQuote(s) {
-		id = quotePrefixed(a.f, a.quoted, id)
+	if s, ok := v.(string); ok && spreadsheet.StartsLikeFormula(s) {
+		id = spreadsheet.QuotePrefixed(a.f, a.quoted, id)
 	}
 	if s, ok := v.(string); ok {
 		switch style {

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model/modeltest"
+	"seminareval/service/spreadsheet"
 )
 
 func writeAnnex(t *testing.T, f *reportFixture, opts AnnexOptions) ([]byte, *excelize.File) {
@@ -271,7 +272,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 			for ri, r := range rows {
 				for ci, v := range r {
 					ref, _ := excelize.CoordinatesToCellName(ci+1, ri+1)
-					if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 && !hasQuotePrefix(t, x, sh, ref) {
+					if v != "" && strings.IndexByte(spreadsheet.FormulaTriggers, v[0]) >= 0 && !hasQuotePrefix(t, x, sh, ref) {
 						t.Fatalf("%s %s starts with a formula trigger without the quote prefix: %q", sh, ref, v)
 					}
 					if strings.HasPrefix(v, "'") {
@@ -380,7 +381,7 @@ func TestResponsesCSV(t *testing.T) {
 		}
 		for _, r := range recs {
 			for _, v := range r {
-				if v != "" && strings.IndexByte(formulaTriggers, v[0]) >= 0 {
+				if v != "" && strings.IndexByte(spreadsheet.FormulaTriggers, v[0]) >= 0 {
 					t.Fatalf("unneutralised %q", v)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service/spreadsheet"
 )
 
 // Errors of questionnaire administration.
@@ -22,7 +23,7 @@ var (
 // as such) or a YAML/JSON definition. opts.Slug, when not empty, replaces
 // the document's own. The warnings are what an XLSForm import ignored.
 func ParseUpload(data []byte, opts XLSFormOptions) (*Definition, []Problem, error) {
-	if SpreadsheetKind(data) != "" {
+	if spreadsheet.Kind(data) != "" {
 		return ParseXLSForm(data, opts)
 	}
 	def, err := ParseDefinition(data)

@@ -396,19 +396,6 @@ func dbString(v any) (string, bool) {
 	return "", false
 }
 
-// formulaTriggers are the characters that make a spreadsheet treat a cell
-// as a formula (CWE-1236, "CSV injection").
-const formulaTriggers = "=+-@\t\r"
-
-// Neutralise prefixes a text that a spreadsheet would run as a formula with
-// a single quote, so "=HYPERLINK(…)" typed into a comment stays text.
-func Neutralise(s string) string {
-	if s != "" && strings.IndexByte(formulaTriggers, s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
-}
-
 // localWallClock returns t in loc as a time whose UTC fields are the local
 // wall clock: spreadsheets have no time zones, and excelize writes the UTC
 // fields.

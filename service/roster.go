@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service/spreadsheet"
 )
 
 // Rosters imports and exports seminar rosters.
@@ -242,7 +243,7 @@ func ParseRoster(data []byte) (*RosterFile, error) {
 		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
 	case isODS(data):
 		return nil, &RosterError{Problems: rosterProblem(0, "", "ods")}
-	case IsXLSX(data):
+	case spreadsheet.IsXLSX(data):
 		return parseRosterXLSX(data)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, &RosterError{Problems: rosterProblem(0, "", "old_xls")}
@@ -276,27 +277,10 @@ func ParseRoster(data []byte) (*RosterFile, error) {
 	return out, nil
 }
 
-// UploadUnzipLimits bounds what an uploaded workbook of n bytes may unpack
-// to: 40 times its size (spreadsheet XML compresses 5–20 fold), at least
-// 16 MB and at most 512 MB, all of it in memory (no temporary files).
-// excelize's defaults (16 GB, worksheets over 16 MB to disk) let a 1 MB
-// zip bomb take gigabytes of memory and disk.
-func UploadUnzipLimits(n int) excelize.Options {
-	limit := min(max(int64(n)*40, 16<<20), 512<<20)
-	return excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: limit}
-}
-
-// IsUnzipLimit reports whether excelize refused a workbook for unpacking
-// beyond UploadUnzipLimits. excelize makes a new error for each refusal
-// (newUnzipSizeLimitError), not a sentinel, so its text is what tells.
-func IsUnzipLimit(err error) bool {
-	return err != nil && (errors.Is(err, excelize.ErrOptionsUnzipSizeLimit) || strings.HasPrefix(err.Error(), "unzip size exceeds the"))
-}
-
 // isODS recognises an OpenDocument spreadsheet (LibreOffice's and WPS's
 // .ods): a zip whose first entry is "mimetype" with the ODF type.
 func isODS(data []byte) bool {
-	return SpreadsheetKind(data) == KindODS
+	return spreadsheet.Kind(data) == spreadsheet.KindODS
 }
 
 // looksBinary tells an image or another program's file (NUL bytes, control
@@ -311,8 +295,8 @@ func looksBinary(data []byte) bool {
 }
 
 func parseRosterXLSX(data []byte) (*RosterFile, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), UploadUnzipLimits(len(data)))
-	if IsUnzipLimit(err) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), spreadsheet.UnzipLimits(len(data)))
+	if spreadsheet.IsUnzipLimit(err) {
 		return nil, &RosterError{Problems: rosterProblem(0, "", "zip_bomb")}
 	}
 	if err != nil {
@@ -607,10 +591,7 @@ func rosterCleanCell(s string) string {
 	s = strings.TrimSpace(s)
 	// Undo the neutralisation of our own exports ("'+86 138…" back to
 	// "+86 138…"), so that an exported roster imports as it was.
-	if len(s) > 1 && s[0] == '\'' && strings.IndexByte(formulaTriggers, s[1]) >= 0 {
-		s = s[1:]
-	}
-	return s
+	return spreadsheet.Unneutralise(s)
 }
 
 func (r *RosterRow) set(field, v string) {
@@ -895,7 +876,7 @@ var RosterExportHeaders = []string{"name", "organisation", "country", "group", "
 func rosterRecord(p model.Participant, inviteURL func(model.Participant) string) []string {
 	rec := []string{p.Name, p.Organisation, p.Country, p.Group, p.Email, p.Phone, inviteURL(p)}
 	for i := range rec {
-		rec[i] = Neutralise(rec[i])
+		rec[i] = spreadsheet.Neutralise(rec[i])
 	}
 	return rec
 }
@@ -912,12 +893,12 @@ func (s *Rosters) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, 
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	cw := newQuotedCSV(bw, true)
-	if err := cw.write(RosterExportHeaders, nil); err != nil {
+	cw := spreadsheet.NewCSV(bw, true)
+	if err := cw.Write(RosterExportHeaders, nil); err != nil {
 		return err
 	}
 	for _, p := range ps {
-		if err := cw.write(rosterRecord(p, inviteURL), nil); err != nil {
+		if err := cw.Write(rosterRecord(p, inviteURL), nil); err != nil {
 			return err
 		}
 	}
@@ -963,8 +944,8 @@ func (s *Rosters) ExportXLSX(ctx context.Context, seminarID uint64, w io.Writer,
 		vals := make([]any, len(rec))
 		for j, v := range rec {
 			vals[j] = v
-			if needsQuote(v) {
-				vals[j] = excelize.Cell{Value: v, StyleID: quotePrefixed(f, quoted, 0)}
+			if spreadsheet.StartsLikeFormula(v) {
+				vals[j] = excelize.Cell{Value: v, StyleID: spreadsheet.QuotePrefixed(f, quoted, 0)}
 			}
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model"
+	"seminareval/service/spreadsheet"
 )
 
 // XLSForm is the spreadsheet format KoboToolbox and ODK users already write
@@ -24,46 +24,6 @@ import (
 // comes from, so that the author can fix the workbook they know rather than
 // a document they never saw. What the conversion leaves out comes back as
 // warnings: nothing in the workbook is dropped without a word.
-
-// XLSFormContentType is the media type of an .xlsx workbook.
-const XLSFormContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-// Spreadsheet kinds recognised by their content.
-const (
-	KindXLSX = "xlsx"
-	KindODS  = "ods"
-	KindXLS  = "xls" // an OLE compound file: Excel 97-2003, or an encrypted .xlsx
-)
-
-// SpreadsheetKind tells an .xlsx, an OpenDocument spreadsheet and an old
-// Excel file apart by their first bytes, so that an upload is routed (and a
-// file that is not read is named) without trusting its file name. It is ""
-// for anything else.
-func SpreadsheetKind(data []byte) string {
-	switch {
-	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-		return KindXLS
-	case !bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		return ""
-	case bytes.Contains(data[:min(len(data), 128)], []byte("mimetypeapplication/vnd.oasis.opendocument")):
-		return KindODS // ODF stores its mimetype first, uncompressed
-	}
-	if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
-		hasContent, hasTypes := false, false
-		for _, f := range zr.File {
-			hasContent = hasContent || f.Name == "content.xml"
-			hasTypes = hasTypes || f.Name == "[Content_Types].xml"
-		}
-		if hasContent && !hasTypes {
-			return KindODS
-		}
-	}
-	return KindXLSX
-}
-
-// IsXLSX reports whether data looks like an .xlsx file (a zip archive that
-// is not an OpenDocument file).
-func IsXLSX(data []byte) bool { return SpreadsheetKind(data) == KindXLSX }
 
 // XLSFormOptions are choices made outside the workbook.
 type XLSFormOptions struct {
@@ -154,16 +114,16 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	if len(data) > MaxDefinitionBytes*4 {
 		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", MaxDefinitionBytes*4)
 	}
-	switch SpreadsheetKind(data) {
-	case KindODS:
+	switch spreadsheet.Kind(data) {
+	case spreadsheet.KindODS:
 		return nil, nil, fileProblem("ods_workbook", "an OpenDocument spreadsheet (.ods): save it as .xlsx (Excel 2007-365) and upload that")
-	case KindXLS:
+	case spreadsheet.KindXLS:
 		return nil, nil, fileProblem("xls_workbook", "an Excel 97-2003 workbook (.xls) or a password-protected file: save it as .xlsx (Excel Workbook) without a password and upload that")
 	case "":
 		return nil, nil, fileProblem("not_xlsx", "not an .xlsx workbook (an XLSForm must be saved as Excel .xlsx)")
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), UploadUnzipLimits(len(data)))
-	if IsUnzipLimit(err) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), spreadsheet.UnzipLimits(len(data)))
+	if spreadsheet.IsUnzipLimit(err) {
 		return nil, nil, fileProblem("zip_bomb", "the workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook")
 	}
 	if err != nil {

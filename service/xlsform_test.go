@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model"
+	"seminareval/service/spreadsheet"
 )
 
 // workbook builds an .xlsx from sheets of rows (the first row is the header).
@@ -359,18 +360,18 @@ func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
 
 func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 	cases := map[string]string{
-		KindXLSX: string(workbook(t, koboSurvey())),
-		KindODS:  "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
-		KindXLS:  "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
-		"":       "format: seminareval/v1\n",
+		spreadsheet.KindXLSX: string(workbook(t, koboSurvey())),
+		spreadsheet.KindODS:  "PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+		spreadsheet.KindXLS:  "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
+		"":                   "format: seminareval/v1\n",
 	}
 	for want, data := range cases {
-		if got := SpreadsheetKind([]byte(data)); got != want {
-			t.Errorf("SpreadsheetKind(%.12q) = %q, want %q", data, got, want)
+		if got := spreadsheet.Kind([]byte(data)); got != want {
+			t.Errorf("spreadsheet.Kind(%.12q) = %q, want %q", data, got, want)
 		}
 	}
 	// An upload of either is named by ParseUpload too, not read as YAML.
-	_, _, err := ParseUpload([]byte(cases[KindXLS]), XLSFormOptions{})
+	_, _, err := ParseUpload([]byte(cases[spreadsheet.KindXLS]), XLSFormOptions{})
 	if ps, _ := AsInvalid(err); len(ps) != 1 || ps[0].Code != "xls_workbook" {
 		t.Errorf("ParseUpload(.xls) = %v", err)
 	}
