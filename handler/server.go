@@ -23,6 +23,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/wire"
 	"seminareval/templates"
 )
 
@@ -32,9 +33,9 @@ type Deps struct {
 	DB     *gorm.DB
 	Log    *slog.Logger
 	Secret []byte // from service.EnsureSecret (cookies, form tokens)
-	// Services are built once by the caller (service.NewServices) and
+	// Services are built once by the caller (wire.New) and
 	// shared with its background jobs; the handlers build none.
-	Services *service.Services
+	Services *wire.Services
 	Now      func() time.Time // nil: time.Now
 }
 
@@ -93,7 +94,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		return nil, err
 	}
 	if d.Services == nil {
-		return nil, errors.New("handler: Deps.Services is required (service.NewServices)")
+		return nil, errors.New("handler: Deps.Services is required (wire.New)")
 	}
 	cookies := securecookie.New(deriveKey(d.Secret, "cookie-hash"), nil)
 	cookies.MaxAge(365 * 24 * 3600)

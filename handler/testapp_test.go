@@ -19,6 +19,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/wire"
 	"seminareval/templates"
 )
 
@@ -225,11 +226,11 @@ func mustJSON(v any) string {
 // server.secrets_key would in production.
 const testSecretsKey = "c2VtaW5hcmV2YWwtdGVzdC1rZXktMzItYnl0ZXMhISE="
 
-// withServices builds d's services as cmd does (service.NewServices), closed
+// withServices builds d's services as cmd does (wire.New), closed
 // when the test ends.
 func withServices(tb testing.TB, d Deps, sealer *service.Sealer) Deps {
 	tb.Helper()
-	d.Services = service.NewServices(service.ServicesDeps{DB: d.DB, Config: d.Config, Secret: d.Secret, Sealer: sealer, Log: d.Log, Now: d.Now})
+	d.Services = wire.New(wire.Deps{DB: d.DB, Config: d.Config, Secret: d.Secret, Sealer: sealer, Log: d.Log, Now: d.Now})
 	tb.Cleanup(d.Services.Close)
 	return d
 }

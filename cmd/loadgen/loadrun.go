@@ -25,6 +25,7 @@ import (
 	"seminareval/handler"
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/wire"
 )
 
 type config struct {
@@ -453,7 +454,7 @@ func startInProcess(ctx context.Context, db load.Database) (*inProcess, error) {
 	// server, run it with SEMINAREVAL_SERVER_SUBMIT_BUDGET_UNTOKENED=0.
 	cfg.Server.SubmitBudget, cfg.Server.SubmitBudgetUntokened = 0, 0
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	services := service.NewServices(service.ServicesDeps{DB: gdb, Config: cfg, Secret: secret, Log: logger})
+	services := wire.New(wire.Deps{DB: gdb, Config: cfg, Secret: secret, Log: logger})
 	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: gdb, Log: logger, Secret: secret, Services: services})
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"seminareval/handler"
 	"seminareval/service"
+	"seminareval/service/wire"
 	"seminareval/templates"
 )
 
@@ -44,7 +45,7 @@ func serve(ctx context.Context, e env, a app) error {
 	if err := bootstrapAdmin(ctx, db, log, e); err != nil {
 		return err
 	}
-	services := service.NewServices(service.ServicesDeps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
+	services := wire.New(wire.Deps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
 	defer services.Close()
 	srv, err := handler.New(ctx, handler.Deps{Config: cfg, DB: db, Log: log, Secret: secret, Services: services})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"seminareval/service"
+	"seminareval/service/wire"
 )
 
 // runWeChat is `seminareval wechat menu`: it sets the official account's
@@ -27,7 +28,7 @@ func runWeChat(ctx context.Context, e env) error {
 		if err != nil {
 			return err
 		}
-		services := service.NewServices(service.ServicesDeps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
+		services := wire.New(wire.Deps{DB: db, Config: cfg, Secret: secret, Sealer: sealer, Log: log, Now: time.Now})
 		defer services.Close()
 		wx := services.WeChat
 		if !wx.Enabled(ctx) {
