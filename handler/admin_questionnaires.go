@@ -411,7 +411,7 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 	for _, t := range questionTypes {
 		p.Types = append(p.Types, typeChoice{Value: t, Label: consoleT(p.Lang, "q.type."+t)})
 	}
-	loc := service.Location(l.Seminar)
+	loc := l.Seminar.Zone()
 	p.TimeZone = loc.String()
 	if l.OpensAt != nil {
 		p.OpensLocal = l.OpensAt.In(loc).Format(service.LocalTimeLayout)
@@ -603,7 +603,7 @@ func (h *adminQuestionnaires) schedule(c *gin.Context) {
 	if !ok {
 		return
 	}
-	loc := service.Location(l.Seminar)
+	loc := l.Seminar.Zone()
 	lang := h.consoleLang(c)
 	var problems []string
 	opens, err := service.ParseLocalTime(c.PostForm("opens_at"), loc)

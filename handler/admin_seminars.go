@@ -55,7 +55,7 @@ func (s *Server) seminarForm(c *gin.Context, title string, id uint64, in service
 
 func (s *Server) seminarNew(c *gin.Context) {
 	s.render(c, http.StatusOK, "admin_seminar_form.html", s.seminarForm(c, "seminar.new_title", 0,
-		service.SeminarInput{Timezone: service.DefaultTimezone, Title: model.Text{}, Location: model.Text{}}))
+		service.SeminarInput{Timezone: model.DefaultTimezone, Title: model.Text{}, Location: model.Text{}}))
 }
 
 func (s *Server) seminarCreate(c *gin.Context) {
@@ -176,7 +176,7 @@ func (s *Server) seminarShow(c *gin.Context) {
 	p := seminarShowPage{consolePage: s.consoleBase(c, "seminar.title", "seminars"), Seminar: sem, CanManage: u.Role != model.RoleOrganiser, CanErase: u.Role == model.RoleAdmin}
 	p.Title = sem.Title.In(p.Lang)
 	if sem.PurgedAt != nil {
-		p.Retention = p.T("seminar.purged_at", sem.PurgedAt.In(service.Location(sem)).Format(time.DateOnly))
+		p.Retention = p.T("seminar.purged_at", sem.PurgedAt.In(sem.Zone()).Format(time.DateOnly))
 	} else if on, _ := service.PurgeDue(sem, s.cfg.Privacy.RetentionDays, s.now()); on != "" {
 		p.Retention = p.T("seminar.purge_on", on, service.SeminarRetentionDays(sem, s.cfg.Privacy.RetentionDays))
 	}

@@ -545,7 +545,7 @@ func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang stri
 
 // localTime renders t in the seminar's time zone.
 func (p *participantHandler) localTime(q *service.Loaded, t time.Time) string {
-	return t.In(service.Location(q.Seminar)).Format("2006-01-02 15:04 MST")
+	return t.In(q.Seminar.Zone()).Format("2006-01-02 15:04 MST")
 }
 
 func (p *participantHandler) message(c *gin.Context, status int, q *service.Loaded, lang, kind, heading string, paras ...string) {

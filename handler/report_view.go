@@ -173,7 +173,7 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 		p.RateNote = T("report.no_rate", *s.Respondents, *s.RosterRespondents)
 	}
 	if s.FirstResponse != nil && s.LastResponse != nil && s.Seminar != nil {
-		loc := service.Location(l.Seminar)
+		loc := l.Seminar.Zone()
 		layout := "2006-01-02 15:04"
 		if s.Questionnaire.Anonymous {
 			layout = time.DateOnly // the summary dates anonymous answers to the day

@@ -434,7 +434,7 @@ func TestSeminarErasure(t *testing.T) {
 			t.Fatalf("DELETE again: %d", r.Code)
 		}
 		// The console: a second seminar, erased from its page by an admin.
-		sem, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "spring-2027", Title: model.Text{"en": "Spring", "zh": "春季"}, Timezone: service.DefaultTimezone})
+		sem, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "spring-2027", Title: model.Text{"en": "Spring", "zh": "春季"}, Timezone: model.DefaultTimezone})
 		if err != nil {
 			t.Fatal(err)
 		}

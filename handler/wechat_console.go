@@ -110,12 +110,12 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 		p.Secrets = append(p.Secrets, f)
 	}
 	if v != nil {
-		p.VerifiedAt = v.At.In(service.Location(nil)).Format("2006-01-02 15:04:05 MST")
+		p.VerifiedAt = v.At.In(model.DefaultZone()).Format("2006-01-02 15:04:05 MST")
 	}
 	// A failed attempt after the last success (the platform signing with
 	// another token, or someone probing) is shown beside it, not instead.
 	if failed != nil && (v == nil || failed.At.After(v.At)) {
-		p.Failed, p.FailedAt = failed, failed.At.In(service.Location(nil)).Format("2006-01-02 15:04:05 MST")
+		p.Failed, p.FailedAt = failed, failed.At.In(model.DefaultZone()).Format("2006-01-02 15:04:05 MST")
 	}
 	for _, t := range service.AccountTypes {
 		p.Types = append(p.Types, typeChoice{Value: t, Label: service.AccountTypeName[t].In(p.Lang)})
@@ -141,7 +141,7 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 		return
 	}
 	if p.Refusal != nil {
-		p.RefusedAt = p.Refusal.At.In(service.Location(nil)).Format("2006-01-02 15:04:05 MST")
+		p.RefusedAt = p.Refusal.At.In(model.DefaultZone()).Format("2006-01-02 15:04:05 MST")
 	}
 	if len(errs) > 0 {
 		p.Error = p.T("wechat.fix_errors")

@@ -25,7 +25,7 @@ func (r *Reports) WriteCSV(ctx context.Context, id uint64, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	loc := Location(l.Seminar)
+	loc := l.Seminar.Zone()
 	cols := columnsOf(l)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(utf8BOM); err != nil {

@@ -303,7 +303,7 @@ func (d *Definition) Normalize() {
 		d.ClosesAt = &t
 	}
 	if d.Seminar != nil && d.Seminar.Timezone == "" {
-		d.Seminar.Timezone = DefaultTimezone
+		d.Seminar.Timezone = model.DefaultTimezone
 	}
 	for si := range d.Sections {
 		d.Sections[si].Relevant = strings.TrimSpace(d.Sections[si].Relevant)
@@ -563,4 +563,14 @@ func DecodeStoredDefinition(raw string) (*Definition, error) {
 	}
 	d.compile()
 	return &d, nil
+}
+
+// HasOption reports whether v is one of q's own options.
+func (q QuestionDef) HasOption(v string) bool {
+	return slices.ContainsFunc(q.Options, func(o Option) bool { return o.Value == v })
+}
+
+// HasAnyOption is HasOption counting the added "Other" choice.
+func (q QuestionDef) HasAnyOption(v string) bool {
+	return q.HasOption(v) || q.Other && v == OtherValue
 }

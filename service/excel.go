@@ -111,7 +111,7 @@ func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts A
 	if lang != "zh" {
 		lang = "en"
 	}
-	a := &annex{f: excelize.NewFile(), s: s, l: s.loaded, lang: lang, t: annexText[lang], loc: Location(s.loaded.Seminar), reports: r}
+	a := &annex{f: excelize.NewFile(), s: s, l: s.loaded, lang: lang, t: annexText[lang], loc: s.loaded.Seminar.Zone(), reports: r}
 	defer a.f.Close()
 	a.cols = columnsOf(a.l)
 	if err := a.setup(); err != nil {

@@ -493,7 +493,7 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 				t.Errorf("anonymous comments %q, want them in text order, not the order they came in", q.Answers)
 			}
 		}
-		loc := Location(f.l.Seminar)
+		loc := f.l.Seminar.Zone()
 		for _, at := range []*time.Time{s.FirstResponse, s.LastResponse} {
 			if at == nil || !at.Equal(startOfDay(*at, loc)) || at.In(loc).Format(time.DateOnly) != "2018-01-17" {
 				t.Fatalf("summary first/last response %v – %v, want 2018-01-17 at midnight", s.FirstResponse, s.LastResponse)

@@ -118,7 +118,7 @@ func checkAnswerRows(t *testing.T, def *Definition, sub Submission, rows []pendi
 				t.Fatalf("%q: not applicable stored for a question that does not offer it", r.key)
 			}
 		case r.Option != nil:
-			if !hasOption(q, *r.Option) {
+			if !q.HasOption(*r.Option) {
 				t.Fatalf("%q: option %q is not offered", r.key, *r.Option)
 			}
 		case r.Text != nil:

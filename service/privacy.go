@@ -80,3 +80,9 @@ func PrivacyNotice(q *Loaded, pc PrivacyConfig, lang string, now time.Time) []st
 	}
 	return out
 }
+
+// SuppressBelow is the smallest group a filtered view shows (reports, the
+// WeChat board): a filter that
+// leaves fewer respondents shows "<5" and no figures, so that nobody can be
+// singled out ("the two Europeans who disagreed").
+const SuppressBelow = 5

@@ -273,7 +273,7 @@ func upsertSeminar(tx *gorm.DB, sd *SeminarDef) (*uint64, error) {
 	}
 	sem = model.Seminar{Slug: sd.Slug, Title: sd.Title, Location: sd.Location, StartsOn: sd.StartsOn, EndsOn: sd.EndsOn, Timezone: sd.Timezone}
 	if sem.Timezone == "" {
-		sem.Timezone = DefaultTimezone
+		sem.Timezone = model.DefaultTimezone
 	}
 	if err := tx.Create(&sem).Error; err != nil {
 		return nil, fmt.Errorf("create seminar %q: %w", sd.Slug, err)

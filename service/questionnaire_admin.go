@@ -129,32 +129,6 @@ func (s *Questionnaires) Seminar(ctx context.Context, q *model.Questionnaire) (*
 	return &sem, nil
 }
 
-// Location is the one rule for the time zone in which a seminar's times
-// are entered and shown — schedules, reports, boards, pages: the seminar's
-// zone, DefaultTimezone when there is no seminar, it names none, or names
-// one this system does not know.
-func Location(sem *model.Seminar) *time.Location {
-	if sem != nil && sem.Timezone != "" {
-		if loc, err := time.LoadLocation(sem.Timezone); err == nil {
-			return loc
-		}
-	}
-	return defaultLocation()
-}
-
-// DefaultTimezone is the time zone of a seminar that names none (and of a
-// questionnaire without a seminar): the seminars this serves are in China.
-const DefaultTimezone = "Asia/Shanghai"
-
-// defaultLocation is DefaultTimezone, or its fixed offset where the system
-// has no time-zone database.
-func defaultLocation() *time.Location {
-	if loc, err := time.LoadLocation(DefaultTimezone); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}
-
 // LocalTimeLayout is how the console's datetime-local inputs write a time.
 const LocalTimeLayout = "2006-01-02T15:04"
 

@@ -70,12 +70,12 @@ func TestEditorOperationsOnADefinition(t *testing.T) {
 }
 
 func TestParseLocalTimeUsesTheSeminarTimeZone(t *testing.T) {
-	loc := Location(&model.Seminar{Timezone: "Europe/Brussels"})
+	loc := (&model.Seminar{Timezone: "Europe/Brussels"}).Zone()
 	got, err := ParseLocalTime("2027-07-01T09:30", loc)
 	if err != nil || got.Format(time.RFC3339) != "2027-07-01T07:30:00Z" {
 		t.Fatalf("summer time in Brussels: %v %v", got, err)
 	}
-	if got, _ := ParseLocalTime("2027-01-15T09:30", Location(nil)); got.Format(time.RFC3339) != "2027-01-15T01:30:00Z" {
+	if got, _ := ParseLocalTime("2027-01-15T09:30", model.DefaultZone()); got.Format(time.RFC3339) != "2027-01-15T01:30:00Z" {
 		t.Fatalf("default Asia/Shanghai: %v", got)
 	}
 	if got, err := ParseLocalTime(" ", loc); got != nil || err != nil {

@@ -176,7 +176,7 @@ func validateTypes(qp string, q QuestionDef, add func(path, code, format string,
 		switch {
 		case q.Type != model.TypeSingle && q.Type != model.TypeMulti:
 			add(qp+".other", "other_not_allowed", "only single and multi questions offer \"other\"")
-		case hasOption(q, OtherValue):
+		case q.HasOption(OtherValue):
 			add(qp+".other", "other_conflict", "an option already has the value %q: remove it, other: true adds it", OtherValue)
 		}
 	}

@@ -16,11 +16,6 @@ import (
 	"seminareval/model"
 )
 
-// SuppressBelow is the smallest group a filtered view shows: a filter that
-// leaves fewer respondents shows "<5" and no figures, so that nobody can be
-// singled out ("the two Europeans who disagreed").
-const SuppressBelow = 5
-
 // DefaultCommentLimit bounds the text answers listed per question in the
 // summary JSON and on the dashboard; the Excel annex and the CSV have all.
 const DefaultCommentLimit = 1000
@@ -275,7 +270,7 @@ func viewOf(l *Loaded, f Filter) (view, error) {
 		if !ok || (q.Type != model.TypeSingle && q.Type != model.TypeMulti) {
 			return view{}, fmt.Errorf("%w: q.%s: not a single or multi choice question of this questionnaire", ErrBadFilter, af.Key)
 		}
-		if !hasAnyOption(q, af.Value) {
+		if !q.HasAnyOption(af.Value) {
 			return view{}, fmt.Errorf("%w: q.%s: %q is not one of its options", ErrBadFilter, af.Key, af.Value)
 		}
 		// num IS NULL keeps the prefix of ix_answer_report (questionnaire,
@@ -398,7 +393,7 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			if l.Anonymous {
 				// Dated to the day, as in the exports: a time to the minute
 				// would tie the first or last answer to whoever was seen then.
-				loc := Location(l.Seminar)
+				loc := l.Seminar.Zone()
 				first, last = startOfDay(first, loc), startOfDay(last, loc)
 			}
 			s.FirstResponse, s.LastResponse = &first, &last

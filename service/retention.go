@@ -83,7 +83,7 @@ func SeminarRetentionDays(sem *model.Seminar, defaultDays int) int {
 // personal data is purged, or "" when the seminar has no end date.
 func PurgeOn(sem *model.Seminar, defaultDays int) string {
 	end := firstNonEmpty(sem.EndsOn, sem.StartsOn)
-	day, err := time.ParseInLocation(time.DateOnly, end, Location(sem))
+	day, err := time.ParseInLocation(time.DateOnly, end, sem.Zone())
 	if err != nil {
 		return ""
 	}
@@ -94,7 +94,7 @@ func PurgeOn(sem *model.Seminar, defaultDays int) string {
 // seminar's time zone): the janitor's rule and what the privacy notice says.
 func PurgeDue(sem *model.Seminar, defaultDays int, now time.Time) (on string, due bool) {
 	on = PurgeOn(sem, defaultDays)
-	return on, on != "" && now.In(Location(sem)).Format(time.DateOnly) >= on
+	return on, on != "" && now.In(sem.Zone()).Format(time.DateOnly) >= on
 }
 
 // RunOnce purges every seminar whose retention has passed (once each) and

@@ -85,7 +85,7 @@ func (in *SeminarInput) Validate() []Problem {
 		}
 	}
 	if in.Timezone == "" {
-		in.Timezone = DefaultTimezone
+		in.Timezone = model.DefaultTimezone
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
 		ps = append(ps, Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})

@@ -824,7 +824,7 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 		if !ok {
 			return nil, codeNotAString
 		}
-		if !hasAnyOption(q, s) {
+		if !q.HasAnyOption(s) {
 			return nil, codeUnknownOpt
 		}
 		return []model.Answer{{Option: &s}}, ""
@@ -836,7 +836,7 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 		seen := map[string]bool{}
 		rows := make([]model.Answer, 0, len(values))
 		for _, s := range values {
-			if !hasAnyOption(q, s) {
+			if !q.HasAnyOption(s) {
 				return nil, codeUnknownOpt
 			}
 			if seen[s] {
@@ -948,15 +948,6 @@ func stringList(v any, fromForm bool) ([]string, bool) {
 		return out, true
 	}
 	return nil, false
-}
-
-func hasOption(q QuestionDef, v string) bool {
-	return slices.ContainsFunc(q.Options, func(o Option) bool { return o.Value == v })
-}
-
-// hasAnyOption is hasOption counting the added "Other" choice.
-func hasAnyOption(q QuestionDef, v string) bool {
-	return hasOption(q, v) || q.Other && v == OtherValue
 }
 
 // Admit reports whether the respondent may see and answer q: ErrNotInvited

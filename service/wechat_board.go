@@ -219,7 +219,7 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 	if err != nil {
 		return nil, fmt.Errorf("responses of the roster: %w", err)
 	}
-	loc := Location(q.Seminar)
+	loc := q.Seminar.Zone()
 	index := map[uint64]int{}
 	for i, p := range people {
 		index[p.ID] = i
