@@ -6,6 +6,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // domainErrors is the one table from a domain error to the HTTP status and
@@ -29,7 +30,7 @@ var domainErrors = []struct {
 	{service.ErrSlugTaken, http.StatusConflict, "slug_taken"},
 	{service.ErrSeminarSlugTaken, http.StatusConflict, "slug_taken"},
 	{service.ErrBadSchedule, http.StatusUnprocessableEntity, "bad_schedule"},
-	{service.ErrBadFilter, http.StatusBadRequest, "bad_filter"},
+	{report.ErrBadFilter, http.StatusBadRequest, "bad_filter"},
 	{service.ErrNotOrganiser, http.StatusUnprocessableEntity, "not_organiser"},
 	{service.ErrNotSpreadsheet, http.StatusUnprocessableEntity, "not_spreadsheet"},
 	// Accounts.

@@ -19,6 +19,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // A page whose template fails halfway answers 500 with a short text in both
@@ -225,7 +226,7 @@ func TestDomainErrorsMapToOneStatusAndCode(t *testing.T) {
 		{service.ErrSlugTaken, 409, "slug_taken"},
 		{service.ErrSeminarSlugTaken, 409, "slug_taken"},
 		{service.ErrUserExists, 409, "user_exists"}, // before the duplicate it wraps
-		{service.ErrBadFilter, 400, "bad_filter"},
+		{report.ErrBadFilter, 400, "bad_filter"},
 		{service.ErrThrottled, 429, "throttled"},
 		{service.ErrBadSignature, 403, "bad_signature"},
 		{service.ErrDecrypt, 400, "undecryptable"},

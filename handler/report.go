@@ -9,14 +9,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"seminareval/model"
-	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // reportHandler serves the evaluation summary, the dashboard and the
 // downloads of a questionnaire.
 type reportHandler struct {
 	*Server
-	reports *service.Reports
+	reports *report.Reports
 	exports chan struct{} // a slot per download being built (server.max_exports)
 }
 
@@ -71,7 +71,7 @@ func (h *reportHandler) allowed(c *gin.Context) (*model.Questionnaire, bool) {
 func (h *reportHandler) reportFail(c *gin.Context, err error) {
 	api := isAPI(c)
 	switch {
-	case errors.Is(err, service.ErrBadFilter):
+	case errors.Is(err, report.ErrBadFilter):
 		if api {
 			c.JSON(http.StatusBadRequest, gin.H{"error": "bad_filter", "message": err.Error()})
 			return
@@ -106,7 +106,7 @@ func (h *reportHandler) summary(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s, err := h.reports.Summary(c.Request.Context(), q.ID, service.FilterFromQuery(c.Request.URL.Query()))
+	s, err := h.reports.Summary(c.Request.Context(), q.ID, report.FilterFromQuery(c.Request.URL.Query()))
 	if err != nil {
 		h.reportFail(c, err)
 		return
@@ -134,8 +134,8 @@ func (h *reportHandler) annex(c *gin.Context) {
 	defer release()
 	h.audit(c, "report.download", questionnaireObject(q.ID), "xlsx "+q.Slug)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", `attachment; filename="`+service.AnnexFileName(q.Slug, h.now())+`"`)
-	if err := h.reports.WriteAnnex(c.Request.Context(), q.ID, c.Writer, service.AnnexOptions{Lang: lang, Counts: countsWanted(c)}); err != nil {
+	c.Header("Content-Disposition", `attachment; filename="`+report.AnnexFileName(q.Slug, h.now())+`"`)
+	if err := h.reports.WriteAnnex(c.Request.Context(), q.ID, c.Writer, report.AnnexOptions{Lang: lang, Counts: countsWanted(c)}); err != nil {
 		h.downloadFail(c, err)
 	}
 }
@@ -153,7 +153,7 @@ func (h *reportHandler) responsesCSV(c *gin.Context) {
 	defer release()
 	h.audit(c, "report.download", questionnaireObject(q.ID), "csv "+q.Slug)
 	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+service.CSVFileName(q.Slug, h.now())+`"`)
+	c.Header("Content-Disposition", `attachment; filename="`+report.CSVFileName(q.Slug, h.now())+`"`)
 	if err := h.reports.WriteCSV(c.Request.Context(), q.ID, c.Writer); err != nil {
 		h.downloadFail(c, err)
 	}
@@ -175,7 +175,7 @@ func (h *reportHandler) dashboard(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := h.reports.Dashboard(c.Request.Context(), q.ID, service.FilterFromQuery(c.Request.URL.Query()))
+	d, err := h.reports.Dashboard(c.Request.Context(), q.ID, report.FilterFromQuery(c.Request.URL.Query()))
 	if err != nil {
 		h.reportFail(c, err)
 		return

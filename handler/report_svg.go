@@ -6,7 +6,7 @@ import (
 	"html/template"
 	"strings"
 
-	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // The dashboard's charts are inline SVG written here: no JavaScript chart
@@ -21,7 +21,7 @@ const likertWidth = 400
 // likertBar draws one Likert item as a diverging stacked bar: disagreement
 // to the left of the centre line, agreement to the right, neutral straddling
 // it. levels run 5 (strongly agree) … 1, as in the summary.
-func likertBar(levels []service.LevelCount, label, lang string) template.HTML {
+func likertBar(levels []report.LevelCount, label, lang string) template.HTML {
 	if len(levels) != 5 {
 		return ""
 	}
@@ -44,7 +44,7 @@ func likertBar(levels []service.LevelCount, label, lang string) template.HTML {
 			continue
 		}
 		fmt.Fprintf(&b, `<rect x="%.1f" y="3" width="%.1f" height="24" fill="#%s"><title>%s: %d%% (%d)</title></rect>`,
-			s[0], s[1], service.LikertColours[i], html.EscapeString(levels[i].Label.In(lang)), levels[i].Percent, levels[i].Count)
+			s[0], s[1], report.LikertColours[i], html.EscapeString(levels[i].Label.In(lang)), levels[i].Percent, levels[i].Count)
 		if levels[i].Percent >= 7 {
 			ink := "#1d1d1d"
 			if i == 0 || i == 4 {
@@ -93,7 +93,7 @@ func percentBar(pct int, colour string) template.HTML {
 // columnChart draws the distribution of a rating or NPS question as
 // columns, one per point of the scale, labelled with the point and the
 // count.
-func columnChart(q service.QuestionSummary, label string) template.HTML {
+func columnChart(q report.QuestionSummary, label string) template.HTML {
 	if len(q.Levels) == 0 {
 		return ""
 	}
@@ -115,11 +115,11 @@ func columnChart(q service.QuestionSummary, label string) template.HTML {
 		if q.Type == "nps" {
 			switch {
 			case l.Value >= 9:
-				colour = service.LikertColours[0]
+				colour = report.LikertColours[0]
 			case l.Value >= 7:
-				colour = service.LikertColours[2]
+				colour = report.LikertColours[2]
 			default:
-				colour = service.LikertColours[4]
+				colour = report.LikertColours[4]
 			}
 		}
 		if h > 0 {

@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // reportUser creates a console user and an API token for them.
@@ -193,10 +194,10 @@ func TestReportSummaryAPIOnRealSubmissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := x.GetSheetList(); !slices.Equal(got, service.AnnexSheets) {
+		if got := x.GetSheetList(); !slices.Equal(got, report.AnnexSheets) {
 			t.Fatalf("sheets: %v", got)
 		}
-		rows, _ := x.GetRows(service.SheetResponses)
+		rows, _ := x.GetRows(report.SheetResponses)
 		x.Close()
 		if len(rows) != 8 {
 			t.Fatalf("responses sheet rows: %d", len(rows))

@@ -8,6 +8,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // reportPage is the data of templates/admin_report.html: the summary turned
@@ -117,7 +118,7 @@ type filterQuestion struct {
 	Options     []selectOption
 }
 
-func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPage {
+func newReportPage(base consolePage, d *report.Dashboard, counts bool) reportPage {
 	lang := base.Lang
 	s := d.Summary
 	l := s.Loaded()
@@ -182,7 +183,7 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 	}
 
 	// The filter form: roster groups, and every choice question.
-	f := service.Filter{}
+	f := report.Filter{}
 	if s.Filter != nil {
 		f = *s.Filter
 	}
@@ -213,10 +214,10 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 	}
 
 	for i, lab := range service.LikertLabels {
-		p.Legend = append(p.Legend, legendItem{Label: lab.In(lang), Swatch: swatch(service.LikertColours[i])})
+		p.Legend = append(p.Legend, legendItem{Label: lab.In(lang), Swatch: swatch(report.LikertColours[i])})
 	}
 	// "Asked only if they chose …: 6 of 18 respondents were asked."
-	asked := func(q service.QuestionSummary) string {
+	asked := func(q report.QuestionSummary) string {
 		e := l.Def.AskedIf(q.Key)
 		if e == nil || s.Respondents == nil {
 			return ""
@@ -267,7 +268,7 @@ func newReportPage(base consolePage, d *service.Dashboard, counts bool) reportPa
 }
 
 // likertAria describes a diverging bar for screen readers.
-func likertAria(q service.QuestionSummary, lang string) string {
+func likertAria(q report.QuestionSummary, lang string) string {
 	out := fmt.Sprintf("n = %d:", q.N)
 	for _, l := range q.Levels {
 		out += fmt.Sprintf(" %s %d%%;", l.Label.In(lang), l.Percent)

@@ -23,6 +23,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/report"
 	"seminareval/service/wire"
 	"seminareval/templates"
 )
@@ -66,7 +67,7 @@ type Server struct {
 	auditLog       *service.Audit
 	seminars       *service.Seminars
 	rosters        *service.Rosters
-	reports        *service.Reports
+	reports        *report.Reports
 	crossOrigin    *http.CrossOriginProtection
 
 	// wechatEntry, when set by the WeChat handlers, may answer a

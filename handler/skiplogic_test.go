@@ -18,6 +18,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 const skipLogicDef = "../testdata/definitions/skip-logic.yaml"
@@ -249,12 +250,12 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer x.Close()
-		rows, err := x.GetRows(service.SheetResponses)
+		rows, err := x.GetRows(report.SheetResponses)
 		if err != nil || !slices.Contains(rows[0], "workplace_other") || slices.Contains(rows[0], "about") {
 			t.Errorf("Responses header %v (%v)", rows, err)
 		}
 		// Summary: the numbers-and-dates table, the date as a date.
-		summary, err := x.GetRows(service.SheetSummary)
+		summary, err := x.GetRows(report.SheetSummary)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +268,7 @@ func TestSkipLogicReportsTakeTheNewTypes(t *testing.T) {
 		if !slices.Equal(figures, []string{"Years in service|2|7.50|7.5|3|12|6.36", "Date of arrival|1|||2018-01-15|2018-01-15"}) {
 			t.Errorf("Summary's numbers and dates: %q", figures)
 		}
-		comments, err := x.GetRows(service.SheetComments)
+		comments, err := x.GetRows(report.SheetComments)
 		if err != nil || !slices.ContainsFunc(comments, func(row []string) bool { return len(row) > 3 && row[0] == "workplace_other" && row[3] == "Customs" }) {
 			t.Errorf("Comments sheet %v (%v)", comments, err)
 		}

@@ -13,7 +13,7 @@ type ReportTally struct {
 	QuestionnaireID uint64    `gorm:"primaryKey;autoIncrement:false"`
 	UpToResponseID  uint64    `gorm:"not null"`
 	Responses       int64     `gorm:"not null"`
-	Data            string    `gorm:"type:mediumtext;not null"` // JSON, written and read by service/report_tally.go
+	Data            string    `gorm:"type:mediumtext;not null"` // JSON, written and read by service/report/report_tally.go
 	UpdatedAt       time.Time `gorm:"not null"`
 }
 

@@ -1,4 +1,4 @@
-package service
+package service_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
+	"seminareval/service/servicetest"
 )
 
 // The attacker of an anonymous questionnaire has a full dump: every table,
@@ -21,18 +23,18 @@ import (
 // not in the order of the responses.
 func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
-		f.fill(t)
+		f := servicetest.NewDemo(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f.Fill(t)
 		ctx := context.Background()
 
 		// The attacker's view: the server secret (in production it is in the
 		// settings table; the fixture's service uses this one), the roster,
 		// the responses.
-		attacker := NewResponses(db, []byte("test-secret-test-secret-test-sec"), nil)
+		attacker := service.NewResponses(db, servicetest.Secret, nil)
 		var people []model.Participant
 		db.Order("id").Find(&people)
 		var responses []model.Response
-		db.Where("questionnaire_id = ?", f.l.ID).Order("id").Find(&responses)
+		db.Where("questionnaire_id = ?", f.L.ID).Order("id").Find(&responses)
 		if len(responses) != 18 {
 			t.Fatalf("%d responses", len(responses))
 		}
@@ -50,18 +52,18 @@ func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 				keys = append(keys, "wx:"+*p.OpenID)
 			}
 			for _, k := range keys {
-				if onResponses[attacker.RespondentHash(f.l.ID, k)] {
+				if onResponses[attacker.RespondentHash(f.L.ID, k)] {
 					t.Errorf("participant %d's answer is recognisable from the dump", p.ID)
 				}
 			}
 			if i < 18 {
-				insertion = append(insertion, attacker.RespondentHash(f.l.ID, keys[0]))
+				insertion = append(insertion, attacker.RespondentHash(f.L.ID, keys[0]))
 			}
 		}
 
 		// Who answered: all 18, apart from the answers, not in answer order.
 		var stored []string
-		if err := db.Raw("SELECT who FROM answered WHERE questionnaire_id = ?", f.l.ID).Scan(&stored).Error; err != nil {
+		if err := db.Raw("SELECT who FROM answered WHERE questionnaire_id = ?", f.L.ID).Scan(&stored).Error; err != nil {
 			t.Fatal(err)
 		}
 		if len(stored) != 18 || !slices.Equal(slices.Sorted(slices.Values(stored)), slices.Sorted(slices.Values(insertion))) {
@@ -90,14 +92,14 @@ func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 		}
 
 		// Still one answer per participant: the second try is refused.
-		_, err = f.responses.Submit(ctx, f.l, Respondent{InviteToken: f.participants[0].InviteToken}, Submission{SubmissionID: "anonymous-again-0001", Answers: map[string]any{
+		_, err = f.Responses.Submit(ctx, f.L, service.Respondent{InviteToken: f.Participants[0].InviteToken}, service.Submission{SubmissionID: "anonymous-again-0001", Answers: map[string]any{
 			"knowledge_improved": 5.0, "participation_encouraged": 4.0, "useful_relevant": 3.0, "cooperation_facilitated": 5.0,
 			"speakers_quality": 5.0, "organisation_good": 5.0, "apply_learning": 2.0, "workplace": "police", "overall": 3.0,
 		}})
-		if err != ErrAlreadyAnswered {
+		if err != service.ErrAlreadyAnswered {
 			t.Errorf("a second answer by participant 0: %v, want ErrAlreadyAnswered", err)
 		}
-		if _, done := f.responses.Answered(ctx, f.l, Respondent{InviteToken: f.participants[0].InviteToken}); !done {
+		if _, done := f.Responses.Answered(ctx, f.L, service.Respondent{InviteToken: f.Participants[0].InviteToken}); !done {
 			t.Error("participant 0 is not recognised as having answered")
 		}
 	})
@@ -107,12 +109,12 @@ func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 // migration moves it to Answered, once, and gives the responses random hashes.
 func TestMigrationSeparatesOldAnonymousAnswers(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
-		f.fill(t)
+		f := servicetest.NewDemo(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f.Fill(t)
 		// As it was: the keyed hash on the response, nothing in Answered.
-		old := f.responses.RespondentHash(f.l.ID, fmt.Sprintf("p:%d", f.participants[0].ID))
+		old := f.Responses.RespondentHash(f.L.ID, fmt.Sprintf("p:%d", f.Participants[0].ID))
 		var r model.Response
-		db.Where("questionnaire_id = ?", f.l.ID).Order("id").First(&r)
+		db.Where("questionnaire_id = ?", f.L.ID).Order("id").First(&r)
 		db.Exec("DELETE FROM answered")
 		db.Model(&model.Response{}).Where("id = ?", r.ID).UpdateColumn("respondent_hash", old)
 		db.Where("`key` = ?", "migration.anonymous_answered").Delete(&model.Setting{})
@@ -123,7 +125,7 @@ func TestMigrationSeparatesOldAnonymousAnswers(t *testing.T) {
 			}
 		}
 		var whos []string
-		db.Model(&model.Answered{}).Where("questionnaire_id = ?", f.l.ID).Pluck("who", &whos)
+		db.Model(&model.Answered{}).Where("questionnaire_id = ?", f.L.ID).Pluck("who", &whos)
 		if len(whos) != 18 || !slices.Contains(whos, old) {
 			t.Fatalf("answered after the migration: %d rows, the old hash there: %v", len(whos), slices.Contains(whos, old))
 		}
@@ -132,10 +134,10 @@ func TestMigrationSeparatesOldAnonymousAnswers(t *testing.T) {
 		if after.RespondentHash == old || len(after.RespondentHash) != 64 {
 			t.Errorf("the old response keeps hash %q", after.RespondentHash)
 		}
-		if _, err := f.responses.Submit(context.Background(), f.l, Respondent{InviteToken: f.participants[0].InviteToken}, Submission{SubmissionID: "after-migration-1", Answers: map[string]any{
+		if _, err := f.Responses.Submit(context.Background(), f.L, service.Respondent{InviteToken: f.Participants[0].InviteToken}, service.Submission{SubmissionID: "after-migration-1", Answers: map[string]any{
 			"knowledge_improved": 5.0, "participation_encouraged": 4.0, "useful_relevant": 3.0, "cooperation_facilitated": 5.0,
 			"speakers_quality": 5.0, "organisation_good": 5.0, "apply_learning": 2.0, "workplace": "police", "overall": 3.0,
-		}}); err != ErrAlreadyAnswered {
+		}}); err != service.ErrAlreadyAnswered {
 			t.Errorf("participant 0 after the migration: %v, want ErrAlreadyAnswered", err)
 		}
 	})

@@ -1,5 +1,8 @@
-// Package service holds the use cases of seminareval: questionnaire
-// definitions, submissions, reports, the Excel annex, WeChat and accounts.
+// Package service holds the core use cases of seminareval: questionnaire
+// definitions, submissions, seminars and rosters, WeChat and accounts; its
+// neighbours are service/report (statistics, narrative, Excel, CSV),
+// service/spreadsheet (what every spreadsheet reader and writer shares) and
+// service/wire (every service built once).
 // Functions take ctx first and open their own transactions; nothing here
 // knows about HTTP.
 package service

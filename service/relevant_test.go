@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,53 +16,14 @@ import (
 	"seminareval/model/modeltest"
 )
 
-// logicYAML is a questionnaire with every condition form DESIGN names and
-// the new types.
-const logicYAML = `
-slug: logic-test
-title: {en: Logic, zh: 逻辑}
-status: open
-sections:
-  - title: {en: Views, zh: 看法}
-    questions:
-      - {key: useful, type: likert, text: {en: Useful, zh: 有用}, required: true, na: true}
-      - key: why_not_useful
-        type: longtext
-        text: {en: "What was missing?", zh: 缺少什么？}
-        required: true
-        relevant: "${useful} <= 2"
-      - key: topics
-        type: multi
-        text: {en: Topics, zh: 议题}
-        other: true
-        options:
-          - {value: law, label: {en: Law, zh: 法律}}
-          - {value: cases, label: {en: Cases, zh: 案例}}
-      - key: more_topics
-        type: text
-        text: {en: "Why so many?", zh: 为什么这么多？}
-        relevant: "count-selected(${topics}) >= 2 and not(selected(${topics}, 'other'))"
-      - {key: about, type: note, text: {en: "Now about you.", zh: 下面是关于您的问题。}}
-      - key: workplace
-        type: single
-        text: {en: Workplace, zh: 工作单位}
-        required: true
-        other: true
-        options:
-          - {value: police, label: {en: Police, zh: 公安}}
-          - {value: court, label: {en: Court, zh: 法院}}
-      - {key: years, type: number, text: {en: Years in service, zh: 工作年限}, min: 0, max: 50}
-      - {key: hours, type: number, text: {en: Hours, zh: 小时}, decimals: 1, min: 0.5}
-      - {key: arrival, type: date, text: {en: Arrival, zh: 到达日期}, min: 2018-01-10, max: "2018-01-20"}
-  - title: {en: Police only, zh: 仅限公安}
-    relevant: "${workplace} = 'police' or ${years} > 30"
-    questions:
-      - {key: unit, type: text, text: {en: Unit, zh: 单位}, required: true}
-`
-
+// parseLogic is testdata/definitions/logic.yaml.
 func parseLogic(t *testing.T) *Definition {
 	t.Helper()
-	d, err := ParseDefinition([]byte(logicYAML))
+	data, err := os.ReadFile("../testdata/definitions/logic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ParseDefinition(data)
 	if err != nil {
 		t.Fatal(err)
 	}

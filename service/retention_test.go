@@ -1,4 +1,4 @@
-package service
+package service_test
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
+	"seminareval/service/report"
+	"seminareval/service/servicetest"
 )
 
 // Retention: RetentionDays after the seminar ends its contact fields,
@@ -20,35 +23,35 @@ import (
 func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		f := newReportFixture(t, db)
-		for i, p := range f.participants[:3] {
+		f := servicetest.NewDemo(t, db)
+		for i, p := range f.Participants[:3] {
 			openid := "oPurge" + string(rune('A'+i))
 			db.Model(&model.Participant{}).Where("id = ?", p.ID).UpdateColumns(map[string]any{"email": "p@example.org", "phone": "+86 138 0000 0000", "openid": openid})
 		}
-		f.fill(t)
+		f.Fill(t)
 		var withOpenID model.Response
-		db.Where("questionnaire_id = ?", f.l.ID).Order("id").First(&withOpenID)
+		db.Where("questionnaire_id = ?", f.L.ID).Order("id").First(&withOpenID)
 		db.Model(&model.Response{}).Where("id = ?", withOpenID.ID).UpdateColumn("openid", "oPurgeA")
-		before, err := f.reports.Summary(ctx, f.l.ID, Filter{})
+		before, err := report.NewReports(f.DB, f.Questionnaires, f.Clock).Summary(ctx, f.L.ID, report.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sem := *f.l.Seminar
+		sem := *f.L.Seminar
 		thirty := 30
 		db.Model(&model.Seminar{}).Where("id = ?", sem.ID).UpdateColumn("retention_days", thirty)
 		sem.RetentionDays = &thirty
-		if on := PurgeOn(&sem, 400); on != "2018-02-17" {
+		if on := service.PurgeOn(&sem, 400); on != "2018-02-17" {
 			t.Fatalf("purge day %q, want 30 days after 2018-01-17", on)
 		}
 
 		now := time.Date(2018, 2, 16, 15, 0, 0, 0, time.UTC) // 23:00 in Shanghai, the 30th day
-		db.Create(&model.WeChatEvent{DedupeKey: "ev:old", Event: "SCAN", ReceivedAt: now.Add(-EventDedupeWindow - time.Second)})
+		db.Create(&model.WeChatEvent{DedupeKey: "ev:old", Event: "SCAN", ReceivedAt: now.Add(-service.EventDedupeWindow - time.Second)})
 		db.Create(&model.WeChatEvent{DedupeKey: "ev:new", Event: "SCAN", ReceivedAt: now.Add(-time.Minute)})
 		db.Create(&model.WeChatFollower{OpenID: "oOld", WroteHour: now.Add(-49 * time.Hour).Truncate(time.Hour)})
 		db.Create(&model.WeChatFollower{OpenID: "oNew", WroteHour: now.Add(-2 * time.Hour).Truncate(time.Hour)})
-		db.Create(&model.LoginFailure{Key: "ip:198.51.100.7", At: now.Add(-FailureWindow - time.Minute)})
+		db.Create(&model.LoginFailure{Key: "ip:198.51.100.7", At: now.Add(-service.FailureWindow - time.Minute)})
 		db.Create(&model.LoginFailure{Key: "ip:198.51.100.8", At: now.Add(-time.Minute)})
-		j := NewJanitor(db, NewAudit(db, func() time.Time { return now }), 400, func() time.Time { return now })
+		j := service.NewJanitor(db, service.NewAudit(db, func() time.Time { return now }), 400, func() time.Time { return now })
 		p, err := j.RunOnce(ctx)
 		if err != nil || len(p.Seminars) != 0 || p.Events != 1 || p.Followers != 1 {
 			t.Fatalf("the day before: %+v %v, want only the old push and follower", p, err)
@@ -64,7 +67,7 @@ func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 			t.Fatalf("login failures left %v, want only the one in the window", addrs)
 		}
 		var still model.Participant
-		db.First(&still, f.participants[0].ID)
+		db.First(&still, f.Participants[0].ID)
 		if still.Email == "" || still.OpenID == nil {
 			t.Fatal("purged a day early")
 		}
@@ -84,10 +87,10 @@ func TestRetentionPurgesPersonalDataOnceAfterTheSeminar(t *testing.T) {
 		if n := countRows(t, db, &model.Response{}, "openid IS NOT NULL"); n != 0 {
 			t.Fatalf("%d responses keep an openid", n)
 		}
-		if f.responses.Participant(ctx, f.l, "invite-token-00") != nil {
+		if f.Responses.Participant(ctx, f.L, "invite-token-00") != nil {
 			t.Error("an invite link still works after the purge")
 		}
-		after, err := f.reports.Summary(ctx, f.l.ID, Filter{})
+		after, err := report.NewReports(f.DB, f.Questionnaires, f.Clock).Summary(ctx, f.L.ID, report.Filter{})
 		if err != nil || *after.Respondents != *before.Respondents || after.Invited != before.Invited || !reflect.DeepEqual(after.Questions, before.Questions) || *after.ResponseRate != *before.ResponseRate {
 			t.Fatalf("the report changed with the purge: %v", err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/spreadsheet"
 )
 
 // rosterWorkbook builds an .xlsx whose first sheet holds rows.
@@ -298,10 +299,10 @@ func TestRosterExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
 		if f.GetSheetList()[0] != "Participants" {
 			t.Fatalf("sheets %v", f.GetSheetList())
 		}
-		if v, _ := f.GetCellValue("Participants", "A2"); v != "=HYPERLINK(\"http://evil\",\"x\")" || !hasQuotePrefix(t, f, "Participants", "A2") {
+		if v, _ := f.GetCellValue("Participants", "A2"); v != "=HYPERLINK(\"http://evil\",\"x\")" || !spreadsheet.HasQuotePrefix(f, "Participants", "A2") {
 			t.Errorf("A2 = %q, not kept as text with the quote prefix", v)
 		}
-		if v, _ := f.GetCellValue("Participants", "F3"); v != "+86 138 0000 0001" || !hasQuotePrefix(t, f, "Participants", "F3") {
+		if v, _ := f.GetCellValue("Participants", "F3"); v != "+86 138 0000 0001" || !spreadsheet.HasQuotePrefix(f, "Participants", "F3") {
 			t.Errorf("F3 = %q: a phone must print without an apostrophe", v)
 		}
 		if fm, _ := f.GetCellFormula("Participants", "A2"); fm != "" {

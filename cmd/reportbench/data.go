@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // rosterSize participants are on the seminar's roster; the first rosterSize
@@ -62,7 +63,7 @@ type value struct {
 func (v value) cell() any {
 	switch {
 	case v.na:
-		return service.NotApplicableValue
+		return report.NotApplicableValue
 	case v.num != nil:
 		return *v.num
 	case len(v.opts) > 0:

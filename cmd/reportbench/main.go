@@ -40,6 +40,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 const slug = "reportbench-evaluation"
@@ -126,11 +127,11 @@ func runParent(ctx context.Context, o options, stdout io.Writer) error {
 	// Summary. Cold: no stored tally, every answer grouped once (what the
 	// first summary of a questionnaire costs). Warm: the tally of settled
 	// responses plus the responses since (every later summary).
-	reports := service.NewReports(db, qs, nil)
+	reports := report.NewReports(db, qs, nil)
 	if err := db.Where("questionnaire_id = ?", l.ID).Delete(&model.ReportTally{}).Error; err != nil {
 		return err
 	}
-	timeSummary := func(f service.Filter) (time.Duration, error) {
+	timeSummary := func(f report.Filter) (time.Duration, error) {
 		start := time.Now()
 		s, err := reports.Summary(ctx, l.ID, f)
 		if err != nil {
@@ -141,13 +142,13 @@ func runParent(ctx context.Context, o options, stdout io.Writer) error {
 		}
 		return time.Since(start), nil
 	}
-	cold, err := timeSummary(service.Filter{})
+	cold, err := timeSummary(report.Filter{})
 	if err != nil {
 		return err
 	}
 	var best, worst time.Duration
 	for i := range max(1, o.summaryRounds) {
-		d, err := timeSummary(service.Filter{})
+		d, err := timeSummary(report.Filter{})
 		if err != nil {
 			return err
 		}
@@ -156,11 +157,11 @@ func runParent(ctx context.Context, o options, stdout io.Writer) error {
 		}
 		worst = max(worst, d)
 	}
-	filtered, err := timeSummary(service.Filter{Group: "G1"})
+	filtered, err := timeSummary(report.Filter{Group: "G1"})
 	if err != nil {
 		return err
 	}
-	byAnswer, err := timeSummary(service.Filter{Answers: []service.AnswerFilter{{Key: "single_1", Value: "opt1"}}})
+	byAnswer, err := timeSummary(report.Filter{Answers: []report.AnswerFilter{{Key: "single_1", Value: "opt1"}}})
 	if err != nil {
 		return err
 	}
@@ -266,7 +267,7 @@ func runChild(ctx context.Context, o options, stdout io.Writer) error {
 			return err
 		}
 		start = time.Now()
-		if err := service.NewReports(db, qs, nil).WriteAnnex(ctx, l.ID, f, service.AnnexOptions{}); err != nil {
+		if err := report.NewReports(db, qs, nil).WriteAnnex(ctx, l.ID, f, report.AnnexOptions{}); err != nil {
 			return err
 		}
 	case "bare":

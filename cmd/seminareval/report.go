@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // runReport writes the Excel annex (or, with a .csv output, the raw
@@ -52,7 +53,7 @@ func runReport(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("--questionnaire %s: %w", *slug, err)
 	}
-	reports := service.NewReports(db, questionnaires, nil)
+	reports := report.NewReports(db, questionnaires, nil)
 
 	// Write next to the target and rename at the end, so a failure never
 	// leaves a half-written annex under the requested name.
@@ -64,7 +65,7 @@ func runReport(ctx context.Context, e env) error {
 	if ext == ".csv" {
 		err = reports.WriteCSV(ctx, q.ID, tmp)
 	} else {
-		err = reports.WriteAnnex(ctx, q.ID, tmp, service.AnnexOptions{Lang: *lang, Counts: *figures == "counts"})
+		err = reports.WriteAnnex(ctx, q.ID, tmp, report.AnnexOptions{Lang: *lang, Counts: *figures == "counts"})
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -13,7 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/report"
 )
 
 func TestReportCommandWritesTheAnnexAndCSV(t *testing.T) {
@@ -42,10 +42,10 @@ func TestReportCommandWritesTheAnnexAndCSV(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer x.Close()
-			if got := x.GetSheetList(); !slices.Equal(got, service.AnnexSheets) {
+			if got := x.GetSheetList(); !slices.Equal(got, report.AnnexSheets) {
 				t.Fatalf("sheets: %v", got)
 			}
-			if v, _ := x.GetCellValue(service.SheetSummary, "A1"); v != "评估汇总: 研讨会评估" {
+			if v, _ := x.GetCellValue(report.SheetSummary, "A1"); v != "评估汇总: 研讨会评估" {
 				t.Fatalf("A1 = %q", v)
 			}
 

@@ -150,3 +150,15 @@ func (c *CSV) Write(record []string, bare []bool) error {
 	}
 	return c.w.WriteByte('\n')
 }
+
+// HasQuotePrefix reports whether the cell at ref has the quote-prefix style
+// (false when there is no such cell): what a reader of a neutralised
+// workbook checks.
+func HasQuotePrefix(f *excelize.File, sheet, ref string) bool {
+	id, err := f.GetCellStyle(sheet, ref)
+	if err != nil || id >= len(f.Styles.CellXfs.Xf) {
+		return false
+	}
+	xf := f.Styles.CellXfs.Xf[id]
+	return xf.QuotePrefix != nil && *xf.QuotePrefix
+}

@@ -67,6 +67,11 @@ func TestQuotePrefixedCopiesTheStyleOnce(t *testing.T) {
 	if q == bold || QuotePrefixed(f, cache, bold) != q {
 		t.Fatalf("quote-prefixed style %d of %d, not cached", q, bold)
 	}
+	f.SetCellStyle("Sheet1", "A1", "A1", q)
+	f.SetCellStyle("Sheet1", "A2", "A2", bold)
+	if !HasQuotePrefix(f, "Sheet1", "A1") || HasQuotePrefix(f, "Sheet1", "A2") || HasQuotePrefix(f, "Nope", "A1") {
+		t.Fatal("HasQuotePrefix does not tell the styles apart")
+	}
 	xf := f.Styles.CellXfs.Xf[q]
 	if xf.QuotePrefix == nil || !*xf.QuotePrefix || xf.FontID == nil || *xf.FontID != *f.Styles.CellXfs.Xf[bold].FontID {
 		t.Fatalf("style %d: %+v", q, xf)

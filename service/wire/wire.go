@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/service"
+	"seminareval/service/report"
 )
 
 // Services are the domain services, built once — by cmd, or a test's set-up
@@ -22,7 +23,7 @@ type Services struct {
 	Audit          *service.Audit
 	Seminars       *service.Seminars
 	Rosters        *service.Rosters
-	Reports        *service.Reports
+	Reports        *report.Reports
 	WeChat         *service.WeChat
 	Janitor        *service.Janitor
 }
@@ -53,7 +54,7 @@ func New(d Deps) *Services {
 		Audit:          audit,
 		Seminars:       service.NewSeminars(d.DB, d.Now),
 		Rosters:        service.NewRosters(d.DB, d.Now),
-		Reports:        service.NewReports(d.DB, qs, d.Now),
+		Reports:        report.NewReports(d.DB, qs, d.Now),
 		WeChat:         service.NewWeChat(d.DB, d.Config, d.Sealer, qs, responses, d.Log, d.Now),
 		Janitor:        service.NewJanitor(d.DB, audit, d.Config.Privacy.RetentionDays, d.Now),
 	}

@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/width"
 
 	"seminareval/model"
+	"seminareval/service"
 	"seminareval/service/spreadsheet"
 )
 
@@ -81,7 +82,7 @@ type AnnexOptions struct {
 type annex struct {
 	f      *excelize.File
 	s      *Summary
-	l      *Loaded
+	l      *service.Loaded
 	lang   string
 	t      map[string]string
 	loc    *time.Location

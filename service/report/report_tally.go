@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // TallySettle is how old a response must be before its answers go into the
@@ -119,7 +120,7 @@ type splitMulti struct {
 // planner walks only the recent range). Without a usable tally it groups
 // everything once over the covering index ix_answer_report and stores the
 // settled part for next time.
-func (r *Reports) unfilteredCounts(ctx context.Context, l *Loaded, questionIDs, multiIDs []uint64) ([]aggregate, map[uint64]int, error) {
+func (r *Reports) unfilteredCounts(ctx context.Context, l *service.Loaded, questionIDs, multiIDs []uint64) ([]aggregate, map[uint64]int, error) {
 	db := r.db.WithContext(ctx)
 	var watermark uint64
 	cutoff := r.now().UTC().Add(-TallySettle)
@@ -176,7 +177,7 @@ func (r *Reports) unfilteredCounts(ctx context.Context, l *Loaded, questionIDs, 
 
 // coldCounts groups every answer of l over the covering index, subtracts the
 // unsettled tail (above watermark) and stores the rest as the tally.
-func (r *Reports) coldCounts(ctx context.Context, l *Loaded, questionIDs, multiIDs []uint64, watermark uint64) ([]aggregate, map[uint64]int, error) {
+func (r *Reports) coldCounts(ctx context.Context, l *service.Loaded, questionIDs, multiIDs []uint64, watermark uint64) ([]aggregate, map[uint64]int, error) {
 	db := r.db.WithContext(ctx)
 	all := newTally()
 	var aggs []aggregate

@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"bytes"
@@ -39,13 +39,13 @@ func TestAnnexPrintsWithLibreOffice(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newReportFixture(t, db)
-	f.fill(t)
+	f.Fill(t)
 	dir := t.TempDir()
 	profile := "file://" + filepath.Join(dir, "profile")
 	for _, lang := range []string{"en", "zh"} {
 		xlsx := filepath.Join(dir, "annex-"+lang+".xlsx")
 		var buf bytes.Buffer
-		if err := f.reports.WriteAnnex(context.Background(), f.l.ID, &buf, AnnexOptions{Lang: lang}); err != nil {
+		if err := f.reports.WriteAnnex(context.Background(), f.L.ID, &buf, AnnexOptions{Lang: lang}); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
@@ -84,7 +84,7 @@ func TestAnnexPrintsWithLibreOffice(t *testing.T) {
 		if len(pages) < 5 || len(pages) > 40 {
 			t.Fatalf("%s: %d pages", lang, len(pages))
 		}
-		keep := filepath.Join("..", "testdata", "annex")
+		keep := filepath.Join("..", "..", "testdata", "annex")
 		if err := os.MkdirAll(keep, 0o755); err != nil {
 			t.Fatal(err)
 		}

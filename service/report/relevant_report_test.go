@@ -1,8 +1,9 @@
-package service
+package report
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 )
 
 // logicRespondents are five answer sets to logicYAML, worked out by hand:
@@ -31,13 +33,27 @@ var logicRespondents = []map[string]any{
 	{"useful": 4.0, "workplace": "police", "years": 20.0, "unit": "Border"},
 }
 
+// parseLogic is testdata/definitions/logic.yaml.
+func parseLogic(t *testing.T) *service.Definition {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/definitions/logic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := service.ParseDefinition(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestSummaryCountsNotShownNumbersDatesAndOtherTexts(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		now := time.Date(2018, 1, 17, 7, 30, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		qs := NewQuestionnaires(db, clock)
-		responses := NewResponses(db, []byte("test-secret-test-secret-test-sec"), clock)
+		qs := service.NewQuestionnaires(db, clock)
+		responses := service.NewResponses(db, []byte("test-secret-test-secret-test-sec"), clock)
 		reports := NewReports(db, qs, clock)
 		q, err := qs.Import(ctx, parseLogic(t))
 		if err != nil {
@@ -50,7 +66,7 @@ func TestSummaryCountsNotShownNumbersDatesAndOtherTexts(t *testing.T) {
 		for round := range 3 {
 			for i, a := range logicRespondents {
 				id := fmt.Sprintf("logic-%d-%d", round, i)
-				if _, err := responses.Submit(ctx, l, Respondent{CookieID: id + "-cookie"}, Submission{SubmissionID: id + "-submission", Answers: a}); err != nil {
+				if _, err := responses.Submit(ctx, l, service.Respondent{CookieID: id + "-cookie"}, service.Submission{SubmissionID: id + "-submission", Answers: a}); err != nil {
 					t.Fatalf("respondent %d: %v", i+1, err)
 				}
 			}

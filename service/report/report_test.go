@@ -1,158 +1,30 @@
-package service
+package report
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"gorm.io/gorm"
 
-	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
+	"seminareval/service/servicetest"
 )
 
-// reportFixture is the demo questionnaire with a roster of 20 (10 "China",
-// 10 "Europe") and, after fill, 18 hand-designed responses from the first
-// 18 participants through their invite links.
+// reportFixture is the shared demo (servicetest.Demo) with its Reports.
 type reportFixture struct {
-	db           *gorm.DB
-	qs           *Questionnaires
-	responses    *Responses
-	reports      *Reports
-	l            *Loaded
-	participants []model.Participant
-	now          time.Time
+	*servicetest.Demo
+	reports *Reports
 }
 
-func newReportFixture(t *testing.T, db *gorm.DB, edit ...func(*Definition)) *reportFixture {
+func newReportFixture(t *testing.T, db *gorm.DB, edit ...func(*service.Definition)) *reportFixture {
 	t.Helper()
-	data, err := os.ReadFile("../templates/definitions/sanya-2018-evaluation.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := ParseDefinition(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range edit {
-		e(def)
-	}
-	f := &reportFixture{db: db, now: time.Date(2018, 1, 17, 7, 30, 0, 0, time.UTC)}
-	clock := func() time.Time { return f.now }
-	f.qs = NewQuestionnaires(db, clock)
-	f.responses = NewResponses(db, []byte("test-secret-test-secret-test-sec"), clock)
-	f.reports = NewReports(db, f.qs, clock)
-	q, err := f.qs.Import(context.Background(), def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.l, err = f.qs.Load(context.Background(), q.ID); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 20 {
-		if q.SeminarID == nil {
-			break // no seminar, no roster
-		}
-		group := "China"
-		if i >= 10 {
-			group = "Europe"
-		}
-		p := model.Participant{SeminarID: *q.SeminarID, Name: fmt.Sprintf("Participant %02d", i), Organisation: "Org", Country: "CN",
-			Group: group, InviteToken: fmt.Sprintf("invite-token-%02d", i)}
-		if i == 19 {
-			p.Name = "=cmd|' /C calc'!A0" // a hostile roster entry
-			p.Organisation = "公安部 🚓"
-		}
-		if err := db.Create(&p).Error; err != nil {
-			t.Fatal(err)
-		}
-		f.participants = append(f.participants, p)
-	}
-	return f
-}
-
-// submit records one response through the real submission path.
-func (f *reportFixture) submit(t *testing.T, participant int, answers map[string]any) {
-	t.Helper()
-	norm := map[string]any{}
-	for k, v := range answers {
-		switch x := v.(type) {
-		case int:
-			norm[k] = float64(x)
-		case []string:
-			l := make([]any, len(x))
-			for i, s := range x {
-				l[i] = s
-			}
-			norm[k] = l
-		default:
-			norm[k] = v
-		}
-	}
-	r := Respondent{CookieID: fmt.Sprintf("cookie-%d", participant)}
-	if participant >= 0 {
-		r = Respondent{InviteToken: f.participants[participant].InviteToken}
-	}
-	f.now = f.now.Add(time.Minute)
-	_, err := f.responses.Submit(context.Background(), f.l, r, Submission{SubmissionID: fmt.Sprintf("submission-%04d", participant+1000), Lang: "en", Answers: norm})
-	if err != nil {
-		t.Fatalf("submit %d: %v", participant, err)
-	}
-}
-
-// fill submits the 18 responses whose statistics the tests check by hand.
-func (f *reportFixture) fill(t *testing.T) {
-	t.Helper()
-	for i := range 18 {
-		a := map[string]any{
-			"knowledge_improved":       map[bool]int{true: 4, false: 5}[i == 0],
-			"participation_encouraged": 5,
-			"useful_relevant":          map[bool]int{true: 4, false: 2}[i < 9],
-			"cooperation_facilitated":  []int{5, 4, 3}[i%3],
-			"speakers_quality":         1,
-			"organisation_good":        "na",
-			"apply_learning":           5,
-			"workplace":                "ngo",
-			"overall":                  map[bool]int{true: 5, false: 4}[i%2 == 0],
-			"recommend":                3,
-		}
-		if i < 2 {
-			a["apply_learning"] = "na"
-		}
-		switch {
-		case i < 12:
-			a["workplace"] = "police"
-		case i < 16:
-			a["workplace"] = "justice"
-		}
-		switch {
-		case i < 10:
-			a["topics_useful"] = []string{"identification", "legal"}
-		case i < 15:
-			a["topics_useful"] = []string{"legal"}
-		}
-		switch {
-		case i < 12:
-			a["recommend"] = 9 + i%2
-		case i < 17:
-			a["recommend"] = 7 + i%2
-		}
-		switch i {
-		case 0:
-			a["comments"] = `=HYPERLINK("http://evil.example","click")`
-		case 1:
-			a["comments"] = "很好的研讨会 👍"
-		case 2:
-			a["comments"] = "+Great, -well organised @all"
-		}
-		f.submit(t, i, a)
-	}
+	d := servicetest.NewDemo(t, db, edit...)
+	return &reportFixture{Demo: d, reports: NewReports(db, d.Questionnaires, d.Clock)}
 }
 
 func questionByKey(t *testing.T, s *Summary, key string) QuestionSummary {
@@ -194,8 +66,8 @@ func floatp(p *float64) any {
 func TestSummaryMatchesHandComputedStatistics(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t)
-		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+		f.Fill(t)
+		s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +183,7 @@ func TestSummaryMatchesHandComputedStatistics(t *testing.T) {
 func TestSummaryWithoutResponsesOrRoster(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+		s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,8 +200,8 @@ func TestSummaryWithoutResponsesOrRoster(t *testing.T) {
 		}
 
 		// No roster at all: invited 0 and response_rate null.
-		g := newReportFixture(t, db, func(d *Definition) { d.Slug = "no-roster-here"; d.Seminar = nil })
-		s, err = g.reports.Summary(context.Background(), g.l.ID, Filter{})
+		g := newReportFixture(t, db, func(d *service.Definition) { d.Slug = "no-roster-here"; d.Seminar = nil })
+		s, err = g.reports.Summary(context.Background(), g.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,11 +215,11 @@ func TestSummaryWithoutResponsesOrRoster(t *testing.T) {
 func TestSummaryOfASingleRespondent(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.submit(t, -1, map[string]any{
+		f.Submit(t, -1, map[string]any{
 			"knowledge_improved": 5, "participation_encouraged": 4, "useful_relevant": 3, "cooperation_facilitated": 5,
 			"speakers_quality": 5, "organisation_good": 5, "apply_learning": 2, "workplace": "police", "overall": 3,
 		})
-		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+		s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,11 +246,11 @@ func TestSummaryOfASingleRespondent(t *testing.T) {
 func TestFilteredSummarySuppressesGroupsBelowFive(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t)
+		f.Fill(t)
 		ctx := context.Background()
 
 		// Europe: participants 10..17 answered (8 of 10).
-		s, err := f.reports.Summary(ctx, f.l.ID, FilterFromQuery(map[string][]string{"group": {"Europe"}}))
+		s, err := f.reports.Summary(ctx, f.L.ID, FilterFromQuery(map[string][]string{"group": {"Europe"}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +263,7 @@ func TestFilteredSummarySuppressesGroupsBelowFive(t *testing.T) {
 		}
 
 		// Police: respondents 0..11, a filter on an answer (no roster base).
-		s, err = f.reports.Summary(ctx, f.l.ID, FilterFromQuery(map[string][]string{"q.workplace": {"police"}}))
+		s, err = f.reports.Summary(ctx, f.L.ID, FilterFromQuery(map[string][]string{"q.workplace": {"police"}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,14 +271,14 @@ func TestFilteredSummarySuppressesGroupsBelowFive(t *testing.T) {
 			t.Fatalf("police: %+v", s)
 		}
 		// Both conditions: China (0..9) and police (0..11) = 10.
-		s, _ = f.reports.Summary(ctx, f.l.ID, FilterFromQuery(map[string][]string{"group": {"China"}, "q.workplace": {"police"}}))
+		s, _ = f.reports.Summary(ctx, f.L.ID, FilterFromQuery(map[string][]string{"group": {"China"}, "q.workplace": {"police"}}))
 		if *s.Respondents != 10 {
 			t.Fatalf("China ∧ police = %d", *s.Respondents)
 		}
 
 		// NGO: 2 respondents, shown as "<5": no figures at all.
 		for _, q := range []map[string][]string{{"q.workplace": {"ngo"}}, {"group": {"Nobody"}}} {
-			s, err = f.reports.Summary(ctx, f.l.ID, FilterFromQuery(q))
+			s, err = f.reports.Summary(ctx, f.L.ID, FilterFromQuery(q))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -419,7 +291,7 @@ func TestFilteredSummarySuppressesGroupsBelowFive(t *testing.T) {
 
 		// Filters naming something that does not exist are errors, not empty views.
 		for _, q := range []map[string][]string{{"q.recommend": {"9"}}, {"q.workplace": {"bogus"}}, {"q.nope": {"x"}}} {
-			if _, err := f.reports.Summary(ctx, f.l.ID, FilterFromQuery(q)); !errors.Is(err, ErrBadFilter) {
+			if _, err := f.reports.Summary(ctx, f.L.ID, FilterFromQuery(q)); !errors.Is(err, ErrBadFilter) {
 				t.Fatalf("%v: err = %v, want ErrBadFilter", q, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"archive/zip"
@@ -20,13 +20,14 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model/modeltest"
+	"seminareval/service"
 	"seminareval/service/spreadsheet"
 )
 
 func writeAnnex(t *testing.T, f *reportFixture, opts AnnexOptions) ([]byte, *excelize.File) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := f.reports.WriteAnnex(context.Background(), f.l.ID, &buf, opts); err != nil {
+	if err := f.reports.WriteAnnex(context.Background(), f.L.ID, &buf, opts); err != nil {
 		t.Fatal(err)
 	}
 	x, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -101,7 +102,7 @@ func numFmtOf(t *testing.T, x *excelize.File, sheet, ref string) int {
 func TestAnnexWorkbookReopens(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t)
+		f.Fill(t)
 		f.reports.BatchSize = 7 // several keyset batches for 18 responses
 		data, x := writeAnnex(t, f, AnnexOptions{})
 
@@ -229,7 +230,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if len(rows) != 19 {
 			t.Fatalf("responses rows = %d, want 18 + header", len(rows))
 		}
-		wantHead := append([]string{"response_id", "submitted_at", "channel", "lang", "participant_id"}, columnsOf(f.l).keys...)
+		wantHead := append([]string{"response_id", "submitted_at", "channel", "lang", "participant_id"}, columnsOf(f.L).keys...)
 		if !slices.Equal(rows[0], wantHead) {
 			t.Fatalf("responses header = %v", rows[0])
 		}
@@ -246,7 +247,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if v := cell(t, x, SheetResponses, col("topics_useful")+"2"); v != "identification; legal" {
 			t.Fatalf("multi = %q", v)
 		}
-		if v := cell(t, x, SheetResponses, col("comments")+"2"); v != `=HYPERLINK("http://evil.example","click")` || !hasQuotePrefix(t, x, SheetResponses, col("comments")+"2") {
+		if v := cell(t, x, SheetResponses, col("comments")+"2"); v != `=HYPERLINK("http://evil.example","click")` || !spreadsheet.HasQuotePrefix(x, SheetResponses, col("comments")+"2") {
 			t.Fatalf("formula-like text %q not kept as text with the quote prefix", v)
 		}
 		if v := cell(t, x, SheetResponses, col("comments")+"3"); v != "很好的研讨会 👍" {
@@ -272,7 +273,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 			for ri, r := range rows {
 				for ci, v := range r {
 					ref, _ := excelize.CoordinatesToCellName(ci+1, ri+1)
-					if v != "" && strings.IndexByte(spreadsheet.FormulaTriggers, v[0]) >= 0 && !hasQuotePrefix(t, x, sh, ref) {
+					if v != "" && strings.IndexByte(spreadsheet.FormulaTriggers, v[0]) >= 0 && !spreadsheet.HasQuotePrefix(x, sh, ref) {
 						t.Fatalf("%s %s starts with a formula trigger without the quote prefix: %q", sh, ref, v)
 					}
 					if strings.HasPrefix(v, "'") {
@@ -292,7 +293,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 		if len(rows) != 21 || rows[0][5] != "Responded" || rows[1][5] != "yes" || rows[20][5] != "no" {
 			t.Fatalf("participants = %q", rows)
 		}
-		if rows[20][1] != "=cmd|' /C calc'!A0" || !hasQuotePrefix(t, x, SheetParticipants, "B21") || rows[20][2] != "公安部 🚓" {
+		if rows[20][1] != "=cmd|' /C calc'!A0" || !spreadsheet.HasQuotePrefix(x, SheetParticipants, "B21") || rows[20][2] != "公安部 🚓" {
 			t.Fatalf("hostile roster entry = %q", rows[20])
 		}
 	})
@@ -301,7 +302,7 @@ func TestAnnexWorkbookReopens(t *testing.T) {
 func (f *reportFixture) firstResponseID(t *testing.T) uint64 {
 	t.Helper()
 	var id uint64
-	if err := f.db.Raw("SELECT MIN(id) FROM responses WHERE questionnaire_id = ?", f.l.ID).Scan(&id).Error; err != nil {
+	if err := f.DB.Raw("SELECT MIN(id) FROM responses WHERE questionnaire_id = ?", f.L.ID).Scan(&id).Error; err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -311,7 +312,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestAnnexWithoutResponsesIsAValidWorkbook(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
+		f := newReportFixture(t, db, func(d *service.Definition) { d.Anonymous = true })
 		data, x := writeAnnex(t, f, AnnexOptions{Lang: "zh"})
 		if got := x.GetSheetList(); !slices.Equal(got, AnnexSheets) {
 			t.Fatalf("sheets = %v", got)
@@ -342,10 +343,10 @@ func TestAnnexWithoutResponsesIsAValidWorkbook(t *testing.T) {
 func TestResponsesCSV(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t)
+		f.Fill(t)
 		f.reports.BatchSize = 5
 		var buf bytes.Buffer
-		if err := f.reports.WriteCSV(context.Background(), f.l.ID, &buf); err != nil {
+		if err := f.reports.WriteCSV(context.Background(), f.L.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		data := buf.String()
@@ -404,16 +405,16 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 func TestExportStopsCleanlyWhenTheClientGoesAway(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t)
+		f.Fill(t)
 		f.reports.BatchSize = 2 // many batches in flight when the writer fails
-		err := f.reports.WriteCSV(context.Background(), f.l.ID, &failingWriter{limit: 100})
+		err := f.reports.WriteCSV(context.Background(), f.L.ID, &failingWriter{limit: 100})
 		if !errors.Is(err, io.ErrClosedPipe) {
 			t.Fatalf("err = %v, want the writer's error", err)
 		}
 		// And a failure while later batches are still being read: the
 		// pipeline stops, in order, without leaking or hanging.
 		seen := 0
-		err = f.reports.eachResponseBatch(context.Background(), f.l, columnsOf(f.l), func(b []exportRow) error {
+		err = f.reports.eachResponseBatch(context.Background(), f.L, columnsOf(f.L), func(b []exportRow) error {
 			seen++
 			if seen == 2 {
 				return io.ErrClosedPipe
@@ -426,27 +427,15 @@ func TestExportStopsCleanlyWhenTheClientGoesAway(t *testing.T) {
 	})
 }
 
-// hasQuotePrefix reports whether a cell has Excel's quote-prefix style: text
-// that stays text when edited, with no apostrophe shown.
-func hasQuotePrefix(t *testing.T, x *excelize.File, sheet, ref string) bool {
-	t.Helper()
-	id, err := x.GetCellStyle(sheet, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	xf := x.Styles.CellXfs.Xf[id]
-	return xf.QuotePrefix != nil && *xf.QuotePrefix
-}
-
 // An anonymous questionnaire's responses are dated to the day in both
 // exports: a time to the second ties an answer to whoever was seen
 // answering at that moment.
 func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *Definition) { d.Anonymous = true })
-		f.fill(t)
+		f := newReportFixture(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f.Fill(t)
 		var buf bytes.Buffer
-		if err := f.reports.WriteCSV(context.Background(), f.l.ID, &buf); err != nil {
+		if err := f.reports.WriteCSV(context.Background(), f.L.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimPrefix(buf.String(), utf8BOM), "\n")
@@ -468,7 +457,7 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 			inCSV = append(inCSV, cells[col])
 		}
 		var inOrder []string
-		f.db.Raw("SELECT CAST(a.num AS CHAR) FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions q ON q.id = a.question_id WHERE r.questionnaire_id = ? AND q.key = ? ORDER BY r.id", f.l.ID, "cooperation_facilitated").Scan(&inOrder)
+		f.DB.Raw("SELECT CAST(a.num AS CHAR) FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions q ON q.id = a.question_id WHERE r.questionnaire_id = ? AND q.key = ? ORDER BY r.id", f.L.ID, "cooperation_facilitated").Scan(&inOrder)
 		for i := range inOrder {
 			inOrder[i] = strings.TrimSuffix(inOrder[i], ".0")
 		}
@@ -481,7 +470,7 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 		}
 		// The summary, and the annex's header built from it, date the
 		// first and last answers to the day too.
-		s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+		s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +482,7 @@ func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 				t.Errorf("anonymous comments %q, want them in text order, not the order they came in", q.Answers)
 			}
 		}
-		loc := f.l.Seminar.Zone()
+		loc := f.L.Seminar.Zone()
 		for _, at := range []*time.Time{s.FirstResponse, s.LastResponse} {
 			if at == nil || !at.Equal(startOfDay(*at, loc)) || at.In(loc).Format(time.DateOnly) != "2018-01-17" {
 				t.Fatalf("summary first/last response %v – %v, want 2018-01-17 at midnight", s.FirstResponse, s.LastResponse)

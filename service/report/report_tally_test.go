@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // summaryJSON is the summary as the API sends it, for comparing two of them.
 func summaryJSON(t *testing.T, f *reportFixture) string {
 	t.Helper()
-	s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+	s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func summaryJSON(t *testing.T, f *reportFixture) string {
 // coldSummaryJSON computes the summary without a stored tally.
 func coldSummaryJSON(t *testing.T, f *reportFixture) string {
 	t.Helper()
-	if err := f.db.Where("questionnaire_id = ?", f.l.ID).Delete(&model.ReportTally{}).Error; err != nil {
+	if err := f.DB.Where("questionnaire_id = ?", f.L.ID).Delete(&model.ReportTally{}).Error; err != nil {
 		t.Fatal(err)
 	}
 	return summaryJSON(t, f)
@@ -34,11 +34,11 @@ func coldSummaryJSON(t *testing.T, f *reportFixture) string {
 func TestTallyAddsNewResponsesToSettledCounts(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t) // 18 responses a minute apart; the clock stands at the last one
+		f.Fill(t) // 18 responses a minute apart; the clock stands at the last one
 
 		first := summaryJSON(t, f)
 		var tl model.ReportTally
-		if err := db.Where("questionnaire_id = ?", f.l.ID).Take(&tl).Error; err != nil {
+		if err := db.Where("questionnaire_id = ?", f.L.ID).Take(&tl).Error; err != nil {
 			t.Fatalf("no tally stored: %v", err)
 		}
 		// The newest response is younger than TallySettle: counted live, not tallied.
@@ -48,16 +48,16 @@ func TestTallyAddsNewResponsesToSettledCounts(t *testing.T) {
 
 		// Two more responses, then the clock moves on: the warm summary adds
 		// them (and settles the older ones) and equals a cold computation.
-		f.submit(t, 18, map[string]any{"knowledge_improved": 1, "participation_encouraged": 2, "useful_relevant": 3, "cooperation_facilitated": 4,
+		f.Submit(t, 18, map[string]any{"knowledge_improved": 1, "participation_encouraged": 2, "useful_relevant": 3, "cooperation_facilitated": 4,
 			"speakers_quality": 5, "organisation_good": 4, "apply_learning": "na", "workplace": "ngo", "topics_useful": []string{"networking", "legal"},
 			"overall": 1, "recommend": 0, "comments": "late but here"})
-		f.submit(t, 19, map[string]any{"knowledge_improved": 5, "participation_encouraged": 5, "useful_relevant": 5, "cooperation_facilitated": 5,
+		f.Submit(t, 19, map[string]any{"knowledge_improved": 5, "participation_encouraged": 5, "useful_relevant": 5, "cooperation_facilitated": 5,
 			"speakers_quality": 5, "organisation_good": 5, "apply_learning": 5, "workplace": "police", "overall": 5})
 		warm := summaryJSON(t, f)
 		if warm == first {
 			t.Fatal("the summary did not change with two new responses")
 		}
-		if err := db.Where("questionnaire_id = ?", f.l.ID).Take(&tl).Error; err != nil || tl.Responses != 19 {
+		if err := db.Where("questionnaire_id = ?", f.L.ID).Take(&tl).Error; err != nil || tl.Responses != 19 {
 			t.Fatalf("tally after: %d responses (%v), want 19", tl.Responses, err)
 		}
 		if cold := coldSummaryJSON(t, f); warm != cold {
@@ -69,7 +69,7 @@ func TestTallyAddsNewResponsesToSettledCounts(t *testing.T) {
 
 		// If a response ever disappears, the tally no longer matches and is rebuilt.
 		var last model.Response
-		db.Where("questionnaire_id = ?", f.l.ID).Order("id").First(&last)
+		db.Where("questionnaire_id = ?", f.L.ID).Order("id").First(&last)
 		db.Where("response_id = ?", last.ID).Delete(&model.Answer{})
 		db.Delete(&last)
 		afterDelete := summaryJSON(t, f)
@@ -85,13 +85,13 @@ func TestTallyAddsNewResponsesToSettledCounts(t *testing.T) {
 func TestWarmTalliesPreparesTheFirstSummary(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		f.fill(t) // 18 responses a minute apart; the newest is not settled yet
+		f.Fill(t) // 18 responses a minute apart; the newest is not settled yet
 		n, err := f.reports.WarmTallies(context.Background())
 		if err != nil || n != 1 {
 			t.Fatalf("WarmTallies = %d, %v; want 1 questionnaire warmed", n, err)
 		}
 		var tl model.ReportTally
-		if err := db.Where("questionnaire_id = ?", f.l.ID).Take(&tl).Error; err != nil || tl.Responses != 17 {
+		if err := db.Where("questionnaire_id = ?", f.L.ID).Take(&tl).Error; err != nil || tl.Responses != 17 {
 			t.Fatalf("tally after warming: %+v (%v), want the 17 settled responses", tl, err)
 		}
 		if n, err := f.reports.WarmTallies(context.Background()); err != nil || n != 0 {

@@ -1,4 +1,9 @@
-package service
+// Package report turns a questionnaire's responses into what an organiser
+// reads: the summary (Likert distributions, means, response rate), the
+// narrative sentences, the dashboard, the Excel annex and the CSV export.
+// Counts come from a cached tally of settled responses plus the newest ones
+// (report_tally.go).
+package report
 
 import (
 	"context"
@@ -14,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // DefaultCommentLimit bounds the text answers listed per question in the
@@ -28,7 +34,7 @@ var ErrBadFilter = errors.New("bad filter")
 // answers); exports read responses in keyset batches.
 type Reports struct {
 	db             *gorm.DB
-	questionnaires *Questionnaires
+	questionnaires *service.Questionnaires
 	now            func() time.Time
 
 	// CommentLimit bounds the listed text answers per question (summary).
@@ -38,7 +44,7 @@ type Reports struct {
 }
 
 // NewReports returns the report service.
-func NewReports(db *gorm.DB, questionnaires *Questionnaires, now func() time.Time) *Reports {
+func NewReports(db *gorm.DB, questionnaires *service.Questionnaires, now func() time.Time) *Reports {
 	if now == nil {
 		now = time.Now
 	}
@@ -111,7 +117,7 @@ type Summary struct {
 	Questions         []QuestionSummary `json:"questions"`
 	Narrative         Narrative         `json:"narrative"`
 
-	loaded *Loaded
+	loaded *service.Loaded
 }
 
 // SummaryQuestionnaire identifies the questionnaire of a summary.
@@ -234,7 +240,7 @@ func (s *Summary) RatePercent() (int, bool) {
 }
 
 // Loaded returns the questionnaire the summary was built from.
-func (s *Summary) Loaded() *Loaded { return s.loaded }
+func (s *Summary) Loaded() *service.Loaded { return s.loaded }
 
 // aggregate is one GROUP BY row over answers.
 type aggregate struct {
@@ -256,7 +262,7 @@ type view struct {
 }
 
 // viewOf validates the filter against the questionnaire and builds its view.
-func viewOf(l *Loaded, f Filter) (view, error) {
+func viewOf(l *service.Loaded, f Filter) (view, error) {
 	v := view{sql: "SELECT fr.id FROM responses fr"}
 	where := []string{"fr.questionnaire_id = ?"}
 	args := []any{l.ID}
@@ -364,8 +370,8 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 		s.Invited = int(invited)
 	}
 
-	if f.Active() && n < SuppressBelow {
-		s.Suppressed, s.Threshold = true, SuppressBelow
+	if f.Active() && n < service.SuppressBelow {
+		s.Suppressed, s.Threshold = true, service.SuppressBelow
 		s.Invited, s.ResponseRate = 0, nil
 		return s, nil
 	}
@@ -473,7 +479,7 @@ type answerSelect struct {
 func (a answerSelect) from() (string, []any) {
 	cond := " AND a.text IS NOT NULL"
 	if a.otherOnly {
-		cond += " AND a.opt = '" + OtherValue + "'"
+		cond += " AND a.opt = '" + service.OtherValue + "'"
 	}
 	if a.filtered {
 		return " FROM (" + a.v.sql + ") v JOIN answers a ON a.response_id = v.id WHERE a.question_id = ?" + cond, a.v.withArgs(a.questionID)
@@ -503,7 +509,7 @@ func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, sel answerS
 	if sel.otherOnly {
 		total = 0
 		for _, o := range qs.Options {
-			if o.Value == OtherValue {
+			if o.Value == service.OtherValue {
 				total = o.Count
 			}
 		}
@@ -557,7 +563,7 @@ func (r *Reports) dateRange(ctx context.Context, qs *QuestionSummary, sel answer
 
 // notShownCounts returns, per question id, the respondents in view whom
 // skip logic did not ask (model.NotShown); none without conditions.
-func (r *Reports) notShownCounts(ctx context.Context, l *Loaded, v view, filtered bool) (map[uint64]int, error) {
+func (r *Reports) notShownCounts(ctx context.Context, l *service.Loaded, v view, filtered bool) (map[uint64]int, error) {
 	out := map[uint64]int{}
 	if !l.Def.HasLogic() {
 		return out, nil
@@ -585,7 +591,7 @@ func (r *Reports) notShownCounts(ctx context.Context, l *Loaded, v view, filtere
 // summarise turns the GROUP BY rows of one question into its statistics.
 // respondents is the number of responses in view that were asked it (not
 // hidden by skip logic); multiN the distinct respondents to a multi question.
-func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
+func summarise(q service.QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
 	qs := QuestionSummary{Key: q.Key, Type: q.Type, Text: q.Text, Report: q.Report}
 	switch q.Type {
 	case model.TypeLikert, model.TypeRating, model.TypeNPS:
@@ -640,7 +646,7 @@ func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) Questio
 			if a.Opt == nil {
 				continue
 			}
-			if i := slices.IndexFunc(options, func(o Option) bool { return o.Value == *a.Opt }); i >= 0 {
+			if i := slices.IndexFunc(options, func(o service.Option) bool { return o.Value == *a.Opt }); i >= 0 {
 				counts[i] += a.C
 			}
 		}
@@ -678,7 +684,7 @@ func summarise(q QuestionDef, aggs []aggregate, multiN, respondents int) Questio
 
 // levelLabels labels the points of a numeric scale: the agreement labels
 // for Likert, the number itself for ratings and NPS.
-func levelLabels(q QuestionDef) []model.Text {
+func levelLabels(q service.QuestionDef) []model.Text {
 	if q.Type == model.TypeLikert {
 		return q.ScaleLabels()
 	}

@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // The exports (Excel annex, CSV) read responses in keyset batches — WHERE
@@ -45,7 +46,7 @@ type exportColumns struct {
 	otherIDs   []uint64 // choice questions with "Other"
 }
 
-func columnsOf(l *Loaded) exportColumns {
+func columnsOf(l *service.Loaded) exportColumns {
 	c := exportColumns{index: map[uint64]int{}, otherIndex: map[uint64]int{}}
 	for _, q := range l.Def.Questions() {
 		if !q.Answerable() { // a note has no column
@@ -87,7 +88,7 @@ type pendingBatch struct {
 // goroutines read the answers of the next batches while fn writes the
 // current one, and fn sees the batches in order. At most exportReaders + 2
 // batches are in memory, whatever the number of responses.
-func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportColumns, fn func([]exportRow) error) error {
+func (r *Reports) eachResponseBatch(ctx context.Context, l *service.Loaded, cols exportColumns, fn func([]exportRow) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	order := make(chan *pendingBatch, exportReaders)
@@ -151,7 +152,7 @@ func (r *Reports) eachResponseBatch(ctx context.Context, l *Loaded, cols exportC
 
 // pageResponses reads the responses of l in keyset batches and hands each,
 // answers not yet read, to emit.
-func (r *Reports) pageResponses(ctx context.Context, l *Loaded, cols exportColumns, emit func(*pendingBatch) error) error {
+func (r *Reports) pageResponses(ctx context.Context, l *service.Loaded, cols exportColumns, emit func(*pendingBatch) error) error {
 	size := r.BatchSize
 	if size <= 0 {
 		size = 1000
@@ -202,7 +203,7 @@ func (r *Reports) pageResponses(ctx context.Context, l *Loaded, cols exportColum
 // are skipped by the pos lookup) and puts each into its column. Numbers and
 // options come from the index ix_answer_export alone, texts in a second
 // query that visits only the rows that have one.
-func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
+func (r *Reports) fillAnswers(ctx context.Context, l *service.Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
 	first, last := batch[0].ID, batch[len(batch)-1].ID
 	db := r.db.WithContext(ctx)
 	if len(cols.valueIDs) > 0 && r.db.Dialector.Name() == "sqlite" {
@@ -223,7 +224,7 @@ func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns
 	}
 	if len(cols.otherIDs) > 0 {
 		rows, err := db.Raw("SELECT response_id, question_id, na, text FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ? AND opt = ? AND text IS NOT NULL",
-			first, last, cols.otherIDs, OtherValue).Rows()
+			first, last, cols.otherIDs, service.OtherValue).Rows()
 		if err != nil {
 			return fmt.Errorf("read other texts of %d: %w", l.ID, err)
 		}
@@ -256,7 +257,7 @@ func (r *Reports) fillAnswers(ctx context.Context, l *Loaded, cols exportColumns
 // are [A-Za-z0-9_.-] (definition.go), so ':' and ',' cannot occur in them.
 // MySQL keeps one row per answer: its GROUP_CONCAT is cut at
 // group_concat_max_len, and its driver's per-row cost is small.
-func (r *Reports) fillPacked(ctx context.Context, l *Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
+func (r *Reports) fillPacked(ctx context.Context, l *service.Loaded, cols exportColumns, batch []exportRow, pos map[uint64]int) error {
 	rows, err := r.db.WithContext(ctx).Raw("SELECT response_id, group_concat(question_id || ':' || CASE WHEN na THEN '' ELSE COALESCE(num, opt) END, ',')"+
 		" FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ? GROUP BY response_id", batch[0].ID, batch[len(batch)-1].ID, cols.valueIDs).Rows()
 	if err != nil {

@@ -1,4 +1,4 @@
-package service
+package report
 
 import (
 	"bytes"
@@ -41,16 +41,16 @@ func TestResponseRateNeverExceedsTheRoster(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 				f := newReportFixture(t, db)
-				if err := db.Where("seminar_id = ? AND id > ?", *f.l.SeminarID, f.participants[tc.roster-1].ID).Delete(&model.Participant{}).Error; err != nil {
+				if err := db.Where("seminar_id = ? AND id > ?", *f.L.SeminarID, f.Participants[tc.roster-1].ID).Delete(&model.Participant{}).Error; err != nil {
 					t.Fatal(err)
 				}
 				for i := range tc.linked {
-					f.submit(t, i, rateAnswers())
+					f.Submit(t, i, rateAnswers())
 				}
 				for i := range tc.open {
-					f.submit(t, -1-i, rateAnswers())
+					f.Submit(t, -1-i, rateAnswers())
 				}
-				s, err := f.reports.Summary(context.Background(), f.l.ID, Filter{})
+				s, err := f.reports.Summary(context.Background(), f.L.ID, Filter{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -62,7 +62,7 @@ func TestResponseRateNeverExceedsTheRoster(t *testing.T) {
 						got["invited"], got["roster_respondents"], got["other_respondents"], got["response_rate"], tc.roster, tc.onRoster, tc.others, tc.rate)
 				}
 				var buf bytes.Buffer
-				if err := f.reports.WriteAnnex(context.Background(), f.l.ID, &buf, AnnexOptions{}); err != nil {
+				if err := f.reports.WriteAnnex(context.Background(), f.L.ID, &buf, AnnexOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				x, err := excelize.OpenReader(&buf)
