@@ -7,6 +7,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/wechat"
 )
 
 // domainErrors is the one table from a domain error to the HTTP status and
@@ -43,15 +44,15 @@ var domainErrors = []struct {
 	{service.ErrInvalidRole, http.StatusUnprocessableEntity, "bad_role"},
 	{service.ErrWeakPassword, http.StatusUnprocessableEntity, "weak_password"},
 	// WeChat.
-	{service.ErrBadSignature, http.StatusForbidden, "bad_signature"},
-	{service.ErrStaleTimestamp, http.StatusForbidden, "stale_timestamp"},
-	{service.ErrPlaintextRefused, http.StatusForbidden, "plaintext_refused"},
-	{service.ErrMalformedMessage, http.StatusBadRequest, "malformed_message"},
-	{service.ErrDecrypt, http.StatusBadRequest, "undecryptable"},
-	{service.ErrWeChatOff, http.StatusNotFound, "wechat_off"},
-	{service.ErrNoReminderChannel, http.StatusConflict, "no_reminder_channel"},
-	{service.ErrRemindersOff, http.StatusConflict, "reminders_off"},
-	{service.ErrNoAccountQR, http.StatusNotFound, "no_account_qr"},
+	{wechat.ErrBadSignature, http.StatusForbidden, "bad_signature"},
+	{wechat.ErrStaleTimestamp, http.StatusForbidden, "stale_timestamp"},
+	{wechat.ErrPlaintextRefused, http.StatusForbidden, "plaintext_refused"},
+	{wechat.ErrMalformedMessage, http.StatusBadRequest, "malformed_message"},
+	{wechat.ErrDecrypt, http.StatusBadRequest, "undecryptable"},
+	{wechat.ErrOff, http.StatusNotFound, "wechat_off"},
+	{wechat.ErrNoReminderChannel, http.StatusConflict, "no_reminder_channel"},
+	{wechat.ErrRemindersOff, http.StatusConflict, "reminders_off"},
+	{wechat.ErrNoAccountQR, http.StatusNotFound, "no_account_qr"},
 	// Last: the general ones others wrap.
 	{model.ErrNotFound, http.StatusNotFound, "not_found"},
 	{model.ErrDuplicate, http.StatusConflict, "duplicate"},

@@ -29,6 +29,7 @@ import (
 	"seminareval/cmd/wechatsim/sim"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/wechat"
 	"seminareval/templates"
 )
 
@@ -211,7 +212,7 @@ func FuzzWeChatCallback(f *testing.F) {
 		q := url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {sim.Signature(app.wx.Token, ts, nonce)}}
 		payload := body
 		if encrypted {
-			enc, err := service.EncryptMessage(app.wx.EncodingAESKey, app.wx.AppID, []byte("0123456789abcdef"), body)
+			enc, err := wechat.EncryptMessage(app.wx.EncodingAESKey, app.wx.AppID, []byte("0123456789abcdef"), body)
 			if err != nil {
 				t.Fatal(err)
 			}

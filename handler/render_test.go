@@ -20,6 +20,7 @@ import (
 	"seminareval/model/modeltest"
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/wechat"
 )
 
 // A page whose template fails halfway answers 500 with a short text in both
@@ -228,9 +229,9 @@ func TestDomainErrorsMapToOneStatusAndCode(t *testing.T) {
 		{service.ErrUserExists, 409, "user_exists"}, // before the duplicate it wraps
 		{report.ErrBadFilter, 400, "bad_filter"},
 		{service.ErrThrottled, 429, "throttled"},
-		{service.ErrBadSignature, 403, "bad_signature"},
-		{service.ErrDecrypt, 400, "undecryptable"},
-		{service.ErrWeChatOff, 404, "wechat_off"},
+		{wechat.ErrBadSignature, 403, "bad_signature"},
+		{wechat.ErrDecrypt, 400, "undecryptable"},
+		{wechat.ErrOff, 404, "wechat_off"},
 		{model.ErrNotFound, 404, "not_found"},
 		{errors.New("disk on fire"), 500, "internal"},
 	}

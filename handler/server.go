@@ -24,6 +24,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/wechat"
 	"seminareval/service/wire"
 	"seminareval/templates"
 )
@@ -75,7 +76,7 @@ type Server struct {
 	// return true. It is nil while WeChat is off.
 	wechatEntry func(c *gin.Context, slug string) bool
 	// wechatSvc is the WeChat service.
-	wechatSvc *service.WeChat
+	wechatSvc *wechat.Service
 }
 
 // New builds the server and its routes.

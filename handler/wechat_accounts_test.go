@@ -18,6 +18,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/wechat"
 )
 
 // newWeChatAppOfType is a wechatApp whose account, and the simulator's, is
@@ -107,7 +108,7 @@ func TestWeChatPersonalLinksWithoutOAuth(t *testing.T) {
 		}
 		other := w.sim.OpenID("subscriber-2")
 		fresh := w.personalLinkOf(t, w.sim.ClickEvent(other, "EVALUATE"))
-		w.now = w.now.Add(service.PersonalLinkTTL + time.Minute)
+		w.now = w.now.Add(wechat.PersonalLinkTTL + time.Minute)
 		r = w.do(third, http.MethodGet, fresh, "", nil, ua...)
 		if r.Code != http.StatusOK || !strings.Contains(r.Body, "此个人链接无效或已过期") {
 			t.Fatalf("expired link: %d", r.Code)
@@ -248,7 +249,7 @@ func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
 		if r := w.getAs(admin, poster); r.Code != http.StatusOK || !strings.Contains(r.Body, "用手机扫描二维码") {
 			t.Fatalf("poster without an account QR: %d", r.Code)
 		}
-		if r := w.getAs(admin, fmt.Sprintf("/admin/questionnaires/%d/qr.png", q.ID)); r.Header.Get("X-QR-Kind") != service.QRLocal {
+		if r := w.getAs(admin, fmt.Sprintf("/admin/questionnaires/%d/qr.png", q.ID)); r.Header.Get("X-QR-Kind") != wechat.QRLocal {
 			t.Errorf("QR kind %q, want the link's (no parametric QR on this account)", r.Header.Get("X-QR-Kind"))
 		}
 		png := must(pngOf(t))
@@ -265,7 +266,7 @@ func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
 		}
 		// A second open questionnaire: the poster names the short code.
 		q2 := w.demo(func(d *service.Definition) { d.Slug = "second-evaluation" })
-		code := service.ShortCode(&q.Questionnaire)
+		code := wechat.ShortCode(&q.Questionnaire)
 		if r := w.getAs(admin, poster); !strings.Contains(r.Body, "发送“评估 "+code+"”") {
 			t.Fatalf("poster lacks the short code %s", code)
 		}
@@ -275,7 +276,7 @@ func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
 			t.Fatalf("keyword with code: %+v %v", rep.Message, err)
 		}
 		rep, err = w.sim.Push(context.Background(), w.callbackURL(), w.sim.TextMessage(o, "评估"), sim.ModeAES)
-		if err != nil || rep.Message == nil || rep.Message.MsgType != "text" || !strings.Contains(rep.Message.Content, "(评估 "+code+")") || !strings.Contains(rep.Message.Content, "(评估 "+service.ShortCode(&q2.Questionnaire)+")") {
+		if err != nil || rep.Message == nil || rep.Message.MsgType != "text" || !strings.Contains(rep.Message.Content, "(评估 "+code+")") || !strings.Contains(rep.Message.Content, "(评估 "+wechat.ShortCode(&q2.Questionnaire)+")") {
 			t.Fatalf("keyword alone with two open: %+v %v", rep.Message, err)
 		}
 		if w.count(&model.AuditEvent{}, "action = ?", "wechat.account_qr") != 1 {

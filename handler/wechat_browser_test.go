@@ -14,6 +14,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/wechat"
 )
 
 // The whole WeChat path in headless Chromium with WeChat's user agent:
@@ -195,7 +196,7 @@ func TestBrowserPosterWithTheAccountsOwnQR(t *testing.T) {
 	if !browserEval[bool](t, ctx, `document.querySelector("img.qr").complete && document.querySelector("img.qr").naturalWidth === 256`) {
 		t.Fatal("the account's QR image did not load")
 	}
-	if want := "发送“评估 " + service.ShortCode(&q.Questionnaire) + "”"; !strings.Contains(browserEval[string](t, ctx, `document.body.innerText`), want) {
+	if want := "发送“评估 " + wechat.ShortCode(&q.Questionnaire) + "”"; !strings.Contains(browserEval[string](t, ctx, `document.body.innerText`), want) {
 		t.Errorf("poster lacks %q", want)
 	}
 	screenshot(t, ctx, "wechat-poster-account-qr")

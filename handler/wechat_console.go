@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/wechat"
 )
 
 // The organisers' WeChat pages: the account settings (admin), and per
@@ -48,9 +49,9 @@ type wechatSettingsPage struct {
 	Cfg                            service.WeChatConfig
 	SecretSet, TokenSet, AESKeySet bool
 	CallbackURL, OAuthDomain       string
-	Verification                   *service.Verification
+	Verification                   *wechat.Verification
 	VerifiedAt                     string
-	Failed                         *service.Verification // a failed attempt after the last success
+	Failed                         *wechat.Verification // a failed attempt after the last success
 	FailedAt                       string
 	FieldErrors                    map[string]string
 	Secrets                        []secretField
@@ -58,7 +59,7 @@ type wechatSettingsPage struct {
 	RedisShared                    bool
 	Types                          []typeChoice    // the account types, for the select
 	Caps                           []capabilityRow // what the chosen type may do
-	Refusal                        *service.Refusal
+	Refusal                        *wechat.Refusal
 	RefusedAt                      string
 	AccountQRSet                   bool // an image of the account's QR code is uploaded or configured
 }
@@ -153,7 +154,7 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 // stored value; the "clear" boxes remove it.
 func (h *wechatHandler) settingsSave(c *gin.Context) {
 	enabled := c.PostForm("enabled") == "on"
-	ch := service.SettingsChange{Enabled: &enabled}
+	ch := wechat.SettingsChange{Enabled: &enabled}
 	appID := strings.TrimSpace(c.PostForm("app_id"))
 	ch.AppID = &appID
 	if t, ok := c.GetPostForm("account_type"); ok {
@@ -250,7 +251,7 @@ func (h *wechatHandler) poster(c *gin.Context) {
 		if cfg.AccountQRURL != "" || h.wx.HasUploadedAccountQR(ctx) {
 			p.AccountQR, p.QRURL, p.Keyword = true, "/admin/wechat/account-qr", cfg.Keyword
 			if open, err := h.questionnaires.OpenNow(ctx); err == nil && len(open) > 1 {
-				p.Code = service.ShortCode(&q.Questionnaire)
+				p.Code = wechat.ShortCode(&q.Questionnaire)
 			}
 		}
 	}
@@ -275,7 +276,7 @@ func (h *wechatHandler) settingsFail(c *gin.Context, err error) {
 func (h *wechatHandler) accountQR(c *gin.Context) {
 	data, ct, err := h.wx.AccountQR(c.Request.Context())
 	if err != nil {
-		if errors.Is(err, service.ErrNoAccountQR) {
+		if errors.Is(err, wechat.ErrNoAccountQR) {
 			c.Data(http.StatusNotFound, "text/plain; charset=utf-8", []byte(err.Error()))
 			return
 		}
@@ -311,7 +312,7 @@ func (h *wechatHandler) accountQRUpload(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, service.MaxAccountQRBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, wechat.MaxAccountQRBytes+1))
 	if err != nil {
 		h.consoleFail(c, err)
 		return
@@ -357,7 +358,7 @@ func (h *wechatHandler) qrPNG(c *gin.Context) {
 type boardPage struct {
 	consolePage
 	Q                         *service.Loaded
-	Board                     *service.Board
+	Board                     *wechat.Board
 	Rate                      string
 	CanRemind, RemindersReady bool
 	Sent, Failed, Unreachable string
@@ -392,8 +393,8 @@ func (h *wechatHandler) board(c *gin.Context) {
 	if u := currentUser(c); u != nil && (u.Role == model.RoleAdmin || u.Role == model.RoleStaff) {
 		p.CanRemind = true
 	}
-	channel := service.ReminderChannel(cfg)
-	p.ReminderChannel = p.T(map[string]string{service.ReachTemplate: "wechat.reach_by_template", service.ReachCustom: "wechat.reach_by_custom", "": "wechat.reach_by_none"}[channel])
+	channel := wechat.ReminderChannel(cfg)
+	p.ReminderChannel = p.T(map[string]string{wechat.ReachTemplate: "wechat.reach_by_template", wechat.ReachCustom: "wechat.reach_by_custom", "": "wechat.reach_by_none"}[channel])
 	p.RemindersReady = h.wx.Enabled(ctx) && q.Status == model.StatusOpen && channel != ""
 	h.render(c, http.StatusOK, "admin_board.html", p)
 }
@@ -410,9 +411,9 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 	res, err := h.wx.SendReminders(c.Request.Context(), q, by)
 	if err != nil {
 		switch {
-		case errors.Is(err, service.ErrNoReminderChannel):
+		case errors.Is(err, wechat.ErrNoReminderChannel):
 			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reach_by_none")
-		case errors.Is(err, service.ErrWeChatOff), errors.Is(err, service.ErrRemindersOff), errors.Is(err, service.ErrNotOpen):
+		case errors.Is(err, wechat.ErrOff), errors.Is(err, wechat.ErrRemindersOff), errors.Is(err, service.ErrNotOpen):
 			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reminders_unavailable_body")
 		default:
 			h.consoleFail(c, err)

@@ -13,6 +13,7 @@ import (
 	"seminareval/cmd/wechatsim/sim"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/wechat"
 )
 
 // testRedisAddr returns the Redis of the test environment; without one the
@@ -92,7 +93,7 @@ func TestWeChatReplicasShareOneAccessTokenThroughRedis(t *testing.T) {
 
 	// The JS-SDK ticket is shared too, and the signature is the platform's.
 	page := first.ts.URL + "/s/" + q.Slug
-	var cfgs []service.JSConfig
+	var cfgs []wechat.JSConfig
 	for _, r := range replicas {
 		c, err := r.wechat().JSSDKConfig(ctx, page)
 		if err != nil {

@@ -10,16 +10,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gin-gonic/gin"
+	"seminareval/service/wechat"
 
-	"seminareval/service"
+	"github.com/gin-gonic/gin"
 )
 
 // wechatHandler serves the platform's callback, the OAuth round trip of
 // participants inside WeChat, and the organisers' WeChat pages.
 type wechatHandler struct {
 	*Server
-	wx *service.WeChat
+	wx *wechat.Service
 }
 
 // Limits of the callback: the platform's pushes are a few hundred bytes,
@@ -44,7 +44,7 @@ func (s *Server) registerWeChat(ctx context.Context, r *gin.Engine) error {
 }
 
 // wechat returns the WeChat service (tests and the CLI use it).
-func (s *Server) wechat() *service.WeChat { return s.wechatSvc }
+func (s *Server) wechat() *wechat.Service { return s.wechatSvc }
 
 // verify answers the platform's URL check with the echostr.
 func (h *wechatHandler) verify(c *gin.Context) {
@@ -62,7 +62,7 @@ func (h *wechatHandler) verify(c *gin.Context) {
 func (h *wechatHandler) callback(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), h.replyDeadline)
 	defer cancel()
-	req := service.CallbackRequest{
+	req := wechat.CallbackRequest{
 		Signature: c.Query("signature"), MsgSignature: c.Query("msg_signature"),
 		Timestamp: c.Query("timestamp"), Nonce: c.Query("nonce"), EncryptType: c.Query("encrypt_type"),
 	}
@@ -264,7 +264,7 @@ func (h *wechatHandler) oauthCallback(c *gin.Context) {
 	if err != nil {
 		// A refreshed page re-sends a spent code (40163): going back to
 		// the page starts OAuth again, at most maxOAuthAttempts times.
-		if !errors.Is(err, service.ErrOAuthCodeSpent) {
+		if !errors.Is(err, wechat.ErrOAuthCodeSpent) {
 			h.log.Warn("wechat oauth exchange", "err", err)
 		}
 		c.Redirect(http.StatusFound, st.pageURL())

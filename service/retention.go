@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,7 @@ func SeminarRetentionDays(sem *model.Seminar, defaultDays int) int {
 // PurgeOn is the first day (in the seminar's time zone) on which sem's
 // personal data is purged, or "" when the seminar has no end date.
 func PurgeOn(sem *model.Seminar, defaultDays int) string {
-	end := firstNonEmpty(sem.EndsOn, sem.StartsOn)
+	end := cmp.Or(sem.EndsOn, sem.StartsOn)
 	day, err := time.ParseInLocation(time.DateOnly, end, sem.Zone())
 	if err != nil {
 		return ""
@@ -210,3 +211,8 @@ func (j *Janitor) Run(ctx context.Context, every time.Duration, log *slog.Logger
 		}
 	}
 }
+
+// CustomerServiceWindow is how long after a follower's last message the
+// account may send them customer-service messages
+// (the WeChat board and reminders; the janitor forgets followers after it).
+const CustomerServiceWindow = 48 * time.Hour

@@ -34,8 +34,8 @@ const sealedPrefix = "sealed:v1:"
 // sealedSettings are the settings rows kept sealed.
 var sealedSettings = []string{secretSetting, SettingWeChatSecret, SettingWeChatToken, SettingWeChatAESKey}
 
-// isSealedSetting tells whether the settings row key is kept sealed.
-func isSealedSetting(key string) bool { return slices.Contains(sealedSettings, key) }
+// IsSealedSetting tells whether the settings row key is kept sealed.
+func IsSealedSetting(key string) bool { return slices.Contains(sealedSettings, key) }
 
 // Sealer seals values with the current key and opens values sealed with the
 // current or a previous key (during a rotation). A nil Sealer stores values
@@ -168,8 +168,8 @@ func (s *Sealer) describeKeys() string {
 	return strings.Join(ids, ", ")
 }
 
-// sealedWithCurrent tells whether stored is already sealed with the current key.
-func (s *Sealer) sealedWithCurrent(stored string) bool {
+// SealedWithCurrent tells whether stored is sealed with the current key.
+func (s *Sealer) SealedWithCurrent(stored string) bool {
 	return s != nil && strings.HasPrefix(stored, sealedPrefix+s.current.id+":")
 }
 
@@ -189,7 +189,7 @@ func ResealSettings(ctx context.Context, db *gorm.DB, s *Sealer) (int, error) {
 			return err
 		}
 		for _, r := range rows {
-			if s.sealedWithCurrent(r.Value) {
+			if s.SealedWithCurrent(r.Value) {
 				continue
 			}
 			plain, err := s.Open(r.Key, r.Value)

@@ -43,3 +43,14 @@ func EnsureSecret(ctx context.Context, db *gorm.DB, configured string, sealer *S
 	}
 	return hex.DecodeString(plain)
 }
+
+// Setting keys of the values staff may enter on the console. Each one,
+// when present, overrides the configuration file.
+const (
+	SettingWeChatEnabled = "wechat.enabled"
+	SettingWeChatAppID   = "wechat.app_id"
+	SettingWeChatSecret  = "wechat.app_secret"
+	SettingWeChatToken   = "wechat.token"
+	SettingWeChatAESKey  = "wechat.encoding_aes_key"
+	SettingWeChatType    = "wechat.account_type"
+)

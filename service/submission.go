@@ -152,6 +152,14 @@ func NewResponses(db *gorm.DB, secret []byte, now func() time.Time) *Responses {
 	return &Responses{db: db, secret: secret, now: now, questionnaires: NewQuestionnaires(db, now)}
 }
 
+// DerivedKey is a key for one purpose (HMAC-SHA256 of purpose under the
+// server secret), apart from every other use of the secret.
+func (s *Responses) DerivedKey(purpose string) []byte {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
 // Questionnaires is the questionnaire service whose cache Submit trusts; the
 // HTTP layer uses the same one so there is one cache per process.
 func (s *Responses) Questionnaires() *Questionnaires { return s.questionnaires }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"seminareval/service"
+	"seminareval/service/wechat"
 	"seminareval/service/wire"
 )
 
@@ -32,12 +32,12 @@ func runWeChat(ctx context.Context, e env) error {
 		defer services.Close()
 		wx := services.WeChat
 		if !wx.Enabled(ctx) {
-			return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", service.ErrWeChatOff)
+			return fmt.Errorf("%w: set wechat.enabled, app_id, app_secret and token (config.yaml, SEMINAREVAL_WECHAT_*, or /admin/wechat)", wechat.ErrOff)
 		}
 		if err := wx.SetMenu(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "menu set: one button %q (click key %s) answering with the open questionnaires\n", service.MenuEvaluateName, service.MenuKeyEvaluate)
+		fmt.Fprintf(e.stdout, "menu set: one button %q (click key %s) answering with the open questionnaires\n", wechat.MenuEvaluateName, wechat.MenuKeyEvaluate)
 		return nil
 	})
 }

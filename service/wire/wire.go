@@ -10,6 +10,7 @@ import (
 
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/wechat"
 )
 
 // Services are the domain services, built once — by cmd, or a test's set-up
@@ -24,7 +25,7 @@ type Services struct {
 	Seminars       *service.Seminars
 	Rosters        *service.Rosters
 	Reports        *report.Reports
-	WeChat         *service.WeChat
+	WeChat         *wechat.Service
 	Janitor        *service.Janitor
 }
 
@@ -55,7 +56,7 @@ func New(d Deps) *Services {
 		Seminars:       service.NewSeminars(d.DB, d.Now),
 		Rosters:        service.NewRosters(d.DB, d.Now),
 		Reports:        report.NewReports(d.DB, qs, d.Now),
-		WeChat:         service.NewWeChat(d.DB, d.Config, d.Sealer, qs, responses, d.Log, d.Now),
+		WeChat:         wechat.New(d.DB, d.Config, d.Sealer, qs, responses, d.Log, d.Now),
 		Janitor:        service.NewJanitor(d.DB, audit, d.Config.Privacy.RetentionDays, d.Now),
 	}
 }

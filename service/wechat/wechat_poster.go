@@ -1,4 +1,4 @@
-package service
+package wechat
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // Accounts without parametric QR codes: the poster shows the account's own
@@ -49,13 +50,13 @@ func codeIn(text string) (uint64, bool) {
 }
 
 // SetAccountQR stores an uploaded image of the account's QR code.
-func (w *WeChat) SetAccountQR(ctx context.Context, data []byte) error {
+func (w *Service) SetAccountQR(ctx context.Context, data []byte) error {
 	if len(data) > MaxAccountQRBytes {
-		return FieldErrors{"account_qr": fmt.Sprintf("at most %d KB", MaxAccountQRBytes>>10)}
+		return service.FieldErrors{"account_qr": fmt.Sprintf("at most %d KB", MaxAccountQRBytes>>10)}
 	}
 	ct := http.DetectContentType(data)
 	if ct != "image/png" && ct != "image/jpeg" && ct != "image/gif" && ct != "image/webp" {
-		return FieldErrors{"account_qr": "a PNG or JPEG image"}
+		return service.FieldErrors{"account_qr": "a PNG or JPEG image"}
 	}
 	a := model.Asset{Key: AssetAccountQR, ContentType: ct, Data: data, UpdatedAt: w.now().UTC()}
 	if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&a).Error; err != nil {
@@ -65,12 +66,12 @@ func (w *WeChat) SetAccountQR(ctx context.Context, data []byte) error {
 }
 
 // ClearAccountQR removes the uploaded image (wechat.account_qr_url applies again).
-func (w *WeChat) ClearAccountQR(ctx context.Context) error {
+func (w *Service) ClearAccountQR(ctx context.Context) error {
 	return w.db.WithContext(ctx).Where("`key` = ?", AssetAccountQR).Delete(&model.Asset{}).Error
 }
 
 // HasUploadedAccountQR reports whether an image was uploaded.
-func (w *WeChat) HasUploadedAccountQR(ctx context.Context) bool {
+func (w *Service) HasUploadedAccountQR(ctx context.Context) bool {
 	var n int64
 	w.db.WithContext(ctx).Model(&model.Asset{}).Where("`key` = ?", AssetAccountQR).Count(&n)
 	return n > 0
@@ -79,7 +80,7 @@ func (w *WeChat) HasUploadedAccountQR(ctx context.Context) bool {
 // AccountQR returns the image of the account's own QR code: the upload, or
 // the one at wechat.account_qr_url fetched by the server (the platform's
 // image hosts refuse pages of other sites).
-func (w *WeChat) AccountQR(ctx context.Context) ([]byte, string, error) {
+func (w *Service) AccountQR(ctx context.Context) ([]byte, string, error) {
 	var a model.Asset
 	err := w.db.WithContext(ctx).Where("`key` = ?", AssetAccountQR).Take(&a).Error
 	if err == nil {

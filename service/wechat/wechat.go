@@ -1,4 +1,9 @@
-package service
+// Package wechat is the official account: its settings, the callback
+// (signatures, safe mode, replies), OAuth and personal links, QR codes and
+// posters, the menu, the board and reminders, each as the account type allows
+// (service/wechat_account_type.go). The platform is reached through
+// silenceper/wechat; cmd/wechatsim stands in for it in tests.
+package wechat
 
 import (
 	"context"
@@ -25,6 +30,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // This file is the WeChat official account: its effective settings
@@ -34,20 +40,13 @@ import (
 
 // Errors of the WeChat use cases.
 var (
-	ErrWeChatOff      = errors.New("wechat is not enabled or not configured")
+	ErrOff            = errors.New("wechat is not enabled or not configured")
 	ErrOAuthCodeSpent = errors.New("wechat oauth: code spent or invalid")
 	ErrRemindersOff   = errors.New("wechat.reminder_template_id is not set")
 )
 
-// Setting keys of the values staff may enter on the console. Each one,
-// when present, overrides the configuration file.
+// Settings the service keeps about the platform's answers.
 const (
-	SettingWeChatEnabled  = "wechat.enabled"
-	SettingWeChatAppID    = "wechat.app_id"
-	SettingWeChatSecret   = "wechat.app_secret"
-	SettingWeChatToken    = "wechat.token"
-	SettingWeChatAESKey   = "wechat.encoding_aes_key"
-	SettingWeChatType     = "wechat.account_type"
 	settingWeChatVerified = "wechat.last_verification"
 	settingWeChatVerifyNo = "wechat.last_failed_verification"
 	settingWeChatRefusal  = "wechat.last_refusal"
@@ -57,20 +56,20 @@ const (
 // change made on another replica's console is in effect everywhere after it.
 const settingsTTL = 5 * time.Second
 
-// WeChat is the official account and its use cases (callback, OAuth, QR
+// Service is the WeChat official account and its use cases (callback, OAuth, QR
 // codes, menu, reminders).
-type WeChat struct {
+type Service struct {
 	db             *gorm.DB
 	log            *slog.Logger
 	now            func() time.Time
-	file           WeChatConfig
+	file           service.WeChatConfig
 	baseURL        string
-	sealer         *Sealer // opens and seals the WeChat secrets in settings
+	sealer         *service.Sealer // opens and seals the WeChat secrets in settings
 	redis          *redis.Client
 	cache          tokenCache
 	http           *http.Client
-	questionnaires *Questionnaires
-	responses      *Responses
+	questionnaires *service.Questionnaires
+	responses      *service.Responses
 
 	mu       sync.Mutex
 	acct     *wechatAccount
@@ -83,15 +82,15 @@ type WeChat struct {
 // wechatAccount is the client for one effective configuration; it is
 // rebuilt when the settings change.
 type wechatAccount struct {
-	cfg    WeChatConfig
+	cfg    service.WeChatConfig
 	oa     *officialaccount.OfficialAccount
 	tokens *accessTokens
 }
 
-// NewWeChat returns the WeChat service. With cfg.Redis.Addr set the access
+// New returns the WeChat service. With cfg.Redis.Addr set the access
 // token, JS ticket and the token fetch lock live in Redis, so replicas share
 // one token (a new fetch invalidates the previous token on the platform).
-func NewWeChat(db *gorm.DB, cfg Config, sealer *Sealer, questionnaires *Questionnaires, responses *Responses, log *slog.Logger, now func() time.Time) *WeChat {
+func New(db *gorm.DB, cfg service.Config, sealer *service.Sealer, questionnaires *service.Questionnaires, responses *service.Responses, log *slog.Logger, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
@@ -99,7 +98,7 @@ func NewWeChat(db *gorm.DB, cfg Config, sealer *Sealer, questionnaires *Question
 		log = slog.New(slog.DiscardHandler)
 	}
 	quietSDK()
-	w := &WeChat{
+	w := &Service{
 		db: db, log: log, now: now, file: cfg.WeChat, sealer: sealer, baseURL: strings.TrimRight(cfg.Server.BaseURL, "/"),
 		questionnaires: questionnaires, responses: responses,
 		// Never http.DefaultClient: the SDK shares that pointer.
@@ -115,7 +114,7 @@ func NewWeChat(db *gorm.DB, cfg Config, sealer *Sealer, questionnaires *Question
 }
 
 // Close releases the Redis connection.
-func (w *WeChat) Close() {
+func (w *Service) Close() {
 	if w.redis != nil {
 		_ = w.redis.Close()
 	}
@@ -126,7 +125,7 @@ var sdkOnce sync.Once
 // platformBases is what the process-wide SDK URI modifier rewrites the
 // platform's hard-coded origins to. The SDK's HTTP settings are globals, so
 // one process serves one account; the latest effective settings win.
-var platformBases atomic.Pointer[WeChatConfig]
+var platformBases atomic.Pointer[service.WeChatConfig]
 
 // quietSDK sets the SDK's globals once, before any SDK call: logrus at warn
 // (request bodies hold personal data), an HTTP client with a timeout, and
@@ -148,7 +147,7 @@ func quietSDK() {
 	})
 }
 
-func rewritePlatformURL(u string, c WeChatConfig) string {
+func rewritePlatformURL(u string, c service.WeChatConfig) string {
 	for origin, base := range map[string]string{
 		"https://api.weixin.qq.com": c.APIBaseURL, "https://open.weixin.qq.com": c.OpenBaseURL, "https://mp.weixin.qq.com": c.MPBaseURL,
 	} {
@@ -161,28 +160,28 @@ func rewritePlatformURL(u string, c WeChatConfig) string {
 
 // Settings returns the effective configuration: config.yaml and the
 // environment, overridden by the values entered on the console.
-func (w *WeChat) Settings(ctx context.Context) (WeChatConfig, error) {
+func (w *Service) Settings(ctx context.Context) (service.WeChatConfig, error) {
 	a, err := w.account(ctx)
 	if err != nil {
-		return WeChatConfig{}, err
+		return service.WeChatConfig{}, err
 	}
 	return a.cfg, nil
 }
 
 // Enabled reports whether WeChat is switched on and has the credentials it
 // needs. Errors count as off: a participant page must still work.
-func (w *WeChat) Enabled(ctx context.Context) bool {
+func (w *Service) Enabled(ctx context.Context) bool {
 	a, err := w.account(ctx)
 	return err == nil && wechatUsable(a.cfg)
 }
 
-func wechatUsable(c WeChatConfig) bool {
+func wechatUsable(c service.WeChatConfig) bool {
 	return c.Enabled && c.AppID != "" && c.AppSecret != "" && c.Token != ""
 }
 
 // account returns the client for the current settings, re-reading them at
 // most every settingsTTL.
-func (w *WeChat) account(ctx context.Context) (*wechatAccount, error) {
+func (w *Service) account(ctx context.Context) (*wechatAccount, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.acct != nil && w.now().Sub(w.loadedAt) < settingsTTL {
@@ -221,26 +220,26 @@ func (w *WeChat) account(ctx context.Context) (*wechatAccount, error) {
 
 // ReloadSettings makes the next use read the settings again (after the
 // console changed them).
-func (w *WeChat) ReloadSettings() {
+func (w *Service) ReloadSettings() {
 	w.mu.Lock()
 	w.loadedAt = time.Time{}
 	w.mu.Unlock()
 }
 
-func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
+func (w *Service) effective(ctx context.Context) (service.WeChatConfig, error) {
 	cfg := w.file
 	if cfg.Keyword == "" {
-		cfg.Keyword = DefaultKeyword
+		cfg.Keyword = service.DefaultKeyword
 	}
-	if !ValidAccountType(cfg.AccountType) {
-		cfg.AccountType = AccountServiceVerified
+	if !service.ValidAccountType(cfg.AccountType) {
+		cfg.AccountType = service.AccountServiceVerified
 	}
 	var rows []model.Setting
 	if err := w.db.WithContext(ctx).Where("`key` LIKE ?", "wechat.%").Find(&rows).Error; err != nil {
 		return cfg, fmt.Errorf("read wechat settings: %w", err)
 	}
 	for _, r := range rows {
-		if isSealedSetting(r.Key) {
+		if service.IsSealedSetting(r.Key) {
 			plain, err := w.sealer.Open(r.Key, r.Value)
 			if err != nil {
 				return cfg, err
@@ -248,18 +247,18 @@ func (w *WeChat) effective(ctx context.Context) (WeChatConfig, error) {
 			r.Value = plain
 		}
 		switch r.Key {
-		case SettingWeChatEnabled:
+		case service.SettingWeChatEnabled:
 			cfg.Enabled = r.Value == "true"
-		case SettingWeChatAppID:
+		case service.SettingWeChatAppID:
 			cfg.AppID = r.Value
-		case SettingWeChatSecret:
+		case service.SettingWeChatSecret:
 			cfg.AppSecret = r.Value
-		case SettingWeChatToken:
+		case service.SettingWeChatToken:
 			cfg.Token = r.Value
-		case SettingWeChatAESKey:
+		case service.SettingWeChatAESKey:
 			cfg.EncodingAESKey = r.Value
-		case SettingWeChatType:
-			if ValidAccountType(r.Value) {
+		case service.SettingWeChatType:
+			if service.ValidAccountType(r.Value) {
 				cfg.AccountType = r.Value
 			}
 		}
@@ -277,7 +276,7 @@ type SettingsChange struct {
 }
 
 // UpdateSettings validates and stores a change in one transaction.
-func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
+func (w *Service) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 	problems := map[string]string{}
 	if ch.AppID != nil && *ch.AppID != "" && (len(*ch.AppID) > 64 || strings.ContainsAny(*ch.AppID, " &=?#/")) {
 		problems["app_id"] = "letters and digits, as shown on mp.weixin.qq.com"
@@ -290,11 +289,11 @@ func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 			problems["encoding_aes_key"] = "43 characters (letters and digits)"
 		}
 	}
-	if ch.AccountType != nil && *ch.AccountType != "" && !ValidAccountType(*ch.AccountType) {
-		problems["account_type"] = "one of " + strings.Join(AccountTypes, ", ")
+	if ch.AccountType != nil && *ch.AccountType != "" && !service.ValidAccountType(*ch.AccountType) {
+		problems["account_type"] = "one of " + strings.Join(service.AccountTypes, ", ")
 	}
 	if len(problems) > 0 {
-		return FieldErrors(problems)
+		return service.FieldErrors(problems)
 	}
 	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		set := func(key string, v *string) error {
@@ -305,18 +304,18 @@ func (w *WeChat) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 				return tx.Where("`key` = ?", key).Delete(&model.Setting{}).Error
 			}
 			value := *v
-			if isSealedSetting(key) {
+			if service.IsSealedSetting(key) {
 				value = w.sealer.Seal(key, value)
 			}
 			return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: value}).Error
 		}
 		if ch.Enabled != nil {
 			v := fmt.Sprint(*ch.Enabled)
-			if err := set(SettingWeChatEnabled, &v); err != nil {
+			if err := set(service.SettingWeChatEnabled, &v); err != nil {
 				return err
 			}
 		}
-		for key, v := range map[string]*string{SettingWeChatAppID: ch.AppID, SettingWeChatSecret: ch.AppSecret, SettingWeChatToken: ch.Token, SettingWeChatAESKey: ch.EncodingAESK, SettingWeChatType: ch.AccountType} {
+		for key, v := range map[string]*string{service.SettingWeChatAppID: ch.AppID, service.SettingWeChatSecret: ch.AppSecret, service.SettingWeChatToken: ch.Token, service.SettingWeChatAESKey: ch.EncodingAESK, service.SettingWeChatType: ch.AccountType} {
 			if err := set(key, v); err != nil {
 				return err
 			}
@@ -348,17 +347,17 @@ type Verification struct {
 
 // LastVerification returns the last successful verification, or nil. A
 // failed attempt never overwrites it: anyone can send a badly signed GET.
-func (w *WeChat) LastVerification(ctx context.Context) (*Verification, error) {
+func (w *Service) LastVerification(ctx context.Context) (*Verification, error) {
 	return w.readVerification(ctx, settingWeChatVerified)
 }
 
 // LastFailedVerification returns the last signed verification attempt that
 // failed (the platform signing with another token, or a forgery), or nil.
-func (w *WeChat) LastFailedVerification(ctx context.Context) (*Verification, error) {
+func (w *Service) LastFailedVerification(ctx context.Context) (*Verification, error) {
 	return w.readVerification(ctx, settingWeChatVerifyNo)
 }
 
-func (w *WeChat) readVerification(ctx context.Context, key string) (*Verification, error) {
+func (w *Service) readVerification(ctx context.Context, key string) (*Verification, error) {
 	return readJSONSetting[Verification](ctx, w.db, key)
 }
 
@@ -382,7 +381,7 @@ func readJSONSetting[T any](ctx context.Context, db *gorm.DB, key string) (*T, e
 
 // writeJSONSetting stores v as the settings row key; a failure is logged
 // (what it records is for the console, never needed to go on).
-func (w *WeChat) writeJSONSetting(ctx context.Context, key string, v any) {
+func (w *Service) writeJSONSetting(ctx context.Context, key string, v any) {
 	b, _ := json.Marshal(v)
 	if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&model.Setting{Key: key, Value: string(b)}).Error; err != nil {
 		w.log.Warn("wechat: record "+key, "err", err)
@@ -391,12 +390,12 @@ func (w *WeChat) writeJSONSetting(ctx context.Context, key string, v any) {
 
 // Capabilities are what the configured account type may do. Errors count
 // as the default type's: a participant page must still work.
-func (w *WeChat) Capabilities(ctx context.Context) Capabilities {
+func (w *Service) Capabilities(ctx context.Context) service.Capabilities {
 	a, err := w.account(ctx)
 	if err != nil {
-		return CapabilitiesOf(AccountServiceVerified)
+		return service.CapabilitiesOf(service.AccountServiceVerified)
 	}
-	return CapabilitiesOf(a.cfg.AccountType)
+	return service.CapabilitiesOf(a.cfg.AccountType)
 }
 
 // Refusal is the platform's last refusal of a call for want of a
@@ -409,17 +408,17 @@ type Refusal struct {
 }
 
 // LastRefusal returns the platform's last recorded refusal, or nil.
-func (w *WeChat) LastRefusal(ctx context.Context) (*Refusal, error) {
+func (w *Service) LastRefusal(ctx context.Context) (*Refusal, error) {
 	return readJSONSetting[Refusal](ctx, w.db, settingWeChatRefusal)
 }
 
 // ErrUnauthorizedAPI is the platform's 48001: the account type may not use
 // the interface.
-var ErrUnauthorizedAPI = errors.New("this account type may not use this WeChat interface (errcode 48001)")
+var ErrUnauthorizedAPI = errors.New("this account type may not use this Service interface (errcode 48001)")
 
 // noteRefusal records an error of the platform that carries an errcode for
 // the console, and returns err as ErrUnauthorizedAPI when it is a 48001.
-func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
+func (w *Service) noteRefusal(ctx context.Context, api string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -435,7 +434,7 @@ func (w *WeChat) noteRefusal(ctx context.Context, api string, err error) error {
 	return err
 }
 
-func (w *WeChat) recordVerification(ctx context.Context, v Verification) {
+func (w *Service) recordVerification(ctx context.Context, v Verification) {
 	key := settingWeChatVerified
 	if !v.OK {
 		key = settingWeChatVerifyNo
@@ -445,13 +444,13 @@ func (w *WeChat) recordVerification(ctx context.Context, v Verification) {
 
 // VerifyURL answers the platform's GET handshake: the echostr when the
 // signature is right and fresh. Every attempt is recorded for the console.
-func (w *WeChat) VerifyURL(ctx context.Context, signature, timestamp, nonce, echostr string) (string, error) {
+func (w *Service) VerifyURL(ctx context.Context, signature, timestamp, nonce, echostr string) (string, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return "", err
 	}
 	if a.cfg.Token == "" {
-		return "", ErrWeChatOff
+		return "", ErrOff
 	}
 	if err := VerifySignature(signature, timestamp, w.now(), a.cfg.Token, timestamp, nonce); err != nil {
 		if signature != "" && timestamp != "" && nonce != "" { // an unsigned probe is not an attempt
@@ -467,13 +466,13 @@ func (w *WeChat) VerifyURL(ctx context.Context, signature, timestamp, nonce, ech
 
 // AuthorizeURL is where a WeChat browser is sent to learn its openid
 // silently (snsapi_base). state must be [a-zA-Z0-9]{0,128}.
-func (w *WeChat) AuthorizeURL(ctx context.Context, redirectURI, state string) (string, error) {
+func (w *Service) AuthorizeURL(ctx context.Context, redirectURI, state string) (string, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return "", err
 	}
 	if !wechatUsable(a.cfg) {
-		return "", ErrWeChatOff
+		return "", ErrOff
 	}
 	// Parameter order matters to the real platform: appid first.
 	return strings.TrimRight(a.cfg.OpenBaseURL, "/") + "/connect/oauth2/authorize?appid=" + url.QueryEscape(a.cfg.AppID) +
@@ -490,13 +489,13 @@ type OAuthIdentity struct {
 // ExchangeCode trades an OAuth code for the visitor's openid. A spent or
 // unknown code (40163, 40029) is ErrOAuthCodeSpent: the caller starts OAuth
 // again instead of showing an error.
-func (w *WeChat) ExchangeCode(ctx context.Context, code string) (OAuthIdentity, error) {
+func (w *Service) ExchangeCode(ctx context.Context, code string) (OAuthIdentity, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return OAuthIdentity{}, err
 	}
 	if !wechatUsable(a.cfg) {
-		return OAuthIdentity{}, ErrWeChatOff
+		return OAuthIdentity{}, ErrOff
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
 	defer cancel()
@@ -524,13 +523,13 @@ type JSConfig struct {
 
 // JSSDKConfig signs pageURL for the JS-SDK; the ticket is cached like the
 // access token (in Redis when configured).
-func (w *WeChat) JSSDKConfig(ctx context.Context, pageURL string) (JSConfig, error) {
+func (w *Service) JSSDKConfig(ctx context.Context, pageURL string) (JSConfig, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return JSConfig{}, err
 	}
 	if !wechatUsable(a.cfg) {
-		return JSConfig{}, ErrWeChatOff
+		return JSConfig{}, ErrOff
 	}
 	cfg, err := a.oa.GetJs().GetConfig(pageURL)
 	if err != nil {
@@ -540,13 +539,13 @@ func (w *WeChat) JSSDKConfig(ctx context.Context, pageURL string) (JSConfig, err
 }
 
 // AccessToken returns the shared access token (fetching it when needed).
-func (w *WeChat) AccessToken(ctx context.Context) (string, error) {
+func (w *Service) AccessToken(ctx context.Context) (string, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return "", err
 	}
 	if !wechatUsable(a.cfg) {
-		return "", ErrWeChatOff
+		return "", ErrOff
 	}
 	return a.tokens.GetAccessTokenContext(ctx)
 }
@@ -560,15 +559,15 @@ const MenuEvaluateName = "问卷 Evaluate"
 
 // SetMenu sets the account's custom menu: one click button whose key the
 // callback answers with the open questionnaires.
-func (w *WeChat) SetMenu(ctx context.Context) error {
+func (w *Service) SetMenu(ctx context.Context) error {
 	a, err := w.account(ctx)
 	if err != nil {
 		return err
 	}
 	if !wechatUsable(a.cfg) {
-		return ErrWeChatOff
+		return ErrOff
 	}
-	if !CapabilitiesOf(a.cfg.AccountType).Menu {
+	if !service.CapabilitiesOf(a.cfg.AccountType).Menu {
 		return fmt.Errorf("%w: a %s account has no menu API; followers send the keyword %q", ErrUnauthorizedAPI, a.cfg.AccountType, a.cfg.Keyword)
 	}
 	buttons := []*menu.Button{menu.NewClickButton(MenuEvaluateName, MenuKeyEvaluate)}

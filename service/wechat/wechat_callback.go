@@ -1,6 +1,7 @@
-package service
+package wechat
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // This file answers the platform's pushes to /wechat/callback: signature
@@ -75,13 +77,13 @@ func QuestionnaireScene(q *model.Questionnaire) string {
 
 // CheckSignature checks a push's signature and timestamp, so that the
 // handler can refuse a forged request before reading its body.
-func (w *WeChat) CheckSignature(ctx context.Context, signature, timestamp, nonce string) error {
+func (w *Service) CheckSignature(ctx context.Context, signature, timestamp, nonce string) error {
 	a, err := w.account(ctx)
 	if err != nil {
 		return err
 	}
 	if !wechatUsable(a.cfg) {
-		return ErrWeChatOff
+		return ErrOff
 	}
 	return VerifySignature(signature, timestamp, w.now(), a.cfg.Token, timestamp, nonce)
 }
@@ -89,14 +91,14 @@ func (w *WeChat) CheckSignature(ctx context.Context, signature, timestamp, nonce
 // HandleCallback checks, decodes, deduplicates and answers one push. The
 // returned body is the HTTP response: "success" when there is nothing to
 // say, otherwise the reply XML (encrypted in safe and compatible modes).
-func (w *WeChat) HandleCallback(ctx context.Context, req CallbackRequest) ([]byte, error) {
+func (w *Service) HandleCallback(ctx context.Context, req CallbackRequest) ([]byte, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return nil, err
 	}
 	cfg := a.cfg
 	if !wechatUsable(cfg) {
-		return nil, ErrWeChatOff
+		return nil, ErrOff
 	}
 	now := w.now()
 	if err := VerifySignature(req.Signature, req.Timestamp, now, cfg.Token, req.Timestamp, req.Nonce); err != nil {
@@ -153,7 +155,7 @@ func (w *WeChat) HandleCallback(ctx context.Context, req CallbackRequest) ([]byt
 //
 // The key is keyed (the respondents' HMAC): from a dump, nobody can try every
 // follower and second to find who pushed what when.
-func (w *WeChat) dedupeKey(m *inbound) string {
+func (w *Service) dedupeKey(m *inbound) string {
 	if m.MsgID != 0 {
 		return "msg:" + w.keyedHash("wechat-msg\x00"+strconv.FormatInt(m.MsgID, 10))
 	}
@@ -162,7 +164,7 @@ func (w *WeChat) dedupeKey(m *inbound) string {
 
 // keyedHash is the HMAC of text under the server secret (a plain SHA-256
 // in tests built without the respondents' service).
-func (w *WeChat) keyedHash(text string) string {
+func (w *Service) keyedHash(text string) string {
 	if w.responses != nil {
 		return w.responses.RespondentHash(0, text)
 	}
@@ -173,7 +175,7 @@ func (w *WeChat) keyedHash(text string) string {
 // replyOnce returns the reply to m, computing it the first time and
 // repeating the stored one for every retry. The insert of the unique key
 // decides which replica's reply is the reply.
-func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
+func (w *Service) replyOnce(ctx context.Context, m *inbound) (string, error) {
 	key := w.dedupeKey(m)
 	db := w.db.WithContext(ctx)
 	var prev model.WeChatEvent
@@ -188,7 +190,7 @@ func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ev := model.WeChatEvent{DedupeKey: key, Event: truncateRunes(firstNonEmpty(m.Event, m.MsgType), 32),
+	ev := model.WeChatEvent{DedupeKey: key, Event: truncateRunes(cmp.Or(m.Event, m.MsgType), 32),
 		EventKey: truncateRunes(m.EventKey, 191), Reply: reply, ReceivedAt: w.now().UTC()}
 	if err := db.Create(&ev).Error; err != nil {
 		if !model.IsDuplicate(err) {
@@ -211,7 +213,7 @@ func (w *WeChat) replyOnce(ctx context.Context, m *inbound) (string, error) {
 }
 
 // compose decides what to say; "" is nothing.
-func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
+func (w *Service) compose(ctx context.Context, m *inbound) (string, error) {
 	switch {
 	case m.MsgType == "event" && (m.Event == "subscribe" || m.Event == "SCAN"):
 		scene := strings.TrimPrefix(m.EventKey, "qrscene_")
@@ -231,7 +233,7 @@ func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
 		}
 		// "评估 Q7": the questionnaire of that short code, if it is open.
 		if id, ok := codeIn(m.Content); ok {
-			if q, err := w.questionnaires.Load(ctx, id); err == nil && CheckOpen(&q.Questionnaire, w.now()) == nil {
+			if q, err := w.questionnaires.Load(ctx, id); err == nil && service.CheckOpen(&q.Questionnaire, w.now()) == nil {
 				return newsReply(m, []article{w.questionnaireArticle(m, !w.Capabilities(ctx).OAuth, &q.Questionnaire, q.Def.Title, q.Seminar, q.Def.Lang(lang))}), nil
 			}
 		}
@@ -243,7 +245,7 @@ func (w *WeChat) compose(ctx context.Context, m *inbound) (string, error) {
 // keywordIn reports whether a follower's message asks for the
 // questionnaires (the configured wechat.keyword or one of wechatKeywords),
 // and in which language to answer.
-func (w *WeChat) keywordIn(ctx context.Context, content string) (string, bool) {
+func (w *Service) keywordIn(ctx context.Context, content string) (string, bool) {
 	text := strings.ToLower(content)
 	if cfg, err := w.Settings(ctx); err == nil && cfg.Keyword != "" && strings.Contains(text, strings.ToLower(cfg.Keyword)) {
 		for _, r := range cfg.Keyword {
@@ -262,7 +264,7 @@ func (w *WeChat) keywordIn(ctx context.Context, content string) (string, bool) {
 }
 
 // followerLang is the language the follower last answered in, or zh.
-func (w *WeChat) followerLang(ctx context.Context, openid string) string {
+func (w *Service) followerLang(ctx context.Context, openid string) string {
 	var r model.Response
 	if err := w.db.WithContext(ctx).Select("lang").Where("openid = ?", openid).Order("id DESC").Take(&r).Error; err == nil && r.Lang != "" {
 		return r.Lang
@@ -277,9 +279,9 @@ var wechatText = map[string]model.Text{
 	"open_list":     {"zh": "正在进行的问卷：", "en": "Open questionnaires:"},
 }
 
-func (w *WeChat) sceneReply(ctx context.Context, m *inbound, scene string) (string, error) {
+func (w *Service) sceneReply(ctx context.Context, m *inbound, scene string) (string, error) {
 	lang := w.followerLang(ctx, m.FromUserName)
-	var q *Loaded
+	var q *service.Loaded
 	var err error
 	switch {
 	case strings.HasPrefix(scene, SceneQuestionnaire):
@@ -306,7 +308,7 @@ func (w *WeChat) sceneReply(ctx context.Context, m *inbound, scene string) (stri
 
 // questionnaireArticle is the news card of q. With personal (an account
 // without web OAuth) its link is signed for the follower who asked (m).
-func (w *WeChat) questionnaireArticle(m *inbound, personal bool, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
+func (w *Service) questionnaireArticle(m *inbound, personal bool, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
 	desc := wechatText["tap_to_answer"].In(lang)
 	if sem != nil {
 		if t := sem.Title.In(lang); t != "" {
@@ -320,7 +322,7 @@ func (w *WeChat) questionnaireArticle(m *inbound, personal bool, q *model.Questi
 	return article{Title: title.In(lang), Description: desc, URL: link}
 }
 
-func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang string) (string, error) {
+func (w *Service) openQuestionnairesReply(ctx context.Context, m *inbound, lang string) (string, error) {
 	qs, err := w.questionnaires.OpenNow(ctx)
 	if err != nil {
 		return "", fmt.Errorf("open questionnaires: %w", err)
@@ -354,7 +356,7 @@ func (w *WeChat) openQuestionnairesReply(ctx context.Context, m *inbound, lang s
 		return newsReply(m, arts), nil
 	}
 	// Too many for cards: a list, each with its short code ("评估 Q7").
-	keyword := DefaultKeyword
+	keyword := service.DefaultKeyword
 	if cfg, err := w.Settings(ctx); err == nil && cfg.Keyword != "" {
 		keyword = cfg.Keyword
 	}
@@ -410,22 +412,13 @@ type encryptedEnvelope struct {
 	Nonce        string   `xml:"Nonce"`
 }
 
-func encryptedReply(cfg WeChatConfig, reply string, now int64) ([]byte, error) {
+func encryptedReply(cfg service.WeChatConfig, reply string, now int64) ([]byte, error) {
 	enc, err := EncryptMessage(cfg.EncodingAESKey, cfg.AppID, nil, []byte(reply))
 	if err != nil {
 		return nil, err
 	}
 	ts, nonce := strconv.FormatInt(now, 10), randomHex(5)
-	return xml.Marshal(encryptedEnvelope{Encrypt: enc, MsgSignature: WeChatSignature(cfg.Token, ts, nonce, enc), TimeStamp: ts, Nonce: nonce})
-}
-
-func firstNonEmpty(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
+	return xml.Marshal(encryptedEnvelope{Encrypt: enc, MsgSignature: Signature(cfg.Token, ts, nonce, enc), TimeStamp: ts, Nonce: nonce})
 }
 
 func truncateRunes(s string, n int) string {

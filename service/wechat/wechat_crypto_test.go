@@ -1,10 +1,12 @@
-package service
+package wechat
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"seminareval/service"
 
 	"github.com/sirupsen/logrus"
 )
@@ -19,7 +21,7 @@ func TestWeChatPlainSignatureVectors(t *testing.T) {
 		{"789", "456", "123", "f7c3bc1d808e04732adf679965ccc34ca7ae3441"},                    // pywe-sign
 		{"spamtest", "1409735669", "1320562132", "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a"}, // vector C
 	} {
-		if got := WeChatSignature(c.token, c.ts, c.nonce); got != c.want {
+		if got := Signature(c.token, c.ts, c.nonce); got != c.want {
 			t.Errorf("signature(%s,%s,%s) = %s, want %s", c.token, c.ts, c.nonce, got, c.want)
 		}
 	}
@@ -71,7 +73,7 @@ func TestWeChatJSSDKSignatureVector(t *testing.T) {
 func TestVerifySignatureRefusesForgedAndStale(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	ts := "1700000000"
-	good := WeChatSignature("tok", ts, "n1")
+	good := Signature("tok", ts, "n1")
 	if err := VerifySignature(good, ts, now, "tok", ts, "n1"); err != nil {
 		t.Fatalf("good signature refused: %v", err)
 	}
@@ -88,7 +90,7 @@ func TestVerifySignatureRefusesForgedAndStale(t *testing.T) {
 }
 
 func TestWeChatServiceQuietsTheSDKLogger(t *testing.T) {
-	NewWeChat(nil, DefaultConfig(), nil, nil, nil, nil, nil).Close()
+	New(nil, service.DefaultConfig(), nil, nil, nil, nil, nil).Close()
 	if l := logrus.GetLevel(); l > logrus.WarnLevel {
 		t.Fatalf("logrus level %s: the SDK would log request bodies", l)
 	}

@@ -1,15 +1,17 @@
-package service
+package wechat
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"seminareval/service"
 )
 
 func TestPersonalTokensAreSignedPerQuestionnaireAndExpire(t *testing.T) {
 	now := time.Date(2018, 1, 17, 9, 0, 0, 0, time.UTC)
-	w := &WeChat{responses: &Responses{secret: []byte("test-secret-test-secret-test-sec")}, now: func() time.Time { return now }}
+	w := &Service{responses: service.NewResponses(nil, []byte("test-secret-test-secret-test-sec"), nil), now: func() time.Time { return now }}
 	tok := w.PersonalToken("oAbC-123_x", 7, now.Add(PersonalLinkTTL))
 	if got, err := w.CheckPersonalToken(tok, 7); err != nil || got != "oAbC-123_x" {
 		t.Fatalf("genuine token: %q %v", got, err)
@@ -30,7 +32,7 @@ func TestPersonalTokensAreSignedPerQuestionnaireAndExpire(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	other := &WeChat{responses: &Responses{secret: []byte("another-secret-another-secret-xx")}, now: w.now}
+	other := &Service{responses: service.NewResponses(nil, []byte("another-secret-another-secret-xx"), nil), now: w.now}
 	if _, err := other.CheckPersonalToken(tok, 7); !errors.Is(err, ErrLinkInvalid) {
 		t.Errorf("checked with another server secret: %v", err)
 	}

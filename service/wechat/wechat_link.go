@@ -1,4 +1,4 @@
-package service
+package wechat
 
 import (
 	"crypto/hmac"
@@ -33,17 +33,15 @@ var (
 
 // linkKey is the MAC key of personal links, apart from every other use of
 // the server secret; derived once.
-func (w *WeChat) linkKey() []byte {
+func (w *Service) linkKey() []byte {
 	w.linkOnce.Do(func() {
-		m := hmac.New(sha256.New, w.responses.secret)
-		m.Write([]byte("wechat-personal-link"))
-		w.link = m.Sum(nil)
+		w.link = w.responses.DerivedKey("wechat-personal-link")
 	})
 	return w.link
 }
 
 // PersonalToken signs openid for questionnaire id until expires.
-func (w *WeChat) PersonalToken(openid string, questionnaireID uint64, expires time.Time) string {
+func (w *Service) PersonalToken(openid string, questionnaireID uint64, expires time.Time) string {
 	payload := base64.RawURLEncoding.EncodeToString([]byte(openid)) + "." + strconv.FormatUint(questionnaireID, 36) + "." + strconv.FormatInt(expires.Unix(), 36)
 	m := hmac.New(sha256.New, w.linkKey())
 	m.Write([]byte(payload))
@@ -51,7 +49,7 @@ func (w *WeChat) PersonalToken(openid string, questionnaireID uint64, expires ti
 }
 
 // PersonalLink is the page of q signed for openid, valid PersonalLinkTTL.
-func (w *WeChat) PersonalLink(q *model.Questionnaire, openid, lang string) string {
+func (w *Service) PersonalLink(q *model.Questionnaire, openid, lang string) string {
 	v := url.Values{}
 	v.Set("lang", lang)
 	v.Set("w", w.PersonalToken(openid, q.ID, w.now().Add(PersonalLinkTTL)))
@@ -60,7 +58,7 @@ func (w *WeChat) PersonalLink(q *model.Questionnaire, openid, lang string) strin
 
 // CheckPersonalToken returns the openid a token was signed for, if it is
 // genuine (constant-time check), for questionnaire id, and not expired.
-func (w *WeChat) CheckPersonalToken(token string, questionnaireID uint64) (string, error) {
+func (w *Service) CheckPersonalToken(token string, questionnaireID uint64) (string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 4 || len(token) > 512 {
 		return "", ErrLinkInvalid

@@ -1,4 +1,4 @@
-package service
+package wechat
 
 import (
 	"crypto/aes"
@@ -33,10 +33,10 @@ var ErrDecrypt = errors.New("wechat: cannot decrypt message")
 // service's clock. A captured request replayed later is refused.
 const SignatureWindow = 5 * time.Minute
 
-// WeChatSignature is SHA-1 over the sorted, concatenated parts, in hex: the
+// Signature is SHA-1 over the sorted, concatenated parts, in hex: the
 // callback signature (token, timestamp, nonce) and the safe-mode
 // msg_signature (token, timestamp, nonce, encrypt).
-func WeChatSignature(parts ...string) string {
+func Signature(parts ...string) string {
 	sorted := append([]string(nil), parts...)
 	sort.Strings(sorted)
 	h := sha1.New()
@@ -49,7 +49,7 @@ func WeChatSignature(parts ...string) string {
 // VerifySignature checks got against the signature of parts in constant
 // time, and the timestamp against now: both must pass.
 func VerifySignature(got, timestamp string, now time.Time, parts ...string) error {
-	want := WeChatSignature(parts...)
+	want := Signature(parts...)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return ErrBadSignature
 	}

@@ -1,4 +1,4 @@
-package service
+package wechat
 
 import (
 	"context"
@@ -21,13 +21,14 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // This file is what organisers use at the closing session: the QR code to
 // project, the live count, the board of who has answered, and reminders.
 
 // Respondents counts the responses of a questionnaire (the poster's number).
-func (w *WeChat) Respondents(ctx context.Context, questionnaireID uint64) (int64, error) {
+func (w *Service) Respondents(ctx context.Context, questionnaireID uint64) (int64, error) {
 	var n int64
 	err := w.db.WithContext(ctx).Model(&model.Response{}).Where("questionnaire_id = ?", questionnaireID).Count(&n).Error
 	return n, err
@@ -53,15 +54,11 @@ const (
 	ReachCustom   = "custom"   // a customer-service message, within 48 h of their last message
 )
 
-// CustomerServiceWindow is how long after a follower's last message the
-// account may send them customer-service messages.
-const CustomerServiceWindow = 48 * time.Hour
-
 // ReminderChannel is how an account configured as cfg reminds: template
 // messages (ReachTemplate, with a reminder template id), customer-service
 // messages in the 48-hour window (ReachCustom), or not at all ("").
-func ReminderChannel(cfg WeChatConfig) string {
-	caps := CapabilitiesOf(cfg.AccountType)
+func ReminderChannel(cfg service.WeChatConfig) string {
+	caps := service.CapabilitiesOf(cfg.AccountType)
 	switch {
 	case caps.Templates && cfg.ReminderTemplateID != "":
 		return ReachTemplate
@@ -107,7 +104,7 @@ type ReminderView struct {
 }
 
 // Board builds the board of questionnaire q.
-func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
+func (w *Service) Board(ctx context.Context, q *service.Loaded) (*Board, error) {
 	b := &Board{Anonymous: q.Anonymous}
 	var err error
 	if b.Respondents, err = w.Respondents(ctx, q.ID); err != nil {
@@ -147,19 +144,19 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 	}
 	small := GroupCount{Merged: true}
 	for _, g := range groups {
-		if q.Anonymous && g.Invited < SuppressBelow {
+		if q.Anonymous && g.Invited < service.SuppressBelow {
 			small.Invited += g.Invited
 			small.Answered += g.Answered
 			continue
 		}
 		b.Groups = append(b.Groups, *g)
 	}
-	if small.Invited > 0 && small.Invited < SuppressBelow {
+	if small.Invited > 0 && small.Invited < service.SuppressBelow {
 		// The total is shown, so the small groups' count would be the total
 		// minus the groups shown: join the smallest groups to them until
 		// together they are SuppressBelow (secondary suppression).
 		sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Invited < b.Groups[j].Invited })
-		for small.Invited < SuppressBelow && len(b.Groups) > 0 {
+		for small.Invited < service.SuppressBelow && len(b.Groups) > 0 {
 			small.Invited += b.Groups[0].Invited
 			small.Answered += b.Groups[0].Answered
 			b.Groups = b.Groups[1:]
@@ -167,7 +164,7 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 	}
 	sort.Slice(b.Groups, func(i, j int) bool { return b.Groups[i].Group < b.Groups[j].Group })
 	if small.Invited > 0 {
-		if small.Invited < SuppressBelow {
+		if small.Invited < service.SuppressBelow {
 			small.Suppressed, small.Answered = true, 0
 		}
 		b.Groups = append(b.Groups, small)
@@ -189,7 +186,7 @@ func (w *WeChat) Board(ctx context.Context, q *Loaded) (*Board, error) {
 // they answered: through their invite (participant id), or by the keyed
 // respondent hash of their participant or openid key, which is all an
 // anonymous questionnaire keeps.
-func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error) {
+func (w *Service) rosterStatus(ctx context.Context, q *service.Loaded) ([]BoardRow, error) {
 	if q.SeminarID == nil {
 		return nil, nil
 	}
@@ -263,7 +260,7 @@ func (w *WeChat) rosterStatus(ctx context.Context, q *Loaded) ([]BoardRow, error
 // openid, by what the account type has: a template message, or a
 // customer-service message while their last message to the account is
 // less than 48 hours old.
-func (w *WeChat) fillReach(ctx context.Context, rows []BoardRow, loc *time.Location) error {
+func (w *Service) fillReach(ctx context.Context, rows []BoardRow, loc *time.Location) error {
 	a, err := w.account(ctx)
 	if err != nil {
 		return err
@@ -287,13 +284,13 @@ func (w *WeChat) fillReach(ctx context.Context, rows []BoardRow, loc *time.Locat
 	// all that is kept, so the window is taken to end up to an hour early.
 	now := w.now()
 	var recent []model.WeChatFollower
-	err = w.db.WithContext(ctx).Where("openid IN ? AND wrote_hour > ?", openids, now.UTC().Add(-CustomerServiceWindow)).Find(&recent).Error
+	err = w.db.WithContext(ctx).Where("openid IN ? AND wrote_hour > ?", openids, now.UTC().Add(-service.CustomerServiceWindow)).Find(&recent).Error
 	if err != nil {
 		return fmt.Errorf("followers' last messages: %w", err)
 	}
 	until := map[string]time.Time{}
 	for _, f := range recent {
-		until[f.OpenID] = f.WroteHour.Add(CustomerServiceWindow)
+		until[f.OpenID] = f.WroteHour.Add(service.CustomerServiceWindow)
 	}
 	for i := range rows {
 		if !rows[i].HasOpenID || rows[i].Reach != "" {
@@ -316,22 +313,22 @@ var errcodeRe = regexp.MustCompile(`errcode=(\d+)`)
 // message, or a customer-service message inside the 48-hour window; the
 // others are counted as unreachable. Each attempt is recorded, failures
 // included.
-func (w *WeChat) SendReminders(ctx context.Context, q *Loaded, sentBy string) (ReminderResult, error) {
+func (w *Service) SendReminders(ctx context.Context, q *service.Loaded, sentBy string) (ReminderResult, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return ReminderResult{}, err
 	}
 	if !wechatUsable(a.cfg) {
-		return ReminderResult{}, ErrWeChatOff
+		return ReminderResult{}, ErrOff
 	}
 	if ReminderChannel(a.cfg) == "" {
-		if CapabilitiesOf(a.cfg.AccountType).Templates {
+		if service.CapabilitiesOf(a.cfg.AccountType).Templates {
 			return ReminderResult{}, ErrRemindersOff // a template id would do
 		}
 		return ReminderResult{}, ErrNoReminderChannel
 	}
 	if q.Status != model.StatusOpen {
-		return ReminderResult{}, ErrNotOpen
+		return ReminderResult{}, service.ErrNotOpen
 	}
 	rows, err := w.rosterStatus(ctx, q)
 	if err != nil {
@@ -401,7 +398,7 @@ const templateValueMax = 20
 // sendTemplateReminder sends the reminder template message: the
 // questionnaire and the seminar, each cut to what the platform shows. The
 // first and remark fields are not sent: the platform stopped showing them.
-func (w *WeChat) sendTemplateReminder(a *wechatAccount, q *Loaded, openid, link, clientMsgID string) (int64, error) {
+func (w *Service) sendTemplateReminder(a *wechatAccount, q *service.Loaded, openid, link, clientMsgID string) (int64, error) {
 	title := q.Def.Title.In("zh")
 	seminar := ""
 	if q.Seminar != nil {
@@ -426,7 +423,7 @@ func (w *WeChat) sendTemplateReminder(a *wechatAccount, q *Loaded, openid, link,
 
 // sendCustomReminder sends the reminder as a customer-service text message
 // with the link, in both languages.
-func (w *WeChat) sendCustomReminder(a *wechatAccount, q *Loaded, openid, link string) error {
+func (w *Service) sendCustomReminder(a *wechatAccount, q *service.Loaded, openid, link string) error {
 	text := "请填写研讨会评估问卷《" + q.Def.Title.In("zh") + "》（约 3 分钟）：\n" + link +
 		"\n\nPlease answer the seminar evaluation “" + q.Def.Title.In("en") + "” (about 3 minutes)."
 	msg := message.NewCustomerTextMessage(openid, text)
@@ -455,7 +452,7 @@ const (
 // parametric QR (scene "q_<slug>") when WeChat is configured and the account
 // type has parametric QR codes, otherwise a
 // QR of the link. A platform failure falls back to the link, logged.
-func (w *WeChat) QRCode(ctx context.Context, q *model.Questionnaire, size int) ([]byte, string, error) {
+func (w *Service) QRCode(ctx context.Context, q *model.Questionnaire, size int) ([]byte, string, error) {
 	link := w.baseURL + "/s/" + q.Slug
 	if w.Enabled(ctx) && w.Capabilities(ctx).QRCodes {
 		png, err := w.wechatQR(ctx, q)
@@ -478,7 +475,7 @@ type qrTicket struct {
 
 // wechatQR creates the permanent QR once per account and scene (they are
 // limited in number) and keeps its ticket in settings.
-func (w *WeChat) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, error) {
+func (w *Service) wechatQR(ctx context.Context, q *model.Questionnaire) ([]byte, error) {
 	a, err := w.account(ctx)
 	if err != nil {
 		return nil, err
