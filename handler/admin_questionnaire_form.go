@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"seminareval/model"
-	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // The editor is one HTML form holding the whole definition, so that it
@@ -35,8 +35,8 @@ import (
 // definitionFromForm rebuilds the definition being edited from the posted
 // fields. Fields the editor does not show (status, schedule, seminar,
 // languages, format) come from the stored definition.
-func definitionFromForm(form url.Values, stored *service.Definition) *service.Definition {
-	d := &service.Definition{
+func definitionFromForm(form url.Values, stored *definition.Definition) *definition.Definition {
+	d := &definition.Definition{
 		Format: stored.Format, Slug: stored.Slug, Languages: stored.Languages, Status: stored.Status,
 		Access: stored.Access, Anonymous: stored.Anonymous, OpensAt: stored.OpensAt, ClosesAt: stored.ClosesAt, Seminar: stored.Seminar,
 	}
@@ -74,7 +74,7 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 	d.Intro = optionalText("intro")
 	d.Thanks = optionalText("thanks")
 	d.Privacy = optionalText("privacy")
-	d.Sections = make([]service.Section, count("sections"))
+	d.Sections = make([]definition.Section, count("sections"))
 	for si := range d.Sections {
 		d.Sections[si].Title = optionalText(fmt.Sprintf("s%d.title", si))
 		d.Sections[si].Relevant = strings.TrimSpace(form.Get(fmt.Sprintf("s%d.relevant", si)))
@@ -85,7 +85,7 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 		if err != nil || si < 0 || si >= len(d.Sections) {
 			continue
 		}
-		q := service.QuestionDef{
+		q := definition.QuestionDef{
 			Key: strings.TrimSpace(form.Get(p + ".key")), Type: form.Get(p + ".type"),
 			Text: text(p + ".text"), Help: optionalText(p + ".help"), Report: optionalText(p + ".report"),
 			Required: form.Get(p+".required") == "1", NA: form.Get(p+".na") == "1",
@@ -94,10 +94,10 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 		if q.Type == model.TypeNumber || q.Type == model.TypeDate {
 			for _, f := range []struct {
 				name string
-				to   **service.Limit
+				to   **definition.Limit
 			}{{".min", &q.Min}, {".max", &q.Max}} {
 				if v := strings.TrimSpace(form.Get(p + f.name)); v != "" {
-					l := service.Limit(v)
+					l := definition.Limit(v)
 					*f.to = &l
 				}
 			}
@@ -117,7 +117,7 @@ func definitionFromForm(form url.Values, stored *service.Definition) *service.De
 		if q.Type == model.TypeSingle || q.Type == model.TypeMulti {
 			for m := range count(p + ".options") {
 				op := fmt.Sprintf("%s.o%d", p, m)
-				q.Options = append(q.Options, service.Option{Value: strings.TrimSpace(form.Get(op + ".value")), Label: text(op + ".label")})
+				q.Options = append(q.Options, definition.Option{Value: strings.TrimSpace(form.Get(op + ".value")), Label: text(op + ".label")})
 			}
 		}
 		if q.Type == model.TypeLikert {
@@ -137,9 +137,9 @@ func scaleFromForm(p string, langs []string, text func(string) model.Text) []mod
 		t := text(fmt.Sprintf("%s.scale%d", p, i))
 		for _, l := range langs {
 			if t[l] == "" {
-				t[l] = service.LikertLabels[i][l]
+				t[l] = definition.LikertLabels[i][l]
 			}
-			if t[l] != service.LikertLabels[i][l] {
+			if t[l] != definition.LikertLabels[i][l] {
 				custom = true
 			}
 		}
@@ -181,7 +181,7 @@ func (op editorOp) structural() bool {
 
 // apply runs a structural operation; it returns the key of the question to
 // bring into view ("" for none).
-func (op editorOp) apply(d *service.Definition, form url.Values) string {
+func (op editorOp) apply(d *definition.Definition, form url.Values) string {
 	keyAt := func(n int) string {
 		qs := d.Questions()
 		if n >= 0 && n < len(qs) {
@@ -230,7 +230,7 @@ func (op editorOp) apply(d *service.Definition, form url.Values) string {
 // written as an expression and joined to the present one. It returns the
 // key of the question to bring into view and, when the condition cannot be
 // written, the problem in lang (nothing changes then).
-func addCondition(d *service.Definition, op editorOp, form url.Values, lang string) (focus, problem string) {
+func addCondition(d *definition.Definition, op editorOp, form url.Values, lang string) (focus, problem string) {
 	prefix := fmt.Sprintf("q%d", op.N)
 	var target *string
 	if op.Name == "scond" {
@@ -253,7 +253,7 @@ func addCondition(d *service.Definition, op editorOp, form url.Values, lang stri
 		return "", ""
 	}
 	expr, err := d.ComposeCondition(*target, form.Get(prefix+".cond_key"), form.Get(prefix+".cond_op"), form.Get(prefix+".cond_value"), form.Get(prefix+".cond_join"))
-	var ce *service.ConditionError
+	var ce *definition.ConditionError
 	if errors.As(err, &ce) {
 		text := ce.Key
 		if q, ok := d.Question(ce.Key); ok {

@@ -16,6 +16,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
@@ -120,8 +121,8 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes+64<<10)
 	p := h.newPage(c)
 	p.Mode, p.Slug, p.SeminarSlug = c.PostForm("mode"), strings.TrimSpace(c.PostForm("slug")), c.PostForm("seminar")
-	var def *service.Definition
-	var warnings []service.Problem
+	var def *definition.Definition
+	var warnings []definition.Problem
 	var err error
 	if p.Mode == "upload" {
 		def, warnings, err = h.uploadedDefinition(c, p.Slug)
@@ -136,7 +137,7 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	var q *model.Questionnaire
 	if err == nil {
 		if p.Mode == "upload" && p.SeminarSlug != "" {
-			def.Seminar = &service.SeminarDef{Slug: p.SeminarSlug}
+			def.Seminar = &definition.SeminarDef{Slug: p.SeminarSlug}
 			def.Normalize()
 		}
 		q, err = h.questionnaires.Import(c.Request.Context(), def)
@@ -160,10 +161,10 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, editURL)
 }
 
-func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*service.Definition, []service.Problem, error) {
+func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*definition.Definition, []definition.Problem, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, nil, &service.InvalidError{Problems: []service.Problem{{Code: "file_missing", Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
+		return nil, nil, &definition.InvalidError{Problems: []definition.Problem{{Code: "file_missing", Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -181,7 +182,7 @@ func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*
 // failure itself and returns false when err is not about the input.
 func (h *adminQuestionnaires) problems(c *gin.Context, err error, out *[]string) bool {
 	lang := h.consoleLang(c)
-	if ps, ok := service.AsInvalid(err); ok {
+	if ps, ok := definition.AsInvalid(err); ok {
 		for _, pr := range ps {
 			*out = append(*out, pr.String())
 		}
@@ -219,7 +220,7 @@ type scaleLevel struct {
 
 type editorQuestion struct {
 	N, Number, Section         int
-	Q                          service.QuestionDef
+	Q                          definition.QuestionDef
 	IsChoice, IsLikert, IsText bool
 	HasLimits, IsNumber        bool
 	First, Last, Focus         bool
@@ -268,7 +269,7 @@ type typeChoice struct{ Value, Label string }
 type editorPage struct {
 	consolePage
 	Q                       model.Questionnaire
-	Def                     *service.Definition
+	Def                     *definition.Definition
 	Seminar                 *model.Seminar
 	Langs                   []langColumn
 	Sections                []editorSection
@@ -381,7 +382,7 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
 }
 
-func problemLines(ps []service.Problem) []string {
+func problemLines(ps []definition.Problem) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.String()
@@ -389,7 +390,7 @@ func problemLines(ps []service.Problem) []string {
 	return out
 }
 
-func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *service.Loaded, def *service.Definition, frozen bool, problems []string, focus string, unsaved bool) {
+func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *service.Loaded, def *definition.Definition, frozen bool, problems []string, focus string, unsaved bool) {
 	p := editorPage{
 		consolePage: h.consoleBase(c, "q.edit_title", "questionnaires"),
 		Q:           l.Questionnaire, Def: def, Seminar: l.Seminar, Frozen: frozen, Problems: problems, Unsaved: unsaved,
@@ -401,7 +402,7 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 		p.Title = consoleT(p.Lang, "q.edit_title")
 	}
 	p.PreviewLang = def.Lang(c.PostForm("preview_lang"))
-	p.OtherLabel = service.OtherLabel.In(p.Lang)
+	p.OtherLabel = definition.OtherLabel.In(p.Lang)
 	if frozen {
 		p.Responses = 1
 	}
@@ -433,14 +434,14 @@ func (h *adminQuestionnaires) renderEditor(c *gin.Context, status int, l *servic
 		}
 	}
 	shared := &condShared{Frozen: frozen, L: map[string]string{}}
-	for _, op := range service.CondOps {
+	for _, op := range definition.CondOps {
 		shared.Ops = append(shared.Ops, typeChoice{Value: op, Label: consoleT(p.Lang, "q.cond_op."+op)})
 	}
 	for _, k := range []string{"relevant", "cond_join", "cond_question", "cond_operator", "cond_value", "cond_add", "cond_and", "cond_or"} {
 		shared.L[k] = consoleT(p.Lang, "q."+k)
 	}
 	words := func(src string) string {
-		if e, err := service.ParseRelevant(src); err == nil {
+		if e, err := definition.ParseRelevant(src); err == nil {
 			return consoleT(p.Lang, "q.shown_if", def.RespondentWords(e, p.Lang))
 		}
 		return ""
@@ -507,7 +508,7 @@ func shortLabel(s string, max int) string {
 
 // conditionValues lists the values a condition on q may compare with: its
 // options, or the points of its scale.
-func conditionValues(q service.QuestionDef, lang string) condValues {
+func conditionValues(q definition.QuestionDef, lang string) condValues {
 	cv := condValues{ID: "cond-vals-" + q.Key}
 	switch q.Type {
 	case model.TypeSingle, model.TypeMulti:
@@ -555,7 +556,7 @@ func (h *adminQuestionnaires) previewPost(c *gin.Context) {
 
 // renderPreview draws the participant page itself (templates/questionnaire.html)
 // with a form that cannot be sent: its action is a page that records nothing.
-func (h *adminQuestionnaires) renderPreview(c *gin.Context, l *service.Loaded, def *service.Definition, lang string) {
+func (h *adminQuestionnaires) renderPreview(c *gin.Context, l *service.Loaded, def *definition.Definition, lang string) {
 	p := &participantHandler{Server: h.Server}
 	page := questionnairePage{
 		pageBase: p.base(c, nil, lang, def.Title.In(lang)),
@@ -799,7 +800,7 @@ func init() {
 		"q.min":                       {"Minimum", "最小值"},
 		"q.max":                       {"Maximum", "最大值"},
 		"q.decimals":                  {"Decimal places", "小数位数"},
-		"q.other":                     {"Offer “%s”", "提供“%s”"}, // service.OtherLabel
+		"q.other":                     {"Offer “%s”", "提供“%s”"}, // definition.OtherLabel
 		"q.opens_closes":              {"Opens / closes", "开放 / 关闭"},
 		"q.editor":                    {"Questions", "题目"},
 		"q.language_fields":           {"Texts in %s", "%s文本"},

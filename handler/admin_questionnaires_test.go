@@ -15,7 +15,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // qmConsole returns a client logged into the console as a new user of role.
@@ -191,7 +191,7 @@ func TestConsoleCreatesQuestionnairesFromTemplateAndFiles(t *testing.T) {
 			t.Fatalf("list: %d", list.Code)
 		}
 		export := a.do(staff, http.MethodGet, fmt.Sprintf("/admin/questionnaires/%d/export.yaml", q.ID), "", nil)
-		def, err := service.ParseDefinition([]byte(export.Body))
+		def, err := definition.ParseDefinition([]byte(export.Body))
 		if export.Code != http.StatusOK || err != nil || def.Slug != "spring-2027" || len(def.Questions()) != 11 {
 			t.Fatalf("export.yaml: %d %v", export.Code, err)
 		}
@@ -223,7 +223,7 @@ func TestEditorEditsSavesAndFreezesStructureAfterAResponse(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
 		staff := qmConsole(t, a, model.RoleStaff)
-		q := a.demo(func(d *service.Definition) { d.Status = model.StatusDraft })
+		q := a.demo(func(d *definition.Definition) { d.Status = model.StatusDraft })
 		path := fmt.Sprintf("/admin/questionnaires/%d", q.ID)
 		page := a.do(staff, http.MethodGet, path, "", nil)
 		form := formValues(t, page.Body, "editor")

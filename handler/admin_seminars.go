@@ -17,6 +17,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -113,7 +114,7 @@ func (s *Server) seminarUpdate(c *gin.Context) {
 func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in service.SeminarInput, err error) {
 	p := s.seminarForm(c, title, id, in)
 	status := http.StatusUnprocessableEntity
-	var inv *service.InvalidError
+	var inv *definition.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		for _, pr := range inv.Problems {

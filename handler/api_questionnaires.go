@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -21,7 +22,7 @@ type apiQuestionnaires struct {
 }
 
 // maxUploadBytes bounds a definition or workbook body.
-const maxUploadBytes = 4 * service.MaxDefinitionBytes
+const maxUploadBytes = 4 * definition.MaxDefinitionBytes
 
 // questionnaireRef is the answer to create, replace, publish and close.
 type questionnaireRef struct {
@@ -35,7 +36,7 @@ type questionnaireRef struct {
 // what its import ignored (always a list, empty for a YAML or JSON body).
 type importedRef struct {
 	questionnaireRef
-	Warnings []service.Problem `json:"warnings"`
+	Warnings []definition.Problem `json:"warnings"`
 }
 
 func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
@@ -46,7 +47,7 @@ func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
 // YAML or JSON definition otherwise, with the import's warnings (never nil,
 // so that the answer always lists them). It answers the request itself and
 // returns nil on failure.
-func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*service.Definition, []service.Problem) {
+func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definition, []definition.Problem) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -58,8 +59,8 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*service.Definition,
 		return nil, nil
 	}
 	opts := service.XLSFormOptions{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
-	var def *service.Definition
-	var warnings []service.Problem
+	var def *definition.Definition
+	var warnings []definition.Problem
 	if c.ContentType() == spreadsheet.XLSXContentType {
 		def, warnings, err = service.ParseXLSForm(body, opts)
 	} else {
@@ -70,7 +71,7 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*service.Definition,
 		return nil, nil
 	}
 	if warnings == nil {
-		warnings = []service.Problem{}
+		warnings = []definition.Problem{}
 	}
 	return def, warnings
 }
@@ -169,7 +170,7 @@ func questionnaireObject(id uint64) string { return "questionnaire:" + strconv.F
 
 // apiError is the one place questionnaire errors become API answers.
 func (h *apiQuestionnaires) apiError(c *gin.Context, err error) {
-	if ps, ok := service.AsInvalid(err); ok {
+	if ps, ok := definition.AsInvalid(err); ok {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": ps})
 		return
 	}

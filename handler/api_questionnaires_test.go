@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -140,7 +141,7 @@ func TestAPICreatesQuestionnairesFromYAMLJSONAndXLSForm(t *testing.T) {
 		if w.Code != http.StatusCreated || w.JSON(t)["slug"] != "workshop-2" {
 			t.Fatalf("?slug=: %d %s", w.Code, w.Body)
 		}
-		def, _ := service.ParseDefinition(demoYAML(t))
+		def, _ := definition.ParseDefinition(demoYAML(t))
 		def.Slug = "as-json"
 		w = a.send(http.MethodPost, "/api/v1/questionnaires", "application/json", def.JSON(), auth...)
 		if w.Code != http.StatusCreated {
@@ -210,7 +211,7 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 				}
 				var got struct {
 					Error    string
-					Problems []service.Problem
+					Problems []definition.Problem
 				}
 				if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.Error != "invalid" {
 					t.Fatalf("body %s", w.Body)
@@ -248,12 +249,12 @@ func TestAPIXLSFormImportListsWhatItIgnored(t *testing.T) {
 		var got struct {
 			ID       uint64
 			Slug     string
-			Warnings []service.Problem
+			Warnings []definition.Problem
 		}
 		if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.ID == 0 {
 			t.Fatalf("body %s", w.Body)
 		}
-		want := []service.Problem{
+		want := []definition.Problem{
 			{Code: "ignored_metadata", Path: "survey"},
 			{Code: "ignored_default", Path: "survey row 6, default"},
 		}
@@ -319,19 +320,19 @@ func TestAPIStructureIsFrozenOnceAResponseExists(t *testing.T) {
 		created := a.send(http.MethodPost, "/api/v1/questionnaires", "application/yaml", demoYAML(t), auth...).JSON(t)
 		path := fmt.Sprint("/api/v1/questionnaires/", created["id"])
 		// Before any response, anything may change: drop the comments question.
-		base, _ := service.ParseDefinition(demoYAML(t))
-		put := func(edit func(d *service.Definition)) response {
-			d, _ := service.DecodeStoredDefinition(string(base.JSON()))
+		base, _ := definition.ParseDefinition(demoYAML(t))
+		put := func(edit func(d *definition.Definition)) response {
+			d, _ := definition.DecodeStoredDefinition(string(base.JSON()))
 			edit(d)
 			return a.send(http.MethodPut, path, "application/json", d.JSON(), auth...)
 		}
-		if w := put(func(d *service.Definition) {}); w.Code != http.StatusOK {
+		if w := put(func(d *definition.Definition) {}); w.Code != http.StatusOK {
 			t.Fatalf("replace without responses: %d %s", w.Code, w.Body)
 		}
 		if w := a.postJSON("/s/sanya-2018-evaluation", submission("frozen-1", fullDemoAnswers())); w.Code != http.StatusCreated {
 			t.Fatalf("submit: %d %s", w.Code, w.Body)
 		}
-		wording := func(d *service.Definition) {
+		wording := func(d *definition.Definition) {
 			d.Sections[0].Questions[0].Text["en"] = "My knowledge of the topics covered improved."
 			d.Sections[1].Questions[0].Options[0].Label["zh"] = "警察"
 			d.Title["en"] = "Evaluation of the Sanya seminar"
@@ -339,18 +340,18 @@ func TestAPIStructureIsFrozenOnceAResponseExists(t *testing.T) {
 		if w := put(wording); w.Code != http.StatusOK {
 			t.Fatalf("wording fix after a response: %d %s, want 200", w.Code, w.Body)
 		}
-		refused := map[string]func(d *service.Definition){
-			"add a question": func(d *service.Definition) {
+		refused := map[string]func(d *definition.Definition){
+			"add a question": func(d *definition.Definition) {
 				wording(d)
-				d.Sections[2].Questions = append(d.Sections[2].Questions, service.QuestionDef{Key: "extra", Type: "text", Text: map[string]string{"en": "x", "zh": "x"}, MaxLength: 100})
+				d.Sections[2].Questions = append(d.Sections[2].Questions, definition.QuestionDef{Key: "extra", Type: "text", Text: map[string]string{"en": "x", "zh": "x"}, MaxLength: 100})
 			},
-			"remove a question": func(d *service.Definition) { wording(d); d.Sections[2].Questions = d.Sections[2].Questions[:2] },
-			"change an option value": func(d *service.Definition) {
+			"remove a question": func(d *definition.Definition) { wording(d); d.Sections[2].Questions = d.Sections[2].Questions[:2] },
+			"change an option value": func(d *definition.Definition) {
 				wording(d)
 				d.Sections[1].Questions[0].Options[0].Value = "police_officer"
 			},
-			"change a type":   func(d *service.Definition) { wording(d); d.Sections[2].Questions[2].Type = "text" },
-			"change the slug": func(d *service.Definition) { wording(d); d.Slug = "renamed" },
+			"change a type":   func(d *definition.Definition) { wording(d); d.Sections[2].Questions[2].Type = "text" },
+			"change the slug": func(d *definition.Definition) { wording(d); d.Slug = "renamed" },
 		}
 		for name, edit := range refused {
 			w := put(edit)

@@ -16,7 +16,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // The editor is used on a laptop: these tests drive it at 1366×900.
@@ -92,7 +92,7 @@ func TestEditorBuildsAQuestionnaireInTheBrowser(t *testing.T) {
 		if _, err := a.srv.users.Create(context.Background(), "editor", model.RoleStaff, "correct horse battery staple"); err != nil {
 			t.Fatal(err)
 		}
-		def, err := service.ParseDefinition([]byte(`
+		def, err := definition.ParseDefinition([]byte(`
 slug: workshop-2027
 title: {en: Workshop feedback, zh: 研讨班反馈}
 intro: {en: Three questions about the workshop., zh: 关于研讨班的三个问题。}

@@ -29,6 +29,7 @@ import (
 	"seminareval/cmd/wechatsim/sim"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wechat"
 	"seminareval/templates"
 )
@@ -100,7 +101,7 @@ func newFuzzApp(tb testing.TB) *fuzzApp {
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	tb.Cleanup(ts.Close)
-	def, err := service.ParseDefinition(mustRead(tb, "definitions/sanya-2018-evaluation.yaml"))
+	def, err := definition.ParseDefinition(mustRead(tb, "definitions/sanya-2018-evaluation.yaml"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // participantHandler serves the public questionnaire pages.
@@ -152,7 +153,7 @@ type messagePage struct {
 
 // pickLang applies the order: ?lang, then Accept-Language (WeChat sends it),
 // then the questionnaire's first language.
-func pickLang(c *gin.Context, def *service.Definition) string {
+func pickLang(c *gin.Context, def *definition.Definition) string {
 	if l := c.Query("lang"); l != "" && def.Lang(l) == l {
 		return l
 	}
@@ -589,7 +590,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 // each condition as a tree for participant.js and in words for a page
 // without JavaScript, and the errors and values of a form post (nil for
 // none). The participant page and the editor's preview both use it.
-func buildSections(def *service.Definition, lang string, errs map[string]string, values map[string][]string) []sectionView {
+func buildSections(def *definition.Definition, lang string, errs map[string]string, values map[string][]string) []sectionView {
 	var out []sectionView
 	n := 0
 	logic := def.Logic()
@@ -619,7 +620,7 @@ func buildSections(def *service.Definition, lang string, errs map[string]string,
 	return out
 }
 
-func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, values []string) questionView {
+func buildQuestionView(qd definition.QuestionDef, n int, lang, errMsg string, values []string) questionView {
 	t := ui[lang]
 	v := questionView{
 		Key: qd.Key, Type: qd.Type, Text: qd.Text.In(lang), Help: qd.Help.In(lang), Error: errMsg,
@@ -685,7 +686,7 @@ func buildQuestionView(qd service.QuestionDef, n int, lang, errMsg string, value
 
 // numberInput is a text input with the phone's numeric keyboard (a
 // type=number input drops a decimal comma and the participant's text).
-func numberInput(qd service.QuestionDef, lang string) *inputView {
+func numberInput(qd definition.QuestionDef, lang string) *inputView {
 	in := &inputView{Type: "text", InputMode: "numeric", Pattern: "[0-9]*"}
 	if qd.Decimals > 0 {
 		in.InputMode, in.Pattern = "decimal", ""
@@ -720,7 +721,7 @@ func limitHint(lo, hi, what, lang string) string {
 }
 
 // exprJS is a condition's tree as JSON for participant.js.
-func exprJS(e *service.Expr) template.JS {
+func exprJS(e *definition.Expr) template.JS {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return ""

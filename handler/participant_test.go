@@ -14,7 +14,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 func TestSubmitJSONContract(t *testing.T) {
@@ -156,7 +156,7 @@ func TestSubmitRefusedWhenNotOpen(t *testing.T) {
 			{"q-closed-at", model.StatusOpen, nil, &past, "closed"},
 		}
 		for _, tc := range cases {
-			q := a.demo(func(d *service.Definition) {
+			q := a.demo(func(d *definition.Definition) {
 				d.Slug, d.Status, d.OpensAt, d.ClosesAt = tc.slug, tc.status, tc.opens, tc.close
 			})
 			w := a.postJSON("/s/"+q.Slug, submission("refused-"+tc.slug, fullDemoAnswers()))
@@ -324,7 +324,7 @@ func TestLanguageChoice(t *testing.T) {
 func TestRosterAccessAndInviteTokens(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
-		q := a.demo(func(d *service.Definition) { d.Access = model.AccessRoster; d.Anonymous = false })
+		q := a.demo(func(d *definition.Definition) { d.Access = model.AccessRoster; d.Anonymous = false })
 		p := model.Participant{SeminarID: *q.SeminarID, Name: "王伟", Group: "China", InviteToken: "tok-wang-wei-0000000000000001"}
 		if err := db.Create(&p).Error; err != nil {
 			t.Fatal(err)
@@ -365,7 +365,7 @@ func TestRosterAccessAndInviteTokens(t *testing.T) {
 func TestAnonymousQuestionnaireStoresNoLink(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
-		q := a.demo(func(d *service.Definition) { d.Anonymous = true })
+		q := a.demo(func(d *definition.Definition) { d.Anonymous = true })
 		p := model.Participant{SeminarID: *q.SeminarID, Name: "Anna", Group: "Europe", InviteToken: "tok-anna-000000000000000000001"}
 		db.Create(&p)
 		path := "/s/" + q.Slug + "?t=" + p.InviteToken
@@ -443,12 +443,12 @@ func TestSubmitNeverUsesAStaleQuestionnaire(t *testing.T) {
 
 		// A structural change made on B before any response: A must validate
 		// against the new structure and store answers under the new questions.
-		q2 := a.demo(func(d *service.Definition) { d.Slug = "stale-structure" })
+		q2 := a.demo(func(d *definition.Definition) { d.Slug = "stale-structure" })
 		if w := a.postJSON("/s/"+q2.Slug, map[string]any{"submission_id": "bad-00000", "answers": map[string]any{}}); w.Code != 422 {
 			t.Fatalf("warm the cache: %d", w.Code) // 422: nothing stored, but A has cached q2
 		}
 		def := *q2.Def
-		def.Sections = []service.Section{{Questions: []service.QuestionDef{{
+		def.Sections = []definition.Section{{Questions: []definition.QuestionDef{{
 			Key: "only_question", Type: model.TypeRating, Required: true, Text: model.Text{"zh": "评分", "en": "Rating"},
 		}}}}
 		if _, err := b.srv.questionnaires.Replace(context.Background(), q2.ID, &def); err != nil {

@@ -9,6 +9,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // The participant page carries a privacy notice in the page's language —
@@ -49,7 +50,7 @@ func TestPrivacyNoticeOnTheParticipantPage(t *testing.T) {
 	// A seminar's own retention changes the date.
 	ninety := 90
 	db.Model(&model.Seminar{}).Where("id = ?", *q.SeminarID).Update("retention_days", ninety)
-	anon := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) {
+	anon := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) {
 		d.Slug, d.Anonymous = "sanya-anonymous", true
 	})
 	page := a.get("/s/" + anon.Slug + "?lang=en")
@@ -59,7 +60,7 @@ func TestPrivacyNoticeOnTheParticipantPage(t *testing.T) {
 		t.Errorf("anonymous notice:\n%s", notice)
 	}
 
-	own := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) {
+	own := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) {
 		d.Slug = "sanya-own-notice"
 		d.Privacy = model.Text{"en": "IOM collects these answers.\n\nWrite to dpo@iom.example.", "zh": "国际移民组织收集这些答复。"}
 	})

@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/report"
 )
 
@@ -287,7 +288,7 @@ func TestReportDashboardInTheConsole(t *testing.T) {
 		}
 
 		// A questionnaire without responses still has a sensible page.
-		empty := a.importDefinition("../templates/definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) { d.Slug = "empty-evaluation" })
+		empty := a.importDefinition("../templates/definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) { d.Slug = "empty-evaluation" })
 		r = a.do(a.reportLogin("staffer"), http.MethodGet, fmt.Sprintf("/admin/questionnaires/%d/report?lang=en", empty.ID), "", nil)
 		if r.Code != http.StatusOK || !strings.Contains(r.Body, "No responses yet.") || !strings.Contains(r.Body, `<dd id="kpi-respondents">0</dd>`) ||
 			!strings.Contains(r.Body, `<dd id="kpi-rate">0%</dd>`) {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"seminareval/model"
-	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/report"
 )
 
@@ -213,7 +213,7 @@ func newReportPage(base consolePage, d *report.Dashboard, counts bool) reportPag
 		p.Filter.Questions = append(p.Filter.Questions, fq)
 	}
 
-	for i, lab := range service.LikertLabels {
+	for i, lab := range definition.LikertLabels {
 		p.Legend = append(p.Legend, legendItem{Label: lab.In(lang), Swatch: swatch(report.LikertColours[i])})
 	}
 	// "Asked only if they chose …: 6 of 18 respondents were asked."

@@ -19,6 +19,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // The tests SECURITY.md names that no other file had. Each states the
@@ -443,7 +444,7 @@ func TestOversizedUploadsAre413(t *testing.T) {
 	if n := a.count(&model.Participant{}); n != 0 {
 		t.Fatalf("%d participants stored from a refused upload", n)
 	}
-	def := "title: {en: x}\n# " + strings.Repeat("x", 4*service.MaxDefinitionBytes+1) + "\n"
+	def := "title: {en: x}\n# " + strings.Repeat("x", 4*definition.MaxDefinitionBytes+1) + "\n"
 	r = a.do(nil, http.MethodPost, "/api/v1/questionnaires", "application/yaml", strings.NewReader(def), bearer(staff.Token)...)
 	if r.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("4 MB definition: %d, want 413", r.Code)

@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
@@ -103,7 +104,7 @@ func benchServer(b *testing.B, target modeltest.Target) (*Server, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	def, err := service.ParseDefinition(src)
+	def, err := definition.ParseDefinition(src)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 var formTokenRe = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
@@ -140,7 +141,7 @@ func TestSubmitBudgetWindowAndTokens(t *testing.T) {
 		c.Server.SubmitBudget, c.Server.SubmitBudgetUntokened, c.Server.SubmitBudgetWindow = 3, 1, time.Minute
 	})
 	q := a.demo()
-	other := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) { d.Slug = "sanya-other" })
+	other := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) { d.Slug = "sanya-other" })
 	script := &http.Client{}
 	n := 0
 	post := func(token string) int {
@@ -177,7 +178,7 @@ func TestSubmitBudgetWindowAndTokens(t *testing.T) {
 		t.Fatalf("a fresh token after the window: %d", c)
 	}
 	// A roster questionnaire is not budgeted: each invite answers once anyway.
-	roster := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) { d.Slug, d.Access = "sanya-roster", model.AccessRoster })
+	roster := a.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) { d.Slug, d.Access = "sanya-roster", model.AccessRoster })
 	tokens := a.reportRoster(roster, "China", "China", "China")
 	for i, tok := range tokens {
 		body, _ := json.Marshal(submission(fmt.Sprintf("roster-%04d-0000-0000-0000-000000000000", i)[:36], fullDemoAnswers()))

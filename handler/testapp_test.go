@@ -19,6 +19,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wire"
 	"seminareval/templates"
 )
@@ -82,7 +83,7 @@ func (a *testApp) newClient() *http.Client {
 
 // importDefinition loads a definition file (a path under the repository or an
 // embedded definitions/ name) and returns the loaded questionnaire.
-func (a *testApp) importDefinition(path string, edit ...func(*service.Definition)) *service.Loaded {
+func (a *testApp) importDefinition(path string, edit ...func(*definition.Definition)) *service.Loaded {
 	a.t.Helper()
 	var data []byte
 	var err error
@@ -94,7 +95,7 @@ func (a *testApp) importDefinition(path string, edit ...func(*service.Definition
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	def, err := service.ParseDefinition(data)
+	def, err := definition.ParseDefinition(data)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func (a *testApp) importDefinition(path string, edit ...func(*service.Definition
 }
 
 // demo imports the demo questionnaire.
-func (a *testApp) demo(edit ...func(*service.Definition)) *service.Loaded {
+func (a *testApp) demo(edit ...func(*definition.Definition)) *service.Loaded {
 	return a.importDefinition("definitions/sanya-2018-evaluation.yaml", edit...)
 }
 

@@ -18,6 +18,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wechat"
 )
 
@@ -57,7 +58,7 @@ func (w *wechatApp) personalLinkOf(t *testing.T, ev sim.Event) string {
 func TestWeChatPersonalLinksWithoutOAuth(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		w := newWeChatAppOfType(t, db, service.AccountSubscription)
-		q := w.demo(func(d *service.Definition) { d.Seminar = nil })
+		q := w.demo(func(d *definition.Definition) { d.Seminar = nil })
 		ua := []string{"User-Agent", wechatUserAgent}
 
 		// No redirect to OAuth, ever.
@@ -265,7 +266,7 @@ func TestWeChatPosterAndKeywordWithoutParametricQR(t *testing.T) {
 			t.Fatalf("poster with the account QR:\n%s", r.Body)
 		}
 		// A second open questionnaire: the poster names the short code.
-		q2 := w.demo(func(d *service.Definition) { d.Slug = "second-evaluation" })
+		q2 := w.demo(func(d *definition.Definition) { d.Slug = "second-evaluation" })
 		code := wechat.ShortCode(&q.Questionnaire)
 		if r := w.getAs(admin, poster); !strings.Contains(r.Body, "发送“评估 "+code+"”") {
 			t.Fatalf("poster lacks the short code %s", code)
@@ -312,12 +313,12 @@ func TestWeChatRemindersByAccountType(t *testing.T) {
 			}
 			return tokens, openids
 		}
-		long := func(d *service.Definition) {
+		long := func(d *definition.Definition) {
 			d.Title = model.Text{"zh": "二〇一八年三亚打击人口贩运区域研讨会评估问卷（第二部分）", "en": "Evaluation"}
 		}
 		// Each subtest its own questionnaire and seminar (one database).
-		own := func(name string) func(*service.Definition) {
-			return func(d *service.Definition) { d.Slug, d.Seminar.Slug = "remind-"+name, "seminar-"+name }
+		own := func(name string) func(*definition.Definition) {
+			return func(d *definition.Definition) { d.Slug, d.Seminar.Slug = "remind-"+name, "seminar-"+name }
 		}
 
 		run("verified service account: template messages", func(t *testing.T, db *gorm.DB) {
@@ -405,7 +406,7 @@ func TestWeChatRemindersByAccountType(t *testing.T) {
 func TestOneAnswerPerInviteeOnAnAnonymousRosterQuestionnaire(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		w := newWeChatAppOfType(t, db, service.AccountSubscription)
-		q := w.demo(func(d *service.Definition) { d.Anonymous, d.Access = true, model.AccessRoster })
+		q := w.demo(func(d *definition.Definition) { d.Anonymous, d.Access = true, model.AccessRoster })
 		tokens := w.reportRoster(q, "China")
 		ua := []string{"User-Agent", wechatUserAgent}
 		if r := w.postJSON("/s/"+q.Slug+"?t="+tokens[0], submission("anon-invite-1", fullDemoAnswers())); r.Code != http.StatusCreated {

@@ -16,6 +16,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
@@ -50,7 +51,7 @@ func BenchmarkWeChatCallback(b *testing.B) {
 				b.Fatal(err)
 			}
 			src, _ := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
-			def, err := service.ParseDefinition(src)
+			def, err := definition.ParseDefinition(src)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wechat"
 )
 
@@ -180,7 +181,7 @@ func TestBrowserPosterWithTheAccountsOwnQR(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	w := newWeChatAppOfType(t, db, service.AccountSubscription)
 	q := w.demo()
-	w.demo(func(d *service.Definition) { d.Slug = "second-evaluation" })
+	w.demo(func(d *definition.Definition) { d.Slug = "second-evaluation" })
 	png, err := pngOf(t)
 	if err != nil {
 		t.Fatal(err)

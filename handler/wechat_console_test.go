@@ -15,6 +15,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 func (a *testApp) getAs(c *http.Client, path string) response {
@@ -244,7 +245,7 @@ func TestWeChatBoardPosterQRAndReminders(t *testing.T) {
 func TestWeChatBoardOfAnonymousQuestionnaireShowsOnlyCounts(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	w := newWeChatApp(t, db)
-	q := w.demo(func(d *service.Definition) { d.Anonymous = true })
+	q := w.demo(func(d *definition.Definition) { d.Anonymous = true })
 	tokens := w.reportRoster(q, "China", "Europe")
 	if _, err := w.srv.responses.Submit(context.Background(), q, service.Respondent{InviteToken: tokens[0]}, service.Submission{SubmissionID: "anon-0001", Lang: "zh", Answers: decodedDemoAnswers(t)}); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // wechatApp is the service with WeChat on, pointed at an in-process
@@ -645,7 +646,7 @@ func TestWeChatCardSpeaksTheFollowersLanguage(t *testing.T) {
 	db := modeltest.Open(t, modeltest.Targets(t)[0])
 	w := newWeChatApp(t, db)
 	q := w.demo()
-	other := w.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *service.Definition) { d.Slug = "second-evaluation" })
+	other := w.importDefinition("definitions/sanya-2018-evaluation.yaml", func(d *definition.Definition) { d.Slug = "second-evaluation" })
 	o := w.sim.OpenID("english-speaker")
 	if _, err := w.srv.responses.Submit(context.Background(), q, service.Respondent{OpenID: o},
 		service.Submission{SubmissionID: "lang-en-0001", Lang: "en", Answers: decodedDemoAnswers(t)}); err != nil {

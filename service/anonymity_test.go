@@ -12,6 +12,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/servicetest"
 )
 
@@ -23,7 +24,7 @@ import (
 // not in the order of the responses.
 func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := servicetest.NewDemo(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f := servicetest.NewDemo(t, db, func(d *definition.Definition) { d.Anonymous = true })
 		f.Fill(t)
 		ctx := context.Background()
 
@@ -109,7 +110,7 @@ func TestAnonymousAnswersCannotBeLinkedFromADump(t *testing.T) {
 // migration moves it to Answered, once, and gives the responses random hashes.
 func TestMigrationSeparatesOldAnonymousAnswers(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := servicetest.NewDemo(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f := servicetest.NewDemo(t, db, func(d *definition.Definition) { d.Anonymous = true })
 		f.Fill(t)
 		// As it was: the keyed hash on the response, nothing in Answered.
 		old := f.Responses.RespondentHash(f.L.ID, fmt.Sprintf("p:%d", f.Participants[0].ID))

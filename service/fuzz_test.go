@@ -1,20 +1,18 @@
 package service
 
 // Fuzz targets for everything that reads untrusted input in this package:
-// definitions (YAML/JSON), answers (JSON and form values), XLSForm
-// workbooks, roster files and WeChat's encrypted messages. `go test` replays
+// answers (JSON and form values), XLSForm workbooks and roster files
+// (definitions: service/definition; WeChat's messages: service/wechat). `go test` replays
 // the seeds and the corpus kept under testdata/fuzz/<FuzzName>/; to search
 // for new inputs, e.g.
 //
-//	go test -run XXX -fuzz FuzzParseDefinition -fuzztime 60s ./service/
+//	go test -run XXX -fuzz FuzzParseXLSForm -fuzztime 60s ./service/
 //
 // Each target checks more than "does not panic": what is accepted must also
 // be valid by the package's own rules.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
@@ -34,54 +33,19 @@ func demoYAML(t testing.TB) []byte {
 	return data
 }
 
-func demoDef(t testing.TB) *Definition {
+func demoDef(t testing.TB) *definition.Definition {
 	t.Helper()
-	d, err := ParseDefinition(demoYAML(t))
+	d, err := definition.ParseDefinition(demoYAML(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
-func FuzzParseDefinition(f *testing.F) {
-	demo := demoYAML(f)
-	f.Add(demo)
-	f.Add(demoDef(f).JSON())
-	f.Add([]byte("format: seminareval/v1\nslug: abc\ntitle: {en: T}\nlanguages: [en]\nsections:\n  - questions:\n      - {key: q1, type: likert, text: {en: Q}, na: true}\n"))
-	f.Add([]byte(`{"format":"seminareval/v1","slug":"abc","title":{"en":"T","zh":"题"},"languages":["zh","en"],"sections":[{"questions":[{"key":"o","type":"single","text":{"en":"Q"},"options":[{"value":"a","label":{"en":"A"}},{"value":"b","label":{"en":"B"}}]}]}]}`))
-	f.Add([]byte("slug: [unterminated"))
-	f.Add([]byte("a: &a [*a, *a, *a]\nb: *a\n"))
-	f.Add(bytes.Replace(demo, []byte("type: likert"), []byte("type: matrix"), 1))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := ParseDefinition(data)
-		if err != nil {
-			if d != nil {
-				t.Fatalf("error %v with a definition", err)
-			}
-			if _, ok := AsInvalid(err); !ok {
-				t.Fatalf("error is not an *InvalidError naming the problems: %v", err)
-			}
-			return
-		}
-		if ps := d.Validate(); len(ps) > 0 {
-			t.Fatalf("accepted a definition that does not validate: %v", ps)
-		}
-		// Accepted definitions round-trip through their canonical JSON
-		// (what is stored and what the API returns).
-		back, err := ParseDefinition(d.JSON())
-		if err != nil {
-			t.Fatalf("canonical JSON does not parse back: %v\n%s", err, d.JSON())
-		}
-		if !bytes.Equal(back.JSON(), d.JSON()) {
-			t.Fatalf("round trip changed the definition:\n%s\n%s", d.JSON(), back.JSON())
-		}
-	})
-}
-
 // checkAnswerRows asserts what BuildAnswers returns is storable: every row
 // belongs to a question of def that was answered, within its range, an
 // offered option, or valid text within the limit.
-func checkAnswerRows(t *testing.T, def *Definition, sub Submission, rows []pendingAnswer, errs FieldErrors) {
+func checkAnswerRows(t *testing.T, def *definition.Definition, sub Submission, rows []pendingAnswer, errs FieldErrors) {
 	t.Helper()
 	if (rows != nil) && (errs != nil) {
 		t.Fatalf("both rows and errors: %v", errs)
@@ -124,7 +88,7 @@ func checkAnswerRows(t *testing.T, def *Definition, sub Submission, rows []pendi
 		case r.Text != nil:
 			limit := q.MaxLength
 			if limit == 0 {
-				limit = DefaultMaxLength
+				limit = definition.DefaultMaxLength
 			}
 			if !utf8.ValidString(*r.Text) || utf8.RuneCountInString(*r.Text) > limit || *r.Text == "" {
 				t.Fatalf("%q: text not storable (valid UTF-8, 1..%d characters): %q", r.key, limit, *r.Text)
@@ -200,7 +164,7 @@ func FuzzParseXLSForm(f *testing.F) {
 		if ps := d.Validate(); len(ps) > 0 {
 			t.Fatalf("accepted a workbook whose definition does not validate: %v", ps)
 		}
-		if _, err := ParseDefinition(d.JSON()); err != nil {
+		if _, err := definition.ParseDefinition(d.JSON()); err != nil {
 			t.Fatalf("the imported definition does not parse back: %v", err)
 		}
 	})
@@ -222,50 +186,6 @@ func FuzzParseRoster(f *testing.F) {
 		}
 		if len(file.Rows) > MaxRosterRows {
 			t.Fatalf("%d rows accepted, limit %d", len(file.Rows), MaxRosterRows)
-		}
-	})
-}
-
-// FuzzParseRelevant: any text either parses into a condition whose written
-// form reads back the same and evaluates without panicking, or is refused
-// with an ExprError; nothing panics or recurses without bound.
-func FuzzParseRelevant(f *testing.F) {
-	for _, s := range []string{
-		"${useful} <= 2 or selected(${topics}, 'other')",
-		"count-selected(${m}) >= 2 and not(${s} = 'x')",
-		"(${a} = 1 or ${b} != '') and ${c} > -1.5",
-		"${d} >= '2018-01-10'", `${x} = "it's"`, "string-length(${x}) > 3", "((((", "${", "'",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, src string) {
-		e, err := ParseRelevant(src)
-		if err != nil {
-			var ee *ExprError
-			if !errors.As(err, &ee) || ee.Code == "" {
-				t.Fatalf("%q: error without a code: %v", src, err)
-			}
-			return
-		}
-		if !e.IsCondition() {
-			t.Fatalf("%q parsed to a value", src)
-		}
-		again, err := ParseRelevant(e.String())
-		if err != nil || again.String() != e.String() {
-			t.Fatalf("%q written as %q reads back as %v, %v", src, e.String(), again, err)
-		}
-		vals := map[string]Value{}
-		for i, k := range e.References() {
-			switch i % 3 {
-			case 0:
-				vals[k] = NumValue(float64(i))
-			case 1:
-				vals[k] = ListValue([]string{"a", k})
-			}
-		}
-		_ = e.Eval(vals)
-		if _, err := json.Marshal(e); err != nil {
-			t.Fatal(err)
 		}
 	})
 }

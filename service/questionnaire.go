@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 )
 
 // Errors of questionnaire management.
@@ -22,7 +23,7 @@ var (
 // of its questions, as the submit path and the pages need it.
 type Loaded struct {
 	model.Questionnaire
-	Def         *Definition
+	Def         *definition.Definition
 	QuestionIDs map[string]uint64
 	Seminar     *model.Seminar
 }
@@ -47,7 +48,7 @@ func NewQuestionnaires(db *gorm.DB, now func() time.Time) *Questionnaires {
 
 // Import creates a questionnaire (and its seminar when the definition names a
 // new one) from a validated definition.
-func (s *Questionnaires) Import(ctx context.Context, def *Definition) (*model.Questionnaire, error) {
+func (s *Questionnaires) Import(ctx context.Context, def *definition.Definition) (*model.Questionnaire, error) {
 	var q model.Questionnaire
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		seminarID, err := upsertSeminar(tx, def.Seminar)
@@ -82,13 +83,13 @@ func (s *Questionnaires) Import(ctx context.Context, def *Definition) (*model.Qu
 // Replace swaps the definition of questionnaire id. Once it has responses,
 // only wording may change (ErrStructureFrozen otherwise). The slug may change
 // only while there are no responses either, since links are out there.
-func (s *Questionnaires) Replace(ctx context.Context, id uint64, def *Definition) (*model.Questionnaire, error) {
+func (s *Questionnaires) Replace(ctx context.Context, id uint64, def *definition.Definition) (*model.Questionnaire, error) {
 	var q model.Questionnaire
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&q, id).Error; err != nil {
 			return fmt.Errorf("questionnaire %d: %w", id, translateNotFound(err))
 		}
-		old, err := DecodeStoredDefinition(q.Definition)
+		old, err := definition.DecodeStoredDefinition(q.Definition)
 		if err != nil {
 			return err
 		}
@@ -200,7 +201,7 @@ func (s *Questionnaires) loaded(ctx context.Context, q *model.Questionnaire) (*L
 		out.Questionnaire = *q
 		return &out, nil
 	}
-	def, err := DecodeStoredDefinition(q.Definition)
+	def, err := definition.DecodeStoredDefinition(q.Definition)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +258,7 @@ func (s *Questionnaires) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func upsertSeminar(tx *gorm.DB, sd *SeminarDef) (*uint64, error) {
+func upsertSeminar(tx *gorm.DB, sd *definition.SeminarDef) (*uint64, error) {
 	if sd == nil {
 		return nil, nil
 	}
@@ -281,7 +282,7 @@ func upsertSeminar(tx *gorm.DB, sd *SeminarDef) (*uint64, error) {
 	return &sem.ID, nil
 }
 
-func createQuestions(tx *gorm.DB, questionnaireID uint64, def *Definition) error {
+func createQuestions(tx *gorm.DB, questionnaireID uint64, def *definition.Definition) error {
 	var rows []model.Question
 	pos := 0
 	for si, sec := range def.Sections {

@@ -12,9 +12,10 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/definition"
 )
 
-func keysOf(d *Definition) string {
+func keysOf(d *definition.Definition) string {
 	var parts []string
 	for _, s := range d.Sections {
 		var ks []string
@@ -27,9 +28,9 @@ func keysOf(d *Definition) string {
 }
 
 func TestEditorOperationsOnADefinition(t *testing.T) {
-	d := &Definition{Languages: []string{"zh", "en"}, Sections: []Section{
-		{Questions: []QuestionDef{{Key: "a", Type: model.TypeText}, {Key: "b", Type: model.TypeText}}},
-		{Questions: []QuestionDef{{Key: "c", Type: model.TypeSingle, Options: []Option{{Value: "x"}, {Value: "y"}}}}},
+	d := &definition.Definition{Languages: []string{"zh", "en"}, Sections: []definition.Section{
+		{Questions: []definition.QuestionDef{{Key: "a", Type: model.TypeText}, {Key: "b", Type: model.TypeText}}},
+		{Questions: []definition.QuestionDef{{Key: "c", Type: model.TypeSingle, Options: []definition.Option{{Value: "x"}, {Value: "y"}}}}},
 	}}
 	steps := []struct {
 		name string
@@ -94,7 +95,7 @@ func TestDuplicateAndScheduleKeepRowsAndDefinitionInStep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		def, err := ParseDefinition(src)
+		def, err := definition.ParseDefinition(src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,16 +14,17 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/definition"
 )
 
 // parseLogic is testdata/definitions/logic.yaml.
-func parseLogic(t *testing.T) *Definition {
+func parseLogic(t *testing.T) *definition.Definition {
 	t.Helper()
 	data, err := os.ReadFile("../testdata/definitions/logic.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := ParseDefinition(data)
+	d, err := definition.ParseDefinition(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,12 +32,12 @@ func parseLogic(t *testing.T) *Definition {
 }
 
 func TestRelevantParsesAndEvaluates(t *testing.T) {
-	vals := map[string]Value{
-		"n":     NumValue(2),
-		"s":     StrValue("police"),
-		"m":     ListValue([]string{"law", "other"}),
-		"opt":   StrValue("3"),
-		"d":     StrValue("2018-01-16"),
+	vals := map[string]definition.Value{
+		"n":     definition.NumValue(2),
+		"s":     definition.StrValue("police"),
+		"m":     definition.ListValue([]string{"law", "other"}),
+		"opt":   definition.StrValue("3"),
+		"d":     definition.StrValue("2018-01-16"),
 		"empty": {},
 	}
 	for _, c := range []struct {
@@ -74,7 +75,7 @@ func TestRelevantParsesAndEvaluates(t *testing.T) {
 		{"not(${empty} = 3)", true},
 		{"selected(${empty}, 'x')", false},
 	} {
-		e, err := ParseRelevant(c.src)
+		e, err := definition.ParseRelevant(c.src)
 		if err != nil {
 			t.Errorf("%s: %v", c.src, err)
 			continue
@@ -83,7 +84,7 @@ func TestRelevantParsesAndEvaluates(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.src, got, c.want)
 		}
 		// The written-back form parses to the same tree.
-		again, err := ParseRelevant(e.String())
+		again, err := definition.ParseRelevant(e.String())
 		if err != nil || again.String() != e.String() {
 			t.Errorf("%s: written back as %q, which reads as %v (%v)", c.src, e.String(), again, err)
 		}
@@ -110,8 +111,8 @@ func TestRelevantRefusesWhatItCannotRead(t *testing.T) {
 		{"selected(${m})", "bad_expression"},
 		{strings.Repeat("(", 100) + "${n} = 1" + strings.Repeat(")", 100), "bad_expression"},
 	} {
-		_, err := ParseRelevant(c.src)
-		var ee *ExprError
+		_, err := definition.ParseRelevant(c.src)
+		var ee *definition.ExprError
 		if !errors.As(err, &ee) || ee.Code != c.code {
 			t.Errorf("%q: %v, want code %s", c.src, err, c.code)
 		}
@@ -122,57 +123,57 @@ func TestDefinitionConditionsAreChecked(t *testing.T) {
 	base := parseLogic(t)
 	for _, c := range []struct {
 		name       string
-		edit       func(d *Definition)
+		edit       func(d *definition.Definition)
 		path, code string
 	}{
-		{"later question", func(d *Definition) { d.Sections[0].Questions[0].Relevant = "${years} > 2" },
+		{"later question", func(d *definition.Definition) { d.Sections[0].Questions[0].Relevant = "${years} > 2" },
 			"sections[0].questions[0].relevant", "later_reference"},
-		{"itself", func(d *Definition) { d.Sections[0].Questions[1].Relevant = "${why_not_useful} = 'x'" },
+		{"itself", func(d *definition.Definition) { d.Sections[0].Questions[1].Relevant = "${why_not_useful} = 'x'" },
 			"sections[0].questions[1].relevant", "relevant_cycle"},
-		{"unknown", func(d *Definition) { d.Sections[0].Questions[1].Relevant = "${usefull} <= 2" },
+		{"unknown", func(d *definition.Definition) { d.Sections[0].Questions[1].Relevant = "${usefull} <= 2" },
 			"sections[0].questions[1].relevant", "unknown_reference"},
-		{"note", func(d *Definition) { d.Sections[0].Questions[5].Relevant = "${about} = 'x'" },
+		{"note", func(d *definition.Definition) { d.Sections[0].Questions[5].Relevant = "${about} = 'x'" },
 			"sections[0].questions[5].relevant", "not_answerable_reference"},
-		{"section refers to its own question", func(d *Definition) { d.Sections[1].Relevant = "${unit} = 'x'" },
+		{"section refers to its own question", func(d *definition.Definition) { d.Sections[1].Relevant = "${unit} = 'x'" },
 			"sections[1].relevant", "later_reference"},
-		{"unknown option", func(d *Definition) { d.Sections[1].Relevant = "${workplace} = 'polic'" },
+		{"unknown option", func(d *definition.Definition) { d.Sections[1].Relevant = "${workplace} = 'polic'" },
 			"sections[1].relevant", "unknown_option"},
-		{"unknown option in selected", func(d *Definition) { d.Sections[0].Questions[3].Relevant = "selected(${topics}, 'lawz')" },
+		{"unknown option in selected", func(d *definition.Definition) { d.Sections[0].Questions[3].Relevant = "selected(${topics}, 'lawz')" },
 			"sections[0].questions[3].relevant", "unknown_option"},
-		{"number against text", func(d *Definition) { d.Sections[0].Questions[1].Relevant = "${useful} <= 'low'" },
+		{"number against text", func(d *definition.Definition) { d.Sections[0].Questions[1].Relevant = "${useful} <= 'low'" },
 			"sections[0].questions[1].relevant", "bad_comparison"},
-		{"count-selected of a single", func(d *Definition) { d.Sections[1].Relevant = "count-selected(${workplace}) > 1" },
+		{"count-selected of a single", func(d *definition.Definition) { d.Sections[1].Relevant = "count-selected(${workplace}) > 1" },
 			"sections[1].relevant", "bad_comparison"},
-		{"syntax", func(d *Definition) { d.Sections[0].Questions[1].Relevant = "${useful} <= " },
+		{"syntax", func(d *definition.Definition) { d.Sections[0].Questions[1].Relevant = "${useful} <= " },
 			"sections[0].questions[1].relevant", "bad_expression"},
-		{"required note", func(d *Definition) { d.Sections[0].Questions[4].Required = true },
+		{"required note", func(d *definition.Definition) { d.Sections[0].Questions[4].Required = true },
 			"sections[0].questions[4].required", "required_not_allowed"},
-		{"min above max", func(d *Definition) { d.Sections[0].Questions[6].Min = NewLimit(60) },
+		{"min above max", func(d *definition.Definition) { d.Sections[0].Questions[6].Min = definition.NewLimit(60) },
 			"sections[0].questions[6].max", "bad_limit"},
-		{"date limit not a date", func(d *Definition) { d.Sections[0].Questions[8].Min = NewDateLimit("2018-02-30") },
+		{"date limit not a date", func(d *definition.Definition) { d.Sections[0].Questions[8].Min = definition.NewDateLimit("2018-02-30") },
 			"sections[0].questions[8].min", "bad_date"},
-		{"limit on text", func(d *Definition) { d.Sections[1].Questions[0].Max = NewLimit(3) },
+		{"limit on text", func(d *definition.Definition) { d.Sections[1].Questions[0].Max = definition.NewLimit(3) },
 			"sections[1].questions[0].max", "limit_not_allowed"},
-		{"decimals on text", func(d *Definition) { d.Sections[1].Questions[0].Decimals = 2 },
+		{"decimals on text", func(d *definition.Definition) { d.Sections[1].Questions[0].Decimals = 2 },
 			"sections[1].questions[0].decimals", "decimals_not_allowed"},
-		{"too many decimals", func(d *Definition) { d.Sections[0].Questions[7].Decimals = 9 },
+		{"too many decimals", func(d *definition.Definition) { d.Sections[0].Questions[7].Decimals = 9 },
 			"sections[0].questions[7].decimals", "bad_decimals"},
-		{"other on likert", func(d *Definition) { d.Sections[0].Questions[0].Other = true },
+		{"other on likert", func(d *definition.Definition) { d.Sections[0].Questions[0].Other = true },
 			"sections[0].questions[0].other", "other_not_allowed"},
-		{"other twice", func(d *Definition) {
+		{"other twice", func(d *definition.Definition) {
 			q := &d.Sections[0].Questions[5]
-			q.Options = append(q.Options, Option{Value: "other", Label: model.Text{"en": "O", "zh": "O"}})
+			q.Options = append(q.Options, definition.Option{Value: "other", Label: model.Text{"en": "O", "zh": "O"}})
 		}, "sections[0].questions[5].other", "other_conflict"},
-		{"other key taken", func(d *Definition) { d.Sections[1].Questions[0].Key = "workplace_other" },
+		{"other key taken", func(d *definition.Definition) { d.Sections[1].Questions[0].Key = "workplace_other" },
 			"sections[0].questions[5].other", "duplicate_key"},
 	} {
-		var d Definition
+		var d definition.Definition
 		if err := json.Unmarshal(base.JSON(), &d); err != nil {
 			t.Fatal(err)
 		}
 		c.edit(&d)
 		ps := d.Validate()
-		if !slices.ContainsFunc(ps, func(p Problem) bool { return p.Path == c.path && p.Code == c.code }) {
+		if !slices.ContainsFunc(ps, func(p definition.Problem) bool { return p.Path == c.path && p.Code == c.code }) {
 			t.Errorf("%s: problems %v, want %s at %s", c.name, ps, c.code, c.path)
 		}
 	}
@@ -191,7 +192,7 @@ func TestLogicDefinitionRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, doc := range [][]byte{d.JSON(), y, d.IndentedJSON()} {
-		again, err := ParseDefinition(doc)
+		again, err := definition.ParseDefinition(doc)
 		if err != nil {
 			t.Fatalf("export does not read back: %v\n%s", err, doc)
 		}
@@ -376,7 +377,7 @@ func TestSubmitWithSkipLogicStoresOnlyWhatWasShown(t *testing.T) {
 			t.Errorf("stored rows %q, want %q", lines, want)
 		}
 		// The stored rows give back the values the conditions saw.
-		if shown := l.Def.Shown(map[string]Value{"useful": NumValue(5), "workplace": StrValue("other"), "years": NumValue(3)}); shown["why_not_useful"] || shown["unit"] || !shown["years"] {
+		if shown := l.Def.Shown(map[string]definition.Value{"useful": definition.NumValue(5), "workplace": definition.StrValue("other"), "years": definition.NumValue(3)}); shown["why_not_useful"] || shown["unit"] || !shown["years"] {
 			t.Errorf("shown %v", shown)
 		}
 	})
@@ -393,7 +394,7 @@ func TestConditionsInWords(t *testing.T) {
 		{"not(${workplace} = 'court')", `Answer if it is not the case that you chose “Court” for “Workplace”.`, ``},
 		{"${useful} >= 4 and (${workplace} = 'police' or ${workplace} = 'court')", `Answer if your answer to “Useful” was “Strongly agree” or “Agree” and (you chose “Police” for “Workplace” or you chose “Court” for “Workplace”).`, ``},
 	} {
-		e, err := ParseRelevant(c.src)
+		e, err := definition.ParseRelevant(c.src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,16 +411,16 @@ func TestConditionsInWords(t *testing.T) {
 // strings too (a real XLSForm, UCL_Biomass_Plot_Form.xlsx, has them).
 func TestRelevantReadsTypographicQuotes(t *testing.T) {
 	for _, src := range []string{"${a} = ‘yes’", "${a} = “yes”", "${a} = ’yes’", "selected(${a}, ‘yes’)"} {
-		e, err := ParseRelevant(src)
+		e, err := definition.ParseRelevant(src)
 		if err != nil {
 			t.Errorf("%s: %v", src, err)
 			continue
 		}
-		if !e.Eval(map[string]Value{"a": StrValue("yes")}) || e.Eval(map[string]Value{"a": StrValue("no")}) {
+		if !e.Eval(map[string]definition.Value{"a": definition.StrValue("yes")}) || e.Eval(map[string]definition.Value{"a": definition.StrValue("no")}) {
 			t.Errorf("%s: evaluates wrongly (%s)", src, e)
 		}
 	}
-	if _, err := ParseRelevant("${a} = ‘yes"); err == nil {
+	if _, err := definition.ParseRelevant("${a} = ‘yes"); err == nil {
 		t.Error("an unterminated typographic string parses")
 	}
 }

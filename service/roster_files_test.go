@@ -22,6 +22,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/definition"
 )
 
 // Files as the organisers' programs save them. The encoders stand in for
@@ -351,7 +352,7 @@ func TestXLSFormRefusesAZipBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = ParseXLSForm(zipWithExtra(t, data, 256<<20), XLSFormOptions{})
-	problems, ok := AsInvalid(err)
+	problems, ok := definition.AsInvalid(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "zip_bomb" {
 		t.Fatalf("err = %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 )
 
 // ErrSeminarSlugTaken is returned when another seminar has the slug.
@@ -59,36 +60,36 @@ func (in *SeminarInput) retention() *int {
 }
 
 // Validate returns the problems of the input, each naming its field.
-func (in *SeminarInput) Validate() []Problem {
-	var ps []Problem
+func (in *SeminarInput) Validate() []definition.Problem {
+	var ps []definition.Problem
 	in.Slug = strings.TrimSpace(in.Slug)
 	if !seminarSlugRe.MatchString(in.Slug) {
-		ps = append(ps, Problem{Code: "bad_slug", Path: "slug", Message: "3-64 lower-case letters, digits or hyphens"})
+		ps = append(ps, definition.Problem{Code: "bad_slug", Path: "slug", Message: "3-64 lower-case letters, digits or hyphens"})
 	}
 	if strings.TrimSpace(in.Title.In("en")) == "" {
-		ps = append(ps, Problem{Code: "required", Path: "title", Message: "a title in English or Chinese is required"})
+		ps = append(ps, definition.Problem{Code: "required", Path: "title", Message: "a title in English or Chinese is required"})
 	}
 	for field, v := range map[string]string{"starts_on": in.StartsOn, "ends_on": in.EndsOn} {
 		if v == "" {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			ps = append(ps, Problem{Code: "bad_date", Path: field, Message: "a date as YYYY-MM-DD"})
+			ps = append(ps, definition.Problem{Code: "bad_date", Path: field, Message: "a date as YYYY-MM-DD"})
 		}
 	}
 	if in.StartsOn != "" && in.EndsOn != "" && in.EndsOn < in.StartsOn {
-		ps = append(ps, Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
+		ps = append(ps, definition.Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
 	}
 	if in.RetentionDays = strings.TrimSpace(in.RetentionDays); in.RetentionDays != "" {
 		if n, err := strconv.Atoi(in.RetentionDays); err != nil || n < 1 || n > 36500 {
-			ps = append(ps, Problem{Code: "bad_retention", Path: "retention_days", Message: "a whole number of days from 1 to 36500, or empty for the default"})
+			ps = append(ps, definition.Problem{Code: "bad_retention", Path: "retention_days", Message: "a whole number of days from 1 to 36500, or empty for the default"})
 		}
 	}
 	if in.Timezone == "" {
 		in.Timezone = model.DefaultTimezone
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
-		ps = append(ps, Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})
+		ps = append(ps, definition.Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})
 	}
 	return ps
 }
@@ -96,7 +97,7 @@ func (in *SeminarInput) Validate() []Problem {
 // Create adds a seminar.
 func (s *Seminars) Create(ctx context.Context, in SeminarInput) (*model.Seminar, error) {
 	if ps := in.Validate(); len(ps) > 0 {
-		return nil, &InvalidError{Problems: ps}
+		return nil, &definition.InvalidError{Problems: ps}
 	}
 	m := model.Seminar{Slug: in.Slug, Title: in.Title, Location: in.Location, StartsOn: in.StartsOn, EndsOn: in.EndsOn, Timezone: in.Timezone, RetentionDays: in.retention()}
 	if err := s.db.WithContext(ctx).Create(&m).Error; err != nil {
@@ -111,7 +112,7 @@ func (s *Seminars) Create(ctx context.Context, in SeminarInput) (*model.Seminar,
 // Update changes a seminar's fields.
 func (s *Seminars) Update(ctx context.Context, id uint64, in SeminarInput) (*model.Seminar, error) {
 	if ps := in.Validate(); len(ps) > 0 {
-		return nil, &InvalidError{Problems: ps}
+		return nil, &definition.InvalidError{Problems: ps}
 	}
 	res := s.db.WithContext(ctx).Model(&model.Seminar{}).Where("id = ?", id).Updates(map[string]any{
 		"slug": in.Slug, "title": in.Title, "location": in.Location, "starts_on": in.StartsOn,

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 )
 
 // Outcomes of a submission that are not validation problems. The handler
@@ -681,7 +682,7 @@ type pendingAnswer struct {
 // required, and an answer sent for it is not stored but returned in ignored,
 // as is the text of an "Other" choice that was not chosen, and an answer to a
 // note.
-func BuildAnswers(def *Definition, sub Submission) (Built, FieldErrors) {
+func BuildAnswers(def *definition.Definition, sub Submission) (Built, FieldErrors) {
 	var rows []pendingAnswer
 	var ignored, notShown []string
 	errs := FieldErrors{}
@@ -691,7 +692,7 @@ func BuildAnswers(def *Definition, sub Submission) (Built, FieldErrors) {
 			errs[key] = codeUnknownKey
 		}
 	}
-	values := map[string]Value{}
+	values := map[string]definition.Value{}
 	for si, sec := range def.Sections {
 		sectionOn := logic.Sections[si] == nil || logic.Sections[si].Eval(values)
 		for _, q := range sec.Questions {
@@ -743,7 +744,7 @@ func BuildAnswers(def *Definition, sub Submission) (Built, FieldErrors) {
 					ignored = append(ignored, q.OtherKey())
 				}
 			}
-			values[q.Key] = ValueOf(q, got)
+			values[q.Key] = definition.ValueOf(q, got)
 			for _, a := range got {
 				rows = append(rows, pendingAnswer{Answer: a, key: q.Key})
 			}
@@ -767,10 +768,10 @@ type Built struct {
 
 // withOtherText puts the text of an "Other" choice on the row that chose it:
 // required when "other" is chosen, ignored when it is not.
-func withOtherText(q QuestionDef, rows []model.Answer, v any, present, fromForm bool) ([]model.Answer, bool, string) {
+func withOtherText(q definition.QuestionDef, rows []model.Answer, v any, present, fromForm bool) ([]model.Answer, bool, string) {
 	chosen := -1
 	for i, a := range rows {
-		if a.Option != nil && *a.Option == OtherValue {
+		if a.Option != nil && *a.Option == definition.OtherValue {
 			chosen = i
 		}
 	}
@@ -780,7 +781,7 @@ func withOtherText(q QuestionDef, rows []model.Answer, v any, present, fromForm 
 	if !present {
 		return nil, false, codeOtherRequired
 	}
-	s, code := textAnswer(v, fromForm, MaxOtherLength)
+	s, code := textAnswer(v, fromForm, definition.MaxOtherLength)
 	if code != "" {
 		return nil, false, code
 	}
@@ -809,7 +810,7 @@ func isEmpty(v any) bool {
 }
 
 // answerRows converts one answer value to rows, or returns an error code.
-func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
+func answerRows(q definition.QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 	switch q.Type {
 	case model.TypeLikert, model.TypeRating, model.TypeNPS:
 		if s, ok := v.(string); ok && strings.TrimSpace(s) == "na" {
@@ -857,7 +858,7 @@ func answerRows(q QuestionDef, v any, fromForm bool) ([]model.Answer, string) {
 	case model.TypeText, model.TypeLongText:
 		max := q.MaxLength
 		if max == 0 {
-			max = DefaultMaxLength
+			max = definition.DefaultMaxLength
 		}
 		s, code := textAnswer(v, fromForm, max)
 		if code != "" {
@@ -977,7 +978,7 @@ const maxNumberMagnitude = 1e12
 // numberAnswer reads a number question's answer: a JSON number, or the text
 // of a form field as a phone types it (full-width digits, a decimal comma).
 // It returns the number's canonical text, which is what is stored.
-func numberAnswer(q QuestionDef, v any, fromForm bool) (string, string) {
+func numberAnswer(q definition.QuestionDef, v any, fromForm bool) (string, string) {
 	var n float64
 	var decimals int
 	switch x := v.(type) {
@@ -1037,7 +1038,7 @@ func decimalPlaces(t string) int {
 // dateAnswer reads a date question's answer: YYYY-MM-DD from JSON; from a
 // form also 2018/1/6, 2018.01.06 and 2018年1月6日 (the text field a phone
 // without a date picker shows). Impossible dates (2018-02-30) are refused.
-func dateAnswer(q QuestionDef, v any, fromForm bool) (string, string) {
+func dateAnswer(q definition.QuestionDef, v any, fromForm bool) (string, string) {
 	s, ok := singleString(v, fromForm)
 	if !ok {
 		return "", codeBadDate
@@ -1050,7 +1051,7 @@ func dateAnswer(q QuestionDef, v any, fromForm bool) (string, string) {
 			s = m[1] + "-" + pad(m[2]) + "-" + pad(m[3])
 		}
 	}
-	if !dateRe.MatchString(s) {
+	if !definition.IsDate(s) {
 		return "", codeBadDate
 	}
 	d, err := time.Parse(time.DateOnly, s)

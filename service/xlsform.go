@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -35,13 +36,13 @@ type XLSFormOptions struct {
 }
 
 // xlsProblem makes a problem or a warning.
-func xlsProblem(code, path, format string, args ...any) Problem {
-	return Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
+func xlsProblem(code, path, format string, args ...any) definition.Problem {
+	return definition.Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
 // fileProblem refuses the whole file.
 func fileProblem(code, format string, args ...any) error {
-	return &InvalidError{[]Problem{xlsProblem(code, "", format, args...)}}
+	return &definition.InvalidError{Problems: []definition.Problem{xlsProblem(code, "", format, args...)}}
 }
 
 // sheet is one worksheet read as a header row and data rows.
@@ -77,8 +78,8 @@ func rowPath(sheet string, i int) string { return fmt.Sprintf("%s row %d", sheet
 // xlsParser turns the sheets into a Definition and remembers which row each
 // part of the definition came from, to point validation problems at rows.
 type xlsParser struct {
-	problems  []Problem
-	warnings  []Problem
+	problems  []definition.Problem
+	warnings  []definition.Problem
 	langs     []string // the questionnaire's languages, default first
 	defLang   string
 	origins   map[string]string // definition path → "survey row 7"
@@ -110,9 +111,9 @@ func (p *xlsParser) warn(code, path, format string, args ...any) {
 // definition with the warnings (what it ignored), or an *InvalidError whose
 // problems name sheet, row and column: all of them at once, in sheet and row
 // order.
-func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, error) {
-	if len(data) > MaxDefinitionBytes*4 {
-		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", MaxDefinitionBytes*4)
+func ParseXLSForm(data []byte, opts XLSFormOptions) (*definition.Definition, []definition.Problem, error) {
+	if len(data) > definition.MaxDefinitionBytes*4 {
+		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", definition.MaxDefinitionBytes*4)
 	}
 	switch spreadsheet.Kind(data) {
 	case spreadsheet.KindODS:
@@ -138,7 +139,7 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	}
 	survey, choices, settings := sheets["survey"], sheets["choices"], sheets["settings"]
 	if survey == nil {
-		return nil, nil, &InvalidError{[]Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
+		return nil, nil, &definition.InvalidError{Problems: []definition.Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
 	}
 	for _, c := range []string{"type", "name"} {
 		if _, ok := survey.col[c]; !ok {
@@ -159,7 +160,7 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 		}
 	}
 
-	d := &Definition{Format: FormatV1, Status: model.StatusDraft, Access: model.AccessOpen}
+	d := &definition.Definition{Format: definition.FormatV1, Status: model.StatusDraft, Access: model.AccessOpen}
 	p.readDefaultLanguage(settings)
 	p.langs = p.languageOrder(survey)
 	p.dropUnofferedLanguages(survey, choices, settings)
@@ -180,13 +181,13 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 	}
 	warnings := sortProblems(p.warnings)
 	if len(p.problems) > 0 {
-		return nil, nil, &InvalidError{sortProblems(p.problems)}
+		return nil, nil, &definition.InvalidError{Problems: sortProblems(p.problems)}
 	}
 	// The definition made from the workbook is bound by the same limit as a
 	// posted one: otherwise a 2 MB workbook becomes a definition whose export
 	// cannot be posted back.
-	if doc, err := json.Marshal(d); err == nil && len(doc) > MaxDefinitionBytes {
-		return nil, nil, fileProblem("too_large", "the questionnaire made from this workbook is %d bytes as a definition, more than the %d a definition may have", len(doc), MaxDefinitionBytes)
+	if doc, err := json.Marshal(d); err == nil && len(doc) > definition.MaxDefinitionBytes {
+		return nil, nil, fileProblem("too_large", "the questionnaire made from this workbook is %d bytes as a definition, more than the %d a definition may have", len(doc), definition.MaxDefinitionBytes)
 	}
 	return d, warnings, nil
 }
@@ -194,7 +195,7 @@ func ParseXLSForm(data []byte, opts XLSFormOptions) (*Definition, []Problem, err
 // consequence tells a validation problem that only follows from one
 // already reported: a section left empty by refused rows, a missing title or
 // link name the settings problems already asked for.
-func (p *xlsParser) consequence(pr Problem) bool {
+func (p *xlsParser) consequence(pr definition.Problem) bool {
 	switch {
 	case pr.Code == "no_sections" || pr.Code == "no_questions":
 		return len(p.problems) > 0
@@ -618,7 +619,7 @@ var settingsColumns = map[string]struct{ refused, reason string }{
 	"add_none_option":         {refused: "add_none_option (an extra \"None\" choice on every select_multiple) is not supported"},
 }
 
-func (p *xlsParser) readSettings(d *Definition, s *sheet, opts XLSFormOptions) {
+func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts XLSFormOptions) {
 	var row []string
 	where := "settings row 2"
 	if s != nil && len(s.rows) > 0 {
@@ -764,7 +765,7 @@ func parseBool(s string) (bool, bool) {
 
 // choiceList is one list_name of the choices sheet.
 type choiceList struct {
-	options []Option
+	options []definition.Option
 	rows    []int
 	piped   []int // rows whose label quotes an answer (${...})
 }
@@ -816,7 +817,7 @@ func (p *xlsParser) readChoices(s *sheet) map[string]*choiceList {
 				break
 			}
 		}
-		cl.options = append(cl.options, Option{Value: name, Label: label})
+		cl.options = append(cl.options, definition.Option{Value: name, Label: label})
 		cl.rows = append(cl.rows, rowNumber(i))
 	}
 	return lists
@@ -833,10 +834,10 @@ var xlsColumnNames = map[string]string{"text": "label", "help": "hint", "key": "
 // locate rewrites the definition paths of validation problems into the
 // sheet and row they come from: "sections[0].questions[2].text.zh" becomes
 // "survey row 5, label::zh".
-func (p *xlsParser) locate(ps []Problem) []Problem {
-	out := make([]Problem, len(ps))
+func (p *xlsParser) locate(ps []definition.Problem) []definition.Problem {
+	out := make([]definition.Problem, len(ps))
 	for i, pr := range ps {
-		out[i] = Problem{Code: pr.Code, Path: p.origin(pr.Path), Message: defPathRe.ReplaceAllStringFunc(pr.Message, func(m string) string {
+		out[i] = definition.Problem{Code: pr.Code, Path: p.origin(pr.Path), Message: defPathRe.ReplaceAllStringFunc(pr.Message, func(m string) string {
 			if o, ok := p.origins[m]; ok {
 				return o
 			}
@@ -887,9 +888,9 @@ func (p *xlsParser) origin(path string) string {
 // first, then survey, choices and settings, each by row; problems of one row
 // keep the order they were found in (its type first). Two problems of the
 // same cell are merged.
-func sortProblems(ps []Problem) []Problem {
+func sortProblems(ps []definition.Problem) []definition.Problem {
 	sheetRank := map[string]int{"": 0, "survey": 1, "choices": 2, "settings": 3}
-	key := func(p Problem) (int, int) {
+	key := func(p definition.Problem) (int, int) {
 		m := sheetRowRe.FindStringSubmatch(p.Path)
 		if m == nil {
 			return 0, 0

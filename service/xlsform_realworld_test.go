@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"seminareval/service/definition"
 )
 
 // TestRealWorldXLSForms imports each of pyxform's test workbooks
@@ -123,7 +125,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 				t.Fatal(err)
 			}
 			d, warnings, err := ParseXLSForm(data, XLSFormOptions{FileName: name})
-			ps, invalid := AsInvalid(err)
+			ps, invalid := definition.AsInvalid(err)
 			if err != nil && !invalid {
 				t.Fatalf("err = %v, want an import or problems", err)
 			}
@@ -151,7 +153,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 					t.Fatalf("imported a definition that does not validate: %v", ps)
 				}
 				for _, code := range want.warnings {
-					if !slices.ContainsFunc(warnings, func(w Problem) bool { return w.Code == code }) {
+					if !slices.ContainsFunc(warnings, func(w definition.Problem) bool { return w.Code == code }) {
 						t.Errorf("warnings %v: none %s", warnings, code)
 					}
 				}
@@ -176,7 +178,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 
 // sortedBySheetAndRow checks the order of problems: survey, choices,
 // settings, each by row number.
-func sortedBySheetAndRow(ps []Problem) bool {
+func sortedBySheetAndRow(ps []definition.Problem) bool {
 	rank := map[string]int{"survey": 1, "choices": 2, "settings": 3}
 	last := [2]int{}
 	for _, p := range ps {

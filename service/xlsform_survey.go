@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 )
 
 // The survey sheet: what each row type and column becomes. docs/xlsform.md
@@ -158,7 +159,7 @@ type block struct {
 type surveyReader struct {
 	*xlsParser
 	s        *sheet
-	d        *Definition
+	d        *definition.Definition
 	lists    map[string]*choiceList
 	open     []block
 	current  int // index of the section receiving questions; -1 for none
@@ -173,7 +174,7 @@ type surveyReader struct {
 	likertLevels map[string]map[string]int
 }
 
-func (p *xlsParser) readSurvey(d *Definition, s *sheet, lists map[string]*choiceList) {
+func (p *xlsParser) readSurvey(d *definition.Definition, s *sheet, lists map[string]*choiceList) {
 	r := &surveyReader{xlsParser: p, s: s, d: d, lists: lists, current: -1, perColumn: map[int][]int{}, pipedChoices: map[int]bool{},
 		likertLevels: map[string]map[string]int{}}
 	for i, row := range s.rows {
@@ -248,7 +249,7 @@ func (r *surveyReader) row(i int, row []string) {
 	r.questions++
 	if r.current < 0 {
 		// Questions outside any group form an untitled section.
-		r.d.Sections = append(r.d.Sections, Section{})
+		r.d.Sections = append(r.d.Sections, definition.Section{})
 		r.current = len(r.d.Sections) - 1
 		r.origins[fmt.Sprintf("sections[%d]", r.current)] = where
 	}
@@ -280,7 +281,7 @@ func (r *surveyReader) begin(i int, row []string, rt rowType) {
 	}
 	title := r.text(r.s, row, "label")
 	r.checkPiping(where, "label", title)
-	r.d.Sections = append(r.d.Sections, Section{Title: title, Relevant: strings.TrimSpace(r.s.cell(row, "relevant"))})
+	r.d.Sections = append(r.d.Sections, definition.Section{Title: title, Relevant: strings.TrimSpace(r.s.cell(row, "relevant"))})
 	r.current = len(r.d.Sections) - 1
 	r.origins[fmt.Sprintf("sections[%d]", r.current)] = where
 	if ap := strings.Fields(strings.ToLower(r.s.cell(row, "appearance"))); len(ap) > 0 {
@@ -336,10 +337,10 @@ func (r *surveyReader) columns(i int, row []string, imported, isRepeat bool) {
 
 // question converts one survey row; false when its type is refused (the
 // problem is recorded).
-func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, bool) {
+func (r *surveyReader) question(i int, row []string, rt rowType) (definition.QuestionDef, bool) {
 	s, where := r.s, rowPath("survey", i)
-	q := QuestionDef{Key: s.cell(row, "name"), Text: r.text(s, row, "label"), Help: r.text(s, row, "hint"), Report: r.text(s, row, "report")}
-	refuseType := func(format string, args ...any) (QuestionDef, bool) {
+	q := definition.QuestionDef{Key: s.cell(row, "name"), Text: r.text(s, row, "label"), Help: r.text(s, row, "hint"), Report: r.text(s, row, "report")}
+	refuseType := func(format string, args ...any) (definition.QuestionDef, bool) {
 		r.refuse("unsupported_type", where+", type", format, args...)
 		return q, false
 	}
@@ -400,7 +401,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		} else {
 			q.Options = slices.Clone(cl.options)
 			q.Other = rt.orOther // "Other (please specify)", its text <name>_other as in XLSForm
-			if i := slices.IndexFunc(cl.options, func(o Option) bool { return o.Value == OtherValue }); q.Other && i >= 0 {
+			if i := slices.IndexFunc(cl.options, func(o definition.Option) bool { return o.Value == definition.OtherValue }); q.Other && i >= 0 {
 				r.refuse("other_conflict", where+", type", "or_other adds the choice \"other\" with its text box, and list %s already has a choice named other (choices row %d): remove one of the two", rt.list, cl.rows[i])
 				q.Other, ok = false, false
 			}
@@ -423,7 +424,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		}
 		q.Type = model.TypeNumber
 	case "decimal":
-		q.Type, q.Decimals = model.TypeNumber, MaxDecimals // XLSForm puts no limit on decimals
+		q.Type, q.Decimals = model.TypeNumber, definition.MaxDecimals // XLSForm puts no limit on decimals
 		q.Min, q.Max, constraintOK = limitsOf(rt.kind, constraint)
 	case "date":
 		q.Type = model.TypeDate
@@ -443,7 +444,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (QuestionDef, b
 		case understood && lo == 0 && hi == 10:
 			q.Type = model.TypeNPS
 		case understood:
-			q.Type, q.Min, q.Max = model.TypeNumber, NewLimit(float64(min(lo, hi))), NewLimit(float64(max(lo, hi)))
+			q.Type, q.Min, q.Max = model.TypeNumber, definition.NewLimit(float64(min(lo, hi))), definition.NewLimit(float64(max(lo, hi)))
 			r.warn("range_as_number", where+", type", "range from %d to %d is asked as a number box (%d to %d), not a slider", lo, hi, min(lo, hi), max(lo, hi))
 		default:
 			return refuseType("type range with parameters %q is not supported: a slider needs whole steps of 1 (start=1 end=5 becomes a rating, start=0 end=10 an NPS, other bounds a number)", s.cell(row, "parameters"))
@@ -581,7 +582,7 @@ func rangeBounds(constraint, parameters string) (lo, hi int, understood bool) {
 // false for any other constraint. For whole numbers and dates a strict
 // bound moves to the next value (". > 0" is a minimum of 1); a decimal's
 // strict bound cannot be said as a minimum or maximum and is not understood.
-func limitsOf(kind, constraint string) (lo, hi *Limit, ok bool) {
+func limitsOf(kind, constraint string) (lo, hi *definition.Limit, ok bool) {
 	if strings.TrimSpace(constraint) == "" {
 		return nil, nil, true
 	}
@@ -592,7 +593,7 @@ func limitsOf(kind, constraint string) (lo, hi *Limit, ok bool) {
 		}
 		op, v := m[1], m[2]
 		if op == "" {
-			op, v = flip(m[4]), m[3] // "18 <= ." reads as ". >= 18"
+			op, v = definition.FlipComparison(m[4]), m[3] // "18 <= ." reads as ". >= 18"
 		}
 		limit, good := boundOf(kind, op, v)
 		if !good {
@@ -608,7 +609,7 @@ func limitsOf(kind, constraint string) (lo, hi *Limit, ok bool) {
 }
 
 // boundOf is one bound as a Limit of the question's kind, inclusive.
-func boundOf(kind, op, v string) (*Limit, bool) {
+func boundOf(kind, op, v string) (*definition.Limit, bool) {
 	strict := op == ">" || op == "<"
 	step := 1
 	if op == "<" {
@@ -623,7 +624,7 @@ func boundOf(kind, op, v string) (*Limit, bool) {
 		if strict {
 			d = d.AddDate(0, 0, step)
 		}
-		return NewDateLimit(d.Format(time.DateOnly)), true
+		return definition.NewDateLimit(d.Format(time.DateOnly)), true
 	}
 	n, err := strconv.ParseFloat(v, 64)
 	if err != nil {
@@ -643,7 +644,7 @@ func boundOf(kind, op, v string) (*Limit, bool) {
 	} else if strict {
 		return nil, false
 	}
-	return NewLimit(n), true
+	return definition.NewLimit(n), true
 }
 
 // maxLength reads "string-length(.) <= 500"; understood is false for any
@@ -679,7 +680,7 @@ func constraintKind(c string) string {
 
 // constraintWords is the rule a participant is told when breaking an
 // enforced constraint.
-func constraintWords(q QuestionDef) string {
+func constraintWords(q definition.QuestionDef) string {
 	switch q.Type {
 	case model.TypeText, model.TypeLongText:
 		return fmt.Sprintf("at most %d characters", q.MaxLength)
@@ -709,11 +710,11 @@ var naValues = []string{"na", "n_a", "n/a", "not_applicable", "99", "0"}
 // list may run either way), and their labels become the question's scale
 // when they differ from the default labels. A sixth choice named na offers
 // "not applicable".
-func (r *surveyReader) likert(q QuestionDef, where, list string, cl *choiceList) (QuestionDef, bool) {
+func (r *surveyReader) likert(q definition.QuestionDef, where, list string, cl *choiceList) (definition.QuestionDef, bool) {
 	q.Type = model.TypeLikert
 	opts := cl.options
 	if len(opts) == 6 {
-		if i := slices.IndexFunc(opts, func(o Option) bool { return slices.Contains(naValues, strings.ToLower(o.Value)) }); i >= 0 {
+		if i := slices.IndexFunc(opts, func(o definition.Option) bool { return slices.Contains(naValues, strings.ToLower(o.Value)) }); i >= 0 {
 			q.NA = true
 			opts = slices.Delete(slices.Clone(opts), i, i+1)
 		}
@@ -735,7 +736,7 @@ func (r *surveyReader) likert(q QuestionDef, where, list string, cl *choiceList)
 	custom := false
 	for i, o := range ordered {
 		for l, v := range o.Label {
-			if LikertLabels[i][l] != v {
+			if definition.LikertLabels[i][l] != v {
 				custom = true
 			}
 		}
@@ -759,7 +760,7 @@ func (r *surveyReader) likertConditions() {
 		return
 	}
 	rewrite := func(src, path string) string {
-		e, err := ParseRelevant(src)
+		e, err := definition.ParseRelevant(src)
 		if err != nil || !r.likertLevel(e) {
 			return src
 		}
@@ -782,26 +783,26 @@ func (r *surveyReader) likertConditions() {
 
 // likertLevel replaces choice names of Likert questions in e by their
 // levels; it reports whether it changed anything.
-func (r *surveyReader) likertLevel(e *Expr) bool {
+func (r *surveyReader) likertLevel(e *definition.Expr) bool {
 	changed := false
 	for _, a := range e.Args {
 		changed = r.likertLevel(a) || changed
 	}
 	switch {
-	case e.Op == opSelected && e.Args[0].Op == opRef:
+	case e.Op == definition.OpSelected && e.Args[0].Op == definition.OpRef:
 		if level, ok := r.likertLevels[e.Args[0].Key][e.Str]; ok {
 			e.Op, e.Str = "=", ""
-			e.Args = []*Expr{e.Args[0], {Op: opNum, Num: float64(level)}}
+			e.Args = []*definition.Expr{e.Args[0], {Op: definition.OpNum, Num: float64(level)}}
 			return true
 		}
-	case isComparison(e.Op):
+	case definition.IsComparison(e.Op):
 		for _, j := range [][2]int{{0, 1}, {1, 0}} {
 			ref, lit := e.Args[j[0]], e.Args[j[1]]
-			if ref.Op != opRef || lit.Op != opStr {
+			if ref.Op != definition.OpRef || lit.Op != definition.OpStr {
 				continue
 			}
 			if level, ok := r.likertLevels[ref.Key][lit.Str]; ok {
-				e.Args[j[1]] = &Expr{Op: opNum, Num: float64(level)}
+				e.Args[j[1]] = &definition.Expr{Op: definition.OpNum, Num: float64(level)}
 				changed = true
 			}
 		}
@@ -810,8 +811,8 @@ func (r *surveyReader) likertLevel(e *Expr) bool {
 }
 
 // agreementOrder returns the options from most to least agreement.
-func agreementOrder(opts []Option) ([]Option, bool) {
-	byNumber := make([]Option, 5)
+func agreementOrder(opts []definition.Option) ([]definition.Option, bool) {
+	byNumber := make([]definition.Option, 5)
 	numeric := true
 	for _, o := range opts {
 		n, err := strconv.Atoi(o.Value)
@@ -838,7 +839,7 @@ func agreementOrder(opts []Option) ([]Option, bool) {
 
 // agreement is +1 for an option that means agreeing, -1 for disagreeing, 0
 // when it cannot tell.
-func agreement(o Option) int {
+func agreement(o definition.Option) int {
 	words := strings.ToLower(o.Value + " " + o.Label["en"])
 	zh := o.Label["zh"]
 	switch {

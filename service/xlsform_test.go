@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -126,7 +127,7 @@ func TestXLSFormBecomesDefinition(t *testing.T) {
 	if q, _ := d.Question("overall"); q.Type != model.TypeRating {
 		t.Errorf("overall = %+v, want rating", q)
 	}
-	if q, _ := d.Question("comments"); q.Type != model.TypeLongText || q.MaxLength != DefaultMaxLength {
+	if q, _ := d.Question("comments"); q.Type != model.TypeLongText || q.MaxLength != definition.DefaultMaxLength {
 		t.Errorf("comments = %+v, want longtext", q)
 	}
 	if _, ok := d.Question("start"); ok {
@@ -215,9 +216,9 @@ func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _, err := ParseXLSForm(tc.data, XLSFormOptions{})
-			ps, ok := AsInvalid(err)
+			ps, ok := definition.AsInvalid(err)
 			if !ok {
-				t.Fatalf("err = %v (definition %v), want *InvalidError", err, d)
+				t.Fatalf("err = %v (definition %v), want *definition.InvalidError", err, d)
 			}
 			for _, p := range ps {
 				if p.Code == tc.code && p.Path == tc.path && strings.Contains(p.Message, tc.text) {
@@ -237,7 +238,7 @@ func TestLikertListNeedsAnAgreementDirection(t *testing.T) {
 		m["choices"][i][3] = []string{"差", "较差", "一般", "好", "很好"}[i-1]
 	}
 	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
-	ps, _ := AsInvalid(err)
+	ps, _ := definition.AsInvalid(err)
 	if len(ps) != 1 || ps[0].Path != "survey row 4, appearance" || !strings.Contains(ps[0].Message, "which end") {
 		t.Fatalf("problems = %v", ps)
 	}
@@ -341,7 +342,7 @@ func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
 	m["choices"][13][3] = ""                                                    // role/police: no Chinese
 	m["settings"][1][1] = ""                                                    // no Chinese title
 	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
-	ps, _ := AsInvalid(err)
+	ps, _ := definition.AsInvalid(err)
 	var got []string
 	for _, p := range ps {
 		got = append(got, p.Path+": "+p.Code)
@@ -372,7 +373,7 @@ func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 	}
 	// An upload of either is named by ParseUpload too, not read as YAML.
 	_, _, err := ParseUpload([]byte(cases[spreadsheet.KindXLS]), XLSFormOptions{})
-	if ps, _ := AsInvalid(err); len(ps) != 1 || ps[0].Code != "xls_workbook" {
+	if ps, _ := definition.AsInvalid(err); len(ps) != 1 || ps[0].Code != "xls_workbook" {
 		t.Errorf("ParseUpload(.xls) = %v", err)
 	}
 }
@@ -382,7 +383,7 @@ func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 func TestXLSFormWithoutTitleOrIDSaysSoOnce(t *testing.T) {
 	wb := workbook(t, map[string][][]any{"survey": {{"type", "name", "label"}, {"text", "a", "A"}}})
 	_, _, err := ParseXLSForm(wb, XLSFormOptions{})
-	ps, _ := AsInvalid(err)
+	ps, _ := definition.AsInvalid(err)
 	if len(ps) != 2 || ps[0].Code != "no_title" || ps[1].Code != "no_slug" {
 		t.Fatalf("problems = %v, want no_title and no_slug", ps)
 	}
@@ -401,11 +402,11 @@ func TestXLSFormRefusesADefinitionOverTheLimit(t *testing.T) {
 		rows = append(rows, []any{"text", fmt.Sprintf("q%d", i), long, long})
 	}
 	data := workbook(t, map[string][][]any{"survey": rows, "settings": {{"form_title", "form_id"}, {"Big", "big-form"}}}, "survey", "settings")
-	if len(data) > MaxDefinitionBytes*4 {
+	if len(data) > definition.MaxDefinitionBytes*4 {
 		t.Fatalf("the workbook itself is over the upload limit: %d bytes", len(data))
 	}
 	_, _, err := ParseXLSForm(data, XLSFormOptions{})
-	problems, ok := AsInvalid(err)
+	problems, ok := definition.AsInvalid(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "too_large" || !strings.Contains(problems[0].Message, "as a definition") {
 		t.Fatalf("err = %v", err)
 	}
@@ -439,7 +440,9 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 	if d.Sections[2].Relevant != "${knowledge_improved} != 1" {
 		t.Errorf("group relevant %q", d.Sections[2].Relevant)
 	}
-	if !slices.ContainsFunc(warnings, func(w Problem) bool { return w.Code == "likert_condition" && w.Path == "survey row 7, relevant" }) {
+	if !slices.ContainsFunc(warnings, func(w definition.Problem) bool {
+		return w.Code == "likert_condition" && w.Path == "survey row 7, relevant"
+	}) {
 		t.Errorf("warnings %v: no likert_condition", warnings)
 	}
 	intro, _ := d.Question("intro")
@@ -458,7 +461,7 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 		{"years 0..50 with its condition", years.Type == model.TypeNumber && years.Min.String() == "0" && years.Max.String() == "50" && years.Decimals == 0 &&
 			years.Relevant == "selected(${topics}, 'legal') or selected(${topics}, 'other')"},
 		{"sessions: > 0 is a minimum of 1", sessions.Type == model.TypeNumber && sessions.Min.String() == "1" && sessions.Max == nil},
-		{"hours: a decimal from 0.5", hours.Type == model.TypeNumber && hours.Min.String() == "0.5" && hours.Decimals == MaxDecimals},
+		{"hours: a decimal from 0.5", hours.Type == model.TypeNumber && hours.Min.String() == "0.5" && hours.Decimals == definition.MaxDecimals},
 		{"arrival 2018-01-10..2018-01-20", arrival.Type == model.TypeDate && arrival.Min.String() == "2018-01-10" && arrival.Max.String() == "2018-01-20"},
 		{"score: a range 1..7 is a number", score.Type == model.TypeNumber && score.Min.String() == "1" && score.Max.String() == "7"},
 	} {
@@ -466,7 +469,7 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 			t.Errorf("%s: intro %+v topics %+v years %+v sessions %+v hours %+v arrival %+v score %+v", c.name, intro, topics, years, sessions, hours, arrival, score)
 		}
 	}
-	if !slices.ContainsFunc(warnings, func(w Problem) bool { return w.Code == "range_as_number" && w.Path == "survey row 17, type" }) {
+	if !slices.ContainsFunc(warnings, func(w definition.Problem) bool { return w.Code == "range_as_number" && w.Path == "survey row 17, type" }) {
 		t.Errorf("warnings %v: no range_as_number for the slider", warnings)
 	}
 

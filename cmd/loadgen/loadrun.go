@@ -25,6 +25,7 @@ import (
 	"seminareval/handler"
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wire"
 )
 
@@ -309,7 +310,7 @@ func merge(name string, rs []*load.Result) *load.Result {
 // copyForCeiling imports the target's definition again under another slug,
 // so that the ceiling writes the same rows into the same tables without
 // mixing them with the service's responses.
-func copyForCeiling(ctx context.Context, db *gorm.DB, def *service.Definition) (string, error) {
+func copyForCeiling(ctx context.Context, db *gorm.DB, def *definition.Definition) (string, error) {
 	c := *def
 	c.Slug = def.Slug + "-ceiling"
 	if len(c.Slug) > 64 {

@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/report"
 )
 
@@ -22,31 +23,31 @@ const rosterSize = 1000
 // benchQuestions is a 25-question evaluation: 16 Likert items (two with
 // "not applicable"), 3 single and 2 multi choice, 2 ratings, an NPS and a
 // comment box.
-func benchQuestions() []service.QuestionDef {
-	var qs []service.QuestionDef
+func benchQuestions() []definition.QuestionDef {
+	var qs []definition.QuestionDef
 	text := func(en string) model.Text { return model.Text{"en": en, "zh": en + "（中文）"} }
 	for i := 1; i <= 16; i++ {
-		qs = append(qs, service.QuestionDef{Key: fmt.Sprintf("likert_%02d", i), Type: model.TypeLikert, Required: true, NA: i > 14,
+		qs = append(qs, definition.QuestionDef{Key: fmt.Sprintf("likert_%02d", i), Type: model.TypeLikert, Required: true, NA: i > 14,
 			Text: text(fmt.Sprintf("Statement number %d about the seminar.", i)), Report: text(fmt.Sprintf("statement %d holds", i))})
 	}
-	options := func(n int) []service.Option {
-		var os []service.Option
+	options := func(n int) []definition.Option {
+		var os []definition.Option
 		for j := range n {
-			os = append(os, service.Option{Value: fmt.Sprintf("opt%d", j+1), Label: text(fmt.Sprintf("Option %d", j+1))})
+			os = append(os, definition.Option{Value: fmt.Sprintf("opt%d", j+1), Label: text(fmt.Sprintf("Option %d", j+1))})
 		}
 		return os
 	}
 	for i := 1; i <= 3; i++ {
-		qs = append(qs, service.QuestionDef{Key: fmt.Sprintf("single_%d", i), Type: model.TypeSingle, Text: text(fmt.Sprintf("Single choice %d", i)), Options: options(5)})
+		qs = append(qs, definition.QuestionDef{Key: fmt.Sprintf("single_%d", i), Type: model.TypeSingle, Text: text(fmt.Sprintf("Single choice %d", i)), Options: options(5)})
 	}
 	for i := 1; i <= 2; i++ {
-		qs = append(qs, service.QuestionDef{Key: fmt.Sprintf("multi_%d", i), Type: model.TypeMulti, Text: text(fmt.Sprintf("Multiple choice %d", i)), Options: options(5)})
+		qs = append(qs, definition.QuestionDef{Key: fmt.Sprintf("multi_%d", i), Type: model.TypeMulti, Text: text(fmt.Sprintf("Multiple choice %d", i)), Options: options(5)})
 	}
 	qs = append(qs,
-		service.QuestionDef{Key: "rating_1", Type: model.TypeRating, Text: text("Overall rating")},
-		service.QuestionDef{Key: "rating_2", Type: model.TypeRating, Text: text("Rating of the venue")},
-		service.QuestionDef{Key: "recommend", Type: model.TypeNPS, Text: text("Would you recommend it?")},
-		service.QuestionDef{Key: "comments", Type: model.TypeLongText, Text: text("Comments"), MaxLength: 2000},
+		definition.QuestionDef{Key: "rating_1", Type: model.TypeRating, Text: text("Overall rating")},
+		definition.QuestionDef{Key: "rating_2", Type: model.TypeRating, Text: text("Rating of the venue")},
+		definition.QuestionDef{Key: "recommend", Type: model.TypeNPS, Text: text("Would you recommend it?")},
+		definition.QuestionDef{Key: "comments", Type: model.TypeLongText, Text: text("Comments"), MaxLength: 2000},
 	)
 	return qs
 }
@@ -82,7 +83,7 @@ var comments = []string{
 }
 
 // answersFor returns the answers of response i, the same on every call.
-func answersFor(i int, qs []service.QuestionDef) []value {
+func answersFor(i int, qs []definition.QuestionDef) []value {
 	rng := rand.New(rand.NewPCG(uint64(i), 2018))
 	out := make([]value, len(qs))
 	for j, q := range qs {
@@ -122,14 +123,14 @@ func answersFor(i int, qs []service.QuestionDef) []value {
 // multi-row INSERTs in transactions of 2,000 responses: GORM's per-row
 // Create would take longer than the benchmark itself.
 func generate(ctx context.Context, db *gorm.DB, qs *service.Questionnaires, n int) (*service.Loaded, error) {
-	def := &service.Definition{
+	def := &definition.Definition{
 		Slug: slug, Title: model.Text{"en": "Benchmark evaluation", "zh": "基准测试评估"}, Languages: []string{"zh", "en"}, Status: model.StatusOpen,
-		Seminar:  &service.SeminarDef{Slug: "reportbench", Title: model.Text{"en": "Benchmark seminar", "zh": "基准测试研讨会"}, StartsOn: "2018-01-16", EndsOn: "2018-01-17"},
-		Sections: []service.Section{{Questions: benchQuestions()}},
+		Seminar:  &definition.SeminarDef{Slug: "reportbench", Title: model.Text{"en": "Benchmark seminar", "zh": "基准测试研讨会"}, StartsOn: "2018-01-16", EndsOn: "2018-01-17"},
+		Sections: []definition.Section{{Questions: benchQuestions()}},
 	}
 	def.Normalize()
 	if ps := def.Validate(); len(ps) > 0 {
-		return nil, &service.InvalidError{Problems: ps}
+		return nil, &definition.InvalidError{Problems: ps}
 	}
 	q, err := qs.Import(ctx, def)
 	if err != nil {

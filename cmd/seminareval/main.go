@@ -20,6 +20,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 func main() {
@@ -252,7 +253,7 @@ func runImport(ctx context.Context, e env) error {
 	}
 	def, warnings, err := service.ParseUpload(data, service.XLSFormOptions{Slug: *slug, FileName: filepath.Base(file)})
 	if err != nil {
-		if problems, ok := service.AsInvalid(err); ok {
+		if problems, ok := definition.AsInvalid(err); ok {
 			for _, p := range problems {
 				fmt.Fprintf(e.stderr, "%s: %s\n", file, p)
 			}

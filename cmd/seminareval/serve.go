@@ -14,6 +14,7 @@ import (
 
 	"seminareval/handler"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/wire"
 	"seminareval/templates"
 )
@@ -104,7 +105,7 @@ func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, cfg service.Co
 	if err != nil {
 		return err
 	}
-	def, err := service.ParseDefinition(data)
+	def, err := definition.ParseDefinition(data)
 	if err != nil {
 		return fmt.Errorf("demo definition: %w", err)
 	}

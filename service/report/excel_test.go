@@ -20,7 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
 
@@ -312,7 +312,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestAnnexWithoutResponsesIsAValidWorkbook(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f := newReportFixture(t, db, func(d *definition.Definition) { d.Anonymous = true })
 		data, x := writeAnnex(t, f, AnnexOptions{Lang: "zh"})
 		if got := x.GetSheetList(); !slices.Equal(got, AnnexSheets) {
 			t.Fatalf("sheets = %v", got)
@@ -432,7 +432,7 @@ func TestExportStopsCleanlyWhenTheClientGoesAway(t *testing.T) {
 // answering at that moment.
 func TestAnonymousExportsDateResponsesToTheDay(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
-		f := newReportFixture(t, db, func(d *service.Definition) { d.Anonymous = true })
+		f := newReportFixture(t, db, func(d *definition.Definition) { d.Anonymous = true })
 		f.Fill(t)
 		var buf bytes.Buffer
 		if err := f.reports.WriteCSV(context.Background(), f.L.ID, &buf); err != nil {

@@ -13,6 +13,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // logicRespondents are five answer sets to logicYAML, worked out by hand:
@@ -34,13 +35,13 @@ var logicRespondents = []map[string]any{
 }
 
 // parseLogic is testdata/definitions/logic.yaml.
-func parseLogic(t *testing.T) *service.Definition {
+func parseLogic(t *testing.T) *definition.Definition {
 	t.Helper()
 	data, err := os.ReadFile("../../testdata/definitions/logic.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := service.ParseDefinition(data)
+	d, err := definition.ParseDefinition(data)
 	if err != nil {
 		t.Fatal(err)
 	}

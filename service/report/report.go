@@ -20,6 +20,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // DefaultCommentLimit bounds the text answers listed per question in the
@@ -479,7 +480,7 @@ type answerSelect struct {
 func (a answerSelect) from() (string, []any) {
 	cond := " AND a.text IS NOT NULL"
 	if a.otherOnly {
-		cond += " AND a.opt = '" + service.OtherValue + "'"
+		cond += " AND a.opt = '" + definition.OtherValue + "'"
 	}
 	if a.filtered {
 		return " FROM (" + a.v.sql + ") v JOIN answers a ON a.response_id = v.id WHERE a.question_id = ?" + cond, a.v.withArgs(a.questionID)
@@ -509,7 +510,7 @@ func (r *Reports) comments(ctx context.Context, qs *QuestionSummary, sel answerS
 	if sel.otherOnly {
 		total = 0
 		for _, o := range qs.Options {
-			if o.Value == service.OtherValue {
+			if o.Value == definition.OtherValue {
 				total = o.Count
 			}
 		}
@@ -591,7 +592,7 @@ func (r *Reports) notShownCounts(ctx context.Context, l *service.Loaded, v view,
 // summarise turns the GROUP BY rows of one question into its statistics.
 // respondents is the number of responses in view that were asked it (not
 // hidden by skip logic); multiN the distinct respondents to a multi question.
-func summarise(q service.QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
+func summarise(q definition.QuestionDef, aggs []aggregate, multiN, respondents int) QuestionSummary {
 	qs := QuestionSummary{Key: q.Key, Type: q.Type, Text: q.Text, Report: q.Report}
 	switch q.Type {
 	case model.TypeLikert, model.TypeRating, model.TypeNPS:
@@ -646,7 +647,7 @@ func summarise(q service.QuestionDef, aggs []aggregate, multiN, respondents int)
 			if a.Opt == nil {
 				continue
 			}
-			if i := slices.IndexFunc(options, func(o service.Option) bool { return o.Value == *a.Opt }); i >= 0 {
+			if i := slices.IndexFunc(options, func(o definition.Option) bool { return o.Value == *a.Opt }); i >= 0 {
 				counts[i] += a.C
 			}
 		}
@@ -684,7 +685,7 @@ func summarise(q service.QuestionDef, aggs []aggregate, multiN, respondents int)
 
 // levelLabels labels the points of a numeric scale: the agreement labels
 // for Likert, the number itself for ratings and NPS.
-func levelLabels(q service.QuestionDef) []model.Text {
+func levelLabels(q definition.QuestionDef) []model.Text {
 	if q.Type == model.TypeLikert {
 		return q.ScaleLabels()
 	}

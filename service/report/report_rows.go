@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 )
 
 // The exports (Excel annex, CSV) read responses in keyset batches — WHERE
@@ -224,7 +225,7 @@ func (r *Reports) fillAnswers(ctx context.Context, l *service.Loaded, cols expor
 	}
 	if len(cols.otherIDs) > 0 {
 		rows, err := db.Raw("SELECT response_id, question_id, na, text FROM answers WHERE response_id BETWEEN ? AND ? AND question_id IN ? AND opt = ? AND text IS NOT NULL",
-			first, last, cols.otherIDs, service.OtherValue).Rows()
+			first, last, cols.otherIDs, definition.OtherValue).Rows()
 		if err != nil {
 			return fmt.Errorf("read other texts of %d: %w", l.ID, err)
 		}

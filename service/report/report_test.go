@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/service/servicetest"
 )
 
@@ -21,7 +21,7 @@ type reportFixture struct {
 	reports *Reports
 }
 
-func newReportFixture(t *testing.T, db *gorm.DB, edit ...func(*service.Definition)) *reportFixture {
+func newReportFixture(t *testing.T, db *gorm.DB, edit ...func(*definition.Definition)) *reportFixture {
 	t.Helper()
 	d := servicetest.NewDemo(t, db, edit...)
 	return &reportFixture{Demo: d, reports: NewReports(db, d.Questionnaires, d.Clock)}
@@ -200,7 +200,7 @@ func TestSummaryWithoutResponsesOrRoster(t *testing.T) {
 		}
 
 		// No roster at all: invited 0 and response_rate null.
-		g := newReportFixture(t, db, func(d *service.Definition) { d.Slug = "no-roster-here"; d.Seminar = nil })
+		g := newReportFixture(t, db, func(d *definition.Definition) { d.Slug = "no-roster-here"; d.Seminar = nil })
 		s, err = g.reports.Summary(context.Background(), g.L.ID, Filter{})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
@@ -33,13 +34,13 @@ type Demo struct {
 var Secret = []byte("test-secret-test-secret-test-sec")
 
 // NewDemo imports the demo questionnaire, after the edits, into db.
-func NewDemo(t testing.TB, db *gorm.DB, edit ...func(*service.Definition)) *Demo {
+func NewDemo(t testing.TB, db *gorm.DB, edit ...func(*definition.Definition)) *Demo {
 	t.Helper()
 	data, err := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, err := service.ParseDefinition(data)
+	def, err := definition.ParseDefinition(data)
 	if err != nil {
 		t.Fatal(err)
 	}

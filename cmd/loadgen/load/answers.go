@@ -10,18 +10,18 @@ import (
 	"math/rand/v2"
 
 	"seminareval/model"
-	"seminareval/service"
+	"seminareval/service/definition"
 	"seminareval/templates"
 )
 
 // DemoDefinition returns the demo questionnaire the service seeds on an
 // empty database: the default target.
-func DemoDefinition() (*service.Definition, error) {
+func DemoDefinition() (*definition.Definition, error) {
 	data, err := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
 	if err != nil {
 		return nil, err
 	}
-	return service.ParseDefinition(data)
+	return definition.ParseDefinition(data)
 }
 
 // texts are comment answers, Chinese and emoji included, as participants
@@ -37,7 +37,7 @@ var texts = []string{
 // RandomAnswers returns a valid answer set for def, as a participant who
 // skips some optional questions would send it, and how many answer rows
 // the service must store for it.
-func RandomAnswers(def *service.Definition, r *rand.Rand) (map[string]any, int) {
+func RandomAnswers(def *definition.Definition, r *rand.Rand) (map[string]any, int) {
 	answers := map[string]any{}
 	rows := 0
 	for _, q := range def.Questions() {

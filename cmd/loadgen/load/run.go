@@ -15,16 +15,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
+	"seminareval/service/definition"
 
-	"seminareval/service"
+	"github.com/google/uuid"
 )
 
 // Options describe one load phase.
 type Options struct {
 	BaseURL  string // http://127.0.0.1:port
 	Slug     string
-	Def      *service.Definition // answers are generated from it
+	Def      *definition.Definition // answers are generated from it
 	Clients  int
 	Duration time.Duration // the phase stops after this long...
 	Requests int           // ...or after this many requests in all (0: no limit)

@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func (l *Limit) String() string {
 
 // Number returns the limit as a number.
 func (l *Limit) Number() (float64, bool) {
-	if l == nil || dateRe.MatchString(string(*l)) {
+	if l == nil || IsDate(string(*l)) {
 		return 0, false
 	}
 	n, err := strconv.ParseFloat(strings.TrimSpace(string(*l)), 64)
@@ -51,7 +51,7 @@ func (l *Limit) Number() (float64, bool) {
 
 // Date returns the limit as a date.
 func (l *Limit) Date() (time.Time, bool) {
-	if l == nil || !dateRe.MatchString(string(*l)) {
+	if l == nil || !IsDate(string(*l)) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.DateOnly, string(*l))

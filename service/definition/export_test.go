@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 func TestYAMLExportReimportsToTheSameDefinition(t *testing.T) {
 	for _, file := range []string{"sanya-2018-evaluation.yaml", "standard-evaluation.yaml"} {
 		t.Run(file, func(t *testing.T) {
-			src, err := os.ReadFile("../templates/definitions/" + file)
+			src, err := os.ReadFile("../../templates/definitions/" + file)
 			if err != nil {
 				t.Fatal(err)
 			}

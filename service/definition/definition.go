@@ -1,11 +1,9 @@
-// Package service holds the core use cases of seminareval: questionnaire
-// definitions, submissions, seminars and rosters, WeChat and accounts; its
-// neighbours are service/report (statistics, narrative, Excel, CSV),
-// service/spreadsheet (what every spreadsheet reader and writer shares) and
-// service/wire (every service built once).
-// Functions take ctx first and open their own transactions; nothing here
-// knows about HTTP.
-package service
+// Package definition is the questionnaire definition format
+// (docs/definition-format.md): parsing YAML and JSON, validation with every
+// problem named by path and code, conditions (relevant: parsing, checking
+// against earlier questions, the words that say them in both languages),
+// limits, and the canonical export.
+package definition
 
 import (
 	"bytes"
@@ -183,7 +181,7 @@ var (
 	slugRe      = regexp.MustCompile(`^[a-z0-9-]{3,64}$`)
 	keyRe       = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 	optionRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-	dateRe      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	dateRe      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) // IsDate
 	yamlLineRe  = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
 	validTypes  = []string{model.TypeLikert, model.TypeSingle, model.TypeMulti, model.TypeRating, model.TypeNPS, model.TypeText, model.TypeLongText, model.TypeNumber, model.TypeDate, model.TypeNote}
 	validStatus = []string{model.StatusDraft, model.StatusOpen, model.StatusClosed}
@@ -382,7 +380,7 @@ func (d *Definition) Validate() []Problem {
 			if f.v == "" {
 				continue
 			}
-			if _, err := time.Parse(time.DateOnly, f.v); err != nil || !dateRe.MatchString(f.v) {
+			if _, err := time.Parse(time.DateOnly, f.v); err != nil || !IsDate(f.v) {
 				add(f.path, "bad_date", "must be a date YYYY-MM-DD")
 			}
 		}
@@ -577,3 +575,7 @@ func (q QuestionDef) HasOption(v string) bool {
 func (q QuestionDef) HasAnyOption(v string) bool {
 	return q.HasOption(v) || q.Other && v == OtherValue
 }
+
+// IsDate reports whether s is written as an ISO date, 2018-01-16 (whether
+// that day exists is time.Parse's to say).
+func IsDate(s string) bool { return dateRe.MatchString(s) }

@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"errors"
@@ -260,7 +260,7 @@ func checkOperands(e *Expr, q func(string) QuestionDef) (code, msg string) {
 		}
 	}
 	switch {
-	case e.Op == opSelected:
+	case e.Op == OpSelected:
 		ref := q(e.Args[0].Key)
 		if ref.Type != model.TypeSingle && ref.Type != model.TypeMulti {
 			return "bad_comparison", fmt.Sprintf("selected() needs a single or multi question; ${%s} is %s", ref.Key, ref.Type)
@@ -268,19 +268,19 @@ func checkOperands(e *Expr, q func(string) QuestionDef) (code, msg string) {
 		if !slices.ContainsFunc(ref.AllOptions(), func(o Option) bool { return o.Value == e.Str }) {
 			return "unknown_option", fmt.Sprintf("%q is not an option of ${%s} (options: %s)", e.Str, ref.Key, optionValues(ref))
 		}
-	case e.Op == opCountSelected:
+	case e.Op == OpCountSelected:
 		if ref := q(e.Args[0].Key); ref.Type != model.TypeMulti {
 			return "bad_comparison", fmt.Sprintf("count-selected() needs a multi question; ${%s} is %s", ref.Key, ref.Type)
 		}
-	case isComparison(e.Op):
+	case IsComparison(e.Op):
 		for i, side := range e.Args {
 			other := e.Args[1-i]
-			if side.Op != opRef || other.Op != opStr && other.Op != opNum {
+			if side.Op != OpRef || other.Op != OpStr && other.Op != OpNum {
 				continue
 			}
 			ref := q(side.Key)
 			lit := other.Str
-			if other.Op == opNum {
+			if other.Op == OpNum {
 				lit = strconv.FormatFloat(other.Num, 'f', -1, 64)
 			}
 			switch ref.Type {
@@ -293,7 +293,7 @@ func checkOperands(e *Expr, q func(string) QuestionDef) (code, msg string) {
 					return "bad_comparison", fmt.Sprintf("${%s} is a number; compare it with a number, not %q", ref.Key, lit)
 				}
 			case model.TypeDate:
-				if lit != "" && !dateRe.MatchString(lit) {
+				if lit != "" && !IsDate(lit) {
 					return "bad_comparison", fmt.Sprintf("${%s} is a date; compare it with a date in quotes, 'YYYY-MM-DD'", ref.Key)
 				}
 			case model.TypeMulti:

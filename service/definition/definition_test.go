@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 )
 
 func TestParseDemoDefinition(t *testing.T) {
-	src, err := os.ReadFile("../templates/definitions/sanya-2018-evaluation.yaml")
+	src, err := os.ReadFile("../../templates/definitions/sanya-2018-evaluation.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

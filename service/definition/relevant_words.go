@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"fmt"
@@ -118,7 +118,7 @@ func (d *Definition) AskedIf(key string) *Expr {
 			sec, own := l.Sections[si], l.Questions[key]
 			switch {
 			case sec != nil && own != nil:
-				return &Expr{Op: opAnd, Args: []*Expr{sec, own}}
+				return &Expr{Op: OpAnd, Args: []*Expr{sec, own}}
 			case sec != nil:
 				return sec
 			}
@@ -130,39 +130,39 @@ func (d *Definition) AskedIf(key string) *Expr {
 
 func (d *Definition) words(e *Expr, lang string, w map[string]string) string {
 	switch e.Op {
-	case opAnd, opOr:
+	case OpAnd, OpOr:
 		return sprintf(w[e.Op], d.childWords(e.Args[0], e.Op, lang, w), d.childWords(e.Args[1], e.Op, lang, w))
-	case opNot:
+	case OpNot:
 		return sprintf(w["not"], d.words(e.Args[0], lang, w))
-	case opSelected:
+	case OpSelected:
 		q, ok := d.Question(e.Args[0].Key)
 		if !ok {
 			break
 		}
 		return sprintf(w["chose"], d.quote(optionLabel(q, e.Str, lang), lang), d.quote(q.Text.In(lang), lang))
 	}
-	if !isComparison(e.Op) {
+	if !IsComparison(e.Op) {
 		return e.String()
 	}
 	ref, lit, op := e.Args[0], e.Args[1], e.Op
-	if ref.Op != opRef && ref.Op != opCountSelected {
-		ref, lit, op = lit, ref, flip(op)
+	if ref.Op != OpRef && ref.Op != OpCountSelected {
+		ref, lit, op = lit, ref, FlipComparison(op)
 	}
-	if lit.Op != opNum && lit.Op != opStr {
+	if lit.Op != OpNum && lit.Op != OpStr {
 		return e.String()
 	}
 	litText := lit.Str
-	if lit.Op == opNum {
+	if lit.Op == OpNum {
 		litText = strconv.FormatFloat(lit.Num, 'f', -1, 64)
 	}
-	if ref.Op == opCountSelected {
+	if ref.Op == OpCountSelected {
 		q, ok := d.Question(ref.Args[0].Key)
 		if !ok {
 			return e.String()
 		}
 		return sprintf(w["count"], sprintf(w[op], litText), d.quote(q.Text.In(lang), lang))
 	}
-	if ref.Op != opRef {
+	if ref.Op != OpRef {
 		return e.String()
 	}
 	q, ok := d.Question(ref.Key)
@@ -170,7 +170,7 @@ func (d *Definition) words(e *Expr, lang string, w map[string]string) string {
 		return e.String()
 	}
 	qText := d.quote(q.Text.In(lang), lang)
-	if litText == "" && lit.Op == opStr && (op == "=" || op == "!=") {
+	if litText == "" && lit.Op == OpStr && (op == "=" || op == "!=") {
 		if op == "=" {
 			return sprintf(w["not_answered"], qText)
 		}
@@ -193,7 +193,7 @@ func (d *Definition) words(e *Expr, lang string, w map[string]string) string {
 		}
 		var labels []string
 		for i, level := range q.Levels() {
-			probe := &Expr{Op: op, Args: []*Expr{{Op: opRef, Key: "x"}, {Op: opNum, Num: n}}}
+			probe := &Expr{Op: op, Args: []*Expr{{Op: OpRef, Key: "x"}, {Op: OpNum, Num: n}}}
 			if probe.Eval(map[string]Value{"x": NumValue(float64(level))}) {
 				labels = append(labels, d.quote(levelLabel(q, i, level, lang), lang))
 			}
@@ -207,7 +207,7 @@ func (d *Definition) words(e *Expr, lang string, w map[string]string) string {
 
 func (d *Definition) childWords(e *Expr, parent, lang string, w map[string]string) string {
 	s := d.words(e, lang, w)
-	if (e.Op == opAnd || e.Op == opOr) && e.Op != parent {
+	if (e.Op == OpAnd || e.Op == OpOr) && e.Op != parent {
 		return "(" + s + ")"
 	}
 	return s
@@ -243,7 +243,9 @@ func levelLabel(q QuestionDef, i, level int, lang string) string {
 	return strconv.Itoa(level)
 }
 
-func flip(op string) string {
+// FlipComparison is the comparison with its sides swapped: "18 <= x" is
+// "x >= 18".
+func FlipComparison(op string) string {
 	switch op {
 	case "<":
 		return ">"

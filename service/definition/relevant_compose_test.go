@@ -1,12 +1,27 @@
-package service
+package definition
 
 import (
 	"errors"
+	"os"
 	"testing"
 )
 
 // The editor's builder writes what a person would have typed, reads option
 // labels and Likert words for values, and says what it cannot write.
+// parseLogic is testdata/definitions/logic.yaml.
+func parseLogic(t *testing.T) *Definition {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/definitions/logic.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ParseDefinition(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func TestComposeConditionWritesTheExpression(t *testing.T) {
 	d := parseLogic(t)
 	for _, c := range []struct {

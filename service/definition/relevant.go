@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"encoding/json"
@@ -20,14 +20,14 @@ import (
 
 // Expression operators (Expr.Op).
 const (
-	opOr            = "or"
-	opAnd           = "and"
-	opNot           = "not"
-	opSelected      = "selected"
-	opCountSelected = "count-selected"
-	opRef           = "ref"
-	opNum           = "num"
-	opStr           = "str"
+	OpOr            = "or"
+	OpAnd           = "and"
+	OpNot           = "not"
+	OpSelected      = "selected"
+	OpCountSelected = "count-selected"
+	OpRef           = "ref"
+	OpNum           = "num"
+	OpStr           = "str"
 )
 
 var comparisons = []string{"=", "!=", "<=", ">=", "<", ">"}
@@ -44,21 +44,22 @@ const (
 type Expr struct {
 	Op   string
 	Args []*Expr
-	Key  string  // opRef: the question key
-	Num  float64 // opNum
-	Str  string  // opStr; for opSelected the option value
+	Key  string  // OpRef: the question key
+	Num  float64 // OpNum
+	Str  string  // OpStr; for OpSelected the option value
 }
 
 // IsCondition reports whether e is true or false rather than a value.
 func (e *Expr) IsCondition() bool {
 	switch e.Op {
-	case opOr, opAnd, opNot, opSelected:
+	case OpOr, OpAnd, OpNot, OpSelected:
 		return true
 	}
-	return isComparison(e.Op)
+	return IsComparison(e.Op)
 }
 
-func isComparison(op string) bool {
+// IsComparison reports whether op is one of "=", "!=", "<", "<=", ">", ">=".
+func IsComparison(op string) bool {
 	for _, c := range comparisons {
 		if op == c {
 			return true
@@ -73,13 +74,13 @@ func isComparison(op string) bool {
 func (e *Expr) MarshalJSON() ([]byte, error) {
 	var parts []any
 	switch e.Op {
-	case opRef:
+	case OpRef:
 		parts = []any{e.Op, e.Key}
-	case opNum:
+	case OpNum:
 		parts = []any{e.Op, e.Num}
-	case opStr:
+	case OpStr:
 		parts = []any{e.Op, e.Str}
-	case opSelected:
+	case OpSelected:
 		parts = []any{e.Op, e.Args[0], e.Str}
 	default:
 		parts = []any{e.Op}
@@ -95,7 +96,7 @@ func (e *Expr) References() []string {
 	var keys []string
 	var walk func(*Expr)
 	walk = func(x *Expr) {
-		if x.Op == opRef {
+		if x.Op == OpRef {
 			keys = append(keys, x.Key)
 		}
 		for _, a := range x.Args {
@@ -303,11 +304,11 @@ func (p *exprParser) errAt(t token, code, msg string) *ExprError {
 }
 
 func (p *exprParser) or(depth int) (*Expr, error) {
-	return p.joined(opOr, func() (*Expr, error) { return p.and(depth) })
+	return p.joined(OpOr, func() (*Expr, error) { return p.and(depth) })
 }
 
 func (p *exprParser) and(depth int) (*Expr, error) {
-	return p.joined(opAnd, func() (*Expr, error) { return p.comparison(depth) })
+	return p.joined(OpAnd, func() (*Expr, error) { return p.comparison(depth) })
 }
 
 // joined reads operands (each read by next) joined by the keyword op, left
@@ -364,11 +365,11 @@ func (p *exprParser) operand(depth int) (*Expr, error) {
 	t := p.next()
 	switch t.kind {
 	case tokRef:
-		return &Expr{Op: opRef, Key: t.text}, nil
+		return &Expr{Op: OpRef, Key: t.text}, nil
 	case tokNum:
-		return &Expr{Op: opNum, Num: t.num}, nil
+		return &Expr{Op: OpNum, Num: t.num}, nil
 	case tokStr:
-		return &Expr{Op: opStr, Str: t.text}, nil
+		return &Expr{Op: OpStr, Str: t.text}, nil
 	case tokLParen:
 		e, err := p.or(depth + 1)
 		if err != nil {
@@ -387,7 +388,7 @@ func (p *exprParser) operand(depth int) (*Expr, error) {
 // call reads one of the supported functions after its name.
 func (p *exprParser) call(name token, depth int) (*Expr, error) {
 	switch name.text {
-	case opNot, opSelected, opCountSelected:
+	case OpNot, OpSelected, OpCountSelected:
 	case "and", "or":
 		return nil, p.errAt(name, "bad_expression", fmt.Sprintf("%q needs a condition before it", name.text))
 	default:
@@ -402,7 +403,7 @@ func (p *exprParser) call(name token, depth int) (*Expr, error) {
 	}
 	var e *Expr
 	switch name.text {
-	case opNot:
+	case OpNot:
 		arg, err := p.or(depth + 1)
 		if err != nil {
 			return nil, err
@@ -410,8 +411,8 @@ func (p *exprParser) call(name token, depth int) (*Expr, error) {
 		if !arg.IsCondition() {
 			return nil, &ExprError{Code: "not_a_condition", Pos: name.pos, Msg: "not() takes a condition"}
 		}
-		e = &Expr{Op: opNot, Args: []*Expr{arg}}
-	case opSelected:
+		e = &Expr{Op: OpNot, Args: []*Expr{arg}}
+	case OpSelected:
 		ref := p.next()
 		if ref.kind != tokRef {
 			return nil, p.errAt(ref, "bad_expression", "selected() takes a question, as ${key}, then an option value")
@@ -423,13 +424,13 @@ func (p *exprParser) call(name token, depth int) (*Expr, error) {
 		if v.kind != tokStr && v.kind != tokNum {
 			return nil, p.errAt(v, "bad_expression", "the second argument of selected() is an option value in quotes")
 		}
-		e = &Expr{Op: opSelected, Args: []*Expr{{Op: opRef, Key: ref.text}}, Str: v.text}
-	case opCountSelected:
+		e = &Expr{Op: OpSelected, Args: []*Expr{{Op: OpRef, Key: ref.text}}, Str: v.text}
+	case OpCountSelected:
 		ref := p.next()
 		if ref.kind != tokRef {
 			return nil, p.errAt(ref, "bad_expression", "count-selected() takes a question, as ${key}")
 		}
-		e = &Expr{Op: opCountSelected, Args: []*Expr{{Op: opRef, Key: ref.text}}}
+		e = &Expr{Op: OpCountSelected, Args: []*Expr{{Op: OpRef, Key: ref.text}}}
 	}
 	if t := p.next(); t.kind != tokRParen {
 		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("missing ) after the argument of %s", name.text))
@@ -462,13 +463,13 @@ func ListValue(xs []string) Value {
 // ${k} = ” is true and ${k} != ” false when k is unanswered.
 func (e *Expr) Eval(values map[string]Value) bool {
 	switch e.Op {
-	case opOr:
+	case OpOr:
 		return e.Args[0].Eval(values) || e.Args[1].Eval(values)
-	case opAnd:
+	case OpAnd:
 		return e.Args[0].Eval(values) && e.Args[1].Eval(values)
-	case opNot:
+	case OpNot:
 		return !e.Args[0].Eval(values)
-	case opSelected:
+	case OpSelected:
 		v := values[e.Args[0].Key]
 		if !v.Set {
 			return false
@@ -515,13 +516,13 @@ func (e *Expr) Eval(values map[string]Value) bool {
 
 func (e *Expr) value(values map[string]Value) Value {
 	switch e.Op {
-	case opRef:
+	case OpRef:
 		return values[e.Key]
-	case opNum:
+	case OpNum:
 		return NumValue(e.Num)
-	case opStr:
+	case OpStr:
 		return Value{Set: true, Str: e.Str}
-	case opCountSelected:
+	case OpCountSelected:
 		return NumValue(float64(len(values[e.Args[0].Key].List)))
 	}
 	return Value{}
@@ -558,26 +559,26 @@ func compareValues(a, b Value) (int, bool) {
 // String writes the condition back in XLSForm syntax (the editor shows it).
 func (e *Expr) String() string {
 	switch e.Op {
-	case opRef:
+	case OpRef:
 		return "${" + e.Key + "}"
-	case opNum:
+	case OpNum:
 		return strconv.FormatFloat(e.Num, 'f', -1, 64)
-	case opStr:
+	case OpStr:
 		return quoteExprString(e.Str)
-	case opSelected:
+	case OpSelected:
 		return "selected(" + e.Args[0].String() + ", " + quoteExprString(e.Str) + ")"
-	case opCountSelected:
+	case OpCountSelected:
 		return "count-selected(" + e.Args[0].String() + ")"
-	case opNot:
+	case OpNot:
 		return "not(" + e.Args[0].String() + ")"
-	case opAnd, opOr:
+	case OpAnd, OpOr:
 		return e.Args[0].childString(e.Op) + " " + e.Op + " " + e.Args[1].childString(e.Op)
 	}
 	return e.Args[0].String() + " " + e.Op + " " + e.Args[1].String()
 }
 
 func (e *Expr) childString(parent string) string {
-	if (e.Op == opAnd || e.Op == opOr) && e.Op != parent {
+	if (e.Op == OpAnd || e.Op == OpOr) && e.Op != parent {
 		return "(" + e.String() + ")"
 	}
 	return e.String()

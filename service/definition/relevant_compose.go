@@ -1,4 +1,4 @@
-package service
+package definition
 
 import (
 	"fmt"
@@ -67,14 +67,14 @@ func (d *Definition) ComposeCondition(existing, key, op, value, join string) (st
 	if !slices.Contains(CondOpsFor(q.Type), op) {
 		return "", &ConditionError{Code: "bad_op", Key: key}
 	}
-	ref := &Expr{Op: opRef, Key: key}
+	ref := &Expr{Op: OpRef, Key: key}
 	var e *Expr
 	value = strings.TrimSpace(value)
 	switch {
 	case op == CondAnswered || op == CondNotAnswered:
-		e = &Expr{Op: "!=", Args: []*Expr{ref, {Op: opStr}}}
+		e = &Expr{Op: "!=", Args: []*Expr{ref, {Op: OpStr}}}
 		if q.Type == model.TypeMulti {
-			e = &Expr{Op: ">", Args: []*Expr{{Op: opCountSelected, Args: []*Expr{ref}}, {Op: opNum}}}
+			e = &Expr{Op: ">", Args: []*Expr{{Op: OpCountSelected, Args: []*Expr{ref}}, {Op: OpNum}}}
 		}
 		if op == CondNotAnswered {
 			e = &Expr{Op: map[string]string{"!=": "=", ">": "="}[e.Op], Args: e.Args}
@@ -88,9 +88,9 @@ func (d *Definition) ComposeCondition(existing, key, op, value, join string) (st
 		}
 		e = &Expr{Op: condComparison[op], Args: []*Expr{ref, lit}}
 		if q.Type == model.TypeMulti {
-			e = &Expr{Op: opSelected, Args: []*Expr{ref}, Str: lit.Str}
+			e = &Expr{Op: OpSelected, Args: []*Expr{ref}, Str: lit.Str}
 			if op == CondIsNot {
-				e = &Expr{Op: opNot, Args: []*Expr{e}}
+				e = &Expr{Op: OpNot, Args: []*Expr{e}}
 			}
 		}
 	}
@@ -101,8 +101,8 @@ func (d *Definition) ComposeCondition(existing, key, op, value, join string) (st
 	if err != nil {
 		return "", &ConditionError{Code: "existing_invalid"}
 	}
-	if join != opOr {
-		join = opAnd
+	if join != OpOr {
+		join = OpAnd
 	}
 	return (&Expr{Op: join, Args: []*Expr{old, e}}).String(), nil
 }
@@ -115,13 +115,13 @@ func condValue(q QuestionDef, value string) (*Expr, error) {
 	case model.TypeSingle, model.TypeMulti:
 		for _, o := range q.AllOptions() {
 			if o.Value == value {
-				return &Expr{Op: opStr, Str: o.Value}, nil
+				return &Expr{Op: OpStr, Str: o.Value}, nil
 			}
 		}
 		for _, o := range q.AllOptions() {
 			for _, l := range o.Label {
 				if strings.EqualFold(strings.TrimSpace(l), value) {
-					return &Expr{Op: opStr, Str: o.Value}, nil
+					return &Expr{Op: OpStr, Str: o.Value}, nil
 				}
 			}
 		}
@@ -130,7 +130,7 @@ func condValue(q QuestionDef, value string) (*Expr, error) {
 		for i, lbl := range q.ScaleLabels() {
 			for _, l := range lbl {
 				if strings.EqualFold(strings.TrimSpace(l), value) {
-					return &Expr{Op: opNum, Num: float64(5 - i)}, nil
+					return &Expr{Op: OpNum, Num: float64(5 - i)}, nil
 				}
 			}
 		}
@@ -140,18 +140,18 @@ func condValue(q QuestionDef, value string) (*Expr, error) {
 		if err != nil || !slices.Contains(q.Levels(), n) {
 			return nil, bad()
 		}
-		return &Expr{Op: opNum, Num: float64(n)}, nil
+		return &Expr{Op: OpNum, Num: float64(n)}, nil
 	case model.TypeNumber:
 		n, err := strconv.ParseFloat(strings.Replace(folded, ",", ".", 1), 64)
 		if err != nil {
 			return nil, bad()
 		}
-		return &Expr{Op: opNum, Num: n}, nil
+		return &Expr{Op: OpNum, Num: n}, nil
 	case model.TypeDate:
-		if !dateRe.MatchString(folded) {
+		if !IsDate(folded) {
 			return nil, bad()
 		}
-		return &Expr{Op: opStr, Str: folded}, nil
+		return &Expr{Op: OpStr, Str: folded}, nil
 	}
-	return &Expr{Op: opStr, Str: value}, nil
+	return &Expr{Op: OpStr, Str: value}, nil
 }

@@ -1,0 +1,8 @@
+// Package service holds the core use cases of seminareval: questionnaires,
+// submissions, seminars and rosters, XLSForm import, accounts and settings,
+// retention. Its neighbours are service/definition (the definition format),
+// service/report (statistics, narrative, Excel, CSV), service/wechat (the
+// official account), service/spreadsheet (what every spreadsheet reader and
+// writer shares) and service/wire (every service built once). Functions take
+// ctx first and open their own transactions; nothing here knows about HTTP.
+package service
