@@ -17,6 +17,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/xlsform"
 	"seminareval/templates"
 )
 
@@ -175,7 +176,7 @@ func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("read upload: %w", err)
 	}
-	return service.ParseUpload(data, service.XLSFormOptions{Slug: slug, FileName: fh.Filename})
+	return xlsform.ParseUpload(data, xlsform.Options{Slug: slug, FileName: fh.Filename})
 }
 
 // problems turns a definition error into lines for the page; it renders the

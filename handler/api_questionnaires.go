@@ -11,9 +11,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"seminareval/model"
-	"seminareval/service"
 	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
+	"seminareval/service/xlsform"
 )
 
 // apiQuestionnaires serves /api/v1/questionnaires (README, "Questionnaire definitions"; handler/openapi.yaml).
@@ -58,13 +58,13 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definiti
 		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable_body"})
 		return nil, nil
 	}
-	opts := service.XLSFormOptions{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
+	opts := xlsform.Options{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
 	var def *definition.Definition
 	var warnings []definition.Problem
 	if c.ContentType() == spreadsheet.XLSXContentType {
-		def, warnings, err = service.ParseXLSForm(body, opts)
+		def, warnings, err = xlsform.Parse(body, opts)
 	} else {
-		def, warnings, err = service.ParseUpload(body, opts)
+		def, warnings, err = xlsform.ParseUpload(body, opts)
 	}
 	if err != nil {
 		h.apiError(c, err)

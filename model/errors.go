@@ -13,18 +13,25 @@ var (
 	ErrDuplicate = errors.New("duplicate")
 )
 
-// translate maps GORM's translated errors to the sentinels above.
-func translate(err error) error {
+// Translate maps GORM's "record not found" and "duplicated key" to
+// ErrNotFound and ErrDuplicate. The result matches both the sentinel and
+// GORM's error, and says the sentinel's message once.
+func Translate(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return errors.Join(ErrNotFound, err)
+		return translated{ErrNotFound, err}
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return errors.Join(ErrDuplicate, err)
+		return translated{ErrDuplicate, err}
 	}
 	return err
 }
+
+type translated struct{ sentinel, cause error }
+
+func (e translated) Error() string   { return e.sentinel.Error() }
+func (e translated) Unwrap() []error { return []error{e.sentinel, e.cause} }
 
 // IsDuplicate reports whether err is a unique-constraint violation, whether or
 // not it has passed through translate.

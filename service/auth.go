@@ -224,7 +224,7 @@ func (s *Users) fail(ctx context.Context, keys ...string) error {
 func (s *Users) ByID(ctx context.Context, id uint64) (*model.User, error) {
 	var u model.User
 	if err := s.db.WithContext(ctx).First(&u, id).Error; err != nil {
-		return nil, fmt.Errorf("user %d: %w", id, translateNotFound(err))
+		return nil, fmt.Errorf("user %d: %w", id, model.Translate(err))
 	}
 	return &u, nil
 }
@@ -233,7 +233,7 @@ func (s *Users) ByID(ctx context.Context, id uint64) (*model.User, error) {
 func (s *Users) ByName(ctx context.Context, name string) (*model.User, error) {
 	var u model.User
 	if err := s.db.WithContext(ctx).Where("name = ?", strings.TrimSpace(name)).First(&u).Error; err != nil {
-		return nil, fmt.Errorf("user %q: %w", name, translateNotFound(err))
+		return nil, fmt.Errorf("user %q: %w", name, model.Translate(err))
 	}
 	return &u, nil
 }
@@ -318,7 +318,7 @@ func (s *Users) keepAnAdmin(tx *gorm.DB, id uint64) error {
 	if n == 0 {
 		var u model.User
 		if err := tx.First(&u, id).Error; err != nil {
-			return fmt.Errorf("user %d: %w", id, translateNotFound(err))
+			return fmt.Errorf("user %d: %w", id, model.Translate(err))
 		}
 		if u.Role == model.RoleAdmin && !u.Disabled {
 			return ErrLastAdmin

@@ -1,12 +1,13 @@
 package service
 
 // Fuzz targets for everything that reads untrusted input in this package:
-// answers (JSON and form values), XLSForm workbooks and roster files
-// (definitions: service/definition; WeChat's messages: service/wechat). `go test` replays
+// answers (JSON and form values) and roster files (definitions:
+// service/definition; XLSForm: service/xlsform; WeChat's messages:
+// service/wechat). `go test` replays
 // the seeds and the corpus kept under testdata/fuzz/<FuzzName>/; to search
 // for new inputs, e.g.
 //
-//	go test -run XXX -fuzz FuzzParseXLSForm -fuzztime 60s ./service/
+//	go test -run XXX -fuzz FuzzParseRoster -fuzztime 60s ./service/
 //
 // Each target checks more than "does not panic": what is accepted must also
 // be valid by the package's own rules.
@@ -142,31 +143,6 @@ func FuzzBuildAnswersForm(f *testing.F) {
 		built, errs := BuildAnswers(def, sub)
 		rows := built.Rows
 		checkAnswerRows(t, def, sub, rows, errs)
-	})
-}
-
-func FuzzParseXLSForm(f *testing.F) {
-	f.Add(workbook(f, koboSurvey()))
-	small := map[string][][]any{
-		"survey":  {{"type", "name", "label"}, {"select_one yn", "q1", "Yes?"}, {"integer", "n", "How many?"}},
-		"choices": {{"list_name", "name", "label"}, {"yn", "y", "Yes"}, {"yn", "n", "No"}},
-	}
-	f.Add(workbook(f, small))
-	f.Add([]byte("PK\x03\x04 not really a zip"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d, _, err := ParseXLSForm(data, XLSFormOptions{})
-		if err != nil {
-			if d != nil {
-				t.Fatalf("error %v with a definition", err)
-			}
-			return
-		}
-		if ps := d.Validate(); len(ps) > 0 {
-			t.Fatalf("accepted a workbook whose definition does not validate: %v", ps)
-		}
-		if _, err := definition.ParseDefinition(d.JSON()); err != nil {
-			t.Fatalf("the imported definition does not parse back: %v", err)
-		}
 	})
 }
 

@@ -87,7 +87,7 @@ func (s *Questionnaires) Replace(ctx context.Context, id uint64, def *definition
 	var q model.Questionnaire
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&q, id).Error; err != nil {
-			return fmt.Errorf("questionnaire %d: %w", id, translateNotFound(err))
+			return fmt.Errorf("questionnaire %d: %w", id, model.Translate(err))
 		}
 		old, err := definition.DecodeStoredDefinition(q.Definition)
 		if err != nil {
@@ -150,7 +150,7 @@ func (s *Questionnaires) SetStatus(ctx context.Context, id uint64, status string
 func (s *Questionnaires) ByID(ctx context.Context, id uint64) (*model.Questionnaire, error) {
 	var q model.Questionnaire
 	if err := s.db.WithContext(ctx).First(&q, id).Error; err != nil {
-		return nil, fmt.Errorf("questionnaire %d: %w", id, translateNotFound(err))
+		return nil, fmt.Errorf("questionnaire %d: %w", id, model.Translate(err))
 	}
 	return &q, nil
 }
@@ -168,7 +168,7 @@ func (s *Questionnaires) Load(ctx context.Context, id uint64) (*Loaded, error) {
 func (s *Questionnaires) LoadBySlug(ctx context.Context, slug string) (*Loaded, error) {
 	var q model.Questionnaire
 	if err := s.db.WithContext(ctx).Where("slug = ?", slug).First(&q).Error; err != nil {
-		return nil, fmt.Errorf("questionnaire %q: %w", slug, translateNotFound(err))
+		return nil, fmt.Errorf("questionnaire %q: %w", slug, model.Translate(err))
 	}
 	return s.loaded(ctx, &q)
 }
@@ -296,17 +296,3 @@ func createQuestions(tx *gorm.DB, questionnaireID uint64, def *definition.Defini
 	}
 	return nil
 }
-
-// translateNotFound makes GORM's "record not found" a model.ErrNotFound that
-// still matches gorm.ErrRecordNotFound, and says "not found" once.
-func translateNotFound(err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return notFound{err}
-	}
-	return err
-}
-
-type notFound struct{ gormErr error }
-
-func (notFound) Error() string     { return model.ErrNotFound.Error() }
-func (e notFound) Unwrap() []error { return []error{model.ErrNotFound, e.gormErr} }

@@ -11,32 +11,12 @@ import (
 
 	"seminareval/model"
 	"seminareval/service/definition"
-	"seminareval/service/spreadsheet"
 )
 
 // Errors of questionnaire administration.
 var (
 	ErrBadSchedule = errors.New("closes_at must be after opens_at")
 )
-
-// ParseUpload reads an uploaded questionnaire: a spreadsheet (found by its
-// content, not its name: an XLSForm .xlsx, or an .xls or .ods that is named
-// as such) or a YAML/JSON definition. opts.Slug, when not empty, replaces
-// the document's own. The warnings are what an XLSForm import ignored.
-func ParseUpload(data []byte, opts XLSFormOptions) (*definition.Definition, []definition.Problem, error) {
-	if spreadsheet.Kind(data) != "" {
-		return ParseXLSForm(data, opts)
-	}
-	def, err := definition.ParseDefinition(data)
-	if err != nil || opts.Slug == "" {
-		return def, nil, err
-	}
-	def.Slug = opts.Slug
-	if ps := def.Validate(); len(ps) > 0 {
-		return nil, nil, &definition.InvalidError{Problems: ps}
-	}
-	return def, nil, nil
-}
 
 // FromTemplate turns a built-in definition into a new draft for slug, in
 // the seminar with seminarSlug when given (an existing seminar, or a new one

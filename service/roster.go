@@ -717,7 +717,7 @@ func (s *Rosters) Preview(ctx context.Context, seminarID uint64, file *RosterFil
 
 func (s *Rosters) check(db *gorm.DB, seminarID uint64, p *RosterPreview) error {
 	if err := db.Select("id").First(&model.Seminar{}, seminarID).Error; err != nil {
-		return fmt.Errorf("seminar %d: %w", seminarID, translateNotFound(err))
+		return fmt.Errorf("seminar %d: %w", seminarID, model.Translate(err))
 	}
 	if len(p.Rows) == 0 && len(p.Problems) == 0 {
 		p.Problems = append(p.Problems, rosterProblem(0, "", "no_participants")[0])
@@ -824,7 +824,7 @@ func (s *Rosters) Participants(ctx context.Context, seminarID uint64) ([]model.P
 func (s *Rosters) Participant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
 	var p model.Participant
 	if err := s.db.WithContext(ctx).Where("seminar_id = ? AND id = ?", seminarID, id).First(&p).Error; err != nil {
-		return nil, fmt.Errorf("participant %d: %w", id, translateNotFound(err))
+		return nil, fmt.Errorf("participant %d: %w", id, model.Translate(err))
 	}
 	return &p, nil
 }

@@ -163,7 +163,7 @@ func (s *Seminars) Delete(ctx context.Context, id uint64) error {
 func (s *Seminars) ByID(ctx context.Context, id uint64) (*model.Seminar, error) {
 	var m model.Seminar
 	if err := s.db.WithContext(ctx).First(&m, id).Error; err != nil {
-		return nil, fmt.Errorf("seminar %d: %w", id, translateNotFound(err))
+		return nil, fmt.Errorf("seminar %d: %w", id, model.Translate(err))
 	}
 	return &m, nil
 }
@@ -172,7 +172,7 @@ func (s *Seminars) ByID(ctx context.Context, id uint64) (*model.Seminar, error) 
 func (s *Seminars) BySlug(ctx context.Context, slug string) (*model.Seminar, error) {
 	var m model.Seminar
 	if err := s.db.WithContext(ctx).Where("slug = ?", slug).First(&m).Error; err != nil {
-		return nil, fmt.Errorf("seminar %q: %w", slug, translateNotFound(err))
+		return nil, fmt.Errorf("seminar %q: %w", slug, model.Translate(err))
 	}
 	return &m, nil
 }
@@ -258,7 +258,7 @@ var ErrNotOrganiser = errors.New("only users with the organiser role can be assi
 func (s *Seminars) SetOrganisers(ctx context.Context, seminarID uint64, userIDs []uint64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&model.Seminar{}, seminarID).Error; err != nil {
-			return fmt.Errorf("seminar %d: %w", seminarID, translateNotFound(err))
+			return fmt.Errorf("seminar %d: %w", seminarID, model.Translate(err))
 		}
 		if len(userIDs) > 0 {
 			var n int64

@@ -4,6 +4,7 @@ package service
 // packages built on this one, such as service/wechat) share with the
 // internal ones.
 var (
-	TestSealer   = testSealer
-	SettingValue = settingValue
+	TestSealer     = testSealer
+	SettingValue   = settingValue
+	RosterWorkbook = rosterWorkbook
 )

@@ -21,6 +21,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/xlsform"
 )
 
 func main() {
@@ -251,7 +252,7 @@ func runImport(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	def, warnings, err := service.ParseUpload(data, service.XLSFormOptions{Slug: *slug, FileName: filepath.Base(file)})
+	def, warnings, err := xlsform.ParseUpload(data, xlsform.Options{Slug: *slug, FileName: filepath.Base(file)})
 	if err != nil {
 		if problems, ok := definition.AsInvalid(err); ok {
 			for _, p := range problems {

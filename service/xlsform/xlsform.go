@@ -1,4 +1,14 @@
-package service
+// Package xlsform reads XLSForm, the spreadsheet format KoboToolbox and ODK
+// users already write (docs/xlsform.md): a "survey" sheet with one row per question, a "choices"
+// sheet with the options of each list and an optional "settings" sheet. It is
+// converted into a Definition; every problem names the sheet and row it
+// comes from, so that the author can fix the workbook they know rather than
+// a document they never saw. What the conversion leaves out comes back as
+// warnings: nothing in the workbook is dropped without a word.
+//
+// ParseUpload takes any questionnaire file: an XLSForm, or a YAML/JSON
+// definition.
+package xlsform
 
 import (
 	"bytes"
@@ -18,16 +28,8 @@ import (
 	"seminareval/service/spreadsheet"
 )
 
-// XLSForm is the spreadsheet format KoboToolbox and ODK users already write
-// (docs/xlsform.md): a "survey" sheet with one row per question, a "choices"
-// sheet with the options of each list and an optional "settings" sheet. It is
-// converted into a Definition; every problem names the sheet and row it
-// comes from, so that the author can fix the workbook they know rather than
-// a document they never saw. What the conversion leaves out comes back as
-// warnings: nothing in the workbook is dropped without a word.
-
-// XLSFormOptions are choices made outside the workbook.
-type XLSFormOptions struct {
+// Options are choices made outside the workbook.
+type Options struct {
 	// Slug overrides the settings sheet's form_id (the API's ?slug=).
 	Slug string
 	// FileName is the uploaded file's name. As in pyxform, its stem is the
@@ -107,11 +109,11 @@ func (p *xlsParser) warn(code, path, format string, args ...any) {
 	p.warnings = append(p.warnings, xlsProblem(code, path, format, args...))
 }
 
-// ParseXLSForm reads an XLSForm workbook and returns the validated
+// Parse reads an XLSForm workbook and returns the validated
 // definition with the warnings (what it ignored), or an *InvalidError whose
 // problems name sheet, row and column: all of them at once, in sheet and row
 // order.
-func ParseXLSForm(data []byte, opts XLSFormOptions) (*definition.Definition, []definition.Problem, error) {
+func Parse(data []byte, opts Options) (*definition.Definition, []definition.Problem, error) {
 	if len(data) > definition.MaxDefinitionBytes*4 {
 		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", definition.MaxDefinitionBytes*4)
 	}
@@ -619,7 +621,7 @@ var settingsColumns = map[string]struct{ refused, reason string }{
 	"add_none_option":         {refused: "add_none_option (an extra \"None\" choice on every select_multiple) is not supported"},
 }
 
-func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts XLSFormOptions) {
+func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Options) {
 	var row []string
 	where := "settings row 2"
 	if s != nil && len(s.rows) > 0 {
@@ -927,4 +929,23 @@ func sortProblems(ps []definition.Problem) []definition.Problem {
 		merged = append(merged, p)
 	}
 	return merged
+}
+
+// ParseUpload reads an uploaded questionnaire: a spreadsheet (found by its
+// content, not its name: an XLSForm .xlsx, or an .xls or .ods that is named
+// as such) or a YAML/JSON definition. opts.Slug, when not empty, replaces
+// the document's own. The warnings are what an XLSForm import ignored.
+func ParseUpload(data []byte, opts Options) (*definition.Definition, []definition.Problem, error) {
+	if spreadsheet.Kind(data) != "" {
+		return Parse(data, opts)
+	}
+	def, err := definition.ParseDefinition(data)
+	if err != nil || opts.Slug == "" {
+		return def, nil, err
+	}
+	def.Slug = opts.Slug
+	if ps := def.Validate(); len(ps) > 0 {
+		return nil, nil, &definition.InvalidError{Problems: ps}
+	}
+	return def, nil, nil
 }

@@ -1,4 +1,4 @@
-package service
+package xlsform
 
 import (
 	"fmt"
@@ -124,7 +124,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, warnings, err := ParseXLSForm(data, XLSFormOptions{FileName: name})
+			d, warnings, err := Parse(data, Options{FileName: name})
 			ps, invalid := definition.AsInvalid(err)
 			if err != nil && !invalid {
 				t.Fatalf("err = %v, want an import or problems", err)

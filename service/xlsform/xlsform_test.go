@@ -1,7 +1,9 @@
-package service
+package xlsform
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,7 +12,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"seminareval/model"
+	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/servicetest"
 	"seminareval/service/spreadsheet"
 )
 
@@ -96,7 +100,7 @@ func koboSurvey() map[string][][]any {
 }
 
 func TestXLSFormBecomesDefinition(t *testing.T) {
-	d, _, err := ParseXLSForm(workbook(t, koboSurvey()), XLSFormOptions{})
+	d, _, err := Parse(workbook(t, koboSurvey()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +152,7 @@ func TestXLSFormShortLanguageColumnsAndSlugOption(t *testing.T) {
 		},
 		"settings": {{"form_title::en", "form_title::zh"}, {"Check", "检查"}},
 	})
-	d, _, err := ParseXLSForm(wb, XLSFormOptions{Slug: "from-query"})
+	d, _, err := Parse(wb, Options{Slug: "from-query"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +219,7 @@ func TestBadXLSFormsNameSheetAndRow(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, _, err := ParseXLSForm(tc.data, XLSFormOptions{})
+			d, _, err := Parse(tc.data, Options{})
 			ps, ok := definition.AsInvalid(err)
 			if !ok {
 				t.Fatalf("err = %v (definition %v), want *definition.InvalidError", err, d)
@@ -237,7 +241,7 @@ func TestLikertListNeedsAnAgreementDirection(t *testing.T) {
 		m["choices"][i][2] = []string{"Bad", "Poor", "OK", "Good", "Great"}[i-1]
 		m["choices"][i][3] = []string{"差", "较差", "一般", "好", "很好"}[i-1]
 	}
-	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	_, _, err := Parse(workbook(t, m), Options{})
 	ps, _ := definition.AsInvalid(err)
 	if len(ps) != 1 || ps[0].Path != "survey row 4, appearance" || !strings.Contains(ps[0].Message, "which end") {
 		t.Fatalf("problems = %v", ps)
@@ -259,7 +263,7 @@ func TestXLSFormWarnsAboutWhatItIgnores(t *testing.T) {
 	// rows shift by 3: comments is row 16, role row 11
 	m["survey"][15] = []any{"text", "comments", "Comments", "意见", "", "", "", "multiline", "string-length(.) <= 500", "Too long", "none", "pic.png"}
 	m["survey"][10] = append(m["survey"][10], "minimal")
-	d, warnings, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	d, warnings, err := Parse(workbook(t, m), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +320,7 @@ func TestXLSFormPlainColumnsServeEveryLanguage(t *testing.T) {
 		},
 		"settings": {{"form_title", "id_string", "version"}, {"Workshop 研讨会", "Workshop_2026", "3"}},
 	})
-	d, warnings, err := ParseXLSForm(wb, XLSFormOptions{})
+	d, warnings, err := Parse(wb, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +345,7 @@ func TestXLSFormReportsEveryProblemInOnePass(t *testing.T) {
 	m["survey"][8][0] = "geopoint"                                              // topics
 	m["choices"][13][3] = ""                                                    // role/police: no Chinese
 	m["settings"][1][1] = ""                                                    // no Chinese title
-	_, _, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	_, _, err := Parse(workbook(t, m), Options{})
 	ps, _ := definition.AsInvalid(err)
 	var got []string
 	for _, p := range ps {
@@ -372,7 +376,7 @@ func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 		}
 	}
 	// An upload of either is named by ParseUpload too, not read as YAML.
-	_, _, err := ParseUpload([]byte(cases[spreadsheet.KindXLS]), XLSFormOptions{})
+	_, _, err := ParseUpload([]byte(cases[spreadsheet.KindXLS]), Options{})
 	if ps, _ := definition.AsInvalid(err); len(ps) != 1 || ps[0].Code != "xls_workbook" {
 		t.Errorf("ParseUpload(.xls) = %v", err)
 	}
@@ -382,12 +386,12 @@ func TestSpreadsheetKindIsReadFromContent(t *testing.T) {
 // the title and the link name are each asked for once.
 func TestXLSFormWithoutTitleOrIDSaysSoOnce(t *testing.T) {
 	wb := workbook(t, map[string][][]any{"survey": {{"type", "name", "label"}, {"text", "a", "A"}}})
-	_, _, err := ParseXLSForm(wb, XLSFormOptions{})
+	_, _, err := Parse(wb, Options{})
 	ps, _ := definition.AsInvalid(err)
 	if len(ps) != 2 || ps[0].Code != "no_title" || ps[1].Code != "no_slug" {
 		t.Fatalf("problems = %v, want no_title and no_slug", ps)
 	}
-	d, _, err := ParseXLSForm(wb, XLSFormOptions{FileName: "My Form.xlsx"})
+	d, _, err := Parse(wb, Options{FileName: "My Form.xlsx"})
 	if err != nil || d.Slug != "my-form" || d.Title["en"] != "My Form" {
 		t.Fatalf("with a file name: %v %+v", err, d)
 	}
@@ -405,7 +409,7 @@ func TestXLSFormRefusesADefinitionOverTheLimit(t *testing.T) {
 	if len(data) > definition.MaxDefinitionBytes*4 {
 		t.Fatalf("the workbook itself is over the upload limit: %d bytes", len(data))
 	}
-	_, _, err := ParseXLSForm(data, XLSFormOptions{})
+	_, _, err := Parse(data, Options{})
 	problems, ok := definition.AsInvalid(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "too_large" || !strings.Contains(problems[0].Message, "as a definition") {
 		t.Fatalf("err = %v", err)
@@ -428,7 +432,7 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 		[]any{"date", "arrival", "Date of arrival", "到达日期", "", "", "", "", ". >= date('2018-01-10') and . < '2018-01-21'"},
 		[]any{"range", "score", "Score", "评分", "", "", "", "", "", "", "start=1 end=7"},
 		m["survey"][12])
-	d, warnings, err := ParseXLSForm(workbook(t, m), XLSFormOptions{})
+	d, warnings, err := Parse(workbook(t, m), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,12 +479,25 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 
 	// The conditions work as the form meant: strongly disagreeing hides
 	// "About you"; "Other" opens years.
-	b, errs := BuildAnswers(d, Submission{Answers: map[string]any{"knowledge_improved": 1.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law"}})
+	b, errs := service.BuildAnswers(d, service.Submission{Answers: map[string]any{"knowledge_improved": 1.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law"}})
 	if errs != nil || !slices.Equal(b.Ignored, []string{"role", "topics", "topics_other"}) {
 		t.Errorf("strongly disagree: ignored %v, errors %v", b.Ignored, errs)
 	}
-	b, errs = BuildAnswers(d, Submission{Answers: map[string]any{"knowledge_improved": 4.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law", "years": 51.0}})
+	b, errs = service.BuildAnswers(d, service.Submission{Answers: map[string]any{"knowledge_improved": 4.0, "organised": 3.0, "role": "police", "topics": []any{"other"}, "topics_other": "Labour law", "years": 51.0}})
 	if errs["years"] != "above_max" {
 		t.Errorf("years 51 after other: %v (%v)", errs, b)
+	}
+}
+
+// An XLSForm upload is opened under the same limits.
+func TestXLSFormRefusesAZipBomb(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(realWorldDir(t), "xlsform", "yes_or_no_question.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Parse(servicetest.ZipWithExtra(t, data, 256<<20), Options{})
+	problems, ok := definition.AsInvalid(err)
+	if !ok || len(problems) != 1 || problems[0].Code != "zip_bomb" {
+		t.Fatalf("err = %v", err)
 	}
 }
