@@ -18,6 +18,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/roster"
 	"seminareval/service/spreadsheet"
 )
 
@@ -432,9 +433,9 @@ func (s *Server) rosterShow(c *gin.Context) {
 type rosterPreviewPage struct {
 	consolePage
 	Seminar  *model.Seminar
-	Preview  *service.RosterPreview
-	Sample   []service.RosterRow
-	Problems []service.RowProblem
+	Preview  *roster.Preview
+	Sample   []roster.Row
+	Problems []roster.RowProblem
 	Ignored  string // columns that are not roster fields
 	FileName string
 	File     string // the upload, base64, posted back on confirm
@@ -443,7 +444,7 @@ type rosterPreviewPage struct {
 }
 
 // ProblemText is a roster problem in the page's language.
-func (p rosterPreviewPage) ProblemText(pr service.RowProblem) string {
+func (p rosterPreviewPage) ProblemText(pr roster.RowProblem) string {
 	if _, ok := consoleStrings["roster.err."+pr.Code]; !ok || pr.Code == "" {
 		return pr.Message
 	}
@@ -456,7 +457,7 @@ func (p rosterPreviewPage) ReadAs() string {
 	if p.Preview == nil {
 		return ""
 	}
-	f := p.Preview.RosterFile
+	f := p.Preview.File
 	switch f.Format {
 	case "xlsx":
 		sheets := make([]string, len(f.SheetsRead))
@@ -522,10 +523,10 @@ func (s *Server) rosterPreview(c *gin.Context) {
 }
 
 func (s *Server) previewRoster(c *gin.Context, p *rosterPreviewPage, data []byte) {
-	file, err := service.ParseRoster(data)
+	file, err := roster.Parse(data)
 	if err != nil {
-		if problems, ok := service.AsRosterError(err); ok {
-			if errors.Is(err, service.ErrNotSpreadsheet) {
+		if problems, ok := roster.AsError(err); ok {
+			if errors.Is(err, roster.ErrNotSpreadsheet) {
 				p.Fatal = p.ProblemText(problems[0]) // the whole file: what it is and how to save it
 			} else {
 				p.Problems = problems
@@ -571,14 +572,14 @@ func (s *Server) rosterImport(c *gin.Context) {
 		s.render(c, http.StatusBadRequest, "admin_roster_preview.html", p)
 		return
 	}
-	file, err := service.ParseRoster(data)
+	file, err := roster.Parse(data)
 	if err != nil {
 		s.previewRoster(c, &p, data)
 		return
 	}
 	n, err := s.rosters.Import(c.Request.Context(), rc.Seminar.ID, file)
 	if err != nil {
-		if _, ok := service.AsRosterError(err); ok {
+		if _, ok := roster.AsError(err); ok {
 			// Something changed since the preview (another import): show why.
 			s.previewRoster(c, &p, data)
 			return

@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/roster"
 )
 
 // registerRosterAPI adds the roster import for scripts:
@@ -88,7 +89,7 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "bad_request"})
 		return
 	}
-	file, err := service.ParseRoster(data)
+	file, err := roster.Parse(data)
 	if err == nil {
 		var n int
 		if n, err = s.rosters.Import(ctx, sem.ID, file); err == nil {
@@ -118,7 +119,7 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 // apiRosterFail answers 422 {"error":"invalid","problems":[{row, field,
 // message}]} for a bad roster, 500 otherwise.
 func (s *Server) apiRosterFail(c *gin.Context, err error) {
-	if problems, ok := service.AsRosterError(err); ok {
+	if problems, ok := roster.AsError(err); ok {
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": problems})
 		return
 	}

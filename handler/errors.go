@@ -7,6 +7,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/roster"
 	"seminareval/service/wechat"
 )
 
@@ -33,7 +34,7 @@ var domainErrors = []struct {
 	{service.ErrBadSchedule, http.StatusUnprocessableEntity, "bad_schedule"},
 	{report.ErrBadFilter, http.StatusBadRequest, "bad_filter"},
 	{service.ErrNotOrganiser, http.StatusUnprocessableEntity, "not_organiser"},
-	{service.ErrNotSpreadsheet, http.StatusUnprocessableEntity, "not_spreadsheet"},
+	{roster.ErrNotSpreadsheet, http.StatusUnprocessableEntity, "not_spreadsheet"},
 	// Accounts.
 	{service.ErrThrottled, http.StatusTooManyRequests, "throttled"},
 	{service.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},

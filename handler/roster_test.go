@@ -21,6 +21,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/roster"
 	"seminareval/service/spreadsheet"
 )
 
@@ -253,7 +254,7 @@ func TestRosterExportIsNeutralisedAndAudited(t *testing.T) {
 		a := newTestApp(t, db)
 		q := a.demo()
 		staff := a.signIn(model.RoleStaff)
-		file, _ := service.ParseRoster([]byte("name,organisation\n=cmd|'/c calc'!A1,@evil\n王伟,公安部\n"))
+		file, _ := roster.Parse([]byte("name,organisation\n=cmd|'/c calc'!A1,@evil\n王伟,公安部\n"))
 		if _, err := a.srv.rosters.Import(context.Background(), *q.SeminarID, file); err != nil {
 			t.Fatal(err)
 		}

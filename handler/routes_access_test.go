@@ -11,7 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/roster"
 )
 
 // routeAccess says who may use every /admin and /api route: "METHOD path"
@@ -136,7 +136,7 @@ func TestEveryConsoleAndAPIRouteIsGuarded(t *testing.T) {
 			t.Fatal(err)
 		}
 		q := a.demo()
-		file, err := service.ParseRoster([]byte("name\nFixture Person\n"))
+		file, err := roster.Parse([]byte("name\nFixture Person\n"))
 		if err != nil {
 			t.Fatal(err)
 		}

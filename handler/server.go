@@ -24,6 +24,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/roster"
 	"seminareval/service/wechat"
 	"seminareval/service/wire"
 	"seminareval/templates"
@@ -67,7 +68,7 @@ type Server struct {
 	tokens         *service.Tokens
 	auditLog       *service.Audit
 	seminars       *service.Seminars
-	rosters        *service.Rosters
+	rosters        *roster.Service
 	reports        *report.Reports
 	crossOrigin    *http.CrossOriginProtection
 

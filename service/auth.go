@@ -2,10 +2,8 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -101,21 +99,7 @@ func (s *Users) dummyHash() []byte {
 // GeneratePassword returns a random password of 20 URL-safe characters
 // (120 bits).
 func GeneratePassword() string {
-	return randomToken(15)
-}
-
-// randomToken returns n random bytes from crypto/rand, URL-safe base64.
-func randomToken(n int) string {
-	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
-}
-
-// randomBytes returns n random bytes from crypto/rand.
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Errorf("crypto/rand: %w", err)) // the OS is broken; nothing sensible to do
-	}
-	return b
+	return RandomToken(15)
 }
 
 // Create adds a user. An empty password is an error: callers generate one
@@ -421,7 +405,7 @@ func hashToken(plain string) string {
 
 // Create makes a token for user and returns it in clear, once.
 func (s *Tokens) Create(ctx context.Context, userID uint64, name string) (string, *model.APIToken, error) {
-	plain := tokenPrefix + randomToken(32)
+	plain := tokenPrefix + RandomToken(32)
 	t := model.APIToken{
 		UserID: userID, Name: strings.TrimSpace(name), Hash: hashToken(plain), Prefix: plain[:12],
 		CreatedAt: s.now().UTC(),

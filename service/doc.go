@@ -1,6 +1,7 @@
 // Package service holds the core use cases of seminareval: questionnaires,
-// submissions, seminars and rosters, XLSForm import, accounts and settings,
+// submissions, seminars, accounts and audit, settings and their sealing,
 // retention. Its neighbours are service/definition (the definition format),
+// service/xlsform (XLSForm import), service/roster (participant lists),
 // service/report (statistics, narrative, Excel, CSV), service/wechat (the
 // official account), service/spreadsheet (what every spreadsheet reader and
 // writer shares) and service/wire (every service built once). Functions take

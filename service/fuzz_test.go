@@ -1,13 +1,13 @@
 package service
 
 // Fuzz targets for everything that reads untrusted input in this package:
-// answers (JSON and form values) and roster files (definitions:
-// service/definition; XLSForm: service/xlsform; WeChat's messages:
-// service/wechat). `go test` replays
+// answers (JSON and form values); definitions, XLSForm, rosters and
+// WeChat's messages have theirs in service/definition, service/xlsform,
+// service/roster and service/wechat. `go test` replays
 // the seeds and the corpus kept under testdata/fuzz/<FuzzName>/; to search
 // for new inputs, e.g.
 //
-//	go test -run XXX -fuzz FuzzParseRoster -fuzztime 60s ./service/
+//	go test -run XXX -fuzz FuzzBuildAnswersJSON -fuzztime 60s ./service/
 //
 // Each target checks more than "does not panic": what is accepted must also
 // be valid by the package's own rules.
@@ -143,25 +143,5 @@ func FuzzBuildAnswersForm(f *testing.F) {
 		built, errs := BuildAnswers(def, sub)
 		rows := built.Rows
 		checkAnswerRows(t, def, sub, rows, errs)
-	})
-}
-
-func FuzzParseRoster(f *testing.F) {
-	f.Add([]byte("\ufeffname,organisation,country,group,email,phone\n张伟,公安部,China,China,zw@example.cn,+86 10 1234\nAnna Schmidt,BKA,Germany,Europe,,\n"))
-	f.Add([]byte(`[{"name":"张伟","organisation":"公安部","country":"China","group":"China"},{"name":"Anna","email":"a@example.eu"}]`))
-	f.Add([]byte("姓名,单位,国家,组别\n张伟,公安部,中国,China\n\"quoted, name\",\"multi\nline\",x,y\n"))
-	f.Add([]byte("name\n=HYPERLINK(\"http://x\")\n"))
-	f.Add(rosterWorkbook(f, [][]any{{"Name", "Organisation", "Country", "Group"}, {"张伟", "公安部", "China", "China"}, {"Anna", "BKA", "Germany", "Europe"}}))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := ParseRoster(data)
-		if err != nil {
-			return
-		}
-		if file == nil {
-			t.Fatal("no file and no error")
-		}
-		if len(file.Rows) > MaxRosterRows {
-			t.Fatalf("%d rows accepted, limit %d", len(file.Rows), MaxRosterRows)
-		}
 	})
 }

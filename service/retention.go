@@ -158,7 +158,7 @@ func (j *Janitor) purgeSeminar(ctx context.Context, sem *model.Seminar) (partici
 		for _, id := range ids {
 			// The invite token becomes one nobody knows: the link stops working.
 			if err := tx.Model(&model.Participant{}).Where("id = ?", id).UpdateColumns(map[string]any{
-				"email": "", "phone": "", "openid": nil, "invite_token": purgedTokenPrefix + randomToken(24),
+				"email": "", "phone": "", "openid": nil, "invite_token": purgedTokenPrefix + RandomToken(24),
 			}).Error; err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ package service
 // packages built on this one, such as service/wechat) share with the
 // internal ones.
 var (
-	TestSealer     = testSealer
-	SettingValue   = settingValue
-	RosterWorkbook = rosterWorkbook
+	TestSealer   = testSealer
+	SettingValue = settingValue
 )

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"seminareval/service"
+	"seminareval/service/roster"
 )
 
 // runRoster is `roster import --seminar SLUG [--dry-run] FILE`: the console's
@@ -35,7 +36,7 @@ func runRoster(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	file, err := service.ParseRoster(data)
+	file, err := roster.Parse(data)
 	if err != nil {
 		return rosterCLIProblems(e, name, err)
 	}
@@ -51,14 +52,14 @@ func runRoster(ctx context.Context, e env) error {
 		if on, due := service.PurgeDue(sem, a.cfg.Privacy.RetentionDays, time.Now()); due {
 			fmt.Fprintf(e.stdout, "warning: %s's personal data was due for deletion on %s: these participants' contact fields are deleted at the next purge\n", sem.Slug, on)
 		}
-		rosters := service.NewRosters(a.db, nil)
+		rosters := roster.New(a.db, nil)
 		if *dryRun {
 			pv, err := rosters.Preview(ctx, sem.ID, file)
 			if err != nil {
 				return err
 			}
 			if len(pv.Problems) > 0 {
-				return rosterCLIProblems(e, name, &service.RosterError{Problems: pv.Problems})
+				return rosterCLIProblems(e, name, &roster.Error{Problems: pv.Problems})
 			}
 			fmt.Fprintf(e.stdout, "%s would be imported into %s (%d on the roster already); nothing written (--dry-run)\n", plural(len(pv.Rows), "participant"), sem.Slug, pv.Existing)
 			return nil
@@ -74,7 +75,7 @@ func runRoster(ctx context.Context, e env) error {
 }
 
 // rosterReadAs says how the file was read, as the console's preview does.
-func rosterReadAs(f *service.RosterFile) string {
+func rosterReadAs(f *roster.File) string {
 	switch f.Format {
 	case "xlsx":
 		sheets := make([]string, len(f.SheetsRead))
@@ -90,7 +91,7 @@ func rosterReadAs(f *service.RosterFile) string {
 
 // rosterCLIProblems prints every problem, one per line, and says nothing was imported.
 func rosterCLIProblems(e env, name string, err error) error {
-	problems, ok := service.AsRosterError(err)
+	problems, ok := roster.AsError(err)
 	if !ok {
 		return err
 	}

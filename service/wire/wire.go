@@ -10,6 +10,7 @@ import (
 
 	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/service/roster"
 	"seminareval/service/wechat"
 )
 
@@ -23,7 +24,7 @@ type Services struct {
 	Tokens         *service.Tokens
 	Audit          *service.Audit
 	Seminars       *service.Seminars
-	Rosters        *service.Rosters
+	Rosters        *roster.Service
 	Reports        *report.Reports
 	WeChat         *wechat.Service
 	Janitor        *service.Janitor
@@ -54,7 +55,7 @@ func New(d Deps) *Services {
 		Tokens:         service.NewTokens(d.DB, d.Now),
 		Audit:          audit,
 		Seminars:       service.NewSeminars(d.DB, d.Now),
-		Rosters:        service.NewRosters(d.DB, d.Now),
+		Rosters:        roster.New(d.DB, d.Now),
 		Reports:        report.NewReports(d.DB, qs, d.Now),
 		WeChat:         wechat.New(d.DB, d.Config, d.Sealer, qs, responses, d.Log, d.Now),
 		Janitor:        service.NewJanitor(d.DB, audit, d.Config.Privacy.RetentionDays, d.Now),

@@ -1,6 +1,6 @@
 //go:build !race
 
-package service
+package roster
 
 // rosterUnderRace is true under the race detector (see roster_race_test.go).
 const rosterUnderRace = false

@@ -1,4 +1,4 @@
-package service
+package roster
 
 import (
 	"bytes"
@@ -74,7 +74,7 @@ func TestRosterDecodesWhatChineseAndWesternOfficeSuitesSave(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		for i, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				file, err := ParseRoster(tc.data)
+				file, err := Parse(tc.data)
 				if err != nil {
 					t.Fatalf("ParseRoster: %v", err)
 				}
@@ -82,7 +82,7 @@ func TestRosterDecodesWhatChineseAndWesternOfficeSuitesSave(t *testing.T) {
 					t.Fatalf("read as %s %s, want csv %s", file.Format, file.Encoding, tc.enc)
 				}
 				sem := rosterSeminar(t, db, "enc-"+string(rune('a'+i)))
-				if _, err := NewRosters(db, nil).Import(context.Background(), sem.ID, file); err != nil {
+				if _, err := New(db, nil).Import(context.Background(), sem.ID, file); err != nil {
 					t.Fatalf("import: %v", err)
 				}
 				if got := storedNames(t, db, sem.ID); strings.Join(got, "|") != strings.Join(tc.names, "|") {
@@ -95,8 +95,8 @@ func TestRosterDecodesWhatChineseAndWesternOfficeSuitesSave(t *testing.T) {
 
 func TestRosterRefusesTextItCannotReadInsteadOfStoringMojibake(t *testing.T) {
 	sjis := encodeText(t, japanese.ShiftJIS, "name,organisation\r\n山田太郎,警察庁\r\n")
-	_, err := ParseRoster(sjis)
-	problems, ok := AsRosterError(err)
+	_, err := Parse(sjis)
+	problems, ok := AsError(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "unreadable_text" || !errors.Is(err, ErrNotSpreadsheet) {
 		t.Fatalf("Shift-JIS: %v", err)
 	}
@@ -109,7 +109,7 @@ func TestRosterCSVFindsTheHeaderBelowTitleRows(t *testing.T) {
 	// A title line, a date line and a blank line above the header, as a
 	// sheet with a merged title saves to CSV.
 	text := crlf("2026年打击拐卖人口研讨会参会名单,,,", "北京，2026年11月24日至25日,,,", ",,,", "序号,姓名,单位,手机", "1,郑伟,公安部,１３７ １２３４ ５６７８", "2,,云南省公安厅,13812345678")
-	file, err := ParseRoster(encodeText(t, simplifiedchinese.GBK, text))
+	file, err := Parse(encodeText(t, simplifiedchinese.GBK, text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestRosterCSVFindsTheHeaderBelowTitleRows(t *testing.T) {
 	// Problems keep the row numbers a person sees in the sheet.
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		sem := rosterSeminar(t, db, "title-rows")
-		pv, err := NewRosters(db, nil).Preview(context.Background(), sem.ID, file)
+		pv, err := New(db, nil).Preview(context.Background(), sem.ID, file)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestRosterWorkbookWithTitleCoverSheetAndNumbers(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	file, err := ParseRoster(data)
+	file, err := Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestRosterWorkbookWithTitleCoverSheetAndNumbers(t *testing.T) {
 	}
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		sem := rosterSeminar(t, db, "cover-sheet")
-		if _, err := NewRosters(db, nil).Import(context.Background(), sem.ID, file); err != nil {
+		if _, err := New(db, nil).Import(context.Background(), sem.ID, file); err != nil {
 			t.Fatal(err)
 		}
 		var ps []model.Participant
@@ -209,8 +209,8 @@ func TestRosterWorkbookWithoutHeaderNamesTheSheetsRead(t *testing.T) {
 		"Cover": {{"Seminar on trafficking in human beings"}},
 		"Notes": {{"who", "where"}, {"Anna", "Warsaw"}},
 	}, nil)
-	_, err := ParseRoster(data)
-	problems, ok := AsRosterError(err)
+	_, err := Parse(data)
+	problems, ok := AsError(err)
 	if !ok || len(problems) != 1 || problems[0].Code != "no_name_column_sheets" || !strings.Contains(problems[0].Message, `"Cover", "Notes"`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -219,14 +219,14 @@ func TestRosterWorkbookWithoutHeaderNamesTheSheetsRead(t *testing.T) {
 func TestRosterRefusesExcelScientificPhones(t *testing.T) {
 	// Excel shows 13712345678 as 1.37123E+10 in a General column and saves
 	// the CSV that way: the digits are gone, so the row is refused.
-	file, err := ParseRoster([]byte("name,phone\r\nZheng Wei,1.37123E+10\r\n"))
+	file, err := Parse([]byte("name,phone\r\nZheng Wei,1.37123E+10\r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		sem := rosterSeminar(t, db, "scientific")
-		_, err := NewRosters(db, nil).Import(context.Background(), sem.ID, file)
-		problems, ok := AsRosterError(err)
+		_, err := New(db, nil).Import(context.Background(), sem.ID, file)
+		problems, ok := AsError(err)
 		if !ok || len(problems) != 1 || problems[0].Code != "phone_scientific" || problems[0].Row != 2 {
 			t.Fatalf("err = %v", err)
 		}
@@ -241,12 +241,12 @@ func TestRosterNamesOtherSpreadsheetFormats(t *testing.T) {
 		{"participants.ods", "ods"},
 		{"participants.xls", "old_xls"},
 	} {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "rosters", tc.file))
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rosters", tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = ParseRoster(data)
-		problems, ok := AsRosterError(err)
+		_, err = Parse(data)
+		problems, ok := AsError(err)
 		if !ok || len(problems) != 1 || problems[0].Code != tc.code || !errors.Is(err, ErrNotSpreadsheet) || !strings.Contains(problems[0].Message, ".xlsx") {
 			t.Fatalf("%s: %v", tc.file, err)
 		}
@@ -261,11 +261,11 @@ func TestRosterReadsFilesLibreOfficeWrote(t *testing.T) {
 		{"participants-gbk-libreoffice.csv", EncodingGB18030},
 		{"participants-utf16-libreoffice.txt", EncodingUTF16LE},
 	} {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "rosters", tc.file))
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rosters", tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		file, err := ParseRoster(data)
+		file, err := Parse(data)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
 		}
@@ -278,7 +278,7 @@ func TestRosterReadsFilesLibreOfficeWrote(t *testing.T) {
 // Blank lines in a CSV count as rows: the header and the problems are
 // numbered as the file's lines, as a spreadsheet shows them.
 func TestRosterCSVRowNumbersCountBlankLines(t *testing.T) {
-	file, err := ParseRoster([]byte("Participants\r\n\r\nname,email\r\nAnna,anna@example.pl\r\n\r\nBob,bob-at-example\r\n"))
+	file, err := Parse([]byte("Participants\r\n\r\nname,email\r\nAnna,anna@example.pl\r\n\r\nBob,bob-at-example\r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

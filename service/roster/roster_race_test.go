@@ -1,6 +1,6 @@
 //go:build race
 
-package service
+package roster
 
 // rosterUnderRace is true under the race detector, which slows the pure-Go
 // SQLite driver (C translated to Go) about fifty times.

@@ -1,4 +1,4 @@
-package service
+package roster
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 	"seminareval/service/spreadsheet"
 )
 
@@ -39,7 +40,7 @@ func rosterWorkbook(t testing.TB, rows [][]any) []byte {
 
 func rosterSeminar(t *testing.T, db *gorm.DB, slug string) *model.Seminar {
 	t.Helper()
-	s, err := NewSeminars(db, nil).Create(context.Background(), SeminarInput{Slug: slug, Title: model.Text{"en": "Seminar " + slug}})
+	s, err := service.NewSeminars(db, nil).Create(context.Background(), service.SeminarInput{Slug: slug, Title: model.Text{"en": "Seminar " + slug}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +49,11 @@ func rosterSeminar(t *testing.T, db *gorm.DB, slug string) *model.Seminar {
 
 func rosterImport(t *testing.T, db *gorm.DB, seminarID uint64, data []byte) (int, error) {
 	t.Helper()
-	file, err := ParseRoster(data)
+	file, err := Parse(data)
 	if err != nil {
 		return 0, err
 	}
-	return NewRosters(db, nil).Import(context.Background(), seminarID, file)
+	return New(db, nil).Import(context.Background(), seminarID, file)
 }
 
 func participantCount(t *testing.T, db *gorm.DB, seminarID uint64) int64 {
@@ -133,9 +134,9 @@ func TestRosterImportRefusesBadFilesNamingRowsAndStoresNothing(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := rosterImport(t, db, sem.ID, tc.data)
-				problems, ok := AsRosterError(err)
+				problems, ok := AsError(err)
 				if !ok {
-					t.Fatalf("err = %v, want a RosterError", err)
+					t.Fatalf("err = %v, want a Error", err)
 				}
 				var all []string
 				for _, p := range problems {
@@ -163,7 +164,7 @@ func TestRosterRejectsFilesThatAreNotSpreadsheets(t *testing.T) {
 		"control bytes": {'n', 'a', 'm', 'e', '\n', 'J', 0x01, 0x02, 0x1b, 'm', 'e', '\n'},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := ParseRoster(data)
+			_, err := Parse(data)
 			if !errors.Is(err, ErrNotSpreadsheet) {
 				t.Fatalf("err = %v, want ErrNotSpreadsheet", err)
 			}
@@ -179,14 +180,14 @@ func TestRosterImportIgnoresColumnsItMayNotSet(t *testing.T) {
 		sem := rosterSeminar(t, db, "mass-assign")
 		other := rosterSeminar(t, db, "other-seminar")
 		data := fmt.Sprintf(`[{"name": "Eve", "invite_token": "chosen-token-000000000", "openid": "o-forged", "seminar_id": %d, "id": 999, "created_at": "2000-01-01T00:00:00Z"}]`, other.ID)
-		file, err := ParseRoster([]byte(data))
+		file, err := Parse([]byte(data))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Join(file.Ignored, ","); got != "created_at,id,invite_token,openid,seminar_id" {
 			t.Fatalf("ignored = %q", got)
 		}
-		if _, err := NewRosters(db, nil).Import(context.Background(), sem.ID, file); err != nil {
+		if _, err := New(db, nil).Import(context.Background(), sem.ID, file); err != nil {
 			t.Fatal(err)
 		}
 		var p model.Participant
@@ -239,7 +240,7 @@ func TestRosterImportsTenThousandRowsInOneTransaction(t *testing.T) {
 
 		// The same file again: every row is a duplicate, nothing is added.
 		_, err = rosterImport(t, db, sem.ID, data)
-		problems, ok := AsRosterError(err)
+		problems, ok := AsError(err)
 		if !ok || len(problems) != 2*size || problems[0].Row != 2 {
 			t.Fatalf("re-import: %d problems (first %+v), %v", len(problems), problems[:min(1, len(problems))], err)
 		}
@@ -261,7 +262,7 @@ func TestRosterExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
 		if _, err := rosterImport(t, db, sem.ID, data); err != nil {
 			t.Fatal(err)
 		}
-		r := NewRosters(db, nil)
+		r := New(db, nil)
 		link := func(p model.Participant) string { return "https://eval.example.org/s/q?t=" + p.InviteToken }
 
 		var csvBuf bytes.Buffer
@@ -314,7 +315,7 @@ func TestRosterExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
 
 		// The export imports into another seminar (invite_link is ignored).
 		other := rosterSeminar(t, db, "export-copy")
-		file, err := ParseRoster(xbuf.Bytes())
+		file, err := Parse(xbuf.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}

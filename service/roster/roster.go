@@ -1,4 +1,9 @@
-package service
+// Package roster is a seminar's participant list: reading the files
+// organisers' programs save (xlsx on any sheet below title rows, CSV and
+// text in UTF-8, UTF-16 or GB18030, JSON), the preview with every problem by
+// row, the all-or-nothing import, the exports with invite links, and
+// erasure.
+package roster
 
 import (
 	"bufio"
@@ -24,33 +29,34 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service"
 	"seminareval/service/spreadsheet"
 )
 
-// Rosters imports and exports seminar rosters.
+// Service imports and exports seminar rosters.
 //
 // An import is all or nothing: the rows are parsed and checked first
 // (Preview), and only a file without a single problem is written, in one
 // transaction with batched inserts. Row numbers in problems are the ones a
 // person sees: in a spreadsheet the header is row 1 and the first person row
 // 2; in a JSON array the first element is row 1.
-type Rosters struct {
+type Service struct {
 	db  *gorm.DB
 	now func() time.Time
 }
 
-// NewRosters returns the roster service.
-func NewRosters(db *gorm.DB, now func() time.Time) *Rosters {
+// New returns the roster service.
+func New(db *gorm.DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Rosters{db: db, now: now}
+	return &Service{db: db, now: now}
 }
 
-// RosterRow is one person as a roster file may give them: the only fields an
+// Row is one person as a roster file may give them: the only fields an
 // import can set. Invite tokens, openids, ids and the seminar are the
 // service's to decide, never the file's.
-type RosterRow struct {
+type Row struct {
 	Row          int    `json:"row"` // where it came from, for messages
 	Name         string `json:"name"`
 	Organisation string `json:"organisation"`
@@ -60,8 +66,8 @@ type RosterRow struct {
 	Phone        string `json:"phone"`
 }
 
-// RosterFields are the importable columns, in export order.
-var RosterFields = []string{"name", "organisation", "country", "group", "email", "phone"}
+// Fields are the importable columns, in export order.
+var Fields = []string{"name", "organisation", "country", "group", "email", "phone"}
 
 // rosterHeaders maps a normalised header (see rosterNormaliseHeader) to a field.
 // Chinese headers are what Chinese partners' spreadsheets use.
@@ -164,12 +170,12 @@ func (p RowProblem) String() string {
 	return fmt.Sprintf("row %d, %s: %s", p.Row, p.Field, p.Message)
 }
 
-// RosterError is a roster that was not imported, with every problem found.
-type RosterError struct {
+// Error is a roster that was not imported, with every problem found.
+type Error struct {
 	Problems []RowProblem
 }
 
-func (e *RosterError) Error() string {
+func (e *Error) Error() string {
 	parts := make([]string, 0, min(len(e.Problems), 5))
 	for i, p := range e.Problems {
 		if i == 5 {
@@ -181,9 +187,9 @@ func (e *RosterError) Error() string {
 	return "roster not imported: " + strings.Join(parts, "; ")
 }
 
-// AsRosterError returns the problems when err is a *RosterError.
-func AsRosterError(err error) ([]RowProblem, bool) {
-	var re *RosterError
+// AsError returns the problems when err is a *RosterError.
+func AsError(err error) ([]RowProblem, bool) {
+	var re *Error
 	if errors.As(err, &re) {
 		return re.Problems, true
 	}
@@ -197,7 +203,7 @@ func AsRosterError(err error) ([]RowProblem, bool) {
 var ErrNotSpreadsheet = errors.New("the file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file")
 
 // Is makes a refusal of the whole file match ErrNotSpreadsheet.
-func (e *RosterError) Is(target error) bool {
+func (e *Error) Is(target error) bool {
 	if target != ErrNotSpreadsheet || len(e.Problems) != 1 {
 		return false
 	}
@@ -208,17 +214,17 @@ func (e *RosterError) Is(target error) bool {
 	return false
 }
 
-// MaxRosterRows bounds one import; a seminar roster is a few hundred people,
+// MaxRows bounds one import; a seminar roster is a few hundred people,
 // so more than this is a wrong file, not a big seminar.
-const MaxRosterRows = 20000
+const MaxRows = 20000
 
 // rosterHeaderSearch is how many rows from the top are searched for the
 // header: title rows, a date line and a blank row or two sit above it.
 const rosterHeaderSearch = 20
 
-// RosterFile is a parsed roster file before any check against the database.
-type RosterFile struct {
-	Rows     []RosterRow
+// File is a parsed roster file before any check against the database.
+type File struct {
+	Rows     []Row
 	Problems []RowProblem
 	Ignored  []string // columns (or JSON keys) that are not roster fields
 	Skipped  int      // blank rows left out
@@ -230,43 +236,43 @@ type RosterFile struct {
 	HeaderRow  int      `json:"header_row,omitempty"`  // spreadsheet row of the column names
 }
 
-// ParseRoster reads a roster from an .xlsx workbook, a CSV or tab-separated
+// Parse reads a roster from an .xlsx workbook, a CSV or tab-separated
 // text file, or a JSON array of objects; the format is recognised from the
 // content, not the file name. Text is decoded as decodeRosterText says
 // (UTF-8, UTF-16, GB18030 or Windows-1252). In a workbook the people are read
 // from the first sheet that has a header row: a cover sheet before the list
 // is passed over. The header is the first row within the first 20 that
 // names a name column; title rows above it are skipped.
-func ParseRoster(data []byte) (*RosterFile, error) {
+func Parse(data []byte) (*File, error) {
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))) == 0:
-		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
+		return nil, &Error{Problems: rosterProblem(0, "", "empty_file")}
 	case isODS(data):
-		return nil, &RosterError{Problems: rosterProblem(0, "", "ods")}
+		return nil, &Error{Problems: rosterProblem(0, "", "ods")}
 	case spreadsheet.IsXLSX(data):
 		return parseRosterXLSX(data)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return nil, &RosterError{Problems: rosterProblem(0, "", "old_xls")}
+		return nil, &Error{Problems: rosterProblem(0, "", "old_xls")}
 	}
 	text, enc, ok := decodeRosterText(data)
 	if !ok {
 		if looksBinary(data) {
-			return nil, &RosterError{Problems: rosterProblem(0, "", "not_spreadsheet")}
+			return nil, &Error{Problems: rosterProblem(0, "", "not_spreadsheet")}
 		}
-		return nil, &RosterError{Problems: rosterProblem(0, "", "unreadable_text")}
+		return nil, &Error{Problems: rosterProblem(0, "", "unreadable_text")}
 	}
 	trimmed := strings.TrimLeft(text, " \t\r\n")
 	var (
-		out *RosterFile
+		out *File
 		err error
 	)
 	switch {
 	case trimmed == "":
-		return nil, &RosterError{Problems: rosterProblem(0, "", "empty_file")}
+		return nil, &Error{Problems: rosterProblem(0, "", "empty_file")}
 	case trimmed[0] == '[':
 		out, err = parseRosterJSON([]byte(trimmed))
 	case trimmed[0] == '{':
-		return nil, &RosterError{Problems: rosterProblem(0, "", "not_array")}
+		return nil, &Error{Problems: rosterProblem(0, "", "not_array")}
 	default:
 		out, err = parseRosterCSV(text)
 	}
@@ -294,18 +300,18 @@ func looksBinary(data []byte) bool {
 	return false
 }
 
-func parseRosterXLSX(data []byte) (*RosterFile, error) {
+func parseRosterXLSX(data []byte) (*File, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), spreadsheet.UnzipLimits(len(data)))
 	if spreadsheet.IsUnzipLimit(err) {
-		return nil, &RosterError{Problems: rosterProblem(0, "", "zip_bomb")}
+		return nil, &Error{Problems: rosterProblem(0, "", "zip_bomb")}
 	}
 	if err != nil {
-		return nil, &RosterError{Problems: rosterProblem(0, "", "not_spreadsheet")}
+		return nil, &Error{Problems: rosterProblem(0, "", "not_spreadsheet")}
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, &RosterError{Problems: rosterProblem(0, "", "no_sheet")}
+		return nil, &Error{Problems: rosterProblem(0, "", "no_sheet")}
 	}
 	var (
 		read  []string
@@ -334,7 +340,7 @@ func parseRosterXLSX(data []byte) (*RosterFile, error) {
 		return out, nil
 	}
 	_, err = rosterFromTable(first) // says what the first sheet holds instead
-	var re *RosterError
+	var re *Error
 	if errors.As(err, &re) && len(read) > 1 {
 		for i, p := range re.Problems {
 			if p.Code == "no_name_column" {
@@ -368,7 +374,7 @@ func rosterSheetTable(f *excelize.File, sheet string) ([][]string, error) {
 			cols[i] = rosterExactNumber(c)
 		}
 		table = append(table, cols)
-		if len(table) > MaxRosterRows+rosterHeaderSearch {
+		if len(table) > MaxRows+rosterHeaderSearch {
 			return nil, rosterTooManyRows()
 		}
 	}
@@ -394,10 +400,10 @@ func rosterExactNumber(c string) string {
 }
 
 func rosterTooManyRows() error {
-	return &RosterError{Problems: rosterProblem(0, "", "too_many", MaxRosterRows)}
+	return &Error{Problems: rosterProblem(0, "", "too_many", MaxRows)}
 }
 
-func parseRosterCSV(text string) (*RosterFile, error) {
+func parseRosterCSV(text string) (*File, error) {
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
@@ -411,7 +417,7 @@ func parseRosterCSV(text string) (*RosterFile, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, &RosterError{Problems: rosterProblem(pe.StartLine, "", "bad_csv", pe.Err.Error())}
+				return nil, &Error{Problems: rosterProblem(pe.StartLine, "", "bad_csv", pe.Err.Error())}
 			}
 			return nil, fmt.Errorf("read CSV: %w", err)
 		}
@@ -422,7 +428,7 @@ func parseRosterCSV(text string) (*RosterFile, error) {
 			table = append(table, nil)
 		}
 		table = append(table, rec)
-		if len(table) > MaxRosterRows+rosterHeaderSearch {
+		if len(table) > MaxRows+rosterHeaderSearch {
 			return nil, rosterTooManyRows()
 		}
 	}
@@ -467,7 +473,7 @@ func rosterFindHeader(table [][]string) int {
 }
 
 // rosterFromTable maps the header row to fields and reads each person row.
-func rosterFromTable(table [][]string) (*RosterFile, error) {
+func rosterFromTable(table [][]string) (*File, error) {
 	head := rosterFindHeader(table)
 	if head < 0 {
 		// Say what the first row with something in it holds.
@@ -479,9 +485,9 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 		}
 	}
 	if head < 0 {
-		return nil, &RosterError{Problems: rosterProblem(0, "", "no_rows")}
+		return nil, &Error{Problems: rosterProblem(0, "", "no_rows")}
 	}
-	out := &RosterFile{HeaderRow: head + 1}
+	out := &File{HeaderRow: head + 1}
 	columns := map[int]string{}
 	seen := map[string]int{}
 	var problems []RowProblem
@@ -511,9 +517,9 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 		problems = append(problems, rosterProblem(head+1, "name", "no_name_column", strings.Join(found, ", "))...)
 	}
 	if len(problems) > 0 {
-		return nil, &RosterError{Problems: problems}
+		return nil, &Error{Problems: problems}
 	}
-	if len(table)-head-1 > MaxRosterRows {
+	if len(table)-head-1 > MaxRows {
 		return nil, rosterTooManyRows()
 	}
 	for i := head + 1; i < len(table); i++ {
@@ -522,7 +528,7 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 			out.Skipped++
 			continue
 		}
-		r := RosterRow{Row: i + 1}
+		r := Row{Row: i + 1}
 		for ci, field := range columns {
 			if ci < len(row) {
 				r.set(field, row[ci])
@@ -533,18 +539,18 @@ func rosterFromTable(table [][]string) (*RosterFile, error) {
 	return out, nil
 }
 
-func parseRosterJSON(data []byte) (*RosterFile, error) {
+func parseRosterJSON(data []byte) (*File, error) {
 	var items []map[string]any
 	if err := json.Unmarshal(data, &items); err != nil {
-		return nil, &RosterError{Problems: rosterProblem(0, "", "bad_json", err.Error())}
+		return nil, &Error{Problems: rosterProblem(0, "", "bad_json", err.Error())}
 	}
-	if len(items) > MaxRosterRows {
+	if len(items) > MaxRows {
 		return nil, rosterTooManyRows()
 	}
-	out := &RosterFile{Format: "json"}
+	out := &File{Format: "json"}
 	ignored := map[string]bool{}
 	for i, item := range items {
-		r := RosterRow{Row: i + 1}
+		r := Row{Row: i + 1}
 		for k, v := range item {
 			field, ok := rosterHeaderField(k)
 			if !ok {
@@ -594,7 +600,7 @@ func rosterCleanCell(s string) string {
 	return spreadsheet.Unneutralise(s)
 }
 
-func (r *RosterRow) set(field, v string) {
+func (r *Row) set(field, v string) {
 	v = rosterCleanCell(v)
 	if field == "email" || field == "phone" {
 		// Chinese input methods type full-width forms: ＋86 １３７…, ｌｉ＠ｅｘａｍｐｌｅ．ｃｎ,
@@ -621,7 +627,7 @@ func (r *RosterRow) set(field, v string) {
 var rosterFieldLimits = map[string]int{"name": 200, "organisation": 200, "country": 100, "group": 100, "email": 200, "phone": 50}
 
 // check validates one row on its own.
-func (r *RosterRow) check() []RowProblem {
+func (r *Row) check() []RowProblem {
 	var ps []RowProblem
 	add := func(field, code string, args ...any) { ps = append(ps, rosterProblem(r.Row, field, code, args...)...) }
 	if r.Name == "" {
@@ -668,7 +674,7 @@ var rosterScientificRe = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`)
 // stable whatever the map iteration did.
 func rosterSortProblems(ps []RowProblem) []RowProblem {
 	order := map[string]int{}
-	for i, f := range RosterFields {
+	for i, f := range Fields {
 		order[f] = i
 	}
 	sort.SliceStable(ps, func(i, j int) bool {
@@ -693,21 +699,21 @@ func rosterPhoneKey(s string) string {
 	}, s)
 }
 
-// RosterPreview is what an import would do.
-type RosterPreview struct {
-	RosterFile
+// Preview is what an import would do.
+type Preview struct {
+	File
 	Existing int // participants already on the roster
 }
 
 // OK reports whether the import can go ahead.
-func (p *RosterPreview) OK() bool { return len(p.Problems) == 0 && len(p.Rows) > 0 }
+func (p *Preview) OK() bool { return len(p.Problems) == 0 && len(p.Rows) > 0 }
 
 // Preview checks parsed rows against themselves and the seminar's roster:
 // every row on its own (name required, email and phone well-formed, sizes),
 // and duplicates, which are the same email or the same phone twice in the
 // file or already on the roster. Nothing is written.
-func (s *Rosters) Preview(ctx context.Context, seminarID uint64, file *RosterFile) (*RosterPreview, error) {
-	p := &RosterPreview{RosterFile: *file}
+func (s *Service) Preview(ctx context.Context, seminarID uint64, file *File) (*Preview, error) {
+	p := &Preview{File: *file}
 	p.Problems = append([]RowProblem(nil), file.Problems...)
 	if err := s.check(s.db.WithContext(ctx), seminarID, p); err != nil {
 		return nil, err
@@ -715,7 +721,7 @@ func (s *Rosters) Preview(ctx context.Context, seminarID uint64, file *RosterFil
 	return p, nil
 }
 
-func (s *Rosters) check(db *gorm.DB, seminarID uint64, p *RosterPreview) error {
+func (s *Service) check(db *gorm.DB, seminarID uint64, p *Preview) error {
 	if err := db.Select("id").First(&model.Seminar{}, seminarID).Error; err != nil {
 		return fmt.Errorf("seminar %d: %w", seminarID, model.Translate(err))
 	}
@@ -740,7 +746,7 @@ func (s *Rosters) check(db *gorm.DB, seminarID uint64, p *RosterPreview) error {
 			phones[k] = owner{name: e.Name}
 		}
 	}
-	dup := func(r RosterRow, field, value string, o owner) RowProblem {
+	dup := func(r Row, field, value string, o owner) RowProblem {
 		if o.row == 0 {
 			return rosterProblem(r.Row, field, "on_roster", field, value, o.name)[0]
 		}
@@ -775,16 +781,16 @@ const rosterBatch = 500
 // Import checks the rows and, when there is no problem at all, adds them to
 // the seminar's roster in one transaction, each with a new invite token.
 // Otherwise nothing is written and the error is a *RosterError.
-func (s *Rosters) Import(ctx context.Context, seminarID uint64, file *RosterFile) (int, error) {
+func (s *Service) Import(ctx context.Context, seminarID uint64, file *File) (int, error) {
 	n := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p := &RosterPreview{RosterFile: *file}
+		p := &Preview{File: *file}
 		p.Problems = append([]RowProblem(nil), file.Problems...)
 		if err := s.check(tx, seminarID, p); err != nil {
 			return err
 		}
 		if len(p.Problems) > 0 {
-			return &RosterError{Problems: p.Problems}
+			return &Error{Problems: p.Problems}
 		}
 		now := s.now().UTC()
 		people := make([]model.Participant, len(p.Rows))
@@ -809,10 +815,10 @@ func (s *Rosters) Import(ctx context.Context, seminarID uint64, file *RosterFile
 
 // NewInviteToken returns an unguessable invite token: 128 bits from
 // crypto/rand, URL-safe (22 characters).
-func NewInviteToken() string { return randomToken(16) }
+func NewInviteToken() string { return service.RandomToken(16) }
 
 // Participants returns a seminar's roster in import order.
-func (s *Rosters) Participants(ctx context.Context, seminarID uint64) ([]model.Participant, error) {
+func (s *Service) Participants(ctx context.Context, seminarID uint64) ([]model.Participant, error) {
 	var ps []model.Participant
 	if err := s.db.WithContext(ctx).Where("seminar_id = ?", seminarID).Order("id").Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("roster of seminar %d: %w", seminarID, err)
@@ -821,7 +827,7 @@ func (s *Rosters) Participants(ctx context.Context, seminarID uint64) ([]model.P
 }
 
 // Participant returns one participant of a seminar.
-func (s *Rosters) Participant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
+func (s *Service) Participant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
 	var p model.Participant
 	if err := s.db.WithContext(ctx).Where("seminar_id = ? AND id = ?", seminarID, id).First(&p).Error; err != nil {
 		return nil, fmt.Errorf("participant %d: %w", id, model.Translate(err))
@@ -833,7 +839,7 @@ func (s *Rosters) Participant(ctx context.Context, seminarID, id uint64) (*model
 // seminar (a forwarded invite opened first by someone else, a new phone):
 // the next WeChat arriving with the invite is bound instead. It returns the
 // participant as it was.
-func (s *Rosters) ClearBinding(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
+func (s *Service) ClearBinding(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
 	p, err := s.Participant(ctx, seminarID, id)
 	if err != nil {
 		return nil, err
@@ -848,7 +854,7 @@ func (s *Rosters) ClearBinding(ctx context.Context, seminarID, id uint64) (*mode
 // contact fields, invite token, openid) and their reminders go; their
 // responses stay, counted in every figure, without the link to them. It
 // returns the participant as it was, for the audit.
-func (s *Rosters) DeleteParticipant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
+func (s *Service) DeleteParticipant(ctx context.Context, seminarID, id uint64) (*model.Participant, error) {
 	p, err := s.Participant(ctx, seminarID, id)
 	if err != nil {
 		return nil, err
@@ -868,10 +874,10 @@ func (s *Rosters) DeleteParticipant(ctx context.Context, seminarID, id uint64) (
 	return p, nil
 }
 
-// RosterExportHeaders are the exported columns: the import columns first (so
+// ExportHeaders are the exported columns: the import columns first (so
 // an export can be edited and imported into another seminar), then the
 // invite link.
-var RosterExportHeaders = []string{"name", "organisation", "country", "group", "email", "phone", "invite_link"}
+var ExportHeaders = []string{"name", "organisation", "country", "group", "email", "phone", "invite_link"}
 
 func rosterRecord(p model.Participant, inviteURL func(model.Participant) string) []string {
 	rec := []string{p.Name, p.Organisation, p.Country, p.Group, p.Email, p.Phone, inviteURL(p)}
@@ -884,7 +890,7 @@ func rosterRecord(p model.Participant, inviteURL func(model.Participant) string)
 // ExportCSV writes the roster as UTF-8 CSV with a BOM (so Excel shows
 // Chinese) and neutralised formula-like cells. inviteURL gives each
 // participant's invite link ("" for none).
-func (s *Rosters) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, inviteURL func(model.Participant) string) error {
+func (s *Service) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, inviteURL func(model.Participant) string) error {
 	ps, err := s.Participants(ctx, seminarID)
 	if err != nil {
 		return err
@@ -894,7 +900,7 @@ func (s *Rosters) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, 
 	}
 	bw := bufio.NewWriter(w)
 	cw := spreadsheet.NewCSV(bw, true)
-	if err := cw.Write(RosterExportHeaders, nil); err != nil {
+	if err := cw.Write(ExportHeaders, nil); err != nil {
 		return err
 	}
 	for _, p := range ps {
@@ -906,7 +912,7 @@ func (s *Rosters) ExportCSV(ctx context.Context, seminarID uint64, w io.Writer, 
 }
 
 // ExportXLSX writes the roster as a workbook with one sheet, Participants.
-func (s *Rosters) ExportXLSX(ctx context.Context, seminarID uint64, w io.Writer, inviteURL func(model.Participant) string) error {
+func (s *Service) ExportXLSX(ctx context.Context, seminarID uint64, w io.Writer, inviteURL func(model.Participant) string) error {
 	ps, err := s.Participants(ctx, seminarID)
 	if err != nil {
 		return err
@@ -929,8 +935,8 @@ func (s *Rosters) ExportXLSX(ctx context.Context, seminarID uint64, w io.Writer,
 	_ = sw.SetColWidth(2, 2, 32)
 	_ = sw.SetColWidth(3, 6, 16)
 	_ = sw.SetColWidth(7, 7, 60)
-	head := make([]any, len(RosterExportHeaders))
-	for i, h := range RosterExportHeaders {
+	head := make([]any, len(ExportHeaders))
+	for i, h := range ExportHeaders {
 		head[i] = excelize.Cell{Value: h, StyleID: bold}
 	}
 	if err := sw.SetRow("A1", head, excelize.RowOpts{}); err != nil {
