@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // Console roles, for the route groups.
@@ -118,11 +119,11 @@ func (s *Server) login(c *gin.Context) {
 		page := loginPage{consolePage: s.consoleBase(c, "login.title", ""), Name: name, Next: next}
 		status := http.StatusUnauthorized
 		switch {
-		case errors.Is(err, service.ErrThrottled):
+		case errors.Is(err, account.ErrThrottled):
 			status = http.StatusTooManyRequests
 			c.Header("Retry-After", strconv.Itoa(int(service.FailureWindow.Seconds())))
 			page.Error = page.T("login.throttled")
-		case errors.Is(err, service.ErrBadCredentials):
+		case errors.Is(err, account.ErrBadCredentials):
 			page.Error = page.T("login.bad")
 		default:
 			s.consoleFail(c, err)

@@ -9,6 +9,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // userForm is what the user pages may set. Handlers read these fields by
@@ -35,7 +36,7 @@ func (s *Server) userListPage(c *gin.Context) (userListPage, error) {
 	if err != nil {
 		return userListPage{}, err
 	}
-	return userListPage{consolePage: s.consoleBase(c, "users.title", "users"), Users: us, Roles: service.Roles, Form: userForm{Role: model.RoleStaff}}, nil
+	return userListPage{consolePage: s.consoleBase(c, "users.title", "users"), Users: us, Roles: account.Roles, Form: userForm{Role: model.RoleStaff}}, nil
 }
 
 func (s *Server) userList(c *gin.Context) {
@@ -52,7 +53,7 @@ func (s *Server) userCreate(c *gin.Context) {
 	f := userForm{Name: c.PostForm("name"), Role: c.PostForm("role"), Password: c.PostForm("password")}
 	generated := f.Password == ""
 	if generated {
-		f.Password = service.GeneratePassword()
+		f.Password = account.GeneratePassword()
 	}
 	u, err := s.users.Create(c.Request.Context(), f.Name, f.Role, f.Password)
 	if err != nil {
@@ -65,15 +66,15 @@ func (s *Server) userCreate(c *gin.Context) {
 		p.Form = f
 		status := http.StatusUnprocessableEntity
 		switch {
-		case errors.Is(err, service.ErrUserExists):
+		case errors.Is(err, account.ErrUserExists):
 			status = http.StatusConflict
 			p.Error = p.T("users.exists", f.Name)
-		case errors.Is(err, service.ErrInvalidName):
+		case errors.Is(err, account.ErrInvalidName):
 			p.Error = p.T("users.bad_name")
-		case errors.Is(err, service.ErrInvalidRole):
+		case errors.Is(err, account.ErrInvalidRole):
 			p.Error = p.T("users.bad_role")
-		case errors.Is(err, service.ErrWeakPassword):
-			p.Error = p.T("users.weak_password", service.MinPasswordLen)
+		case errors.Is(err, account.ErrWeakPassword):
+			p.Error = p.T("users.weak_password", account.MinPasswordLen)
 		default:
 			s.consoleFail(c, err)
 			return
@@ -107,7 +108,7 @@ func (s *Server) userEditPage(c *gin.Context, id uint64) (userEditPage, error) {
 	if err != nil {
 		return userEditPage{}, err
 	}
-	return userEditPage{consolePage: s.consoleBase(c, "users.edit_title", "users"), Edit: u, Roles: service.Roles, Self: u.ID == currentUser(c).ID}, nil
+	return userEditPage{consolePage: s.consoleBase(c, "users.edit_title", "users"), Edit: u, Roles: account.Roles, Self: u.ID == currentUser(c).ID}, nil
 }
 
 func (s *Server) userEdit(c *gin.Context) {
@@ -154,9 +155,9 @@ func (s *Server) userUpdate(c *gin.Context) {
 			return
 		}
 		switch {
-		case errors.Is(err, service.ErrLastAdmin):
+		case errors.Is(err, account.ErrLastAdmin):
 			p.Error = p.T("users.last_admin")
-		case errors.Is(err, service.ErrInvalidRole):
+		case errors.Is(err, account.ErrInvalidRole):
 			p.Error = p.T("users.bad_role")
 		default:
 			s.consoleFail(c, err)
@@ -176,7 +177,7 @@ func (s *Server) userResetPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	pw := service.GeneratePassword()
+	pw := account.GeneratePassword()
 	if err := s.users.SetPassword(c.Request.Context(), id, pw); err != nil {
 		s.consoleFail(c, err)
 		return
@@ -214,7 +215,7 @@ func (s *Server) accountPassword(c *gin.Context) {
 	p := accountPage{s.consoleBase(c, "account.title", "")}
 	if _, err := s.users.Authenticate(ctx, u.Name, c.PostForm("current"), c.ClientIP()); err != nil {
 		p.Error = p.T("account.bad_current")
-		if errors.Is(err, service.ErrThrottled) {
+		if errors.Is(err, account.ErrThrottled) {
 			p.Error = p.T("login.throttled")
 		}
 		s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
@@ -226,8 +227,8 @@ func (s *Server) accountPassword(c *gin.Context) {
 		return
 	}
 	if err := s.users.SetPassword(ctx, u.ID, c.PostForm("password")); err != nil {
-		if errors.Is(err, service.ErrWeakPassword) {
-			p.Error = p.T("users.weak_password", service.MinPasswordLen)
+		if errors.Is(err, account.ErrWeakPassword) {
+			p.Error = p.T("users.weak_password", account.MinPasswordLen)
 			s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
 			return
 		}
@@ -249,7 +250,7 @@ func (s *Server) accountPassword(c *gin.Context) {
 
 type tokenPage struct {
 	consolePage
-	Tokens   []service.TokenRow
+	Tokens   []account.TokenRow
 	AllUsers bool
 	NewToken string // shown once
 }

@@ -15,7 +15,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/account"
 	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 )
@@ -31,7 +31,7 @@ func apiUser(t *testing.T, a *testApp, role string) []string {
 	if err := a.db.Create(&u).Error; err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := service.NewTokens(a.db, nil).Create(ctx, u.ID, "test")
+	plain, _, err := account.NewTokens(a.db, nil).Create(ctx, u.ID, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

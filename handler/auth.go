@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"seminareval/model"
-	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // The console session: a signed cookie holding the user id, the time the
@@ -33,7 +33,7 @@ const (
 // startSession sets the session cookie after a successful login.
 func (s *Server) startSession(c *gin.Context, u *model.User) error {
 	v := strings.Join([]string{sessionVersion, strconv.FormatUint(u.ID, 10),
-		strconv.FormatInt(s.now().Unix(), 10), service.SessionFingerprint(u)}, "|")
+		strconv.FormatInt(s.now().Unix(), 10), account.SessionFingerprint(u)}, "|")
 	return s.SetSignedCookie(c, cookieSession, v, int(sessionMaxAge/time.Second))
 }
 
@@ -63,7 +63,7 @@ func (s *Server) sessionUserOrErr(c *gin.Context) (*model.User, error) {
 	switch {
 	case err == nil:
 		return u, nil
-	case errors.Is(err, service.ErrBadCredentials), model.IsNotFound(err):
+	case errors.Is(err, account.ErrBadCredentials), model.IsNotFound(err):
 		return nil, nil
 	}
 	return nil, err
@@ -174,7 +174,7 @@ func (s *Server) requireAPI(roles ...string) gin.HandlerFunc {
 			return
 		}
 		u, tok, err := s.tokens.Verify(c.Request.Context(), strings.TrimSpace(plain))
-		if err != nil && !errors.Is(err, service.ErrBadToken) {
+		if err != nil && !errors.Is(err, account.ErrBadToken) {
 			s.unavailable(c, err, true) // the token may be fine: never 401 for a database failure
 			return
 		}

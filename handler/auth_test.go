@@ -17,6 +17,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // consoleUser is a console account signed in with its own cookie jar, and
@@ -200,7 +201,7 @@ func TestLoginThrottledAfterRepeatedFailures(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
 		u := a.signIn(model.RoleStaff, "zhou")
-		for i := range service.UserFailureLimit {
+		for i := range account.UserFailureLimit {
 			res := a.consoleLogin(a.newClient(), "zhou", "not the password")
 			if res.Code != http.StatusUnauthorized || !strings.Contains(res.Body, "Wrong user name or password") {
 				t.Fatalf("failure %d: %d", i+1, res.Code)
@@ -208,7 +209,7 @@ func TestLoginThrottledAfterRepeatedFailures(t *testing.T) {
 		}
 		res := a.consoleLogin(a.newClient(), "zhou", u.Password)
 		if res.Code != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many failed attempts") || cookieNamed(res, cookieSession) != nil {
-			t.Fatalf("right password after %d failures: %d (cookie %v)", service.UserFailureLimit, res.Code, cookieNamed(res, cookieSession))
+			t.Fatalf("right password after %d failures: %d (cookie %v)", account.UserFailureLimit, res.Code, cookieNamed(res, cookieSession))
 		}
 		if res.Header.Get("Retry-After") == "" {
 			t.Error("429 without Retry-After")
@@ -218,7 +219,7 @@ func TestLoginThrottledAfterRepeatedFailures(t *testing.T) {
 		if !strings.Contains(res.Body, "失败次数过多") {
 			t.Errorf("Chinese throttle message missing: %s", res.Body)
 		}
-		if n := a.count(&model.LoginFailure{}, "`key` LIKE ?", "user:zhou|%"); n != int64(service.UserFailureLimit) {
+		if n := a.count(&model.LoginFailure{}, "`key` LIKE ?", "user:zhou|%"); n != int64(account.UserFailureLimit) {
 			t.Fatalf("login_failures for zhou = %d", n)
 		}
 	})

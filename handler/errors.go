@@ -6,6 +6,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/account"
 	"seminareval/service/report"
 	"seminareval/service/roster"
 	"seminareval/service/wechat"
@@ -36,14 +37,14 @@ var domainErrors = []struct {
 	{service.ErrNotOrganiser, http.StatusUnprocessableEntity, "not_organiser"},
 	{roster.ErrNotSpreadsheet, http.StatusUnprocessableEntity, "not_spreadsheet"},
 	// Accounts.
-	{service.ErrThrottled, http.StatusTooManyRequests, "throttled"},
-	{service.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},
-	{service.ErrBadToken, http.StatusUnauthorized, "bad_token"},
-	{service.ErrUserExists, http.StatusConflict, "user_exists"},
-	{service.ErrLastAdmin, http.StatusConflict, "last_admin"},
-	{service.ErrInvalidName, http.StatusUnprocessableEntity, "bad_name"},
-	{service.ErrInvalidRole, http.StatusUnprocessableEntity, "bad_role"},
-	{service.ErrWeakPassword, http.StatusUnprocessableEntity, "weak_password"},
+	{account.ErrThrottled, http.StatusTooManyRequests, "throttled"},
+	{account.ErrBadCredentials, http.StatusUnauthorized, "bad_credentials"},
+	{account.ErrBadToken, http.StatusUnauthorized, "bad_token"},
+	{account.ErrUserExists, http.StatusConflict, "user_exists"},
+	{account.ErrLastAdmin, http.StatusConflict, "last_admin"},
+	{account.ErrInvalidName, http.StatusUnprocessableEntity, "bad_name"},
+	{account.ErrInvalidRole, http.StatusUnprocessableEntity, "bad_role"},
+	{account.ErrWeakPassword, http.StatusUnprocessableEntity, "weak_password"},
 	// WeChat.
 	{wechat.ErrBadSignature, http.StatusForbidden, "bad_signature"},
 	{wechat.ErrStaleTimestamp, http.StatusForbidden, "stale_timestamp"},

@@ -19,6 +19,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/account"
 	"seminareval/service/report"
 	"seminareval/service/wechat"
 )
@@ -226,9 +227,9 @@ func TestDomainErrorsMapToOneStatusAndCode(t *testing.T) {
 		{service.ErrStructureFrozen, 409, "structure_frozen"},
 		{service.ErrSlugTaken, 409, "slug_taken"},
 		{service.ErrSeminarSlugTaken, 409, "slug_taken"},
-		{service.ErrUserExists, 409, "user_exists"}, // before the duplicate it wraps
+		{account.ErrUserExists, 409, "user_exists"}, // before the duplicate it wraps
 		{report.ErrBadFilter, 400, "bad_filter"},
-		{service.ErrThrottled, 429, "throttled"},
+		{account.ErrThrottled, 429, "throttled"},
 		{wechat.ErrBadSignature, 403, "bad_signature"},
 		{wechat.ErrDecrypt, 400, "undecryptable"},
 		{wechat.ErrOff, 404, "wechat_off"},

@@ -23,6 +23,7 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // replicaSet is the multi-replica deployment of the README in one process:
@@ -365,7 +366,7 @@ func TestReplicasBehindALoadBalancer(t *testing.T) {
 			}
 			rs.alternate()
 			m = rs.mark()
-			for i := range service.UserFailureLimit {
+			for i := range account.UserFailureLimit {
 				if r := front.consoleLogin(front.newClient(), "lb-zhou", "not the password"); r.Code != http.StatusUnauthorized {
 					t.Fatalf("failure %d: %d", i+1, r.Code)
 				}
@@ -374,7 +375,7 @@ func TestReplicasBehindALoadBalancer(t *testing.T) {
 				t.Fatalf("failures served by %v, want both replicas", got)
 			}
 			if r := front.consoleLogin(front.newClient(), "lb-zhou", pw); r.Code != http.StatusTooManyRequests {
-				t.Fatalf("right password after %d failures spread over A and B: %d, want 429", service.UserFailureLimit, r.Code)
+				t.Fatalf("right password after %d failures spread over A and B: %d, want 429", account.UserFailureLimit, r.Code)
 			}
 		})
 	}

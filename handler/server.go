@@ -23,6 +23,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/account"
 	"seminareval/service/report"
 	"seminareval/service/roster"
 	"seminareval/service/wechat"
@@ -64,8 +65,8 @@ type Server struct {
 
 	questionnaires *service.Questionnaires
 	responses      *service.Responses
-	users          *service.Users
-	tokens         *service.Tokens
+	users          *account.Users
+	tokens         *account.Tokens
 	auditLog       *service.Audit
 	seminars       *service.Seminars
 	rosters        *roster.Service

@@ -216,3 +216,8 @@ func (j *Janitor) Run(ctx context.Context, every time.Duration, log *slog.Logger
 // account may send them customer-service messages
 // (the WeChat board and reminders; the janitor forgets followers after it).
 const CustomerServiceWindow = 48 * time.Hour
+
+// FailureWindow is how long a failed sign-in counts towards the throttling
+// of its name and address (service/account), and then how long the janitor
+// keeps its row.
+const FailureWindow = 15 * time.Minute

@@ -15,6 +15,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // adminPasswordEnv sets the first admin's password instead of generating one
@@ -25,7 +26,7 @@ const adminPasswordEnv = "SEMINAREVAL_ADMIN_PASSWORD"
 // all) and prints a generated password once. Later starts do nothing.
 func bootstrapAdmin(ctx context.Context, db *gorm.DB, log *slog.Logger, e env) error {
 	given := e.getenv(adminPasswordEnv)
-	created, pw, err := service.NewUsers(db, nil).Bootstrap(ctx, "admin", given)
+	created, pw, err := account.NewUsers(db, nil).Bootstrap(ctx, "admin", given)
 	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
@@ -96,10 +97,10 @@ func runUser(ctx context.Context, e env) error {
 		return fmt.Errorf("user %s: --name is required\n%s", sub, userUsage)
 	}
 	return e.withDB(ctx, *cfgPath, func(db *gorm.DB) error {
-		users, audit := service.NewUsers(db, nil), service.NewAudit(db, nil)
+		users, audit := account.NewUsers(db, nil), service.NewAudit(db, nil)
 		switch sub {
 		case "add":
-			if !service.ValidRole(*role) {
+			if !account.ValidRole(*role) {
 				return fmt.Errorf("user add: --role must be admin, staff or organiser")
 			}
 			pw, err := e.readPassword()
@@ -108,7 +109,7 @@ func runUser(ctx context.Context, e env) error {
 			}
 			generated := pw == ""
 			if generated {
-				pw = service.GeneratePassword()
+				pw = account.GeneratePassword()
 			}
 			u, err := users.Create(ctx, *name, *role, pw)
 			if err != nil {
@@ -131,7 +132,7 @@ func runUser(ctx context.Context, e env) error {
 			}
 			generated := pw == ""
 			if generated {
-				pw = service.GeneratePassword()
+				pw = account.GeneratePassword()
 			}
 			if err := users.SetPassword(ctx, u.ID, pw); err != nil {
 				return fmt.Errorf("user passwd: %w", err)
@@ -192,7 +193,7 @@ func runToken(ctx context.Context, e env) error {
 		return err
 	}
 	return e.withDB(ctx, *cfgPath, func(db *gorm.DB) error {
-		users, tokens, audit := service.NewUsers(db, nil), service.NewTokens(db, nil), service.NewAudit(db, nil)
+		users, tokens, audit := account.NewUsers(db, nil), account.NewTokens(db, nil), service.NewAudit(db, nil)
 		var owner *model.User
 		if *user != "" {
 			u, err := users.ByName(ctx, *user)

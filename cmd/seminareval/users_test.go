@@ -15,7 +15,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
+	"seminareval/service/account"
 )
 
 // cliDB gives a command environment and a handle on the same fresh,
@@ -49,7 +49,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 		t.Run(target.Name, func(t *testing.T) {
 			environ, db := cliDB(t, target)
 			ctx := context.Background()
-			users := service.NewUsers(db, nil)
+			users := account.NewUsers(db, nil)
 
 			// Password from stdin: not echoed.
 			out, _, err := runCLI(t, environ, "chen's long password\n", "user", "add", "--name", "chen", "--role", "staff")
@@ -94,7 +94,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 			if err != nil || !strings.HasPrefix(token, "sev_") {
 				t.Fatalf("token create: %v %q", err, out)
 			}
-			if u, _, err := service.NewTokens(db, nil).Verify(ctx, token); err != nil || u.Name != "chen" {
+			if u, _, err := account.NewTokens(db, nil).Verify(ctx, token); err != nil || u.Name != "chen" {
 				t.Fatalf("verify the printed token: %v", err)
 			}
 			out, _, _ = runCLI(t, environ, "", "token", "list")
@@ -106,7 +106,7 @@ func TestUserAndTokenCommands(t *testing.T) {
 			if _, _, err := runCLI(t, environ, "", "token", "revoke", "--id", strconv.FormatUint(tok.ID, 10)); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := service.NewTokens(db, nil).Verify(ctx, token); err == nil {
+			if _, _, err := account.NewTokens(db, nil).Verify(ctx, token); err == nil {
 				t.Fatal("revoked token still works")
 			}
 			if _, _, err := runCLI(t, environ, "", "token", "create", "--user", "nobody"); err == nil {
@@ -144,7 +144,7 @@ func TestFirstStartCreatesAdminOnce(t *testing.T) {
 			if m == nil {
 				t.Fatalf("first start printed %q", out.String())
 			}
-			if u, err := service.NewUsers(db, nil).Authenticate(ctx, "admin", m[1], ""); err != nil || u.Role != model.RoleAdmin {
+			if u, err := account.NewUsers(db, nil).Authenticate(ctx, "admin", m[1], ""); err != nil || u.Role != model.RoleAdmin {
 				t.Fatalf("admin login: %v", err)
 			}
 			out.Reset()
@@ -159,7 +159,7 @@ func TestFirstStartCreatesAdminOnce(t *testing.T) {
 			if err := bootstrapAdmin(ctx, db2, log, e); err != nil || strings.Contains(out.String(), "operator's choice") {
 				t.Fatalf("env password: %v %q", err, out.String())
 			}
-			if _, err := service.NewUsers(db2, nil).Authenticate(ctx, "admin", "the operator's choice", ""); err != nil {
+			if _, err := account.NewUsers(db2, nil).Authenticate(ctx, "admin", "the operator's choice", ""); err != nil {
 				t.Fatalf("login with the env password: %v", err)
 			}
 		})

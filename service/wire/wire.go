@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/service"
+	"seminareval/service/account"
 	"seminareval/service/report"
 	"seminareval/service/roster"
 	"seminareval/service/wechat"
@@ -20,8 +21,8 @@ import (
 type Services struct {
 	Questionnaires *service.Questionnaires // the one cache, the one Submit trusts
 	Responses      *service.Responses
-	Users          *service.Users
-	Tokens         *service.Tokens
+	Users          *account.Users
+	Tokens         *account.Tokens
 	Audit          *service.Audit
 	Seminars       *service.Seminars
 	Rosters        *roster.Service
@@ -51,8 +52,8 @@ func New(d Deps) *Services {
 	return &Services{
 		Questionnaires: qs,
 		Responses:      responses,
-		Users:          service.NewUsers(d.DB, d.Now),
-		Tokens:         service.NewTokens(d.DB, d.Now),
+		Users:          account.NewUsers(d.DB, d.Now),
+		Tokens:         account.NewTokens(d.DB, d.Now),
 		Audit:          audit,
 		Seminars:       service.NewSeminars(d.DB, d.Now),
 		Rosters:        roster.New(d.DB, d.Now),

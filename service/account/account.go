@@ -1,4 +1,6 @@
-package service
+// Package account is the console's users (roles, bcrypt passwords, sign-in
+// throttling per name and address, session fingerprints) and API tokens.
+package account
 
 import (
 	"context"
@@ -18,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"seminareval/model"
+	"seminareval/service"
 )
 
 // Errors of accounts and tokens.
@@ -34,13 +37,12 @@ var (
 
 // Login throttling: after UserFailureLimit failed logins for one user name
 // from one address, or IPFailureLimit from one address for any names, within
-// FailureWindow, further attempts from that address are refused until the
+// service.FailureWindow, further attempts from that address are refused until the
 // window has moved past the failures. The name is locked for that address
 // only: someone guessing from elsewhere cannot lock the only admin out. The
 // IP limit is higher because one office may share an address. A password
 // reset clears the name's failures (SetPassword).
 const (
-	FailureWindow    = 15 * time.Minute
 	UserFailureLimit = 5
 	IPFailureLimit   = 30
 	MinPasswordLen   = 10
@@ -99,7 +101,7 @@ func (s *Users) dummyHash() []byte {
 // GeneratePassword returns a random password of 20 URL-safe characters
 // (120 bits).
 func GeneratePassword() string {
-	return RandomToken(15)
+	return service.RandomToken(15)
 }
 
 // Create adds a user. An empty password is an error: callers generate one
@@ -147,7 +149,7 @@ func (s *Users) hash(password string) (string, error) {
 func (s *Users) Authenticate(ctx context.Context, name, password, ip string) (*model.User, error) {
 	name = strings.TrimSpace(name)
 	db := s.db.WithContext(ctx)
-	since := s.now().UTC().Add(-FailureWindow)
+	since := s.now().UTC().Add(-service.FailureWindow)
 	userKey, ipKey := failureKey(name)+ip, "ip:"+ip
 	var nUser, nIP int64
 	if err := db.Model(&model.LoginFailure{}).Where("`key` = ? AND at > ?", userKey, since).Count(&nUser).Error; err != nil {
@@ -193,7 +195,7 @@ func (s *Users) fail(ctx context.Context, keys ...string) error {
 		}
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("at < ?", now.Add(-FailureWindow)).Delete(&model.LoginFailure{}).Error; err != nil {
+		if err := tx.Where("at < ?", now.Add(-service.FailureWindow)).Delete(&model.LoginFailure{}).Error; err != nil {
 			return err
 		}
 		return tx.Create(&rows).Error
@@ -405,7 +407,7 @@ func hashToken(plain string) string {
 
 // Create makes a token for user and returns it in clear, once.
 func (s *Tokens) Create(ctx context.Context, userID uint64, name string) (string, *model.APIToken, error) {
-	plain := tokenPrefix + RandomToken(32)
+	plain := tokenPrefix + service.RandomToken(32)
 	t := model.APIToken{
 		UserID: userID, Name: strings.TrimSpace(name), Hash: hashToken(plain), Prefix: plain[:12],
 		CreatedAt: s.now().UTC(),

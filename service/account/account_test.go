@@ -1,4 +1,4 @@
-package service
+package account
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 )
 
 // authClock is a settable clock for throttling tests.
@@ -117,7 +118,7 @@ func TestLoginThrottledPerUserAndPerIPAcrossInstances(t *testing.T) {
 		for range UserFailureLimit {
 			a.Authenticate(ctx, "li.na", "wrong password", "10.0.0.1")
 		}
-		clock.t = clock.t.Add(FailureWindow + time.Second)
+		clock.t = clock.t.Add(service.FailureWindow + time.Second)
 		if _, err := a.Authenticate(ctx, "li.na", "a new long password", "10.0.0.1"); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
@@ -270,7 +271,7 @@ func TestBootstrapCreatesOneAdminOnEmptyDatabase(t *testing.T) {
 func TestAuditRecordsActorAndLists(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
-		a := NewAudit(db, nil)
+		a := service.NewAudit(db, nil)
 		u := &model.User{ID: 7, Name: "sun"}
 		for _, act := range []string{"seminar.create", "roster.import", "roster.export"} {
 			if err := a.Record(ctx, u, act, "seminar:sanya-2018", "d"); err != nil {
@@ -280,15 +281,15 @@ func TestAuditRecordsActorAndLists(t *testing.T) {
 		if err := a.Record(ctx, nil, "user.create", "user:admin", "first start"); err != nil {
 			t.Fatal(err)
 		}
-		all, err := a.List(ctx, AuditFilter{})
+		all, err := a.List(ctx, service.AuditFilter{})
 		if err != nil || len(all) != 4 || all[0].Action != "user.create" || all[0].UserName != "system" || all[0].UserID != nil {
 			t.Fatalf("list: %+v %v", all, err)
 		}
-		ros, _ := a.List(ctx, AuditFilter{Action: "roster."})
+		ros, _ := a.List(ctx, service.AuditFilter{Action: "roster."})
 		if len(ros) != 2 || *ros[0].UserID != 7 || ros[0].UserName != "sun" {
 			t.Fatalf("roster events: %+v", ros)
 		}
-		older, _ := a.List(ctx, AuditFilter{BeforeID: all[1].ID})
+		older, _ := a.List(ctx, service.AuditFilter{BeforeID: all[1].ID})
 		if len(older) != 2 {
 			t.Fatalf("paging: %d", len(older))
 		}
