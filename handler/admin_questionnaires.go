@@ -371,9 +371,9 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 		if !h.problems(c, err, &lines) {
 			return
 		}
-		status := http.StatusUnprocessableEntity
-		if errors.Is(err, service.ErrStructureFrozen) || errors.Is(err, service.ErrSlugTaken) {
-			status = http.StatusConflict
+		status, _, known := statusOf(err) // 409 for a frozen structure or a taken slug
+		if !known {
+			status = http.StatusUnprocessableEntity // the definition's own problems
 		}
 		h.renderEditor(c, status, l, def, frozen, lines, "", true)
 		return
