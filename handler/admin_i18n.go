@@ -1,59 +1,28 @@
 package handler
 
 import (
-	"fmt"
 	"net/url"
 
 	"github.com/gin-gonic/gin"
 
 	"seminareval/model"
+	"seminareval/templates"
 )
 
 // The console speaks English and Chinese. Every string a console page shows
-// is a key in consoleStrings with both translations; pages call
-// {{.T "key"}} (or {{$.T "key"}} inside range), with fmt arguments when the
-// text has verbs: {{.T "roster.imported" .N}}.
-//
-// Other console pages add their strings from an init function in their own
-// file, with keys prefixed by their area ("q.", "report.", "wechat."):
-//
-//	func init() { addConsoleStrings(map[string][2]string{"q.publish": {"Publish", "发布"}}) }
-//
-// TestConsoleStringsHaveBothLanguages fails when a translation is missing.
+// is a key of the message catalogue (templates/messages/<lang>.yaml);
+// pages call {{.T "key"}} (or {{$.T "key"}} inside range), with fmt
+// arguments when the text has verbs: {{.T "roster.imported" .N}}. Keys are
+// prefixed by their page's area ("q.", "report.", "wechat.").
 
 const cookieConsoleLang = "sev_clang"
 
 var consoleLangs = []string{"en", "zh"}
 
-// consoleStrings maps a key to its English [0] and Chinese [1] text.
-var consoleStrings = map[string][2]string{}
-
-// addConsoleStrings registers console strings. A key registered twice is a
-// programming error caught at start (and by every test).
-func addConsoleStrings(m map[string][2]string) {
-	for k, v := range m {
-		if _, dup := consoleStrings[k]; dup {
-			panic("console string registered twice: " + k)
-		}
-		consoleStrings[k] = v
-	}
-}
-
 // consoleT translates key into lang; a missing key shows itself, so it is
 // visible on the page and in tests rather than silently blank.
 func consoleT(lang, key string, args ...any) string {
-	v, ok := consoleStrings[key]
-	if !ok {
-		return key
-	}
-	s := v[0]
-	if lang == "zh" && v[1] != "" {
-		s = v[1]
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
+	return templates.Messages().T(lang, key, args...)
 }
 
 // consoleLang picks the console language: ?lang (remembered in a cookie),
@@ -183,69 +152,4 @@ func consoleURL(path string, kv ...string) string {
 		v.Set(kv[i], kv[i+1])
 	}
 	return path + "?" + v.Encode()
-}
-
-func init() {
-	addConsoleStrings(map[string][2]string{
-		"app.name":                  {"Seminar evaluation", "研讨会评估"},
-		"nav.seminars":              {"Seminars", "研讨会"},
-		"nav.questionnaires":        {"Questionnaires", "问卷"},
-		"nav.users":                 {"Users", "用户"},
-		"nav.tokens":                {"API tokens", "API 令牌"},
-		"nav.audit":                 {"Audit log", "审计日志"},
-		"nav.wechat":                {"WeChat", "微信"},
-		"nav.logout":                {"Log out", "退出"},
-		"nav.home":                  {"Back to the console", "返回控制台"},
-		"nav.signed_in_as":          {"Signed in as %s (%s)", "当前用户：%s（%s）"},
-		"role.admin":                {"admin", "管理员"},
-		"role.staff":                {"staff", "工作人员"},
-		"role.organiser":            {"organiser", "组织方"},
-		"err.forbidden_title":       {"Not allowed", "无权访问"},
-		"err.forbidden_body":        {"Your account does not have access to this page. Ask an administrator if you need it.", "您的账户无权访问此页面。如有需要，请联系管理员。"},
-		"err.cross_origin_title":    {"Request refused", "请求被拒绝"},
-		"err.cross_origin_body":     {"This form was sent from another site, so it was refused. Open the console and try again.", "该表单来自其他网站，已被拒绝。请打开控制台后重试。"},
-		"err.not_found_title":       {"Not found", "未找到"},
-		"err.not_found_body":        {"This page or item does not exist (any more).", "该页面或条目不存在（或已删除）。"},
-		"err.internal_title":        {"Something went wrong", "出错了"},
-		"err.busy_title":            {"Busy", "系统繁忙"},
-		"err.busy_body":             {"Several reports are being prepared right now. Try the download again in a few seconds.", "目前正在生成多份报告。请几秒钟后再次下载。"},
-		"err.unavailable_title":     {"Temporarily unavailable", "暂时无法使用"},
-		"err.unavailable_body":      {"The database cannot be reached. Nothing is lost: try again in a minute.", "暂时无法连接数据库。数据不会丢失：请一分钟后重试。"},
-		"err.internal_body":         {"The server could not complete the request. Try again; if it persists, tell the administrator.", "服务器无法完成请求。请重试；如果问题持续，请联系管理员。"},
-		"err.bad_request_title":     {"Bad request", "请求有误"},
-		"common.save":               {"Save", "保存"},
-		"common.cancel":             {"Cancel", "取消"},
-		"common.saved":              {"Saved.", "已保存。"},
-		"common.yes":                {"yes", "是"},
-		"common.no":                 {"no", "否"},
-		"common.none":               {"None yet.", "暂无。"},
-		"common.actions":            {"Actions", "操作"},
-		"common.created":            {"Created", "创建时间"},
-		"common.name":               {"Name", "名称"},
-		"common.language_switch":    {"Language", "语言"},
-		"common.required":           {"required", "必填"},
-		"common.problems":           {"Please correct the following:", "请更正以下问题："},
-		"common.download":           {"Download", "下载"},
-		"common.print":              {"Print", "打印"},
-		"common.back":               {"Back", "返回"},
-		"common.edit":               {"Edit", "编辑"},
-		"common.status":             {"Status", "状态"},
-		"common.open":               {"open", "进行中"},
-		"common.draft":              {"draft", "草稿"},
-		"common.closed":             {"closed", "已关闭"},
-		"common.skip_to_content":    {"Skip to content", "跳到正文"},
-		"common.main_navigation":    {"Main navigation", "主导航"},
-		"common.confirm":            {"Confirm", "确认"},
-		"common.disabled":           {"disabled", "已停用"},
-		"common.enabled":            {"active", "正常"},
-		"common.when":               {"When", "时间"},
-		"common.who":                {"Who", "用户"},
-		"common.role":               {"Role", "角色"},
-		"common.password":           {"Password", "密码"},
-		"common.user_name":          {"User name", "用户名"},
-		"common.more":               {"Older", "更早"},
-		"common.field_error":        {"%s: %s", "%s：%s"},
-		"common.row_error":          {"Row %d, %s: %s", "第 %d 行，%s：%s"},
-		"common.row_error_no_field": {"Row %d: %s", "第 %d 行：%s"},
-	})
 }

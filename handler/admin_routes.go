@@ -225,25 +225,3 @@ func (s *Server) hasRoute(method, path string) bool {
 	}
 	return false
 }
-
-func init() {
-	addConsoleStrings(map[string][2]string{
-		"login.title":           {"Sign in", "登录"},
-		"login.submit":          {"Sign in", "登录"},
-		"login.bad":             {"Wrong user name or password.", "用户名或密码错误。"},
-		"login.throttled":       {"Too many failed attempts. Wait 15 minutes and try again, or ask an administrator to reset your password.", "失败次数过多。请 15 分钟后重试，或请管理员重置密码。"},
-		"home.title":            {"Seminars", "研讨会"},
-		"home.new_seminar":      {"New seminar", "新建研讨会"},
-		"home.no_seminars":      {"No seminar yet.", "还没有研讨会。"},
-		"home.no_seminars_org":  {"No seminar has been assigned to you yet. Ask the staff who run the seminar.", "尚未为您分配研讨会，请联系负责研讨会的工作人员。"},
-		"home.participants":     {"%d participants", "%d 名参会者"},
-		"home.questionnaires":   {"Questionnaires", "问卷"},
-		"home.no_questionnaire": {"No questionnaire yet.", "还没有问卷。"},
-		"home.unassigned":       {"Questionnaires without a seminar", "未关联研讨会的问卷"},
-		"home.report":           {"Report", "报告"},
-		"home.open_page":        {"Public page", "公开页面"},
-		"home.manage":           {"Open", "打开"},
-		"home.roster":           {"Roster", "名单"},
-		"home.dates":            {"Dates", "日期"},
-	})
-}

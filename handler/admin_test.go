@@ -16,18 +16,6 @@ import (
 	"seminareval/service"
 )
 
-func TestConsoleStringsHaveBothLanguages(t *testing.T) {
-	for k, v := range consoleStrings {
-		if strings.TrimSpace(v[0]) == "" || strings.TrimSpace(v[1]) == "" {
-			t.Errorf("console string %q lacks English or Chinese: %q", k, v)
-		}
-		// (A translation may reorder or drop arguments with %[n]: not compared.)
-		if !strings.Contains(v[1], "%[") && strings.Count(v[0], "%") != strings.Count(v[1], "%") {
-			t.Errorf("console string %q: English and Chinese have different format verbs: %q", k, v)
-		}
-	}
-}
-
 func TestConsolePagesUseOnlyKnownStrings(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
