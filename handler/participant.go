@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -21,6 +23,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/templates"
 )
 
 // participantHandler serves the public questionnaire pages.
@@ -42,53 +45,37 @@ type uiText struct {
 	Unavailable                                                              string
 }
 
-var ui = map[string]uiText{
-	"en": {
-		RequiredLegend: "Questions marked * require an answer.", Required: "required", Privacy: "Privacy: who sees your answers, and for how long",
-		TooManyBody: "Too many answers have come from your network in the last minutes. Nothing was recorded: please send again in a few minutes — your answers are kept on this page.",
-		FixErrors:   "Some answers need your attention. Please check the questions marked below.",
-		Submit:      "Submit", DraftRestored: "Your unsent answers were restored on this device.",
-		NetworkError: "Not sent: the network seems to be down. Your answers are kept; please try again.",
-		Sending:      "Sending…", MissingAnswers: "Please answer the questions marked in red.",
-		ThanksHeading: "Thank you!", AlreadyHeading: "Your answer has been recorded",
-		AlreadyBody:   "You have already answered this questionnaire. Thank you for your participation.",
-		ClosedHeading: "This questionnaire is closed", ClosedBody: "It no longer accepts answers. Thank you for your interest.",
-		NotOpenHeading: "This questionnaire is not open yet", NotOpenBody: "Please come back when it opens.", OpensAt: "It opens on %s.",
-		NotInvitedHeading: "This questionnaire is by invitation", NotInvitedBody: "Please use the personal link you received, or ask the organisers for one.",
-		ElsewhereHeading: "This invitation belongs to someone else", ElsewhereBody: "This personal invitation is already linked to another WeChat account, so it cannot be answered here. If it was sent to you, please ask the organisers for your own link.",
-		LinkInvalid:     "This personal link is not valid or has expired. For a fresh one, send “%s” to the official account.",
-		NotFoundHeading: "Questionnaire not found", NotFoundBody: "Please check the link or scan the QR code again.",
-		NA: "Not applicable", NPSLow: "0 = not at all likely", NPSHigh: "10 = extremely likely",
-		RatingLow: "1 = poor", RatingHigh: "5 = excellent", BadRequestHeading: "Something went wrong with the form",
-		WholeNumber: "a whole number", Decimals: "up to %d decimal places", AtLeast: "%s or more", AtMost: "at most %s",
-		DateHint: "year-month-day, e.g. 2018-01-16", OtherPlaceholder: "Please specify",
-		TooLargeBody:       "The answers sent were too large. Please shorten your comments and try again.",
-		Unavailable:        "Not recorded yet: the service cannot reach its database just now. Your answers are still on this page: please send them again in a minute.",
-		UnavailableHeading: "Please try again in a minute", UnavailablePage: "The questionnaire cannot be shown just now: the service cannot reach its database. Please open the link again in a minute.",
-	},
-	"zh": {
-		RequiredLegend: "标有 * 的问题为必答题。", Required: "必答", Privacy: "隐私说明：谁能看到您的答复，保存多久",
-		TooManyBody: "最近几分钟内，来自您所在网络的答卷过多。本次未记录：请过几分钟再提交，您的答案仍保留在本页。",
-		FixErrors:   "部分回答需要您再看一下，请检查下面标出的问题。",
-		Submit:      "提交", DraftRestored: "已在本设备上恢复您尚未提交的回答。",
-		NetworkError: "未能提交：网络似乎已断开。您的回答已保留，请稍后重试。",
-		Sending:      "正在提交…", MissingAnswers: "请回答标为红色的问题。",
-		ThanksHeading: "谢谢！", AlreadyHeading: "您的回答已记录",
-		AlreadyBody:   "您已填写过本问卷，感谢您的参与。",
-		ClosedHeading: "本问卷已关闭", ClosedBody: "问卷已不再接受回答，感谢您的关注。",
-		NotOpenHeading: "本问卷尚未开放", NotOpenBody: "请在问卷开放后再来填写。", OpensAt: "开放时间：%s。",
-		NotInvitedHeading: "本问卷仅限受邀人员填写", NotInvitedBody: "请使用您收到的个人链接，或向组织方索取。",
-		ElsewhereHeading: "此邀请属于他人", ElsewhereBody: "此个人邀请已与另一个微信账号关联，无法在此填写。如果这是发给您的邀请，请向组织方索取您本人的链接。",
-		LinkInvalid:     "此个人链接无效或已过期。请向公众号发送“%s”获取新的链接。",
-		NotFoundHeading: "未找到问卷", NotFoundBody: "请检查链接或重新扫描二维码。",
-		NA: "不适用", NPSLow: "0 = 完全不可能", NPSHigh: "10 = 极有可能",
-		RatingLow: "1 = 差", RatingHigh: "5 = 优秀", BadRequestHeading: "表单提交出现问题",
-		WholeNumber: "整数", Decimals: "最多 %d 位小数", AtLeast: "不少于 %s", AtMost: "不超过 %s",
-		DateHint: "年-月-日，如 2018-01-16", OtherPlaceholder: "请注明",
-		TooLargeBody:       "提交的内容过大，请缩短您的意见后重试。",
-		Unavailable:        "尚未记录：系统暂时无法连接数据库。您的回答仍保留在本页，请一分钟后再次提交。",
-		UnavailableHeading: "请一分钟后再试", UnavailablePage: "系统暂时无法连接数据库，问卷暂时无法显示。请一分钟后重新打开链接。",
-	},
+// uiFor is the chrome of the participant pages in lang, from the message
+// catalogue: field NotOpenHeading is key "page.not_open_heading".
+func uiFor(lang string) uiText { return uiTexts()[lang] }
+
+var uiTexts = sync.OnceValue(func() map[string]uiText {
+	cat := templates.Messages()
+	out := map[string]uiText{}
+	for _, lang := range cat.Langs() {
+		var t uiText
+		v := reflect.ValueOf(&t).Elem()
+		for i := range v.NumField() {
+			v.Field(i).SetString(cat.T(lang, "page."+snakeCase(v.Type().Field(i).Name)))
+		}
+		out[lang] = t
+	}
+	return out
+})
+
+// snakeCase turns a Go field name into a catalogue key word: NotOpenHeading
+// → not_open_heading, NPSLow → nps_low.
+func snakeCase(name string) string {
+	var b strings.Builder
+	r := []rune(name)
+	for i, c := range r {
+		upper := unicode.IsUpper(c)
+		if upper && i > 0 && (unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
 }
 
 var langNames = map[string]string{"zh": "中文", "en": "English"}
@@ -195,7 +182,7 @@ func requestLang(c *gin.Context) string {
 }
 
 func (p *participantHandler) base(c *gin.Context, q *service.Loaded, lang, title string) pageBase {
-	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: p.assetVersion, T: ui[lang]}
+	b := pageBase{Lang: lang, PageTitle: title, AssetVersion: p.assetVersion, T: uiFor(lang)}
 	if q == nil {
 		return b
 	}
@@ -279,13 +266,13 @@ func (p *participantHandler) show(c *gin.Context) {
 		return
 	}
 	if _, done := p.responses.Answered(c.Request.Context(), q, r); done {
-		p.message(c, http.StatusOK, q, lang, "ok", ui[lang].AlreadyHeading, ui[lang].AlreadyBody)
+		p.message(c, http.StatusOK, q, lang, "ok", uiFor(lang).AlreadyHeading, uiFor(lang).AlreadyBody)
 		return
 	}
 	p.ensureRespondentCookie(c, &r)
 	notice := ""
 	if kw, ok := c.Get(ctxLinkNotice); ok {
-		notice = fmt.Sprintf(ui[lang].LinkInvalid, kw)
+		notice = fmt.Sprintf(uiFor(lang).LinkInvalid, kw)
 	}
 	p.renderFormNotice(c, http.StatusOK, q, lang, nil, nil, uuid.NewString(), notice)
 }
@@ -357,7 +344,7 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 		if lang != "en" && lang != "zh" {
 			lang = requestLang(c)
 		}
-		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too_many", "message": ui[lang].TooManyBody})
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too_many", "message": uiFor(lang).TooManyBody})
 		return
 	}
 	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
@@ -443,10 +430,10 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		lang := q.Def.Lang(c.Query("lang"))
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			p.message(c, http.StatusRequestEntityTooLarge, q, lang, "error", ui[lang].BadRequestHeading, ui[lang].TooLargeBody)
+			p.message(c, http.StatusRequestEntityTooLarge, q, lang, "error", uiFor(lang).BadRequestHeading, uiFor(lang).TooLargeBody)
 			return
 		}
-		p.message(c, http.StatusBadRequest, q, lang, "error", ui[lang].BadRequestHeading, err.Error())
+		p.message(c, http.StatusBadRequest, q, lang, "error", uiFor(lang).BadRequestHeading, err.Error())
 		return
 	}
 	lang := pickLang(c, q.Def)
@@ -464,7 +451,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 	budget, limit := p.budgetKey(c, q, r, c.PostForm("form_token"))
 	refused, done := p.spendBudget(c, q, budget, limit, c.PostForm("submission_id"))
 	if refused {
-		p.renderFormNotice(c, http.StatusTooManyRequests, q, lang, nil, values, c.PostForm("submission_id"), ui[lang].TooManyBody)
+		p.renderFormNotice(c, http.StatusTooManyRequests, q, lang, nil, values, c.PostForm("submission_id"), uiFor(lang).TooManyBody)
 		return
 	}
 	res, err := p.responses.Submit(c.Request.Context(), q, r, service.Submission{
@@ -497,7 +484,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		p.renderForm(c, http.StatusUnprocessableEntity, q, lang, msgs, values, subID)
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
-		p.message(c, http.StatusConflict, q, lang, "ok", ui[lang].AlreadyHeading, ui[lang].AlreadyBody)
+		p.message(c, http.StatusConflict, q, lang, "ok", uiFor(lang).AlreadyHeading, uiFor(lang).AlreadyBody)
 	case errors.Is(err, service.ErrNotOpen), errors.Is(err, service.ErrClosed), errors.Is(err, service.ErrNotInvited), errors.Is(err, service.ErrInviteElsewhere):
 		p.metrics.Submits.WithLabelValues("refused").Inc()
 		p.refuse(c, q, lang, err)
@@ -508,7 +495,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		p.log.Error("submit", "slug", q.Slug, "err", err)
 		p.metrics.Submits.WithLabelValues("unavailable").Inc()
 		c.Header("Retry-After", retryAfterSeconds)
-		p.renderFormNotice(c, http.StatusServiceUnavailable, q, lang, nil, values, c.PostForm("submission_id"), ui[lang].Unavailable)
+		p.renderFormNotice(c, http.StatusServiceUnavailable, q, lang, nil, values, c.PostForm("submission_id"), uiFor(lang).Unavailable)
 	}
 }
 
@@ -521,13 +508,13 @@ func (p *participantHandler) thanks(c *gin.Context) {
 	lang := pickLang(c, q.Def)
 	body := q.Def.Thanks.In(lang)
 	if body == "" {
-		body = ui[lang].AlreadyBody
+		body = uiFor(lang).AlreadyBody
 	}
-	p.message(c, http.StatusOK, q, lang, "ok", ui[lang].ThanksHeading, body)
+	p.message(c, http.StatusOK, q, lang, "ok", uiFor(lang).ThanksHeading, body)
 }
 
 func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang string, err error) {
-	t := ui[lang]
+	t := uiFor(lang)
 	switch {
 	case errors.Is(err, service.ErrClosed):
 		p.message(c, http.StatusForbidden, q, lang, "closed", t.ClosedHeading, t.ClosedBody)
@@ -564,7 +551,7 @@ func (p *participantHandler) renderForm(c *gin.Context, status int, q *service.L
 
 // renderFormNotice is renderForm with a page-level notice above the form.
 func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *service.Loaded, lang string, errs map[string]string, values map[string][]string, submissionID, notice string) {
-	t := ui[lang]
+	t := uiFor(lang)
 	page := questionnairePage{
 		Notice:       notice,
 		pageBase:     p.base(c, q, lang, q.Def.Title.In(lang)),
@@ -621,7 +608,7 @@ func buildSections(def *definition.Definition, lang string, errs map[string]stri
 }
 
 func buildQuestionView(qd definition.QuestionDef, n int, lang, errMsg string, values []string) questionView {
-	t := ui[lang]
+	t := uiFor(lang)
 	v := questionView{
 		Key: qd.Key, Type: qd.Type, Text: qd.Text.In(lang), Help: qd.Help.In(lang), Error: errMsg,
 		Number: n, Required: qd.Required, MaxLength: qd.MaxLength,
@@ -695,9 +682,9 @@ func numberInput(qd definition.QuestionDef, lang string) *inputView {
 		in.Pattern = "" // iOS's numeric pad has no minus sign
 		in.InputMode = "text"
 	}
-	hint := ui[lang].WholeNumber
+	hint := uiFor(lang).WholeNumber
 	if qd.Decimals > 0 {
-		hint = fmt.Sprintf(ui[lang].Decimals, qd.Decimals)
+		hint = fmt.Sprintf(uiFor(lang).Decimals, qd.Decimals)
 	}
 	in.Hint = limitHint(qd.Min.String(), qd.Max.String(), hint, lang)
 	return in
@@ -713,9 +700,9 @@ func limitHint(lo, hi, what, lang string) string {
 	case lo != "" && hi != "":
 		return lo + " – " + hi + sep + what
 	case lo != "":
-		return fmt.Sprintf(ui[lang].AtLeast, lo) + sep + what
+		return fmt.Sprintf(uiFor(lang).AtLeast, lo) + sep + what
 	case hi != "":
-		return fmt.Sprintf(ui[lang].AtMost, hi) + sep + what
+		return fmt.Sprintf(uiFor(lang).AtMost, hi) + sep + what
 	}
 	return what
 }
@@ -770,7 +757,7 @@ func (s *Server) notFound(c *gin.Context) {
 			lang = "zh"
 		}
 	}
-	t := ui[lang]
+	t := uiFor(lang)
 	s.render(c, http.StatusNotFound, "message.html", messagePage{
 		pageBase: pageBase{Lang: lang, PageTitle: t.NotFoundHeading, AssetVersion: s.assetVersion, T: t},
 		Kind:     "closed", Heading: t.NotFoundHeading, Paragraphs: []string{t.NotFoundBody},
@@ -787,5 +774,5 @@ func (p *participantHandler) pageUnavailable(c *gin.Context, q *service.Loaded, 
 		lang = pickLang(c, q.Def)
 	}
 	other := map[string]string{"en": "zh", "zh": "en"}[lang]
-	p.message(c, http.StatusServiceUnavailable, q, lang, "error", ui[lang].UnavailableHeading, ui[lang].UnavailablePage, ui[other].UnavailablePage)
+	p.message(c, http.StatusServiceUnavailable, q, lang, "error", uiFor(lang).UnavailableHeading, uiFor(lang).UnavailablePage, uiFor(other).UnavailablePage)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"seminareval/service/account"
 	"seminareval/service/report"
 	"seminareval/service/wechat"
+	"seminareval/templates"
 )
 
 // A page whose template fails halfway answers 500 with a short text in both
@@ -250,6 +252,25 @@ func TestDomainErrorsMapToOneStatusAndCode(t *testing.T) {
 		seen[d.err] = true
 		if d.code == "" || d.status < 400 {
 			t.Errorf("%v → %d %q: every entry needs a client status and a code", d.err, d.status, d.code)
+		}
+	}
+}
+
+// Every text of the participant pages' chrome is a key of the catalogue in
+// every language: a field whose key is missing would show "page.…".
+func TestParticipantChromeIsInTheCatalogue(t *testing.T) {
+	for _, lang := range templates.Messages().Langs() {
+		v := reflect.ValueOf(uiFor(lang))
+		for i := range v.NumField() {
+			key := "page." + snakeCase(v.Type().Field(i).Name)
+			if !templates.Messages().Has(key) || v.Field(i).String() == key {
+				t.Errorf("%s: uiText.%s has no catalogue key %q", lang, v.Type().Field(i).Name, key)
+			}
+		}
+	}
+	for in, want := range map[string]string{"NPSLow": "nps_low", "NotOpenHeading": "not_open_heading", "NA": "na", "OpensAt": "opens_at"} {
+		if got := snakeCase(in); got != want {
+			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

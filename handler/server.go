@@ -164,6 +164,9 @@ func parsePages() (*template.Template, error) {
 			return nil, fmt.Errorf("template %s is missing", name)
 		}
 	}
+	if problems := templates.Messages().Check(); len(problems) > 0 {
+		return nil, fmt.Errorf("message catalogue: %s", strings.Join(problems, "; "))
+	}
 	return t, nil
 }
 

@@ -119,7 +119,7 @@ func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[stri
 		p.Failed, p.FailedAt = failed, failed.At.In(model.DefaultZone()).Format("2006-01-02 15:04:05 MST")
 	}
 	for _, t := range service.AccountTypes {
-		p.Types = append(p.Types, typeChoice{Value: t, Label: service.AccountTypeName[t].In(p.Lang)})
+		p.Types = append(p.Types, typeChoice{Value: t, Label: p.T("wechat.account_type." + t)})
 	}
 	caps := service.CapabilitiesOf(cfg.AccountType)
 	for _, row := range []struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"seminareval/service/wechat"
+	"seminareval/templates"
 
 	"github.com/gin-gonic/gin"
 )
@@ -281,11 +282,6 @@ func (h *wechatHandler) oauthCallback(c *gin.Context) {
 	c.Redirect(http.StatusFound, st.pageURL())
 }
 
-var snapshotText = map[string][2]string{
-	"en": {"Preview only", "This is WeChat's page preview. Tap \"Open full page\" (使用完整服务) at the bottom of the screen to answer."},
-	"zh": {"当前为预览页面", "这是微信的页面快照预览。请点击屏幕下方的“使用完整服务”后再填写问卷。"},
-}
-
 // snapshotNote answers WeChat's "snapshot page" virtual user: no identity
 // is set and no form is shown, so it can never become a respondent.
 func (h *wechatHandler) snapshotNote(c *gin.Context, st oauthState) {
@@ -299,9 +295,6 @@ func (h *wechatHandler) snapshotNote(c *gin.Context, st oauthState) {
 	if st.Lang == "" {
 		lang = pickLang(c, q.Def)
 	}
-	t := snapshotText[lang]
-	if t[0] == "" {
-		t = snapshotText["en"]
-	}
-	p.message(c, http.StatusOK, q, lang, "closed", t[0], t[1])
+	m := templates.Messages()
+	p.message(c, http.StatusOK, q, lang, "closed", m.T(lang, "page.snapshot_heading"), m.T(lang, "page.snapshot_body"))
 }

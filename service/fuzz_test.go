@@ -52,7 +52,7 @@ func checkAnswerRows(t *testing.T, def *definition.Definition, sub Submission, r
 		t.Fatalf("both rows and errors: %v", errs)
 	}
 	for k, code := range errs {
-		if _, known := fieldMessages[code]; !known {
+		if !templates.Messages().Has("field." + code) {
 			t.Fatalf("field %q: unknown error code %q", k, code)
 		}
 	}

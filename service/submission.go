@@ -23,6 +23,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service/definition"
+	"seminareval/templates"
 )
 
 // Outcomes of a submission that are not validation problems. The handler
@@ -54,39 +55,14 @@ func (f FieldErrors) Error() string {
 	return "invalid answers: " + strings.Join(parts, "; ")
 }
 
-// Messages for field errors, in both languages; the JSON API returns the
+// FieldMessage returns the sentence for a field error code in lang, from
+// the message catalogue (key "field.<code>"); the JSON API returns the
 // English reason, the form page shows the visitor's language.
-var fieldMessages = map[string]model.Text{
-	"required":          {"en": "This question requires an answer.", "zh": "此题为必答题。"},
-	"not_a_number":      {"en": "must be a whole number", "zh": "必须是整数"},
-	"out_of_range":      {"en": "is out of range", "zh": "超出范围"},
-	"na_not_offer":      {"en": "\"not applicable\" is not offered for this question", "zh": "此题不提供“不适用”选项"},
-	"unknown_opt":       {"en": "is not one of the options", "zh": "不是有效选项"},
-	"not_a_string":      {"en": "must be a string", "zh": "必须是文本"},
-	"not_a_list":        {"en": "must be a list of option values", "zh": "必须是选项列表"},
-	"duplicate_opt":     {"en": "lists an option twice", "zh": "重复选择了同一选项"},
-	"too_long":          {"en": "is too long", "zh": "内容过长"},
-	"unknown_key":       {"en": "is not a question of this questionnaire", "zh": "不是本问卷的问题"},
-	"invalid_utf8":      {"en": "is not valid UTF-8 text", "zh": "不是有效的 UTF-8 文本"},
-	"bad_number":        {"en": "must be a number", "zh": "必须是数字"},
-	"too_many_decimals": {"en": "has too many decimal places", "zh": "小数位数过多"},
-	"below_min":         {"en": "is below the smallest value allowed", "zh": "小于允许的最小值"},
-	"above_max":         {"en": "is above the largest value allowed", "zh": "大于允许的最大值"},
-	"bad_date":          {"en": "must be a date, year-month-day (2018-01-16)", "zh": "必须是日期，格式为 年-月-日（如 2018-01-16）"},
-	"too_early":         {"en": "is earlier than the earliest date allowed", "zh": "早于允许的最早日期"},
-	"too_late":          {"en": "is later than the latest date allowed", "zh": "晚于允许的最晚日期"},
-	"other_required":    {"en": "Please say what “Other” is.", "zh": "请注明“其他”的具体内容。"},
-}
-
-// FieldMessage returns the sentence for a field error code in lang.
 func FieldMessage(code, lang string) string {
-	if t, ok := fieldMessages[code]; ok {
-		return t.In(lang)
-	}
-	return code
+	return templates.Messages().T(lang, "field."+code)
 }
 
-// FieldError codes are the keys of fieldMessages; FieldErrors hold codes and
+// FieldError codes are the "field." keys of the message catalogue; FieldErrors hold codes and
 // the handler turns them into sentences.
 const (
 	codeRequired      = "required"

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"seminareval/model"
 )
 
 // What each kind of official account may do (WECHAT.md, "Account types and
@@ -51,14 +49,6 @@ func CapabilitiesOf(t string) Capabilities {
 
 // ValidAccountType reports whether t is one of AccountTypes.
 func ValidAccountType(t string) bool { return slices.Contains(AccountTypes, t) }
-
-// AccountTypeName names a type for people.
-var AccountTypeName = map[string]model.Text{
-	AccountServiceVerified:      {"en": "Verified service account (认证服务号) or sandbox account (测试号)", "zh": "认证服务号（或测试号）"},
-	AccountService:              {"en": "Service account, not verified (未认证服务号)", "zh": "未认证服务号"},
-	AccountSubscriptionVerified: {"en": "Verified subscription account (认证订阅号)", "zh": "认证订阅号"},
-	AccountSubscription:         {"en": "Subscription account, not verified (订阅号, shown as 公众号)", "zh": "未认证订阅号（现显示为“公众号”）"},
-}
 
 // DefaultKeyword is what followers send to get the open questionnaires
 // (wechat.keyword).

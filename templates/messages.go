@@ -106,6 +106,21 @@ func (c *Catalogue) Text(key string) map[string]string {
 	return out
 }
 
+// Prefixed is every key of lang that starts with prefix, without the
+// prefix, with English where lang lacks one: Prefixed("zh", "annex.") is
+// the annex's wording in Chinese, "title" → "评估汇总".
+func (c *Catalogue) Prefixed(lang, prefix string) map[string]string {
+	out := map[string]string{}
+	for _, l := range []string{DefaultLang, lang} {
+		for k, s := range c.texts[l] {
+			if rest, ok := strings.CutPrefix(k, prefix); ok && s != "" {
+				out[rest] = s
+			}
+		}
+	}
+	return out
+}
+
 // Langs lists the languages of the catalogue.
 func (c *Catalogue) Langs() []string { return slices.Clone(c.langs) }
 

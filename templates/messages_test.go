@@ -50,3 +50,17 @@ func TestCatalogueCheckFindsWhatIsMissing(t *testing.T) {
 		t.Errorf("a missing key shows itself: got %q", s)
 	}
 }
+
+func TestCataloguePrefixedFallsBackToEnglish(t *testing.T) {
+	c, err := LoadCatalogue(fstest.MapFS{
+		"messages/en.yaml": {Data: []byte("annex.title: Summary\nannex.rate: Response rate\nother: x\n")},
+		"messages/zh.yaml": {Data: []byte("annex.title: 汇总\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Prefixed("zh", "annex.")
+	if len(got) != 2 || got["title"] != "汇总" || got["rate"] != "Response rate" {
+		t.Errorf("Prefixed(zh, annex.) = %v", got)
+	}
+}

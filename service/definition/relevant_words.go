@@ -5,79 +5,49 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"seminareval/model"
+	"seminareval/templates"
 )
 
 // Conditions in words, for people: the participant page without JavaScript
 // ("Answer if you chose “Police” for “Where do you work?”"), the dashboard
 // ("shown to 6 respondents (those who …)") and the editor.
 
-var wordsText = map[string]map[string]string{
-	"en": {
-		"question_if": "Answer if %s.", "section_if": "Answer this section if %s.",
-		"chose": "you chose %[1]s for %[2]s", "not_chose": "you did not choose %[1]s for %[2]s",
-		"answer_was": "your answer to %[2]s was %[1]s", "answer_is": "your answer to %[2]s %[1]s", "answered": "you answered %[1]s", "not_answered": "you did not answer %[1]s",
-		"count": "the number of options you chose for %[2]s %[1]s",
-		"and":   "%s and %s", "or": "%s or %s", "not": "it is not the case that %s", "either": "%s",
-		"list_or": " or ", "list_sep": ", ",
-		"=": "is %s", "!=": "is not %s", "<": "is less than %s", "<=": "is %s or less", ">": "is more than %s", ">=": "is %s or more",
-		"quote": "“%s”",
-	},
-	"zh": {
-		"question_if": "如果%s，请回答此题。", "section_if": "如果%s，请回答本部分。",
-		"chose": "您在%[2]s中选择了%[1]s", "not_chose": "您在%[2]s中没有选择%[1]s",
-		"answer_was": "您对%[2]s的回答为%[1]s", "answer_is": "您对%[2]s的回答%[1]s", "answered": "您回答了%[1]s", "not_answered": "您没有回答%[1]s",
-		"count": "您在%[2]s中选择的选项数%[1]s",
-		"and":   "%s，并且%s", "or": "%s，或者%s", "not": "并非%s", "either": "%s",
-		"list_or": "或", "list_sep": "、",
-		"=": "等于%s", "!=": "不等于%s", "<": "小于%s", "<=": "不超过%s", ">": "大于%s", ">=": "不少于%s",
-		"quote": "“%s”",
-	},
-}
-
-// theyText says the same of a respondent, for staff: the dashboard's
-// "asked only if they chose …". Entries not here are as in wordsText.
-var theyText = map[string]map[string]string{
-	"en": {
-		"chose": "they chose %[1]s for %[2]s", "not_chose": "they did not choose %[1]s for %[2]s",
-		"answer_was": "their answer to %[2]s was %[1]s", "answer_is": "their answer to %[2]s %[1]s",
-		"answered": "they answered %[1]s", "not_answered": "they did not answer %[1]s",
-		"count": "the number of options they chose for %[2]s %[1]s",
-	},
-	"zh": {
-		"chose": "答卷人在%[2]s中选择了%[1]s", "not_chose": "答卷人在%[2]s中没有选择%[1]s",
-		"answer_was": "答卷人对%[2]s的回答为%[1]s", "answer_is": "答卷人对%[2]s的回答%[1]s",
-		"answered": "答卷人回答了%[1]s", "not_answered": "答卷人没有回答%[1]s",
-		"count": "答卷人在%[2]s中选择的选项数%[1]s",
-	},
-}
-
-func wordsFor(lang string) map[string]string {
-	if w, ok := wordsText[lang]; ok {
-		return w
-	}
-	return wordsText["en"]
-}
-
-// theyWords is wordsText with theyText over it, per language, built once.
-var theyWords = func() map[string]map[string]string {
-	out := map[string]map[string]string{}
-	for lang, base := range wordsText {
-		w := maps.Clone(base)
-		maps.Copy(w, theyText[lang])
-		out[lang] = w
+// The words are the catalogue's "words." keys; "words.they_<key>" says
+// <key> of a respondent, for staff: the dashboard's "asked only if they
+// chose …".
+var words = sync.OnceValue(func() map[string][2]map[string]string {
+	cat := templates.Messages()
+	out := map[string][2]map[string]string{}
+	for _, lang := range cat.Langs() {
+		you := cat.Prefixed(lang, "words.")
+		they := maps.Clone(you)
+		for k, s := range you {
+			if rest, ok := strings.CutPrefix(k, "they_"); ok {
+				they[rest] = s
+			}
+		}
+		out[lang] = [2]map[string]string{you, they}
 	}
 	return out
-}()
+})
+
+func wordsFor(lang string) map[string]string {
+	if w, ok := words()[lang]; ok {
+		return w[0]
+	}
+	return words()[templates.DefaultLang][0]
+}
 
 // theyWordsFor is wordsFor(lang) in the third person.
 func theyWordsFor(lang string) map[string]string {
-	if w, ok := theyWords[lang]; ok {
-		return w
+	if w, ok := words()[lang]; ok {
+		return w[1]
 	}
-	return theyWords["en"]
+	return words()[templates.DefaultLang][1]
 }
 
 // ConditionSentence is the full sentence a participant reads under a

@@ -14,6 +14,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/spreadsheet"
+	"seminareval/templates"
 )
 
 // Sheet names of the Excel annex, in workbook order (README, "Excel
@@ -36,42 +37,6 @@ var AnnexSheets = []string{SheetSummary, SheetNarrative, SheetResponses, SheetCo
 // dashboard uses the same ones.
 var LikertColours = []string{"1B7837", "7FBF7B", "BDBDBD", "F4A582", "B2182B"}
 
-// annexText is the wording of the workbook in one language.
-var annexText = map[string]map[string]string{
-	"en": {
-		"title": "Evaluation summary", "seminar": "Seminar", "questionnaire": "Questionnaire", "dates": "Dates",
-		"location": "Location", "collected": "Responses received", "respondents": "Respondents", "invited": "Invited (roster)",
-		"rate": "Response rate", "no_roster": "no roster", "generated": "Generated", "anonymous": "Anonymous",
-		"anon_yes": "yes: responses are not linked to participants", "statement": "Statement", "n": "n",
-		"na": "Not applicable (count)", "agree": "Agree or strongly agree", "mean": "Mean", "sd": "SD",
-		"agreement": "Agreement (% of n)", "option": "Option", "count": "Count", "percent": "Percent",
-		"multi_note": "several answers possible: percent of the respondents to the question",
-		"numbers":    "Numbers and dates", "median": "Median", "min": "Min / earliest", "max": "Max / latest",
-		"other": "Ratings", "nps": "NPS", "type": "Type", "narrative": "Narrative", "base": "Base",
-		"key": "Question", "english": "English", "chinese": "中文", "none": "No responses yet.",
-		"time_zone": "times in", "comment": "Comment", "response_id": "Response", "language": "Language",
-		"name": "Name", "organisation": "Organisation", "country": "Country", "group": "Group",
-		"responded": "Responded", "yes": "yes", "no": "no",
-		"no_rate": "no rate: %d responses, %d on the roster", "linked": "Of them", "linked_v": "%d on the roster, %d other (open link)",
-	},
-	"zh": {
-		"title": "评估汇总", "seminar": "研讨会", "questionnaire": "问卷", "dates": "日期",
-		"location": "地点", "collected": "答卷时间", "respondents": "答卷人数", "invited": "受邀人数（名单）",
-		"rate": "答卷率", "no_roster": "无名单", "generated": "生成时间", "anonymous": "匿名",
-		"anon_yes": "是：答卷与参会人员不关联", "statement": "陈述", "n": "n",
-		"na": "不适用（人数）", "agree": "同意或非常同意", "mean": "平均值", "sd": "标准差",
-		"agreement": "同意程度（占n的百分比）", "option": "选项", "count": "人数", "percent": "百分比",
-		"multi_note": "可多选：占本题答卷人数的百分比",
-		"numbers":    "数字与日期", "median": "中位数", "min": "最小值／最早", "max": "最大值／最晚",
-		"other": "评分", "nps": "净推荐值", "type": "类型", "narrative": "评估摘要", "base": "基数",
-		"key": "问题", "english": "English", "chinese": "中文", "none": "尚无答卷。",
-		"time_zone": "时区", "comment": "意见", "response_id": "答卷", "language": "语言",
-		"name": "姓名", "organisation": "单位", "country": "国家", "group": "组别",
-		"responded": "已答卷", "yes": "是", "no": "否",
-		"no_rate": "无法计算：%d 份答卷，其中 %d 份来自名单", "linked": "其中", "linked_v": "名单内 %d 人，其他 %d 人（公开链接）",
-	},
-}
-
 // AnnexOptions are the choices of an annex.
 type AnnexOptions struct {
 	Lang   string // language of labels and statements: "en" (default) or "zh"
@@ -84,7 +49,7 @@ type annex struct {
 	s      *Summary
 	l      *service.Loaded
 	lang   string
-	t      map[string]string
+	t      map[string]string // the wording: the catalogue's "annex." keys
 	loc    *time.Location
 	styles map[string]int
 	quoted map[int]int // style id → the same style with the quote prefix
@@ -112,7 +77,7 @@ func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts A
 	if lang != "zh" {
 		lang = "en"
 	}
-	a := &annex{f: excelize.NewFile(), s: s, l: s.loaded, lang: lang, t: annexText[lang], loc: s.loaded.Seminar.Zone(), reports: r}
+	a := &annex{f: excelize.NewFile(), s: s, l: s.loaded, lang: lang, t: templates.Messages().Prefixed(lang, "annex."), loc: s.loaded.Seminar.Zone(), reports: r}
 	defer a.f.Close()
 	a.cols = columnsOf(a.l)
 	if err := a.setup(); err != nil {

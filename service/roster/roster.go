@@ -31,6 +31,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/spreadsheet"
+	"seminareval/templates"
 )
 
 // Service imports and exports seminar rosters.
@@ -124,40 +125,11 @@ type RowProblem struct {
 	Args    []any  `json:"-"` // the values in Message, for a translation
 }
 
-// rosterMessages are the English texts of roster problems by code. The
-// console shows them in Chinese too (console strings "roster.err.<code>",
-// same arguments).
-var rosterMessages = map[string]string{
-	"empty_file":            "the file is empty",
-	"not_array":             `JSON roster must be an array of objects: [{"name": "..."}, ...]`,
-	"no_sheet":              "the workbook has no sheet",
-	"too_many":              "more than %d rows: is this the right file?",
-	"bad_csv":               "not valid CSV: %s",
-	"no_rows":               "the file has no rows",
-	"bad_json":              "not a JSON array of objects: %s",
-	"two_columns":           "two columns are %s: %q (column %d) and %q (column %d)",
-	"no_name_column":        "no name column: the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话); found %s",
-	"no_name_column_sheets": "no sheet has a name column in its first 20 rows (sheets read: %s); the header row must hold the column names (name/姓名, organisation/单位, country/国家, group/组别, email/邮箱, phone/电话)",
-	"not_spreadsheet":       "the file is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file",
-	"old_xls":               "an old Excel .xls file: open it in Excel or WPS and save it as .xlsx (Excel workbook)",
-	"ods":                   "an OpenDocument spreadsheet (.ods): in LibreOffice or WPS choose Save As, Excel 2007-365 (.xlsx)",
-	"unreadable_text":       "the text is in none of UTF-8, UTF-16, GB18030/GBK or Windows-1252: save it as \"CSV UTF-8\" or as an Excel workbook (.xlsx)",
-	"zip_bomb":              "the workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook",
-	"phone_scientific":      "%q is a phone number Excel shortened to scientific notation, and its digits are lost: format the column as text in the workbook and save it again",
-	"not_string":            "must be a string",
-	"required":              "required",
-	"too_long":              "too long (%d characters, at most %d)",
-	"bad_email":             "%q is not an email address",
-	"bad_phone_chars":       "%q is not a phone number (digits, spaces and + - ( ) only)",
-	"bad_phone_short":       "%q is not a phone number (too few digits)",
-	"no_participants":       "the file has a header but no participants",
-	"on_roster":             "%s %q is already on the roster (%s)",
-	"duplicate":             "duplicate person: same %s %q as row %d (%s)",
-}
-
-// rosterProblem makes one problem (as a slice, for appending).
+// rosterProblem makes one problem (as a slice, for appending). Its message
+// is the catalogue's "roster.err.<code>" in English; the console shows it
+// in the reader's language from the same key and Args.
 func rosterProblem(row int, field, code string, args ...any) []RowProblem {
-	return []RowProblem{{Row: row, Field: field, Code: code, Args: args, Message: fmt.Sprintf(rosterMessages[code], args...)}}
+	return []RowProblem{{Row: row, Field: field, Code: code, Args: args, Message: templates.Messages().T(templates.DefaultLang, "roster.err."+code, args...)}}
 }
 
 func (p RowProblem) String() string {

@@ -19,6 +19,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
+	"seminareval/templates"
 )
 
 // This file answers the platform's pushes to /wechat/callback: signature
@@ -272,12 +273,8 @@ func (w *Service) followerLang(ctx context.Context, openid string) string {
 	return "zh"
 }
 
-var wechatText = map[string]model.Text{
-	"unknown_scene": {"zh": "抱歉，未找到该二维码对应的问卷。请向组织方确认，或发送“问卷”查看正在进行的问卷。", "en": "Sorry, this QR code does not lead to a questionnaire. Please ask the organisers, or send \"survey\" to see the open questionnaires."},
-	"none_open":     {"zh": "目前没有正在进行的问卷。谢谢关注！", "en": "No questionnaire is open at the moment. Thank you for following us!"},
-	"tap_to_answer": {"zh": "点击填写问卷（约 3 分钟）。", "en": "Tap to answer (about 3 minutes)."},
-	"open_list":     {"zh": "正在进行的问卷：", "en": "Open questionnaires:"},
-}
+// reply is a WeChat reply text of the message catalogue ("reply.<key>").
+func reply(lang, key string) string { return templates.Messages().T(lang, "reply."+key) }
 
 func (w *Service) sceneReply(ctx context.Context, m *inbound, scene string) (string, error) {
 	lang := w.followerLang(ctx, m.FromUserName)
@@ -300,7 +297,7 @@ func (w *Service) sceneReply(ctx context.Context, m *inbound, scene string) (str
 		if err != nil && !model.IsNotFound(err) {
 			return "", err
 		}
-		return textReply(m, wechatText["unknown_scene"].In(lang)), nil
+		return textReply(m, reply(lang, "unknown_scene")), nil
 	}
 	lang = q.Def.Lang(lang)
 	return newsReply(m, []article{w.questionnaireArticle(m, !w.Capabilities(ctx).OAuth, &q.Questionnaire, q.Def.Title, q.Seminar, lang)}), nil
@@ -309,7 +306,7 @@ func (w *Service) sceneReply(ctx context.Context, m *inbound, scene string) (str
 // questionnaireArticle is the news card of q. With personal (an account
 // without web OAuth) its link is signed for the follower who asked (m).
 func (w *Service) questionnaireArticle(m *inbound, personal bool, q *model.Questionnaire, title model.Text, sem *model.Seminar, lang string) article {
-	desc := wechatText["tap_to_answer"].In(lang)
+	desc := reply(lang, "tap_to_answer")
 	if sem != nil {
 		if t := sem.Title.In(lang); t != "" {
 			desc = t + "\n" + desc
@@ -328,7 +325,7 @@ func (w *Service) openQuestionnairesReply(ctx context.Context, m *inbound, lang 
 		return "", fmt.Errorf("open questionnaires: %w", err)
 	}
 	if len(qs) == 0 {
-		return textReply(m, wechatText["none_open"].In(lang)), nil
+		return textReply(m, reply(lang, "none_open")), nil
 	}
 	personal := !w.Capabilities(ctx).OAuth
 	seminars := map[uint64]*model.Seminar{}
@@ -361,7 +358,7 @@ func (w *Service) openQuestionnairesReply(ctx context.Context, m *inbound, lang 
 		keyword = cfg.Keyword
 	}
 	var b strings.Builder
-	b.WriteString(wechatText["open_list"].In(lang))
+	b.WriteString(reply(lang, "open_list"))
 	for i, a := range arts {
 		b.WriteString("\n\n" + a.Title + " (" + keyword + " " + ShortCode(&qs[i]) + ")\n" + a.URL)
 	}
