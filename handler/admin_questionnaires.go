@@ -123,7 +123,7 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	p := h.newPage(c)
 	p.Mode, p.Slug, p.SeminarSlug = c.PostForm("mode"), strings.TrimSpace(c.PostForm("slug")), c.PostForm("seminar")
 	var def *definition.Definition
-	var warnings []definition.Problem
+	var warnings []model.Problem
 	var err error
 	if p.Mode == "upload" {
 		def, warnings, err = h.uploadedDefinition(c, p.Slug)
@@ -154,7 +154,7 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	editURL := "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10)
 	if len(warnings) > 0 {
 		// What the workbook's import ignored is shown before the editor, not lost in a redirect.
-		p.Created, p.EditURL, p.Warnings = q, editURL, problemLines(warnings)
+		p.Created, p.EditURL, p.Warnings = q, editURL, problemLines(p.Lang, warnings)
 		h.render(c, http.StatusCreated, "admin_questionnaire_new.html", p)
 		return
 	}
@@ -162,10 +162,10 @@ func (h *adminQuestionnaires) create(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, editURL)
 }
 
-func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*definition.Definition, []definition.Problem, error) {
+func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*definition.Definition, []model.Problem, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return nil, nil, &definition.InvalidError{Problems: []definition.Problem{{Code: "file_missing", Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
+		return nil, nil, &definition.InvalidError{Problems: []model.Problem{{Code: "file_missing", Path: "file", Message: consoleT(h.consoleLang(c), "q.file_missing")}}}
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -184,9 +184,7 @@ func (h *adminQuestionnaires) uploadedDefinition(c *gin.Context, slug string) (*
 func (h *adminQuestionnaires) problems(c *gin.Context, err error, out *[]string) bool {
 	lang := h.consoleLang(c)
 	if ps, ok := definition.AsInvalid(err); ok {
-		for _, pr := range ps {
-			*out = append(*out, pr.String())
-		}
+		*out = append(*out, problemLines(lang, ps)...)
 		return true
 	}
 	switch {
@@ -362,7 +360,7 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	}
 	def.Normalize()
 	if ps := def.Validate(); len(ps) > 0 {
-		h.renderEditor(c, http.StatusUnprocessableEntity, l, def, frozen, problemLines(ps), "", true)
+		h.renderEditor(c, http.StatusUnprocessableEntity, l, def, frozen, problemLines(h.consoleLang(c), ps), "", true)
 		return
 	}
 	q, err := h.questionnaires.Replace(c.Request.Context(), l.ID, def)
@@ -383,9 +381,10 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/questionnaires/"+strconv.FormatUint(q.ID, 10))
 }
 
-func problemLines(ps []definition.Problem) []string {
+// problemLines are the problems as the console lists them, in lang.
+func problemLines(lang string, ps []model.Problem) []string {
 	out := make([]string, len(ps))
-	for i, p := range ps {
+	for i, p := range templates.Localize(lang, ps) {
 		out[i] = p.String()
 	}
 	return out

@@ -119,11 +119,8 @@ func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in se
 	var inv *definition.InvalidError
 	switch {
 	case errors.As(err, &inv):
-		for _, pr := range inv.Problems {
+		for _, pr := range templates.Localize(p.Lang, inv.Problems) {
 			p.Problems[pr.Path] = pr.Message
-			if key, ok := seminarProblemKeys[pr.Message]; ok {
-				p.Problems[pr.Path] = p.T(key)
-			}
 		}
 		p.Error = p.T("common.problems")
 	case errors.Is(err, service.ErrSeminarSlugTaken):
@@ -436,7 +433,7 @@ type rosterPreviewPage struct {
 	Seminar  *model.Seminar
 	Preview  *roster.Preview
 	Sample   []roster.Row
-	Problems []roster.RowProblem
+	Problems []model.Problem
 	Ignored  string // columns that are not roster fields
 	FileName string
 	File     string // the upload, base64, posted back on confirm
@@ -445,11 +442,8 @@ type rosterPreviewPage struct {
 }
 
 // ProblemText is a roster problem in the page's language.
-func (p rosterPreviewPage) ProblemText(pr roster.RowProblem) string {
-	if !templates.Messages().Has("roster.err."+pr.Code) || pr.Code == "" {
-		return pr.Message
-	}
-	return consoleT(p.Lang, "roster.err."+pr.Code, pr.Args...)
+func (p rosterPreviewPage) ProblemText(pr model.Problem) string {
+	return templates.Localize(p.Lang, []model.Problem{pr})[0].Message
 }
 
 // ReadAs says how the file was read: format, encoding or sheet, and the
@@ -472,16 +466,6 @@ func (p rosterPreviewPage) ReadAs() string {
 		return p.T("roster.read_json", p.T("roster.enc."+f.Encoding))
 	}
 	return ""
-}
-
-// seminarProblemKeys translate the seminar service's problems.
-var seminarProblemKeys = map[string]string{
-	"3-64 lower-case letters, digits or hyphens":                       "seminar.err_slug",
-	"a title in English or Chinese is required":                        "seminar.err_title",
-	"a date as YYYY-MM-DD":                                             "seminar.err_date",
-	"the end is before the start":                                      "seminar.err_order",
-	"an IANA time zone such as Asia/Shanghai":                          "seminar.err_timezone",
-	"a whole number of days from 1 to 36500, or empty for the default": "seminar.err_retention",
 }
 
 // rosterPreviewRows is how many rows the preview shows; the import takes all.

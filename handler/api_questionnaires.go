@@ -14,6 +14,7 @@ import (
 	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
 	"seminareval/service/xlsform"
+	"seminareval/templates"
 )
 
 // apiQuestionnaires serves /api/v1/questionnaires (README, "Questionnaire definitions"; handler/openapi.yaml).
@@ -36,7 +37,7 @@ type questionnaireRef struct {
 // what its import ignored (always a list, empty for a YAML or JSON body).
 type importedRef struct {
 	questionnaireRef
-	Warnings []definition.Problem `json:"warnings"`
+	Warnings []model.Problem `json:"warnings"`
 }
 
 func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
@@ -47,7 +48,7 @@ func (s *Server) ref(q *model.Questionnaire) questionnaireRef {
 // YAML or JSON definition otherwise, with the import's warnings (never nil,
 // so that the answer always lists them). It answers the request itself and
 // returns nil on failure.
-func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definition, []definition.Problem) {
+func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definition, []model.Problem) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -60,7 +61,7 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definiti
 	}
 	opts := xlsform.Options{Slug: c.Query("slug"), FileName: uploadFileName(c.GetHeader("Content-Disposition"))}
 	var def *definition.Definition
-	var warnings []definition.Problem
+	var warnings []model.Problem
 	if c.ContentType() == spreadsheet.XLSXContentType {
 		def, warnings, err = xlsform.Parse(body, opts)
 	} else {
@@ -71,7 +72,7 @@ func (h *apiQuestionnaires) readDefinition(c *gin.Context) (*definition.Definiti
 		return nil, nil
 	}
 	if warnings == nil {
-		warnings = []definition.Problem{}
+		warnings = []model.Problem{}
 	}
 	return def, warnings
 }
@@ -100,7 +101,7 @@ func (h *apiQuestionnaires) create(c *gin.Context) {
 	}
 	h.audit(c, "questionnaire.create", questionnaireObject(q.ID), "api: "+q.Slug)
 	c.Header("Location", "/api/v1/questionnaires/"+strconv.FormatUint(q.ID, 10))
-	c.JSON(http.StatusCreated, importedRef{h.ref(q), warnings})
+	c.JSON(http.StatusCreated, importedRef{h.ref(q), templates.Localize(requestLang(c), warnings)})
 }
 
 func (h *apiQuestionnaires) show(c *gin.Context) {
@@ -131,7 +132,7 @@ func (h *apiQuestionnaires) replace(c *gin.Context) {
 		return
 	}
 	h.audit(c, "questionnaire.update", questionnaireObject(q.ID), "api: "+q.Slug)
-	c.JSON(http.StatusOK, importedRef{h.ref(q), warnings})
+	c.JSON(http.StatusOK, importedRef{h.ref(q), templates.Localize(requestLang(c), warnings)})
 }
 
 func (h *apiQuestionnaires) publish(c *gin.Context) {
@@ -171,7 +172,7 @@ func questionnaireObject(id uint64) string { return "questionnaire:" + strconv.F
 // apiError is the one place questionnaire errors become API answers.
 func (h *apiQuestionnaires) apiError(c *gin.Context, err error) {
 	if ps, ok := definition.AsInvalid(err); ok {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": ps})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": templates.Localize(requestLang(c), ps)})
 		return
 	}
 	status, code, ok := statusOf(err)

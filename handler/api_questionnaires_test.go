@@ -15,6 +15,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service"
 	"seminareval/service/account"
 	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
@@ -211,7 +212,7 @@ func TestAPIRejectsBadDefinitionsNamingPathOrRowAndStoresNothing(t *testing.T) {
 				}
 				var got struct {
 					Error    string
-					Problems []definition.Problem
+					Problems []model.Problem
 				}
 				if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.Error != "invalid" {
 					t.Fatalf("body %s", w.Body)
@@ -249,12 +250,12 @@ func TestAPIXLSFormImportListsWhatItIgnored(t *testing.T) {
 		var got struct {
 			ID       uint64
 			Slug     string
-			Warnings []definition.Problem
+			Warnings []model.Problem
 		}
 		if err := json.Unmarshal([]byte(w.Body), &got); err != nil || got.ID == 0 {
 			t.Fatalf("body %s", w.Body)
 		}
-		want := []definition.Problem{
+		want := []model.Problem{
 			{Code: "ignored_metadata", Path: "survey"},
 			{Code: "ignored_default", Path: "survey row 6, default"},
 		}
@@ -437,6 +438,74 @@ func TestAPIPublishCloseAndRoles(t *testing.T) {
 		}
 		if w := a.get("/api/v1/questionnaires/abc", staff...); w.Code != http.StatusNotFound {
 			t.Fatalf("non-numeric id: %d", w.Code)
+		}
+	})
+}
+
+// TestProblemsComeInTheReadersLanguage: the same problem, with the same code
+// and path, reads in English or Chinese after ?lang or Accept-Language, on
+// the API (definitions and rosters) and in the console.
+func TestProblemsComeInTheReadersLanguage(t *testing.T) {
+	bad := []byte(strings.Replace(string(demoYAML(t)), "key: recommend", "key: overall", 1))
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		staff := a.signIn(model.RoleStaff)
+		problemAt := func(body, path string) model.Problem {
+			t.Helper()
+			var got struct{ Problems []model.Problem }
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+			for _, p := range got.Problems {
+				if p.Path == path || (path == "" && p.Field == "email") {
+					return p
+				}
+			}
+			t.Fatalf("no problem at %q: %s", path, body)
+			return model.Problem{}
+		}
+		for _, tc := range []struct {
+			query   string
+			headers []string
+			want    string
+		}{
+			{"", nil, `"overall" is already used at sections[2].questions[0]`},
+			{"?lang=zh", nil, `"overall" 已在 sections[2].questions[0] 使用`},
+			{"", []string{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5"}, `"overall" 已在 sections[2].questions[0] 使用`},
+		} {
+			w := a.send(http.MethodPost, "/api/v1/questionnaires"+tc.query, "application/yaml", bad, append(bearer(staff.Token), tc.headers...)...)
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: %d %s", tc.query, w.Code, w.Body)
+			}
+			if p := problemAt(w.Body, "sections[2].questions[1].key"); p.Code != "duplicate_key" || p.Message != tc.want {
+				t.Errorf("%s %v: %+v, want duplicate_key saying %q", tc.query, tc.headers, p, tc.want)
+			}
+		}
+
+		if _, err := a.srv.seminars.Create(context.Background(), service.SeminarInput{Slug: "lang-roster", Title: model.Text{"en": "Roster"}}); err != nil {
+			t.Fatal(err)
+		}
+		people := []map[string]any{{"name": "王伟"}, {"name": "Anna", "email": "not-an-address"}}
+		for lang, want := range map[string]string{"en": `"not-an-address" is not an email address`, "zh": `"not-an-address" 不是有效的邮箱地址`} {
+			w := a.postJSON("/api/v1/seminars/lang-roster/participants?lang="+lang, people, bearer(staff.Token)...)
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("roster %s: %d %s", lang, w.Code, w.Body)
+			}
+			if p := problemAt(w.Body, ""); p.Code != "bad_email" || p.Field != "email" || p.Message != want {
+				t.Errorf("roster %s: %+v, want bad_email saying %q", lang, p, want)
+			}
+		}
+		if n := a.count(&model.Participant{}); n != 0 {
+			t.Fatalf("participants stored from a refused roster: %d", n)
+		}
+
+		ct, body := multipartUpload(t, map[string]string{"mode": "upload"}, "bad.yaml", bad)
+		w := a.do(staff.Client, http.MethodPost, "/admin/questionnaires?lang=zh", ct, bytes.NewReader(body))
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body, "已在 sections[2].questions[0] 使用") {
+			t.Fatalf("console upload in Chinese: %d %s", w.Code, w.Body)
+		}
+		if n := a.count(&model.Questionnaire{}); n != 0 {
+			t.Fatalf("questionnaires stored: %d", n)
 		}
 	})
 }

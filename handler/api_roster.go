@@ -12,6 +12,7 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/roster"
+	"seminareval/templates"
 )
 
 // registerRosterAPI adds the roster import for scripts:
@@ -117,10 +118,10 @@ func (s *Server) apiRosterImport(c *gin.Context) {
 }
 
 // apiRosterFail answers 422 {"error":"invalid","problems":[{row, field,
-// message}]} for a bad roster, 500 otherwise.
+// code, message}]} (messages in the request's language) for a bad roster, 500 otherwise.
 func (s *Server) apiRosterFail(c *gin.Context, err error) {
 	if problems, ok := roster.AsError(err); ok {
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": problems})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "problems": templates.Localize(requestLang(c), problems)})
 		return
 	}
 	s.log.Error("roster import", "err", err)

@@ -173,7 +173,7 @@ func TestDefinitionConditionsAreChecked(t *testing.T) {
 		}
 		c.edit(&d)
 		ps := d.Validate()
-		if !slices.ContainsFunc(ps, func(p definition.Problem) bool { return p.Path == c.path && p.Code == c.code }) {
+		if !slices.ContainsFunc(ps, func(p model.Problem) bool { return p.Path == c.path && p.Code == c.code }) {
 			t.Errorf("%s: problems %v, want %s at %s", c.name, ps, c.code, c.path)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service/definition"
+	"seminareval/templates"
 )
 
 // ErrSeminarSlugTaken is returned when another seminar has the slug.
@@ -59,37 +60,44 @@ func (in *SeminarInput) retention() *int {
 	return &n
 }
 
+// seminarProblem is a problem of field path, its message from the catalogue.
+func seminarProblem(path, code, key string) model.Problem {
+	p := templates.Problem(code, key)
+	p.Path = path
+	return p
+}
+
 // Validate returns the problems of the input, each naming its field.
-func (in *SeminarInput) Validate() []definition.Problem {
-	var ps []definition.Problem
+func (in *SeminarInput) Validate() []model.Problem {
+	var ps []model.Problem
 	in.Slug = strings.TrimSpace(in.Slug)
 	if !seminarSlugRe.MatchString(in.Slug) {
-		ps = append(ps, definition.Problem{Code: "bad_slug", Path: "slug", Message: "3-64 lower-case letters, digits or hyphens"})
+		ps = append(ps, seminarProblem("slug", "bad_slug", "seminar.err_slug"))
 	}
 	if strings.TrimSpace(in.Title.In("en")) == "" {
-		ps = append(ps, definition.Problem{Code: "required", Path: "title", Message: "a title in English or Chinese is required"})
+		ps = append(ps, seminarProblem("title", "required", "seminar.err_title"))
 	}
 	for field, v := range map[string]string{"starts_on": in.StartsOn, "ends_on": in.EndsOn} {
 		if v == "" {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			ps = append(ps, definition.Problem{Code: "bad_date", Path: field, Message: "a date as YYYY-MM-DD"})
+			ps = append(ps, seminarProblem(field, "bad_date", "seminar.err_date"))
 		}
 	}
 	if in.StartsOn != "" && in.EndsOn != "" && in.EndsOn < in.StartsOn {
-		ps = append(ps, definition.Problem{Code: "bad_date", Path: "ends_on", Message: "the end is before the start"})
+		ps = append(ps, seminarProblem("ends_on", "bad_date", "seminar.err_order"))
 	}
 	if in.RetentionDays = strings.TrimSpace(in.RetentionDays); in.RetentionDays != "" {
 		if n, err := strconv.Atoi(in.RetentionDays); err != nil || n < 1 || n > 36500 {
-			ps = append(ps, definition.Problem{Code: "bad_retention", Path: "retention_days", Message: "a whole number of days from 1 to 36500, or empty for the default"})
+			ps = append(ps, seminarProblem("retention_days", "bad_retention", "seminar.err_retention"))
 		}
 	}
 	if in.Timezone == "" {
 		in.Timezone = model.DefaultTimezone
 	}
 	if _, err := time.LoadLocation(in.Timezone); err != nil {
-		ps = append(ps, definition.Problem{Code: "bad_timezone", Path: "timezone", Message: "an IANA time zone such as Asia/Shanghai"})
+		ps = append(ps, seminarProblem("timezone", "bad_timezone", "seminar.err_timezone"))
 	}
 	return ps
 }

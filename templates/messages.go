@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"seminareval/model"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -195,4 +197,47 @@ func verbArgs(s string) int {
 		next++
 	}
 	return n
+}
+
+// Problem is a problem whose message is key of the catalogue: Message is
+// the English text, and the edge shows it in the reader's language with
+// Localize.
+func Problem(code, key string, args ...any) model.Problem {
+	return model.Problem{Code: code, Key: key, Args: args, Message: Messages().T(DefaultLang, key, args...)}
+}
+
+// Localize is ps with each message in lang, where the catalogue has it.
+func Localize(lang string, ps []model.Problem) []model.Problem {
+	c := Messages()
+	out := make([]model.Problem, len(ps))
+	for i, p := range ps {
+		if p.Key != "" && c.Has(p.Key) {
+			p.Message = c.T(lang, p.Key, localizeArgs(lang, p.Args)...)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// Msg is an argument of a problem that is itself a text of the catalogue
+// (a reason the problem quotes), translated with it.
+type Msg struct {
+	Key  string
+	Args []any
+}
+
+// String is the English text, for the English message.
+func (m Msg) String() string { return Messages().T(DefaultLang, m.Key, m.Args...) }
+
+func localizeArgs(lang string, args []any) []any {
+	out := args
+	for i, a := range args {
+		if m, ok := a.(Msg); ok {
+			if &out[0] == &args[0] {
+				out = slices.Clone(args)
+			}
+			out[i] = Messages().T(lang, m.Key, localizeArgs(lang, m.Args)...)
+		}
+	}
+	return out
 }

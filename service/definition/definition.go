@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"seminareval/model"
+	"seminareval/templates"
 )
 
 // FormatV1 is the only definition format version so far.
@@ -122,26 +123,9 @@ type Option struct {
 	Label model.Text `json:"label" yaml:"label"`
 }
 
-// Problem is one thing wrong with a definition (or an import row), with the
-// path of the offending element: "sections[0].questions[2].options". Code
-// is stable (snake_case) and never derived from Message, which is English.
-// An XLSForm import also uses Problem for its warnings: what it ignored.
-type Problem struct {
-	Code    string `json:"code"`
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
-func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
-	}
-	return p.Path + ": " + p.Message
-}
-
 // InvalidError carries every problem found, so a user can fix them in one go.
 type InvalidError struct {
-	Problems []Problem
+	Problems []model.Problem
 }
 
 func (e *InvalidError) Error() string {
@@ -153,7 +137,7 @@ func (e *InvalidError) Error() string {
 }
 
 // AsInvalid returns the problems of err when it is an *InvalidError.
-func AsInvalid(err error) ([]Problem, bool) {
+func AsInvalid(err error) ([]model.Problem, bool) {
 	var ie *InvalidError
 	if errors.As(err, &ie) {
 		return ie.Problems, true
@@ -195,21 +179,21 @@ const MaxDefinitionBytes = 1 << 20
 // errors: a misspelt "requried" must not silently make a question optional.
 func ParseDefinition(data []byte) (*Definition, error) {
 	if len(data) > MaxDefinitionBytes {
-		return nil, &InvalidError{[]Problem{{Code: "too_large", Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
+		return nil, &InvalidError{[]model.Problem{{Code: "too_large", Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
 	}
 	var d Definition
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
-		return nil, &InvalidError{[]Problem{{Code: "empty", Message: "document is empty"}}}
+		return nil, &InvalidError{[]model.Problem{{Code: "empty", Message: "document is empty"}}}
 	}
 	if trimmed[0] == '{' {
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&d); err != nil {
-			return nil, &InvalidError{[]Problem{{Code: jsonErrorCode(err), Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
+			return nil, &InvalidError{[]model.Problem{{Code: jsonErrorCode(err), Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
 		}
 		if dec.More() {
-			return nil, &InvalidError{[]Problem{{Code: "bad_json", Message: "unexpected data after the JSON object"}}}
+			return nil, &InvalidError{[]model.Problem{{Code: "bad_json", Message: "unexpected data after the JSON object"}}}
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(trimmed))
@@ -226,20 +210,20 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	return &d, nil
 }
 
-func yamlProblems(err error) []Problem {
+func yamlProblems(err error) []model.Problem {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		ps := make([]Problem, 0, len(te.Errors))
+		ps := make([]model.Problem, 0, len(te.Errors))
 		for _, e := range te.Errors {
 			if m := yamlLineRe.FindStringSubmatch(e); m != nil {
-				ps = append(ps, Problem{Code: "unknown_field", Path: "line " + m[1], Message: "unknown field " + m[2]})
+				ps = append(ps, model.Problem{Code: "unknown_field", Path: "line " + m[1], Message: "unknown field " + m[2]})
 				continue
 			}
-			ps = append(ps, Problem{Code: "wrong_type", Message: strings.TrimPrefix(e, "yaml: ")})
+			ps = append(ps, model.Problem{Code: "wrong_type", Message: strings.TrimPrefix(e, "yaml: ")})
 		}
 		return ps
 	}
-	return []Problem{{Code: "not_yaml_or_json", Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+	return []model.Problem{{Code: "not_yaml_or_json", Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
 }
 
 func jsonErrorPath(err error) string {
@@ -318,37 +302,58 @@ func (d *Definition) Normalize() {
 	}
 }
 
+// problems collects what is wrong with a definition.
+type problems []model.Problem
+
+// add records a problem of path: key is its code, or code.variant when one
+// code has several messages; the message is the catalogue's
+// "problem.<key>".
+func (ps *problems) add(path, key string, args ...any) {
+	code, _, _ := strings.Cut(key, ".")
+	ps.addKey(path, code, "problem."+key, args...)
+}
+
+// addAs records a problem whose message was written where it was found (an
+// expression's parser): it is shown as it is, under "problem.expression".
+func (ps *problems) addAs(path, code, msg string) {
+	ps.addKey(path, code, "problem.expression", msg)
+}
+
+func (ps *problems) addKey(path, code, key string, args ...any) {
+	p := templates.Problem(code, key, args...)
+	p.Path = path
+	*ps = append(*ps, p)
+}
+
 // Validate returns every problem of the definition, each naming its path.
-func (d *Definition) Validate() []Problem {
-	var ps []Problem
-	add := func(path, code, format string, args ...any) {
-		ps = append(ps, Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
-	}
+func (d *Definition) Validate() []model.Problem {
+	var ps problems
+	add := ps.add
 	if d.Format != FormatV1 {
-		add("format", "bad_format", "must be %q", FormatV1)
+		add("format", "bad_format", FormatV1)
 	}
 	if !slugRe.MatchString(d.Slug) {
-		add("slug", "bad_slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+		add("slug", "bad_slug")
 	}
 	seen := map[string]bool{}
 	for i, l := range d.Languages {
 		if !slices.Contains(SupportedLanguages, l) {
-			add(fmt.Sprintf("languages[%d]", i), "bad_language", "unsupported language %q (want zh or en)", l)
+			add(fmt.Sprintf("languages[%d]", i), "bad_language", l)
 		}
 		if seen[l] {
-			add(fmt.Sprintf("languages[%d]", i), "duplicate_language", "%q is listed twice", l)
+			add(fmt.Sprintf("languages[%d]", i), "duplicate_language", l)
 		}
 		seen[l] = true
 	}
 	requireText := func(path string, t model.Text) {
 		for _, l := range d.Languages {
 			if strings.TrimSpace(t[l]) == "" {
-				add(path+"."+l, "required", "required")
+				add(path+"."+l, "required")
 			}
 		}
 		for l := range t {
 			if !slices.Contains(d.Languages, l) {
-				add(path+"."+l, "language_not_listed", "language %q is not in languages", l)
+				add(path+"."+l, "language_not_listed", l)
 			}
 		}
 	}
@@ -362,17 +367,17 @@ func (d *Definition) Validate() []Problem {
 	optionalText("thanks", d.Thanks)
 	optionalText("privacy", d.Privacy)
 	if !slices.Contains(validStatus, d.Status) {
-		add("status", "bad_status", "must be draft, open or closed")
+		add("status", "bad_status")
 	}
 	if d.Access != model.AccessOpen && d.Access != model.AccessRoster {
-		add("access", "bad_access", "must be open or roster")
+		add("access", "bad_access")
 	}
 	if d.OpensAt != nil && d.ClosesAt != nil && !d.ClosesAt.After(*d.OpensAt) {
-		add("closes_at", "bad_schedule", "must be after opens_at")
+		add("closes_at", "bad_schedule")
 	}
 	if s := d.Seminar; s != nil {
 		if !slugRe.MatchString(s.Slug) {
-			add("seminar.slug", "bad_slug", "must be 3 to 64 characters of a-z, 0-9 and -")
+			add("seminar.slug", "bad_slug")
 		}
 		optionalText("seminar.title", s.Title)
 		optionalText("seminar.location", s.Location)
@@ -381,37 +386,37 @@ func (d *Definition) Validate() []Problem {
 				continue
 			}
 			if _, err := time.Parse(time.DateOnly, f.v); err != nil || !IsDate(f.v) {
-				add(f.path, "bad_date", "must be a date YYYY-MM-DD")
+				add(f.path, "bad_date")
 			}
 		}
 		if s.StartsOn != "" && s.EndsOn != "" && s.EndsOn < s.StartsOn {
-			add("seminar.ends_on", "bad_date", "must not be before starts_on")
+			add("seminar.ends_on", "bad_date.ends_before_start")
 		}
 		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
-			add("seminar.timezone", "bad_timezone", "unknown time zone %q", s.Timezone)
+			add("seminar.timezone", "bad_timezone", s.Timezone)
 		}
 	}
 	if len(d.Sections) == 0 {
-		add("sections", "no_sections", "at least one section with questions is required")
+		add("sections", "no_sections")
 	}
 	keys := map[string]string{}
 	for si, sec := range d.Sections {
 		sp := fmt.Sprintf("sections[%d]", si)
 		optionalText(sp+".title", sec.Title)
 		if len(sec.Questions) == 0 {
-			add(sp+".questions", "no_questions", "at least one question is required")
+			add(sp+".questions", "no_questions")
 		}
 		for qi, q := range sec.Questions {
 			qp := fmt.Sprintf("%s.questions[%d]", sp, qi)
 			if !keyRe.MatchString(q.Key) {
-				add(qp+".key", "bad_key", "must be 1 to 64 characters of a-z, 0-9 and _")
+				add(qp+".key", "bad_key")
 			} else if prev, dup := keys[q.Key]; dup {
-				add(qp+".key", "duplicate_key", "%q is already used at %s", q.Key, prev)
+				add(qp+".key", "duplicate_key", q.Key, prev)
 			} else {
 				keys[q.Key] = qp
 			}
 			if !slices.Contains(validTypes, q.Type) {
-				add(qp+".type", "bad_type", "must be one of %s", strings.Join(validTypes, ", "))
+				add(qp+".type", "bad_type", strings.Join(validTypes, ", "))
 				continue
 			}
 			requireText(qp+".text", q.Text)
@@ -420,29 +425,29 @@ func (d *Definition) Validate() []Problem {
 			choice := q.Type == model.TypeSingle || q.Type == model.TypeMulti
 			switch {
 			case choice && len(q.AllOptions()) < 2:
-				add(qp+".options", "too_few_options", "at least two options are required for %s", q.Type)
+				add(qp+".options", "too_few_options", q.Type)
 			case !choice && len(q.Options) > 0:
-				add(qp+".options", "options_not_allowed", "only single and multi questions have options")
+				add(qp+".options", "options_not_allowed")
 			}
 			values := map[string]bool{}
 			for oi, o := range q.Options {
 				op := fmt.Sprintf("%s.options[%d]", qp, oi)
 				if !optionRe.MatchString(o.Value) {
-					add(op+".value", "bad_option_value", "must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -")
+					add(op+".value", "bad_option_value")
 				} else if values[o.Value] {
-					add(op+".value", "duplicate_option", "%q is listed twice", o.Value)
+					add(op+".value", "duplicate_option", o.Value)
 				}
 				values[o.Value] = true
 				requireText(op+".label", o.Label)
 			}
 			if q.NA && q.Type != model.TypeLikert {
-				add(qp+".na", "na_not_allowed", "only likert questions offer not applicable")
+				add(qp+".na", "na_not_allowed")
 			}
 			if len(q.Scale) > 0 {
 				if q.Type != model.TypeLikert {
-					add(qp+".scale", "scale_not_allowed", "only likert questions have scale labels")
+					add(qp+".scale", "scale_not_allowed")
 				} else if len(q.Scale) != 5 {
-					add(qp+".scale", "bad_scale", "must have 5 labels, from 5 (most agree) to 1")
+					add(qp+".scale", "bad_scale")
 				} else {
 					for li, l := range q.Scale {
 						requireText(fmt.Sprintf("%s.scale[%d]", qp, li), l)
@@ -450,14 +455,14 @@ func (d *Definition) Validate() []Problem {
 				}
 			}
 			if len(q.Report) > 0 && q.Type != model.TypeLikert {
-				add(qp+".report", "report_not_allowed", "only likert questions have a report phrase")
+				add(qp+".report", "report_not_allowed")
 			}
 			isText := q.Type == model.TypeText || q.Type == model.TypeLongText
 			switch {
 			case !isText && q.MaxLength != 0:
-				add(qp+".max_length", "max_length_not_allowed", "only text and longtext questions have a maximum length")
+				add(qp+".max_length", "max_length_not_allowed")
 			case isText && (q.MaxLength < 1 || q.MaxLength > MaxMaxLength):
-				add(qp+".max_length", "bad_max_length", "must be between 1 and %d", MaxMaxLength)
+				add(qp+".max_length", "bad_max_length", MaxMaxLength)
 			}
 			validateTypes(qp, q, add)
 		}
@@ -465,11 +470,11 @@ func (d *Definition) Validate() []Problem {
 	for si, sec := range d.Sections {
 		for qi, q := range sec.Questions {
 			if prev, dup := keys[q.OtherKey()]; q.Other && dup {
-				add(fmt.Sprintf("sections[%d].questions[%d].other", si, qi), "duplicate_key", "the answer key %q of \"other\" is already used at %s", q.OtherKey(), prev)
+				add(fmt.Sprintf("sections[%d].questions[%d].other", si, qi), "duplicate_key.other", q.OtherKey(), prev)
 			}
 		}
 	}
-	d.validateLogic(add)
+	d.validateLogic(&ps)
 	return ps
 }
 

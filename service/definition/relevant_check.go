@@ -129,55 +129,55 @@ func ValueOf(q QuestionDef, rows []model.Answer) Value {
 
 // validateTypes checks what the types beyond the first set add: notes,
 // numbers, dates and "Other (please specify)".
-func validateTypes(qp string, q QuestionDef, add func(path, code, format string, args ...any)) {
+func validateTypes(qp string, q QuestionDef, add func(path, key string, args ...any)) {
 	if q.Type == model.TypeNote && q.Required {
-		add(qp+".required", "required_not_allowed", "a note has nothing to answer, so it cannot be required")
+		add(qp+".required", "required_not_allowed")
 	}
 	switch q.Type {
 	case model.TypeNumber:
 		lo, okLo := q.Min.Number()
 		hi, okHi := q.Max.Number()
 		if q.Min != nil && !okLo {
-			add(qp+".min", "bad_limit", "must be a number")
+			add(qp+".min", "bad_limit")
 		}
 		if q.Max != nil && !okHi {
-			add(qp+".max", "bad_limit", "must be a number")
+			add(qp+".max", "bad_limit")
 		}
 		if okLo && okHi && hi < lo {
-			add(qp+".max", "bad_limit", "must not be less than min")
+			add(qp+".max", "bad_limit.max_below_min")
 		}
 		if q.Decimals < 0 || q.Decimals > MaxDecimals {
-			add(qp+".decimals", "bad_decimals", "must be between 0 and %d", MaxDecimals)
+			add(qp+".decimals", "bad_decimals", MaxDecimals)
 		}
 	case model.TypeDate:
 		lo, okLo := q.Min.Date()
 		hi, okHi := q.Max.Date()
 		if q.Min != nil && !okLo {
-			add(qp+".min", "bad_date", "must be a date YYYY-MM-DD")
+			add(qp+".min", "bad_date")
 		}
 		if q.Max != nil && !okHi {
-			add(qp+".max", "bad_date", "must be a date YYYY-MM-DD")
+			add(qp+".max", "bad_date")
 		}
 		if okLo && okHi && hi.Before(lo) {
-			add(qp+".max", "bad_date", "must not be before min")
+			add(qp+".max", "bad_date.max_before_min")
 		}
 	default:
 		if q.Min != nil {
-			add(qp+".min", "limit_not_allowed", "only number and date questions have min and max")
+			add(qp+".min", "limit_not_allowed")
 		}
 		if q.Max != nil {
-			add(qp+".max", "limit_not_allowed", "only number and date questions have min and max")
+			add(qp+".max", "limit_not_allowed")
 		}
 	}
 	if q.Decimals != 0 && q.Type != model.TypeNumber {
-		add(qp+".decimals", "decimals_not_allowed", "only number questions have decimals")
+		add(qp+".decimals", "decimals_not_allowed")
 	}
 	if q.Other {
 		switch {
 		case q.Type != model.TypeSingle && q.Type != model.TypeMulti:
-			add(qp+".other", "other_not_allowed", "only single and multi questions offer \"other\"")
+			add(qp+".other", "other_not_allowed")
 		case q.HasOption(OtherValue):
-			add(qp+".other", "other_conflict", "an option already has the value %q: remove it, other: true adds it", OtherValue)
+			add(qp+".other", "other_conflict", OtherValue)
 		}
 	}
 }
@@ -185,7 +185,8 @@ func validateTypes(qp string, q QuestionDef, add func(path, code, format string,
 // validateLogic checks every condition: it parses, refers only to earlier
 // questions that exist and take an answer, and compares choice questions
 // with their own option values.
-func (d *Definition) validateLogic(add func(path, code, format string, args ...any)) {
+func (d *Definition) validateLogic(ps *problems) {
+	add := ps.add
 	type place struct {
 		index, section int
 		q              QuestionDef
@@ -205,9 +206,9 @@ func (d *Definition) validateLogic(add func(path, code, format string, args ...a
 		if err != nil {
 			var ee *ExprError
 			if errors.As(err, &ee) {
-				add(path, ee.Code, "%s", ee.Error())
+				ps.addAs(path, ee.Code, ee.Error())
 			} else {
-				add(path, "bad_expression", "%v", err)
+				ps.addAs(path, "bad_expression", err.Error())
 			}
 			return
 		}
@@ -215,25 +216,25 @@ func (d *Definition) validateLogic(add func(path, code, format string, args ...a
 			p, ok := at[key]
 			switch {
 			case key == self:
-				add(path, "relevant_cycle", "refers to the question itself: a condition may only use earlier questions")
+				add(path, "relevant_cycle")
 				return
 			case !ok:
-				add(path, "unknown_reference", "${%s} is not a question of this questionnaire", key)
+				add(path, "unknown_reference", key)
 				return
 			case isSection && p.section >= section:
-				add(path, "later_reference", "${%s} is not in an earlier section: a section's condition may only use questions of earlier sections", key)
+				add(path, "later_reference", key)
 				return
 			case !isSection && p.index >= index:
-				add(path, "later_reference", "${%s} comes later: a condition may only use earlier questions", key)
+				add(path, "later_reference.question", key)
 				return
 			case !p.q.Answerable():
-				add(path, "not_answerable_reference", "${%s} is a note, which has no answer", key)
+				add(path, "not_answerable_reference", key)
 				return
 			}
 		}
 		lookup := func(key string) QuestionDef { return at[key].q }
 		if code, msg := checkOperands(e, lookup); code != "" {
-			add(path, code, "%s", msg)
+			ps.addAs(path, code, msg)
 		}
 	}
 	n = 0

@@ -115,36 +115,16 @@ func rosterNormaliseHeader(h string) string {
 	}, h)
 }
 
-// RowProblem is one thing wrong with a roster file. Row 0 means the file as
-// a whole; Field is empty when the whole row is meant.
-type RowProblem struct {
-	Row     int    `json:"row"`
-	Field   string `json:"field,omitempty"`
-	Code    string `json:"code"` // stable: what the console translates
-	Message string `json:"message"`
-	Args    []any  `json:"-"` // the values in Message, for a translation
-}
-
 // rosterProblem makes one problem (as a slice, for appending). Its message
 // is the catalogue's "roster.err.<code>" in English; the console shows it
 // in the reader's language from the same key and Args.
-func rosterProblem(row int, field, code string, args ...any) []RowProblem {
-	return []RowProblem{{Row: row, Field: field, Code: code, Args: args, Message: templates.Messages().T(templates.DefaultLang, "roster.err."+code, args...)}}
-}
-
-func (p RowProblem) String() string {
-	switch {
-	case p.Row == 0:
-		return p.Message
-	case p.Field == "":
-		return fmt.Sprintf("row %d: %s", p.Row, p.Message)
-	}
-	return fmt.Sprintf("row %d, %s: %s", p.Row, p.Field, p.Message)
+func rosterProblem(row int, field, code string, args ...any) []model.Problem {
+	return []model.Problem{{Row: row, Field: field, Code: code, Key: "roster.err." + code, Args: args, Message: templates.Messages().T(templates.DefaultLang, "roster.err."+code, args...)}}
 }
 
 // Error is a roster that was not imported, with every problem found.
 type Error struct {
-	Problems []RowProblem
+	Problems []model.Problem
 }
 
 func (e *Error) Error() string {
@@ -160,7 +140,7 @@ func (e *Error) Error() string {
 }
 
 // AsError returns the problems when err is a *RosterError.
-func AsError(err error) ([]RowProblem, bool) {
+func AsError(err error) ([]model.Problem, bool) {
 	var re *Error
 	if errors.As(err, &re) {
 		return re.Problems, true
@@ -197,7 +177,7 @@ const rosterHeaderSearch = 20
 // File is a parsed roster file before any check against the database.
 type File struct {
 	Rows     []Row
-	Problems []RowProblem
+	Problems []model.Problem
 	Ignored  []string // columns (or JSON keys) that are not roster fields
 	Skipped  int      // blank rows left out
 
@@ -462,7 +442,7 @@ func rosterFromTable(table [][]string) (*File, error) {
 	out := &File{HeaderRow: head + 1}
 	columns := map[int]string{}
 	seen := map[string]int{}
-	var problems []RowProblem
+	var problems []model.Problem
 	for i, h := range table[head] {
 		if strings.TrimSpace(h) == "" {
 			continue
@@ -599,8 +579,8 @@ func (r *Row) set(field, v string) {
 var rosterFieldLimits = map[string]int{"name": 200, "organisation": 200, "country": 100, "group": 100, "email": 200, "phone": 50}
 
 // check validates one row on its own.
-func (r *Row) check() []RowProblem {
-	var ps []RowProblem
+func (r *Row) check() []model.Problem {
+	var ps []model.Problem
 	add := func(field, code string, args ...any) { ps = append(ps, rosterProblem(r.Row, field, code, args...)...) }
 	if r.Name == "" {
 		add("name", "required")
@@ -644,7 +624,7 @@ var rosterScientificRe = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`)
 
 // rosterSortProblems orders one row's problems by field order, so messages are
 // stable whatever the map iteration did.
-func rosterSortProblems(ps []RowProblem) []RowProblem {
+func rosterSortProblems(ps []model.Problem) []model.Problem {
 	order := map[string]int{}
 	for i, f := range Fields {
 		order[f] = i
@@ -686,7 +666,7 @@ func (p *Preview) OK() bool { return len(p.Problems) == 0 && len(p.Rows) > 0 }
 // file or already on the roster. Nothing is written.
 func (s *Service) Preview(ctx context.Context, seminarID uint64, file *File) (*Preview, error) {
 	p := &Preview{File: *file}
-	p.Problems = append([]RowProblem(nil), file.Problems...)
+	p.Problems = append([]model.Problem(nil), file.Problems...)
 	if err := s.check(s.db.WithContext(ctx), seminarID, p); err != nil {
 		return nil, err
 	}
@@ -718,7 +698,7 @@ func (s *Service) check(db *gorm.DB, seminarID uint64, p *Preview) error {
 			phones[k] = owner{name: e.Name}
 		}
 	}
-	dup := func(r Row, field, value string, o owner) RowProblem {
+	dup := func(r Row, field, value string, o owner) model.Problem {
 		if o.row == 0 {
 			return rosterProblem(r.Row, field, "on_roster", field, value, o.name)[0]
 		}
@@ -757,7 +737,7 @@ func (s *Service) Import(ctx context.Context, seminarID uint64, file *File) (int
 	n := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p := &Preview{File: *file}
-		p.Problems = append([]RowProblem(nil), file.Problems...)
+		p.Problems = append([]model.Problem(nil), file.Problems...)
 		if err := s.check(tx, seminarID, p); err != nil {
 			return err
 		}

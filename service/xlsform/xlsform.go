@@ -38,13 +38,13 @@ type Options struct {
 }
 
 // xlsProblem makes a problem or a warning.
-func xlsProblem(code, path, format string, args ...any) definition.Problem {
-	return definition.Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
+func xlsProblem(code, path, format string, args ...any) model.Problem {
+	return model.Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
 // fileProblem refuses the whole file.
 func fileProblem(code, format string, args ...any) error {
-	return &definition.InvalidError{Problems: []definition.Problem{xlsProblem(code, "", format, args...)}}
+	return &definition.InvalidError{Problems: []model.Problem{xlsProblem(code, "", format, args...)}}
 }
 
 // sheet is one worksheet read as a header row and data rows.
@@ -80,8 +80,8 @@ func rowPath(sheet string, i int) string { return fmt.Sprintf("%s row %d", sheet
 // xlsParser turns the sheets into a Definition and remembers which row each
 // part of the definition came from, to point validation problems at rows.
 type xlsParser struct {
-	problems  []definition.Problem
-	warnings  []definition.Problem
+	problems  []model.Problem
+	warnings  []model.Problem
 	langs     []string // the questionnaire's languages, default first
 	defLang   string
 	origins   map[string]string // definition path → "survey row 7"
@@ -113,7 +113,7 @@ func (p *xlsParser) warn(code, path, format string, args ...any) {
 // definition with the warnings (what it ignored), or an *InvalidError whose
 // problems name sheet, row and column: all of them at once, in sheet and row
 // order.
-func Parse(data []byte, opts Options) (*definition.Definition, []definition.Problem, error) {
+func Parse(data []byte, opts Options) (*definition.Definition, []model.Problem, error) {
 	if len(data) > definition.MaxDefinitionBytes*4 {
 		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", definition.MaxDefinitionBytes*4)
 	}
@@ -141,7 +141,7 @@ func Parse(data []byte, opts Options) (*definition.Definition, []definition.Prob
 	}
 	survey, choices, settings := sheets["survey"], sheets["choices"], sheets["settings"]
 	if survey == nil {
-		return nil, nil, &definition.InvalidError{Problems: []definition.Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
+		return nil, nil, &definition.InvalidError{Problems: []model.Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
 	}
 	for _, c := range []string{"type", "name"} {
 		if _, ok := survey.col[c]; !ok {
@@ -178,8 +178,12 @@ func Parse(data []byte, opts Options) (*definition.Definition, []definition.Prob
 		}
 		if pr.Code == "required" && strings.Contains(pr.Path, "::") {
 			pr.Message = fmt.Sprintf("required: the questionnaire is in %s, and every text is needed in each", strings.Join(mapSlice(d.Languages, languageName), " and "))
+			pr.Key, pr.Args = "", nil
 		}
-		p.refuse(pr.Code, pr.Path, "%s", pr.Message)
+		if !p.cellProblems[pr.Path] {
+			p.cellProblems[pr.Path] = true
+			p.problems = append(p.problems, pr)
+		}
 	}
 	warnings := sortProblems(p.warnings)
 	if len(p.problems) > 0 {
@@ -197,7 +201,7 @@ func Parse(data []byte, opts Options) (*definition.Definition, []definition.Prob
 // consequence tells a validation problem that only follows from one
 // already reported: a section left empty by refused rows, a missing title or
 // link name the settings problems already asked for.
-func (p *xlsParser) consequence(pr definition.Problem) bool {
+func (p *xlsParser) consequence(pr model.Problem) bool {
 	switch {
 	case pr.Code == "no_sections" || pr.Code == "no_questions":
 		return len(p.problems) > 0
@@ -836,15 +840,24 @@ var xlsColumnNames = map[string]string{"text": "label", "help": "hint", "key": "
 // locate rewrites the definition paths of validation problems into the
 // sheet and row they come from: "sections[0].questions[2].text.zh" becomes
 // "survey row 5, label::zh".
-func (p *xlsParser) locate(ps []definition.Problem) []definition.Problem {
-	out := make([]definition.Problem, len(ps))
+func (p *xlsParser) locate(ps []model.Problem) []model.Problem {
+	out := make([]model.Problem, len(ps))
 	for i, pr := range ps {
-		out[i] = definition.Problem{Code: pr.Code, Path: p.origin(pr.Path), Message: defPathRe.ReplaceAllStringFunc(pr.Message, func(m string) string {
+		where := func(m string) string {
 			if o, ok := p.origins[m]; ok {
 				return o
 			}
 			return m
-		})}
+		}
+		out[i] = pr
+		out[i].Path = p.origin(pr.Path)
+		out[i].Message = defPathRe.ReplaceAllStringFunc(pr.Message, where)
+		out[i].Args = slices.Clone(pr.Args)
+		for j, a := range out[i].Args {
+			if s, ok := a.(string); ok {
+				out[i].Args[j] = defPathRe.ReplaceAllStringFunc(s, where)
+			}
+		}
 	}
 	return out
 }
@@ -890,9 +903,9 @@ func (p *xlsParser) origin(path string) string {
 // first, then survey, choices and settings, each by row; problems of one row
 // keep the order they were found in (its type first). Two problems of the
 // same cell are merged.
-func sortProblems(ps []definition.Problem) []definition.Problem {
+func sortProblems(ps []model.Problem) []model.Problem {
 	sheetRank := map[string]int{"": 0, "survey": 1, "choices": 2, "settings": 3}
-	key := func(p definition.Problem) (int, int) {
+	key := func(p model.Problem) (int, int) {
 		m := sheetRowRe.FindStringSubmatch(p.Path)
 		if m == nil {
 			return 0, 0
@@ -935,7 +948,7 @@ func sortProblems(ps []definition.Problem) []definition.Problem {
 // content, not its name: an XLSForm .xlsx, or an .xls or .ods that is named
 // as such) or a YAML/JSON definition. opts.Slug, when not empty, replaces
 // the document's own. The warnings are what an XLSForm import ignored.
-func ParseUpload(data []byte, opts Options) (*definition.Definition, []definition.Problem, error) {
+func ParseUpload(data []byte, opts Options) (*definition.Definition, []model.Problem, error) {
 	if spreadsheet.Kind(data) != "" {
 		return Parse(data, opts)
 	}

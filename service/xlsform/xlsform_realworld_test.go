@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"seminareval/model"
 	"seminareval/service/definition"
 )
 
@@ -153,7 +154,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 					t.Fatalf("imported a definition that does not validate: %v", ps)
 				}
 				for _, code := range want.warnings {
-					if !slices.ContainsFunc(warnings, func(w definition.Problem) bool { return w.Code == code }) {
+					if !slices.ContainsFunc(warnings, func(w model.Problem) bool { return w.Code == code }) {
 						t.Errorf("warnings %v: none %s", warnings, code)
 					}
 				}
@@ -178,7 +179,7 @@ func TestRealWorldXLSForms(t *testing.T) {
 
 // sortedBySheetAndRow checks the order of problems: survey, choices,
 // settings, each by row number.
-func sortedBySheetAndRow(ps []definition.Problem) bool {
+func sortedBySheetAndRow(ps []model.Problem) bool {
 	rank := map[string]int{"survey": 1, "choices": 2, "settings": 3}
 	last := [2]int{}
 	for _, p := range ps {

@@ -444,7 +444,7 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 	if d.Sections[2].Relevant != "${knowledge_improved} != 1" {
 		t.Errorf("group relevant %q", d.Sections[2].Relevant)
 	}
-	if !slices.ContainsFunc(warnings, func(w definition.Problem) bool {
+	if !slices.ContainsFunc(warnings, func(w model.Problem) bool {
 		return w.Code == "likert_condition" && w.Path == "survey row 7, relevant"
 	}) {
 		t.Errorf("warnings %v: no likert_condition", warnings)
@@ -473,7 +473,7 @@ func TestXLSFormMapsSkipLogicAndTheNewTypes(t *testing.T) {
 			t.Errorf("%s: intro %+v topics %+v years %+v sessions %+v hours %+v arrival %+v score %+v", c.name, intro, topics, years, sessions, hours, arrival, score)
 		}
 	}
-	if !slices.ContainsFunc(warnings, func(w definition.Problem) bool { return w.Code == "range_as_number" && w.Path == "survey row 17, type" }) {
+	if !slices.ContainsFunc(warnings, func(w model.Problem) bool { return w.Code == "range_as_number" && w.Path == "survey row 17, type" }) {
 		t.Errorf("warnings %v: no range_as_number for the slider", warnings)
 	}
 
