@@ -179,21 +179,21 @@ const MaxDefinitionBytes = 1 << 20
 // errors: a misspelt "requried" must not silently make a question optional.
 func ParseDefinition(data []byte) (*Definition, error) {
 	if len(data) > MaxDefinitionBytes {
-		return nil, &InvalidError{[]model.Problem{{Code: "too_large", Message: fmt.Sprintf("document is larger than %d bytes", MaxDefinitionBytes)}}}
+		return nil, oneProblem("", "too_large", MaxDefinitionBytes)
 	}
 	var d Definition
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
-		return nil, &InvalidError{[]model.Problem{{Code: "empty", Message: "document is empty"}}}
+		return nil, oneProblem("", "empty")
 	}
 	if trimmed[0] == '{' {
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&d); err != nil {
-			return nil, &InvalidError{[]model.Problem{{Code: jsonErrorCode(err), Path: jsonErrorPath(err), Message: jsonErrorMessage(err)}}}
+			return nil, &InvalidError{jsonProblems(err)}
 		}
 		if dec.More() {
-			return nil, &InvalidError{[]model.Problem{{Code: "bad_json", Message: "unexpected data after the JSON object"}}}
+			return nil, oneProblem("", "bad_json.trailing")
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(trimmed))
@@ -210,58 +210,48 @@ func ParseDefinition(data []byte) (*Definition, error) {
 	return &d, nil
 }
 
+// oneProblem is a document refused as a whole.
+func oneProblem(path, key string, args ...any) *InvalidError {
+	var ps problems
+	ps.add(path, key, args...)
+	return &InvalidError{ps}
+}
+
 func yamlProblems(err error) []model.Problem {
+	var ps problems
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		ps := make([]model.Problem, 0, len(te.Errors))
-		for _, e := range te.Errors {
-			if m := yamlLineRe.FindStringSubmatch(e); m != nil {
-				ps = append(ps, model.Problem{Code: "unknown_field", Path: "line " + m[1], Message: "unknown field " + m[2]})
-				continue
-			}
-			ps = append(ps, model.Problem{Code: "wrong_type", Message: strings.TrimPrefix(e, "yaml: ")})
-		}
+	if !errors.As(err, &te) {
+		ps.add("", "not_yaml_or_json", strings.TrimPrefix(err.Error(), "yaml: "))
 		return ps
 	}
-	return []model.Problem{{Code: "not_yaml_or_json", Message: "not valid YAML or JSON: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
-}
-
-func jsonErrorPath(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Field
+	for _, e := range te.Errors {
+		if m := yamlLineRe.FindStringSubmatch(e); m != nil {
+			ps.add("line "+m[1], "unknown_field", m[2])
+			continue
+		}
+		ps.add("", "wrong_type.yaml", strings.TrimPrefix(e, "yaml: "))
 	}
-	return ""
+	return ps
 }
 
-func jsonErrorCode(err error) string {
+// jsonProblems is the problem of a JSON document encoding/json refused.
+func jsonProblems(err error) []model.Problem {
+	var ps problems
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		return "wrong_type"
+		ps.add(te.Field, "wrong_type", te.Type.String(), te.Value)
 	case errors.As(err, &se):
-		return "bad_json"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown_field"
+		ps.add("", "bad_json", se.Offset, se.Error())
+	default:
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			ps.add("", "unknown_field", f)
+		} else {
+			ps.add("", "bad_json.other", strings.TrimPrefix(err.Error(), "json: "))
+		}
 	}
-	return "bad_json"
-}
-
-func jsonErrorMessage(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, se)
-	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return "unknown field " + f
-	}
-	return strings.TrimPrefix(msg, "json: ")
+	return ps
 }
 
 // Normalize fills defaults so that a parsed definition and its exported JSON

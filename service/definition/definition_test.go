@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"seminareval/model"
+	"seminareval/templates"
 )
 
 func TestParseDemoDefinition(t *testing.T) {
@@ -236,5 +237,38 @@ func TestParseDefinitionRejectsAnOversizedDocument(t *testing.T) {
 	_, err := ParseDefinition([]byte(big))
 	if problems, ok := AsInvalid(err); !ok || !strings.Contains(problems[0].Message, "larger than") {
 		t.Fatalf("oversized document: %v", err)
+	}
+}
+
+// A document refused before it is read (not JSON, not YAML, a wrong type, an
+// unknown field) names its problem in the catalogue, so a Chinese reader
+// reads it in Chinese with the same code.
+func TestParseProblemsAreTranslatable(t *testing.T) {
+	cases := []struct {
+		doc, code, zh string
+	}{
+		{"", "empty", "文档是空的"},
+		{`{"format": }`, "bad_json", "不是有效的 JSON（第 12 字节）"},
+		{`{"format": "seminareval/v1"`, "bad_json", "JSON 有误：unexpected EOF"},
+		{`{"slug": 3}`, "wrong_type", "应为 string，实际是 number"},
+		{`{"slugg": "x"}`, "unknown_field", `未知字段 "slugg"`},
+		{`{} {}`, "bad_json", "JSON 对象之后还有多余的内容"},
+		{"slug: [", "not_yaml_or_json", "不是有效的 YAML 或 JSON"},
+		{"slug: abc\nrequried: true\n", "unknown_field", "未知字段 requried"},
+		{"sections: 3\n", "wrong_type", "类型不符"},
+	}
+	for _, c := range cases {
+		_, err := ParseDefinition([]byte(c.doc))
+		problems, ok := AsInvalid(err)
+		if !ok {
+			t.Fatalf("%q: %v, want problems", c.doc, err)
+		}
+		zh := templates.Localize("zh", problems)
+		if zh[0].Code != c.code || !strings.Contains(zh[0].Message, c.zh) {
+			t.Errorf("%q in Chinese: %+v, want code %s and %q", c.doc, zh[0], c.code, c.zh)
+		}
+		if en := templates.Localize("en", problems); en[0].Message != problems[0].Message || strings.ContainsAny(en[0].Message, "文档应未类不") {
+			t.Errorf("%q in English: %q, want %q", c.doc, en[0].Message, problems[0].Message)
+		}
 	}
 }
