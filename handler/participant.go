@@ -386,14 +386,8 @@ func (p *participantHandler) submitJSONError(c *gin.Context, err error) {
 	case errors.As(err, &fe):
 		// Reasons in the request's language (?lang, then Accept-Language,
 		// then English), codes for programs.
-		lang := requestLang(c)
-		fields := make(map[string]string, len(fe))
-		codes := make(map[string]string, len(fe))
-		for k, code := range fe {
-			fields[k], codes[k] = service.FieldMessage(code, lang), code
-		}
 		p.metrics.Submits.WithLabelValues("invalid").Inc()
-		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fields, "codes": codes})
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": "invalid", "fields": fe.In(requestLang(c)), "codes": map[string]string(fe)})
 	case errors.Is(err, service.ErrAlreadyAnswered):
 		p.metrics.Submits.WithLabelValues("duplicate").Inc()
 		status, code, _ := statusOf(err)
@@ -473,10 +467,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/s/"+q.Slug+"/thanks?"+v.Encode())
 	case errors.As(err, &fe):
 		p.metrics.Submits.WithLabelValues("invalid").Inc()
-		msgs := make(map[string]string, len(fe))
-		for k, code := range fe {
-			msgs[k] = service.FieldMessage(code, lang)
-		}
+		msgs := fe.In(lang)
 		subID := c.PostForm("submission_id")
 		if _, bad := fe["submission_id"]; bad {
 			subID = uuid.NewString()
@@ -566,7 +557,7 @@ func (p *participantHandler) renderFormNotice(c *gin.Context, status int, q *ser
 	}
 	page.Action = "/s/" + q.Slug + "?lang=" + lang
 	i18n, _ := json.Marshal(map[string]string{
-		"sending": t.Sending, "missing": t.MissingAnswers, "network": t.NetworkError, "required": service.FieldMessage("required", lang),
+		"sending": t.Sending, "missing": t.MissingAnswers, "network": t.NetworkError, "required": templates.Messages().T(lang, "field.required"),
 	})
 	page.ScriptI18N = template.JS(i18n)
 	page.Sections = buildSections(q.Def, lang, errs, values)

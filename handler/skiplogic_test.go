@@ -17,8 +17,8 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
-	"seminareval/service"
 	"seminareval/service/report"
+	"seminareval/templates"
 )
 
 const skipLogicDef = "../testdata/definitions/skip-logic.yaml"
@@ -87,7 +87,7 @@ func TestSkipLogicJSONSubmitIgnoresWhatWasNotShown(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, code := range map[string]string{"why_not_useful": "required", "workplace_other": "other_required", "years": "above_max", "arrival": "bad_date"} {
-			if refusal.Codes[k] != code || refusal.Fields[k] != service.FieldMessage(code, "en") {
+			if refusal.Codes[k] != code || refusal.Fields[k] != templates.Messages().T("en", "field."+code) {
 				t.Errorf("422 for %s: code %q reason %q, want %s in English", k, refusal.Codes[k], refusal.Fields[k], code)
 			}
 		}

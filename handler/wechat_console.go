@@ -83,7 +83,8 @@ func (h *wechatHandler) settingsPage(c *gin.Context) {
 	h.renderSettings(c, http.StatusOK, nil)
 }
 
-func (h *wechatHandler) renderSettings(c *gin.Context, status int, errs map[string]string) {
+func (h *wechatHandler) renderSettings(c *gin.Context, status int, fe service.FieldErrors) {
+	errs := fe.In(h.consoleLang(c))
 	ctx := c.Request.Context()
 	cfg, err := h.wx.Settings(ctx)
 	if err != nil {
@@ -303,7 +304,7 @@ func (h *wechatHandler) accountQRUpload(c *gin.Context) {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		h.renderSettings(c, http.StatusUnprocessableEntity, map[string]string{"account_qr": consoleT(h.consoleLang(c), "wechat.account_qr_missing")})
+		h.renderSettings(c, http.StatusUnprocessableEntity, service.FieldErrors{"account_qr": "no_image"})
 		return
 	}
 	f, err := fh.Open()

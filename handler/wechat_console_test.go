@@ -88,6 +88,12 @@ func TestWeChatSettingsPageNeverShowsSecrets(t *testing.T) {
 		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "3 to 32 letters or digits") || !strings.Contains(r.Body, "43 characters") {
 			t.Fatalf("bad values: %d", r.Code)
 		}
+		// The same refusal on a Chinese console names them in Chinese.
+		r = w.postForm(admin, "/admin/wechat?lang=zh", url.Values{"enabled": {"on"}, "app_id": {"a b"}, "token": {"a b"}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "3 到 32 个字母或数字") || !strings.Contains(r.Body, "与 mp.weixin.qq.com 上显示的一致") || strings.Contains(r.Body, "letters or digits") {
+			t.Fatalf("bad values on a Chinese console: %d\n%s", r.Code, between(r.Body, "<form", "</form>"))
+		}
+		w.getAs(admin, "/admin/wechat?lang=en")
 		if got := setting(t, db, service.SettingWeChatToken); got != sc.Token {
 			t.Errorf("a refused change stored token %q", got)
 		}

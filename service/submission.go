@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -38,9 +39,32 @@ var (
 	ErrInviteElsewhere = errors.New("invite_bound_elsewhere")
 )
 
-// FieldErrors maps a question key (or "submission_id", "lang", "answers") to
-// what is wrong with it. Nothing is stored when a submission has any.
+// FieldErrors maps a field — a question key, "submission_id", "lang", or a
+// setting's name on the console — to the code of what is wrong with it, a
+// "field." key of the message catalogue. Nothing is stored when a
+// submission or a change has any.
 type FieldErrors map[string]string
+
+// Problems are the errors as problems, sorted by field, their messages
+// from the catalogue ("field.<code>", English until localized).
+func (f FieldErrors) Problems() []model.Problem {
+	ps := make([]model.Problem, 0, len(f))
+	for _, k := range slices.Sorted(maps.Keys(f)) {
+		p := templates.Problem(f[k], "field."+f[k])
+		p.Field = k
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// In is each field's message in lang.
+func (f FieldErrors) In(lang string) map[string]string {
+	out := make(map[string]string, len(f))
+	for _, p := range templates.Localize(lang, f.Problems()) {
+		out[p.Field] = p.Message
+	}
+	return out
+}
 
 func (f FieldErrors) Error() string {
 	keys := make([]string, 0, len(f))
@@ -53,13 +77,6 @@ func (f FieldErrors) Error() string {
 		parts[i] = k + ": " + f[k]
 	}
 	return "invalid answers: " + strings.Join(parts, "; ")
-}
-
-// FieldMessage returns the sentence for a field error code in lang, from
-// the message catalogue (key "field.<code>"); the JSON API returns the
-// English reason, the form page shows the visitor's language.
-func FieldMessage(code, lang string) string {
-	return templates.Messages().T(lang, "field."+code)
 }
 
 // FieldError codes are the "field." keys of the message catalogue; FieldErrors hold codes and
@@ -84,6 +101,8 @@ const (
 	codeTooEarly      = "too_early"
 	codeTooLate       = "too_late"
 	codeOtherRequired = "other_required"
+	codeBadSubmission = "bad_submission_id"
+	codeBadLang       = "bad_lang"
 )
 
 // Submission is what a participant sends. Answers hold JSON-decoded values
@@ -344,7 +363,7 @@ func (s *Responses) isCurrent(ctx context.Context, q *Loaded) (bool, error) {
 
 func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub Submission) (SubmitResult, error) {
 	if !submissionIDRe.MatchString(sub.SubmissionID) {
-		return SubmitResult{}, FieldErrors{"submission_id": "must be 8 to 64 characters of A-Z, a-z, 0-9, _ and - (a UUID)"}
+		return SubmitResult{}, FieldErrors{"submission_id": codeBadSubmission}
 	}
 	now := s.now().UTC()
 	if err := CheckOpen(&q.Questionnaire, now); err != nil {
@@ -366,7 +385,7 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		if ferr == nil {
 			ferr = FieldErrors{}
 		}
-		ferr["lang"] = "must be one of " + strings.Join(q.Def.Languages, ", ")
+		ferr["lang"] = codeBadLang
 	}
 	if ferr != nil {
 		return SubmitResult{}, ferr

@@ -279,18 +279,18 @@ type SettingsChange struct {
 func (w *Service) UpdateSettings(ctx context.Context, ch SettingsChange) error {
 	problems := map[string]string{}
 	if ch.AppID != nil && *ch.AppID != "" && (len(*ch.AppID) > 64 || strings.ContainsAny(*ch.AppID, " &=?#/")) {
-		problems["app_id"] = "letters and digits, as shown on mp.weixin.qq.com"
+		problems["app_id"] = "bad_app_id"
 	}
 	if ch.Token != nil && *ch.Token != "" && (len(*ch.Token) < 3 || len(*ch.Token) > 32 || !wechatAlnum(*ch.Token)) {
-		problems["token"] = "3 to 32 letters or digits"
+		problems["token"] = "bad_token"
 	}
 	if ch.EncodingAESK != nil && *ch.EncodingAESK != "" {
 		if _, err := aesKey(*ch.EncodingAESK); err != nil {
-			problems["encoding_aes_key"] = "43 characters (letters and digits)"
+			problems["encoding_aes_key"] = "bad_aes_key"
 		}
 	}
 	if ch.AccountType != nil && *ch.AccountType != "" && !service.ValidAccountType(*ch.AccountType) {
-		problems["account_type"] = "one of " + strings.Join(service.AccountTypes, ", ")
+		problems["account_type"] = "bad_account_type"
 	}
 	if len(problems) > 0 {
 		return service.FieldErrors(problems)

@@ -52,11 +52,11 @@ func codeIn(text string) (uint64, bool) {
 // SetAccountQR stores an uploaded image of the account's QR code.
 func (w *Service) SetAccountQR(ctx context.Context, data []byte) error {
 	if len(data) > MaxAccountQRBytes {
-		return service.FieldErrors{"account_qr": fmt.Sprintf("at most %d KB", MaxAccountQRBytes>>10)}
+		return service.FieldErrors{"account_qr": "image_too_large"}
 	}
 	ct := http.DetectContentType(data)
 	if ct != "image/png" && ct != "image/jpeg" && ct != "image/gif" && ct != "image/webp" {
-		return service.FieldErrors{"account_qr": "a PNG or JPEG image"}
+		return service.FieldErrors{"account_qr": "not_an_image"}
 	}
 	a := model.Asset{Key: AssetAccountQR, ContentType: ct, Data: data, UpdatedAt: w.now().UTC()}
 	if err := w.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&a).Error; err != nil {
