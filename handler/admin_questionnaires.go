@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -187,17 +186,12 @@ func (h *adminQuestionnaires) problems(c *gin.Context, err error, out *[]string)
 		*out = append(*out, problemLines(lang, ps)...)
 		return true
 	}
-	switch {
-	case errors.Is(err, service.ErrSlugTaken):
-		*out = append(*out, consoleT(lang, "q.slug_taken"))
-	case errors.Is(err, service.ErrStructureFrozen):
-		*out = append(*out, consoleT(lang, "q.frozen_refused"))
-	case errors.Is(err, service.ErrBadSchedule):
-		*out = append(*out, consoleT(lang, "q.bad_schedule"))
-	default:
+	_, text, ok := errorText(lang, err)
+	if !ok {
 		h.consoleFail(c, err)
 		return false
 	}
+	*out = append(*out, text)
 	return true
 }
 
@@ -338,7 +332,7 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	}
 	if op.Name == "cond" || op.Name == "scond" {
 		if frozen {
-			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "q.frozen_refused")}, "", true)
+			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "err.structure_frozen")}, "", true)
 			return
 		}
 		focus, problem := addCondition(def, op, c.Request.PostForm, lang)
@@ -351,7 +345,7 @@ func (h *adminQuestionnaires) editPost(c *gin.Context) {
 	}
 	if op.structural() {
 		if frozen {
-			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "q.frozen_refused")}, "", true)
+			h.renderEditor(c, http.StatusConflict, l, def, frozen, []string{consoleT(lang, "err.structure_frozen")}, "", true)
 			return
 		}
 		focus := op.apply(def, c.Request.PostForm)

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"seminareval/model"
 	"seminareval/service"
-	"seminareval/service/account"
 )
 
 // Console roles, for the route groups.
@@ -78,7 +76,23 @@ func consoleNoStore(c *gin.Context) {
 // consoleFail renders the console page for an error: the one place where
 // service errors become HTTP statuses for the console.
 func (s *Server) consoleFail(c *gin.Context, err error) {
+	s.consoleRefuse(c, "", err)
+}
+
+// consoleRefuse is consoleFail under a title of the page's own (titleKey)
+// instead of the status's: a domain error shows its sentence (errorText)
+// with its status.
+func (s *Server) consoleRefuse(c *gin.Context, titleKey string, err error) {
+	lang := s.consoleLang(c)
+	status, text, ok := errorText(lang, err)
 	switch {
+	case ok:
+		if titleKey == "" {
+			titleKey = errorTitle(status)
+		}
+		p := consoleMessagePage{consolePage: s.consoleBase(c, titleKey, "")}
+		p.Body = text
+		s.render(c, status, "admin_message.html", p)
 	case model.IsNotFound(err):
 		s.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "err.not_found_body")
 	default:
@@ -117,18 +131,15 @@ func (s *Server) login(c *gin.Context) {
 	u, err := s.users.Authenticate(c.Request.Context(), name, password, c.ClientIP())
 	if err != nil {
 		page := loginPage{consolePage: s.consoleBase(c, "login.title", ""), Name: name, Next: next}
-		status := http.StatusUnauthorized
-		switch {
-		case errors.Is(err, account.ErrThrottled):
-			status = http.StatusTooManyRequests
-			c.Header("Retry-After", strconv.Itoa(int(service.FailureWindow.Seconds())))
-			page.Error = page.T("login.throttled")
-		case errors.Is(err, account.ErrBadCredentials):
-			page.Error = page.T("login.bad")
-		default:
+		status, text, ok := errorText(page.Lang, err)
+		if !ok {
 			s.consoleFail(c, err)
 			return
 		}
+		if status == http.StatusTooManyRequests {
+			c.Header("Retry-After", strconv.Itoa(int(service.FailureWindow.Seconds())))
+		}
+		page.Error = text
 		s.render(c, status, "admin_login.html", page)
 		return
 	}

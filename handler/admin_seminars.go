@@ -124,8 +124,7 @@ func (s *Server) seminarFormError(c *gin.Context, title string, id uint64, in se
 		}
 		p.Error = p.T("common.problems")
 	case errors.Is(err, service.ErrSeminarSlugTaken):
-		status = http.StatusConflict
-		p.Problems["slug"] = p.T("seminar.slug_taken")
+		status, p.Problems["slug"], _ = errorText(p.Lang, err)
 		p.Error = p.T("common.problems")
 	default:
 		s.consoleFail(c, err)
@@ -229,10 +228,6 @@ func (s *Server) seminarOrganisers(c *gin.Context) {
 		}
 	}
 	if err := s.seminars.SetOrganisers(c.Request.Context(), id, ids); err != nil {
-		if errors.Is(err, service.ErrNotOrganiser) {
-			s.consoleMessage(c, http.StatusUnprocessableEntity, "err.bad_request_title", "seminar.not_organiser")
-			return
-		}
 		s.consoleFail(c, err)
 		return
 	}

@@ -114,7 +114,7 @@ func TestSeminarCreateEditListAndValidation(t *testing.T) {
 		}
 		// Same slug twice: 409 with the field named.
 		res = a.postForm(staff.Client, "/admin/seminars", form)
-		if res.Code != http.StatusConflict || !strings.Contains(res.Body, "already uses this short name") {
+		if res.Code != http.StatusConflict || !strings.Contains(res.Body, "This short name is already used") {
 			t.Fatalf("duplicate slug: %d", res.Code)
 		}
 		if n := a.count(&model.Seminar{}); n != 1 {
@@ -249,9 +249,9 @@ func TestUserManagementByAdmin(t *testing.T) {
 		if res := a.consoleLogin(a.newClient(), "ma.li", m2[1]); res.Code != http.StatusSeeOther {
 			t.Fatalf("new password: %d", res.Code)
 		}
-		// The last admin cannot lock everyone out.
+		// The last admin cannot lock everyone out: a conflict, as in domainErrors.
 		res = a.postForm(admin.Client, "/admin/users/"+strconv.FormatUint(admin.ID, 10), url.Values{"role": {"admin"}, "disabled": {"1"}})
-		if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "last active admin") {
+		if res.Code != http.StatusConflict || !strings.Contains(res.Body, "last active admin") {
 			t.Fatalf("disable the last admin: %d", res.Code)
 		}
 		// Everything is in the audit log, which admins read.

@@ -64,21 +64,12 @@ func (s *Server) userCreate(c *gin.Context) {
 		}
 		f.Password = ""
 		p.Form = f
-		status := http.StatusUnprocessableEntity
-		switch {
-		case errors.Is(err, account.ErrUserExists):
-			status = http.StatusConflict
-			p.Error = p.T("users.exists", f.Name)
-		case errors.Is(err, account.ErrInvalidName):
-			p.Error = p.T("users.bad_name")
-		case errors.Is(err, account.ErrInvalidRole):
-			p.Error = p.T("users.bad_role")
-		case errors.Is(err, account.ErrWeakPassword):
-			p.Error = p.T("users.weak_password", account.MinPasswordLen)
-		default:
+		status, text, ok := errorText(p.Lang, err, f.Name)
+		if !ok {
 			s.consoleFail(c, err)
 			return
 		}
+		p.Error = text
 		s.render(c, status, "admin_users.html", p)
 		return
 	}
@@ -154,16 +145,13 @@ func (s *Server) userUpdate(c *gin.Context) {
 			s.consoleFail(c, perr)
 			return
 		}
-		switch {
-		case errors.Is(err, account.ErrLastAdmin):
-			p.Error = p.T("users.last_admin")
-		case errors.Is(err, account.ErrInvalidRole):
-			p.Error = p.T("users.bad_role")
-		default:
+		status, text, ok := errorText(p.Lang, err)
+		if !ok {
 			s.consoleFail(c, err)
 			return
 		}
-		s.render(c, http.StatusUnprocessableEntity, "admin_user_edit.html", p)
+		p.Error = text
+		s.render(c, status, "admin_user_edit.html", p)
 		return
 	}
 	s.setFlash(c, "common.saved")
@@ -216,7 +204,7 @@ func (s *Server) accountPassword(c *gin.Context) {
 	if _, err := s.users.Authenticate(ctx, u.Name, c.PostForm("current"), c.ClientIP()); err != nil {
 		p.Error = p.T("account.bad_current")
 		if errors.Is(err, account.ErrThrottled) {
-			p.Error = p.T("login.throttled")
+			_, p.Error, _ = errorText(p.Lang, err)
 		}
 		s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
 		return
@@ -227,9 +215,9 @@ func (s *Server) accountPassword(c *gin.Context) {
 		return
 	}
 	if err := s.users.SetPassword(ctx, u.ID, c.PostForm("password")); err != nil {
-		if errors.Is(err, account.ErrWeakPassword) {
-			p.Error = p.T("users.weak_password", account.MinPasswordLen)
-			s.render(c, http.StatusUnprocessableEntity, "admin_account.html", p)
+		if status, text, ok := errorText(p.Lang, err); ok {
+			p.Error = text
+			s.render(c, status, "admin_account.html", p)
 			return
 		}
 		s.consoleFail(c, err)

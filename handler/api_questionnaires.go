@@ -182,11 +182,8 @@ func (h *apiQuestionnaires) apiError(c *gin.Context, err error) {
 		return
 	}
 	body := gin.H{"error": code}
-	switch code {
-	case "structure_frozen":
-		body["message"] = "the questionnaire has responses: only wording may change"
-	case "slug_taken":
-		body["message"] = "another questionnaire uses this slug"
+	if _, text, ok := errorText(requestLang(c), err); ok {
+		body["message"] = text
 	}
 	c.JSON(status, body)
 }

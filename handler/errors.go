@@ -10,6 +10,7 @@ import (
 	"seminareval/service/report"
 	"seminareval/service/roster"
 	"seminareval/service/wechat"
+	"seminareval/templates"
 )
 
 // domainErrors is the one table from a domain error to the HTTP status and
@@ -58,6 +59,36 @@ var domainErrors = []struct {
 	// Last: the general ones others wrap.
 	{model.ErrNotFound, http.StatusNotFound, "not_found"},
 	{model.ErrDuplicate, http.StatusConflict, "duplicate"},
+}
+
+// errorArgs are the arguments of an error's sentence that the code fixes.
+var errorArgs = map[string][]any{"weak_password": {account.MinPasswordLen}}
+
+// errorText is the sentence for a domain error in lang — "err.<code>" of
+// its wire code in the message catalogue, with args (or the code's fixed
+// ones) — and its status from domainErrors. ok is false for an error that
+// has no sentence: not the user's, it is logged and answered as internal.
+func errorText(lang string, err error, args ...any) (status int, text string, ok bool) {
+	status, code, known := statusOf(err)
+	key := "err." + code
+	if !known || !templates.Messages().Has(key) {
+		return http.StatusInternalServerError, "", false
+	}
+	if fixed, has := errorArgs[code]; has {
+		args = fixed
+	}
+	return status, templates.Messages().T(lang, key, args...), true
+}
+
+// errorTitle is the title of the console's page for a refusal of status.
+func errorTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "err.not_found_title"
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return "err.forbidden_title"
+	}
+	return "err.bad_request_title"
 }
 
 // statusOf returns the status and wire code of err, or ok false for an

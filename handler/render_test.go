@@ -274,3 +274,33 @@ func TestParticipantChromeIsInTheCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// A domain error the console shows has its sentence in both languages, by
+// its wire code, with the status of the one table.
+func TestErrorTextIsTheCodesSentenceInEachLanguage(t *testing.T) {
+	cases := []struct {
+		err    error
+		args   []any
+		status int
+		en, zh string
+	}{
+		{service.ErrStructureFrozen, nil, 409, "only wording may change", "只能修改文字"},
+		{service.ErrSeminarSlugTaken, nil, 409, "This short name is already used", "该简称已被使用"},
+		{account.ErrUserExists, []any{"wang.li"}, 409, "A user called wang.li already exists", "用户 wang.li 已存在"},
+		{account.ErrWeakPassword, []any{"ignored"}, 422, fmt.Sprintf("at least %d characters", account.MinPasswordLen), fmt.Sprintf("至少需要 %d 个字符", account.MinPasswordLen)},
+		{account.ErrLastAdmin, nil, 409, "last active admin", "最后一个有效的管理员"},
+		{wechat.ErrNoReminderChannel, nil, 409, "cannot send reminders", "无法发送提醒"},
+		{wechat.ErrOff, nil, 404, "WeChat is off", "微信功能未开启"},
+	}
+	for _, c := range cases {
+		err := fmt.Errorf("saving: %w", c.err)
+		status, en, ok := errorText("en", err, c.args...)
+		_, zh, _ := errorText("zh", err, c.args...)
+		if !ok || status != c.status || !strings.Contains(en, c.en) || !strings.Contains(zh, c.zh) {
+			t.Errorf("%v → %d %q / %q %v, want %d %q / %q", c.err, status, en, zh, ok, c.status, c.en, c.zh)
+		}
+	}
+	if status, text, ok := errorText("en", errors.New("disk on fire")); ok || status != 500 || text != "" {
+		t.Errorf("an internal error has a sentence: %d %q %v", status, text, ok)
+	}
+}

@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,19 +69,18 @@ func (h *reportHandler) allowed(c *gin.Context) (*model.Questionnaire, bool) {
 // reportFail is the one place report errors become HTTP answers.
 func (h *reportHandler) reportFail(c *gin.Context, err error) {
 	api := isAPI(c)
+	status, code, known := statusOf(err)
 	switch {
-	case errors.Is(err, report.ErrBadFilter):
-		if api {
-			c.JSON(http.StatusBadRequest, gin.H{"error": "bad_filter", "message": err.Error()})
-			return
+	case known && api:
+		body := gin.H{"error": code}
+		if code == "bad_filter" {
+			body["message"] = err.Error() // which filter, as the client wrote it
 		}
-		h.consoleMessage(c, http.StatusBadRequest, "err.bad_request_title", "report.bad_filter", err.Error())
-	case model.IsNotFound(err):
-		if api {
-			c.JSON(http.StatusNotFound, gin.H{"error": "not_found"})
-			return
-		}
-		h.consoleMessage(c, http.StatusNotFound, "err.not_found_title", "err.not_found_body")
+		c.JSON(status, body)
+	case code == "bad_filter":
+		h.consoleMessage(c, status, "err.bad_request_title", "report.bad_filter", err.Error())
+	case known:
+		h.consoleFail(c, err)
 	default:
 		h.log.Error("report", "path", c.Request.URL.Path, "err", err)
 		if c.Writer.Written() {

@@ -411,14 +411,7 @@ func (h *wechatHandler) reminders(c *gin.Context) {
 	}
 	res, err := h.wx.SendReminders(c.Request.Context(), q, by)
 	if err != nil {
-		switch {
-		case errors.Is(err, wechat.ErrNoReminderChannel):
-			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reach_by_none")
-		case errors.Is(err, wechat.ErrOff), errors.Is(err, wechat.ErrRemindersOff), errors.Is(err, service.ErrNotOpen):
-			h.consoleMessage(c, http.StatusConflict, "wechat.reminders_unavailable", "wechat.reminders_unavailable_body")
-		default:
-			h.consoleFail(c, err)
-		}
+		h.consoleRefuse(c, "wechat.reminders_unavailable", err)
 		return
 	}
 	h.audit(c, "questionnaire.remind", "questionnaire:"+strconv.FormatUint(q.ID, 10), "sent="+strconv.Itoa(res.Sent)+" failed="+strconv.Itoa(res.Failed)+" already_sent="+strconv.Itoa(res.AlreadySent)+" unreachable="+strconv.Itoa(res.Unreachable))
