@@ -227,17 +227,27 @@ type posterPage struct {
 	Invited       int
 }
 
-func (h *wechatHandler) poster(c *gin.Context) {
+// loadBoard is the questionnaire of the path, if the user may see it, with
+// its board (respondents, invited, reminders); false when it has answered.
+func (h *wechatHandler) loadBoard(c *gin.Context) (*service.Loaded, *wechat.Board, bool) {
 	q, ok := h.loadVisible(c)
+	if !ok {
+		return nil, nil, false
+	}
+	b, err := h.wx.Board(c.Request.Context(), q)
+	if err != nil {
+		h.consoleFail(c, err)
+		return nil, nil, false
+	}
+	return q, b, true
+}
+
+func (h *wechatHandler) poster(c *gin.Context) {
+	q, b, ok := h.loadBoard(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	b, err := h.wx.Board(ctx, q)
-	if err != nil {
-		h.consoleFail(c, err)
-		return
-	}
 	base := "/admin/questionnaires/" + strconv.FormatUint(q.ID, 10)
 	p := posterPage{
 		Lang: h.consoleLang(c), TitleZH: q.Def.Title.In("zh"), TitleEN: q.Def.Title.In("en"),
@@ -368,16 +378,11 @@ type boardPage struct {
 }
 
 func (h *wechatHandler) board(c *gin.Context) {
-	q, ok := h.loadVisible(c)
+	q, b, ok := h.loadBoard(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	b, err := h.wx.Board(ctx, q)
-	if err != nil {
-		h.consoleFail(c, err)
-		return
-	}
 	cfg, err := h.wx.Settings(ctx)
 	if err != nil {
 		h.consoleFail(c, err)
