@@ -49,7 +49,13 @@ type Definition struct {
 	OpensAt   *time.Time  `json:"opens_at,omitempty" yaml:"opens_at,omitempty"`
 	ClosesAt  *time.Time  `json:"closes_at,omitempty" yaml:"closes_at,omitempty"`
 	Seminar   *SeminarDef `json:"seminar,omitempty" yaml:"seminar,omitempty"`
-	Sections  []Section   `json:"sections" yaml:"sections"`
+	// Kind, PairsWith, MasteryPercent and ShowScore make a knowledge test
+	// (test.go); an evaluation leaves them out.
+	Kind           string    `json:"kind,omitempty" yaml:"kind,omitempty"`
+	PairsWith      string    `json:"pairs_with,omitempty" yaml:"pairs_with,omitempty"`
+	MasteryPercent int       `json:"mastery_percent,omitempty" yaml:"mastery_percent,omitempty"`
+	ShowScore      bool      `json:"show_score,omitempty" yaml:"show_score,omitempty"`
+	Sections       []Section `json:"sections" yaml:"sections"`
 
 	logic *Logic // parsed conditions (compile); nil for a definition built in code
 }
@@ -88,6 +94,10 @@ type QuestionDef struct {
 	Max       *Limit       `json:"max,omitempty" yaml:"max,omitempty"`
 	Decimals  int          `json:"decimals,omitempty" yaml:"decimals,omitempty"` // number: decimal places allowed
 	Other     bool         `json:"other,omitempty" yaml:"other,omitempty"`       // single, multi: "Other (please specify)"
+	// Correct is the answer key of a test's question (test.go): the right
+	// option of a single, the exact set of a multi. Points defaults to 1.
+	Correct []string `json:"correct,omitempty" yaml:"correct,omitempty"`
+	Points  int      `json:"points,omitempty" yaml:"points,omitempty"`
 }
 
 // OtherValue is the option value of "Other (please specify)"; its text is
@@ -465,6 +475,7 @@ func (d *Definition) Validate() []model.Problem {
 		}
 	}
 	d.validateLogic(&ps)
+	d.validateTest(&ps)
 	return ps
 }
 
@@ -547,7 +558,7 @@ func (d *Definition) StructureKey() string {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "langs=%s;anon=%t;access=%s", strings.Join(d.Languages, ","), d.Anonymous, d.Access)
+	fmt.Fprintf(&b, "langs=%s;anon=%t;access=%s;kind=%s;pairs=%s", strings.Join(d.Languages, ","), d.Anonymous, d.Access, d.KindOf(), d.PairsWith)
 	return b.String()
 }
 
