@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -43,6 +44,7 @@ type uiText struct {
 	NPSLow, NPSHigh, RatingLow, RatingHigh, BadRequestHeading, TooLargeBody  string
 	WholeNumber, Decimals, AtLeast, AtMost, DateHint, OtherPlaceholder       string
 	Unavailable                                                              string
+	ScoreLine, YourAnswer, RightAnswer, NoAnswer, AnswerRight, AnswerWrong   string
 }
 
 // uiFor is the chrome of the participant pages in lang, from the message
@@ -136,6 +138,18 @@ type messagePage struct {
 	pageBase
 	Kind, Heading string
 	Paragraphs    []string
+	Result        *resultView // a test's score, when it shows it (show_score)
+}
+
+// resultView is a test result on the thank-you page.
+type resultView struct {
+	Score string // "Your score: 5 of 7 points (71%)."
+	Items []resultItemView
+}
+
+type resultItemView struct {
+	Text, Verdict, Chosen, Correct string
+	Right                          bool
 }
 
 // pickLang applies the order: ?lang, then Accept-Language (WeChat sends it),
@@ -355,9 +369,10 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 		p.submitJSONError(c, err)
 		return
 	}
+	thanks := p.thanksURL(q, q.Def.Lang(sub.Lang), r, res)
 	if res.Already {
 		p.metrics.Submits.WithLabelValues("retry").Inc()
-		c.JSON(http.StatusOK, gin.H{"status": "already_recorded", "response_id": res.ResponseID})
+		c.JSON(http.StatusOK, gin.H{"status": "already_recorded", "response_id": res.ResponseID, "thanks_url": thanks})
 		return
 	}
 	p.metrics.Submits.WithLabelValues("recorded").Inc()
@@ -365,7 +380,7 @@ func (p *participantHandler) submitJSON(c *gin.Context) {
 	if ignored == nil {
 		ignored = []string{}
 	}
-	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "response_id": res.ResponseID, "ignored": ignored})
+	c.JSON(http.StatusCreated, gin.H{"status": "recorded", "response_id": res.ResponseID, "ignored": ignored, "thanks_url": thanks})
 }
 
 func jsonKind(k string) string {
@@ -460,11 +475,7 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 			outcome = "retry"
 		}
 		p.metrics.Submits.WithLabelValues(outcome).Inc()
-		v := url.Values{"lang": {lang}}
-		if r.InviteToken != "" {
-			v.Set("t", r.InviteToken)
-		}
-		c.Redirect(http.StatusSeeOther, "/s/"+q.Slug+"/thanks?"+v.Encode())
+		c.Redirect(http.StatusSeeOther, p.thanksURL(q, lang, r, res))
 	case errors.As(err, &fe):
 		p.metrics.Submits.WithLabelValues("invalid").Inc()
 		msgs := fe.In(lang)
@@ -490,7 +501,22 @@ func (p *participantHandler) submitForm(c *gin.Context) {
 	}
 }
 
-// thanks is where a successful form post lands.
+// thanksURL is the thank-you page of a recorded submission, in its
+// language, keeping the invite token; a test that shows the score links
+// the response's result (r).
+func (p *participantHandler) thanksURL(q *service.Loaded, lang string, r service.Respondent, res service.SubmitResult) string {
+	v := url.Values{"lang": {lang}}
+	if r.InviteToken != "" {
+		v.Set("t", r.InviteToken)
+	}
+	if q.Def.ShowScore && res.ResponseID != 0 {
+		v.Set("r", p.responses.ResultRef(res.ResponseID))
+	}
+	return "/s/" + q.Slug + "/thanks?" + v.Encode()
+}
+
+// thanks is where a successful form post lands: the thank-you text and, for
+// a test that shows the score, the sender's score and the right answers.
 func (p *participantHandler) thanks(c *gin.Context) {
 	q, ok := p.load(c)
 	if !ok {
@@ -501,7 +527,42 @@ func (p *participantHandler) thanks(c *gin.Context) {
 	if body == "" {
 		body = uiFor(lang).AlreadyBody
 	}
-	p.message(c, http.StatusOK, q, lang, "ok", uiFor(lang).ThanksHeading, body)
+	heading := uiFor(lang).ThanksHeading
+	page := messagePage{pageBase: p.base(c, q, lang, q.Def.Title.In(lang)+" · "+heading), Kind: "ok", Heading: heading, Paragraphs: []string{body}}
+	if ref := c.Query("r"); ref != "" {
+		res, err := p.responses.Result(c.Request.Context(), q, ref)
+		switch {
+		case err == nil:
+			page.Result = resultPage(res, lang)
+		case !errors.Is(err, service.ErrNoResult):
+			p.log.Error("test result", "slug", q.Slug, "err", err)
+		}
+	}
+	p.render(c, http.StatusOK, "message.html", page)
+}
+
+// resultPage says a result in lang.
+func resultPage(res *service.TestResult, lang string) *resultView {
+	t := uiFor(lang)
+	v := &resultView{Score: fmt.Sprintf(t.ScoreLine, res.Earned, res.Max, int(math.Round(res.Percent())))}
+	labels := func(os []definition.Option) string {
+		if len(os) == 0 {
+			return t.NoAnswer
+		}
+		out := make([]string, len(os))
+		for i, o := range os {
+			out[i] = o.Label.In(lang)
+		}
+		return strings.Join(out, templates.Messages().T(lang, "words.list_sep"))
+	}
+	for _, it := range res.Items {
+		iv := resultItemView{Text: it.Question.Text.In(lang), Right: it.Right, Chosen: labels(it.Chosen), Correct: labels(it.Correct), Verdict: t.AnswerWrong}
+		if it.Right {
+			iv.Verdict = t.AnswerRight
+		}
+		v.Items = append(v.Items, iv)
+	}
+	return v
 }
 
 func (p *participantHandler) refuse(c *gin.Context, q *service.Loaded, lang string, err error) {

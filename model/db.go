@@ -197,13 +197,23 @@ func separateAnonymousAnswers(db *gorm.DB) error {
 	})
 }
 
-// NeedsMigration reports whether the schema is missing any table, which for
-// MySQL means the operator has to run `seminareval migrate`.
+// NeedsMigration reports whether the schema is missing any table or column
+// (a release added one), which for MySQL means the operator has to run
+// `seminareval migrate`.
 func NeedsMigration(ctx context.Context, db *gorm.DB) bool {
 	m := db.WithContext(ctx).Migrator()
 	for _, v := range All() {
 		if !m.HasTable(v) {
 			return true
+		}
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(v); err != nil {
+			return true
+		}
+		for _, f := range stmt.Schema.Fields {
+			if f.DBName != "" && !m.HasColumn(v, f.DBName) {
+				return true
+			}
 		}
 	}
 	return false

@@ -137,6 +137,12 @@ type Response struct {
 	Channel         string    `gorm:"size:16;not null"`
 	Lang            string    `gorm:"size:8;not null"`
 	SubmittedAt     time.Time `gorm:"not null;index"`
+	// PairHash matches the responses of one respondent to a pre-test and
+	// its post-test (service/test.go): a keyed hash of the pre-test's slug
+	// and the respondent key, the same on both, set on tests only. Like
+	// RespondentHash it is not recomputable from the database alone, so it
+	// pairs anonymous tests without naming anyone.
+	PairHash *string `gorm:"size:64;index"`
 
 	Answers []Answer `gorm:"foreignKey:ResponseID"`
 }

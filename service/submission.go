@@ -301,6 +301,16 @@ func (s *Responses) RespondentHash(questionnaireID uint64, key string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// PairHash is the keyed hash that pairs a respondent's pre-test and
+// post-test: group is the pre-test's slug (Definition.TestGroup), key the
+// respondent key — the roster participant, else the openid, else the
+// respondent cookie (resolve).
+func (s *Responses) PairHash(group, key string) string {
+	m := hmac.New(sha256.New, s.secret)
+	fmt.Fprintf(m, "pair\x00%s\x00%s", group, key)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // Submit validates and stores a submission in one transaction. A retry of
 // the same submission_id returns the stored response with Already set; a
 // different submission by the same respondent is ErrAlreadyAnswered. Both
@@ -425,6 +435,10 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 		Lang:            lang,
 		SubmittedAt:     now,
 	}
+	if group := q.Def.TestGroup(); group != "" {
+		h := s.PairHash(group, id.key)
+		resp.PairHash = &h
+	}
 	if q.Anonymous {
 		// Nothing on the response can be recomputed into its author: the
 		// hash that detects a second answer goes to Answered instead.
@@ -492,13 +506,13 @@ func (s *Responses) submitOnce(ctx context.Context, q *Loaded, r Respondent, sub
 // check and the insert cannot be separated by a concurrent close. It returns
 // errStale when nothing was inserted, and the translated unique-key error for
 // a duplicate.
-const insertResponseSQL = "INSERT INTO responses (questionnaire_id, respondent_hash, submission_id, participant_id, openid, channel, lang, submitted_at) " +
-	"SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM questionnaires WHERE id = ? AND revision = ? AND status = ?"
+const insertResponseSQL = "INSERT INTO responses (questionnaire_id, respondent_hash, submission_id, participant_id, openid, channel, lang, submitted_at, pair_hash) " +
+	"SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM questionnaires WHERE id = ? AND revision = ? AND status = ?"
 
 func (s *Responses) insertResponseIfCurrent(ctx context.Context, tx *gorm.DB, stmt *sql.Stmt, resp *model.Response, revision int64) error {
 	res, err := execIn(ctx, tx, stmt, insertResponseSQL,
 		resp.QuestionnaireID, resp.RespondentHash, resp.SubmissionID, resp.ParticipantID, resp.OpenID,
-		resp.Channel, resp.Lang, resp.SubmittedAt, resp.QuestionnaireID, revision, model.StatusOpen)
+		resp.Channel, resp.Lang, resp.SubmittedAt, resp.PairHash, resp.QuestionnaireID, revision, model.StatusOpen)
 	if err != nil {
 		if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
 			err = t.Translate(err)

@@ -40,6 +40,18 @@ func (d *Definition) IsTest() bool {
 	return k == KindPreTest || k == KindPostTest
 }
 
+// TestGroup names the pair a test belongs to — the pre-test's slug, its
+// own or the one a post-test pairs with — and is "" for an evaluation.
+func (d *Definition) TestGroup() string {
+	switch d.KindOf() {
+	case KindPreTest:
+		return d.Slug
+	case KindPostTest:
+		return d.PairsWith
+	}
+	return ""
+}
+
 // Mastery is the mastery threshold in percent.
 func (d *Definition) Mastery() int {
 	if d.MasteryPercent == 0 {

@@ -402,7 +402,9 @@
     post(body).then(function (res) {
       if (res.status === 201 || res.status === 200) {
         clearDraft();
-        window.location.assign(pageURL("/thanks"));
+        res.json().then(function (data) {
+          window.location.assign((data && data.thanks_url) || pageURL("/thanks"));
+        }, function () { window.location.assign(pageURL("/thanks")); });
         return;
       }
       if (res.status === 409) { // answered before: the page says so
