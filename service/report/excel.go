@@ -492,7 +492,7 @@ func (a *annex) writeSummary(ctx context.Context) error {
 			}
 			var agree, mean, sd any = "", "", ""
 			if q.N > 0 {
-				agree = float64(q.Levels[0].Count+q.Levels[1].Count) / float64(q.N)
+				agree = float64(q.agreeing()) / float64(q.N) // unrounded: AgreePercent is rounded
 				mean = q.mean
 			}
 			if q.SD != nil {
