@@ -466,13 +466,7 @@ type headerFact struct {
 func (a *annex) summaryHeader(w *sheetWriter) int {
 	w.merged(1, summaryCols, 1, a.t["title"]+": "+a.s.Questionnaire.Title.In(a.lang), "title")
 	row := 3
-	facts := append(a.seminarFacts(), headerFact{a.t["questionnaire"], a.s.Questionnaire.Title.In(a.lang) + " (/s/" + a.s.Questionnaire.Slug + ")", ""})
-	facts = append(facts, a.responseFacts()...)
-	if a.s.Questionnaire.Anonymous {
-		facts = append(facts, headerFact{a.t["anonymous"], a.t["anon_yes"], ""})
-	}
-	facts = append(facts, headerFact{a.t["generated"], a.reports.now().In(a.loc).Format("2006-01-02 15:04") + " (" + a.loc.String() + ")", ""})
-	for _, h := range facts {
+	for _, h := range a.headerFacts() {
 		w.set(1, row, h.label, "label")
 		if _, text := h.v.(string); text {
 			// A seminar title wraps over the merged width, not column B's.
@@ -483,6 +477,19 @@ func (a *annex) summaryHeader(w *sheetWriter) int {
 		row++
 	}
 	return row + 1
+}
+
+// headerFacts are the lines of the header block: the seminar, the
+// questionnaire, the responses, and when the annex was made.
+func (a *annex) headerFacts() []headerFact {
+	s, t := a.s, a.t
+	facts := append(a.seminarFacts(), headerFact{t["questionnaire"], s.Questionnaire.Title.In(a.lang) + " (/s/" + s.Questionnaire.Slug + ")", ""})
+	facts = append(facts, a.responseFacts()...)
+	if s.Questionnaire.Anonymous {
+		facts = append(facts, headerFact{t["anonymous"], t["anon_yes"], ""})
+	}
+	generated := a.reports.now().In(a.loc).Format("2006-01-02 15:04") + " (" + a.loc.String() + ")"
+	return append(facts, headerFact{t["generated"], generated, ""})
 }
 
 // seminarFacts are the seminar's title, dates and location, when the
