@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,6 +347,77 @@ func (a *annex) set(sheet string, col, row int, v any, style string) error {
 	return nil
 }
 
+// sheetWriter writes the cells of one normally written sheet and keeps the
+// first error, as bufio.Writer does: a block writes its cells straight
+// through, and whoever finishes the sheet checks err once. After an error
+// every method does nothing.
+type sheetWriter struct {
+	a     *annex
+	sheet string
+	err   error
+}
+
+func (a *annex) writer(sheet string) *sheetWriter { return &sheetWriter{a: a, sheet: sheet} }
+
+// set writes one cell (annex.set).
+func (w *sheetWriter) set(col, row int, v any, style string) {
+	if w.err == nil {
+		w.err = w.a.set(w.sheet, col, row, v, style)
+	}
+}
+
+// setRow writes vals from column A on, each with its style.
+func (w *sheetWriter) setRow(row int, vals []any, styles []string) {
+	for i, v := range vals {
+		w.set(i+1, row, v, styles[i])
+	}
+}
+
+// heads writes the head row of a table from column A on.
+func (w *sheetWriter) heads(row int, heads []string) {
+	for i, h := range heads {
+		w.set(i+1, row, h, "head")
+	}
+}
+
+// merged writes v across columns col1..col2 of row (annex.setMerged).
+func (w *sheetWriter) merged(col1, col2, row int, v any, style string) {
+	if w.err == nil {
+		w.err = w.a.setMerged(w.sheet, col1, col2, row, v, style)
+	}
+}
+
+// colWidth sets columns from..to (annex.setColWidth).
+func (w *sheetWriter) colWidth(from, to int, width float64) {
+	if w.err == nil {
+		w.err = w.a.setColWidth(w.sheet, from, to, width)
+	}
+}
+
+// applyHeights sets the row heights recorded so far (annex.applyHeights).
+func (w *sheetWriter) applyHeights() {
+	if w.err == nil {
+		w.err = w.a.applyHeights(w.sheet)
+	}
+}
+
+// chart adds c anchored at cell; what names the chart in the error.
+func (w *sheetWriter) chart(what, cell string, c *excelize.Chart) {
+	if w.err != nil {
+		return
+	}
+	if err := w.a.f.AddChart(w.sheet, cell, c); err != nil {
+		w.err = fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+// keepTogether keeps rows first..last on one page (annex.keepTogether).
+func (w *sheetWriter) keepTogether(first, last int) {
+	if w.err == nil {
+		w.a.keepTogether(w.sheet, first, last)
+	}
+}
+
 // ref is an absolute reference into the Summary sheet, as chart series
 // want it: 'Summary'!$C$12.
 func ref(col, row int) string {
@@ -359,340 +431,326 @@ func refRange(col1, row1, col2, row2 int) string {
 	return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, n1, row1, n2, row2)
 }
 
+// writeSummary writes the Summary sheet: the header block and, once there
+// are responses, the Likert table and chart, the ratings and NPS, the
+// numbers and dates, and the choice questions, each part starting below the
+// last.
 func (a *annex) writeSummary(ctx context.Context) error {
-	sh, t, s := SheetSummary, a.t, a.s
+	w := a.writer(SheetSummary)
 	// Column A holds the statements; B–K the numbers of the Likert table.
-	if err := a.setColWidth(sh, 1, 1, 48); err != nil {
-		return err
+	w.colWidth(1, 1, 48)
+	w.colWidth(2, summaryCols, 9.5)
+	row := a.summaryHeader(w)
+	if *a.s.Respondents == 0 {
+		w.set(1, row, a.t["none"], "note")
+	} else {
+		row = a.summaryLikert(w, row)
+		row = a.summaryScales(w, row)
+		row = a.summaryFigures(w, row)
+		a.summaryChoices(w, row)
 	}
-	if err := a.setColWidth(sh, 2, summaryCols, 9.5); err != nil {
-		return err
-	}
-	if err := a.setMerged(sh, 1, summaryCols, 1, t["title"]+": "+s.Questionnaire.Title.In(a.lang), "title"); err != nil {
-		return err
-	}
+	w.applyHeights()
+	return w.err
+}
+
+// headerFact is one line of the Summary's header block: a label in column
+// A and its value in B (text across B–K).
+type headerFact struct {
+	label string
+	v     any
+	style string
+}
+
+// summaryHeader writes the title and the header block; it returns the row
+// after the blank one below them.
+func (a *annex) summaryHeader(w *sheetWriter) int {
+	w.merged(1, summaryCols, 1, a.t["title"]+": "+a.s.Questionnaire.Title.In(a.lang), "title")
 	row := 3
-	line := func(label string, v any, style string) error {
-		if err := a.set(sh, 1, row, label, "label"); err != nil {
-			return err
-		}
-		var err error
-		if _, text := v.(string); text {
+	for _, h := range a.headerFacts() {
+		w.set(1, row, h.label, "label")
+		if _, text := h.v.(string); text {
 			// A seminar title wraps over the merged width, not column B's.
-			err = a.setMerged(sh, 2, summaryCols, row, v, "text")
+			w.merged(2, summaryCols, row, h.v, "text")
 		} else {
-			err = a.set(sh, 2, row, v, style)
+			w.set(2, row, h.v, h.style)
 		}
 		row++
-		return err
 	}
-	var header []struct {
-		label string
-		v     any
-		style string
+	return row + 1
+}
+
+// headerFacts are the lines of the header block: the seminar, the
+// questionnaire, the responses, and when the annex was made.
+func (a *annex) headerFacts() []headerFact {
+	s, t := a.s, a.t
+	facts := append(a.seminarFacts(), headerFact{t["questionnaire"], s.Questionnaire.Title.In(a.lang) + " (/s/" + s.Questionnaire.Slug + ")", ""})
+	facts = append(facts, a.responseFacts()...)
+	if s.Questionnaire.Anonymous {
+		facts = append(facts, headerFact{t["anonymous"], t["anon_yes"], ""})
 	}
-	add := func(label string, v any, style string) {
-		header = append(header, struct {
-			label string
-			v     any
-			style string
-		}{label, v, style})
+	generated := a.reports.now().In(a.loc).Format("2006-01-02 15:04") + " (" + a.loc.String() + ")"
+	return append(facts, headerFact{t["generated"], generated, ""})
+}
+
+// seminarFacts are the seminar's title, dates and location, when the
+// questionnaire belongs to one.
+func (a *annex) seminarFacts() []headerFact {
+	sem, t := a.l.Seminar, a.t
+	if sem == nil {
+		return nil
 	}
-	if sem := a.l.Seminar; sem != nil {
-		add(t["seminar"], sem.Title.In(a.lang), "text")
-		if sem.StartsOn != "" {
-			dates := sem.StartsOn
-			if sem.EndsOn != "" && sem.EndsOn != sem.StartsOn {
-				dates += " – " + sem.EndsOn
-			}
-			add(t["dates"], dates, "")
+	out := []headerFact{{t["seminar"], sem.Title.In(a.lang), "text"}}
+	if sem.StartsOn != "" {
+		dates := sem.StartsOn
+		if sem.EndsOn != "" && sem.EndsOn != sem.StartsOn {
+			dates += " – " + sem.EndsOn
 		}
-		if loc := sem.Location.In(a.lang); loc != "" {
-			add(t["location"], loc, "")
-		}
+		out = append(out, headerFact{t["dates"], dates, ""})
 	}
-	add(t["questionnaire"], s.Questionnaire.Title.In(a.lang)+" (/s/"+s.Questionnaire.Slug+")", "")
+	if loc := sem.Location.In(a.lang); loc != "" {
+		out = append(out, headerFact{t["location"], loc, ""})
+	}
+	return out
+}
+
+// responseFacts are when the responses came in, how many, how many were
+// invited and the response rate.
+func (a *annex) responseFacts() []headerFact {
+	s, t := a.s, a.t
+	var out []headerFact
 	if s.FirstResponse != nil {
 		layout := "2006-01-02 15:04"
 		if s.Questionnaire.Anonymous {
 			layout = time.DateOnly
 		}
-		add(t["collected"], fmt.Sprintf("%s – %s (%s %s)", s.FirstResponse.In(a.loc).Format(layout),
-			s.LastResponse.In(a.loc).Format(layout), t["time_zone"], a.loc.String()), "")
+		out = append(out, headerFact{t["collected"], fmt.Sprintf("%s – %s (%s %s)", s.FirstResponse.In(a.loc).Format(layout),
+			s.LastResponse.In(a.loc).Format(layout), t["time_zone"], a.loc.String()), ""})
 	}
-	add(t["respondents"], *s.Respondents, "num")
+	out = append(out, headerFact{t["respondents"], *s.Respondents, "num"})
 	if s.Invited > 0 {
-		add(t["invited"], s.Invited, "num")
+		out = append(out, headerFact{t["invited"], s.Invited, "num"})
 	} else {
-		add(t["invited"], t["no_roster"], "")
+		out = append(out, headerFact{t["invited"], t["no_roster"], ""})
 	}
 	if num, ok := s.rateNumerator(); ok {
-		add(t["rate"], float64(num)/float64(s.Invited), "pct")
+		out = append(out, headerFact{t["rate"], float64(num) / float64(s.Invited), "pct"})
 	} else if s.Invited > 0 {
 		// More unlinked answers than invited: the counts, not a rate above 100%.
-		add(t["rate"], fmt.Sprintf(t["no_rate"], *s.Respondents, *s.RosterRespondents), "")
+		out = append(out, headerFact{t["rate"], fmt.Sprintf(t["no_rate"], *s.Respondents, *s.RosterRespondents), ""})
 	} else {
-		add(t["rate"], "—", "")
+		out = append(out, headerFact{t["rate"], "—", ""})
 	}
 	if s.Invited > 0 && *s.RosterRespondents > 0 && *s.OtherRespondents > 0 {
-		add(t["linked"], fmt.Sprintf(t["linked_v"], *s.RosterRespondents, *s.OtherRespondents), "")
+		out = append(out, headerFact{t["linked"], fmt.Sprintf(t["linked_v"], *s.RosterRespondents, *s.OtherRespondents), ""})
 	}
-	if s.Questionnaire.Anonymous {
-		add(t["anonymous"], t["anon_yes"], "")
+	return out
+}
+
+// summaryLikert writes the Likert table, one row per item, with its 100%
+// stacked bar chart below; it returns the row after them. Percentages are
+// stored as fractions with the 0% format (0.94, shown 94%), so they stay
+// numbers.
+func (a *annex) summaryLikert(w *sheetWriter, row int) int {
+	likert := a.s.LikertQuestions()
+	if len(likert) == 0 {
+		return row
 	}
-	add(t["generated"], a.reports.now().In(a.loc).Format("2006-01-02 15:04")+" ("+a.loc.String()+")", "")
-	for _, h := range header {
-		if err := line(h.label, h.v, h.style); err != nil {
-			return err
+	t := a.t
+	heads := []string{t["statement"], t["n"]}
+	for _, lb := range likert[0].Levels {
+		heads = append(heads, lb.Label.In(a.lang))
+	}
+	w.heads(row, append(heads, t["na"], t["agree"], t["mean"], t["sd"]))
+	for i, q := range likert {
+		vals, styles := a.likertRow(q)
+		w.setRow(row+1+i, vals, styles)
+	}
+	return a.likertChart(w, len(likert[0].Levels), row, row+len(likert))
+}
+
+// likertRow is the cells of one Likert item: statement, n, the share of
+// each level, not applicable, agree or strongly agree, mean and SD.
+func (a *annex) likertRow(q QuestionSummary) ([]any, []string) {
+	vals, styles := []any{q.Text.In(a.lang), q.N}, []string{"wrap", "int"}
+	for _, lv := range q.Levels {
+		var v any = "" // no base, no percentage (everyone "not applicable")
+		if q.N > 0 {
+			v = float64(lv.Percent) / 100
 		}
+		vals, styles = append(vals, v), append(styles, "percent")
+	}
+	var agree, mean, sd any = "", "", ""
+	if q.N > 0 {
+		agree = float64(q.agreeing()) / float64(q.N) // unrounded: AgreePercent is rounded
+		mean = q.mean
+	}
+	if q.SD != nil {
+		sd = *q.SD
+	}
+	return append(vals, q.NA, agree, mean, sd), append(styles, "int", "percent", "decimal", "decimal")
+}
+
+// likertChart draws the 100% stacked bars of the Likert table with its head
+// at headRow and its last item at last, a row below the table; it returns
+// the row after the chart.
+func (a *annex) likertChart(w *sheetWriter, levels, headRow, last int) int {
+	first := headRow + 1
+	var series []excelize.ChartSeries
+	for i := range levels {
+		series = append(series, excelize.ChartSeries{
+			Name:       ref(3+i, headRow),
+			Categories: refRange(1, first, 1, last),
+			Values:     refRange(3+i, first, 3+i, last),
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{LikertColours[i]}},
+		})
+	}
+	chartRow := last + 2
+	height := uint(120 + 42*(last-headRow))
+	w.applyHeights() // the chart's anchor is computed from them
+	w.chart("likert chart", fmt.Sprintf("A%d", chartRow), &excelize.Chart{
+		Type:      excelize.BarPercentStacked,
+		Series:    series,
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: a.t["agreement"]}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 960, Height: height},
+		XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%;;;"}}, // no label on an empty segment
+		Format:    excelize.GraphicOptions{PrintObject: pointerTo(true)},
+	})
+	end := a.chartEnd(w.sheet, chartRow, height) + 2 // a spare row: programs draw charts a little taller
+	// The chart never split over two pages (the table above it may be).
+	w.keepTogether(chartRow, end-1)
+	return end + 1
+}
+
+// summaryScales writes the ratings and NPS in one compact table.
+func (a *annex) summaryScales(w *sheetWriter, row int) int {
+	t := a.t
+	heads := []string{t["other"], t["n"], t["mean"], t["sd"], t["nps"]}
+	return a.summaryTable(w, row, heads, []string{model.TypeRating, model.TypeNPS}, func(q QuestionSummary) ([]any, []string) {
+		vals := []any{q.Text.In(a.lang), q.N, "", "", ""}
+		if q.Mean != nil {
+			vals[2] = q.mean
+		}
+		if q.SD != nil {
+			vals[3] = *q.SD
+		}
+		if q.NPS != nil {
+			vals[4] = *q.NPS
+		}
+		return vals, []string{"wrap", "int", "decimal", "decimal", "int"}
+	})
+}
+
+// summaryFigures writes the number and date questions in one table; dates
+// as dates.
+func (a *annex) summaryFigures(w *sheetWriter, row int) int {
+	t := a.t
+	heads := []string{t["numbers"], t["n"], t["mean"], t["median"], t["min"], t["max"], t["sd"]}
+	return a.summaryTable(w, row, heads, []string{model.TypeNumber, model.TypeDate}, func(q QuestionSummary) ([]any, []string) {
+		vals := []any{q.Text.In(a.lang), q.N, "", "", "", "", ""}
+		styles := []string{"wrap", "int", "decimal", "number", "number", "number", "decimal"}
+		if q.Type == model.TypeNumber && q.Mean != nil {
+			vals[2], vals[3], vals[4], vals[5] = q.mean, *q.Median, *q.Min, *q.Max
+			if q.SD != nil {
+				vals[6] = *q.SD
+			}
+		}
+		if q.Type == model.TypeDate && q.Earliest != nil && q.Latest != nil {
+			for i, d := range []string{*q.Earliest, *q.Latest} {
+				if day, err := time.Parse(time.DateOnly, d); err == nil {
+					vals[4+i], styles[4+i] = day, "day"
+				}
+			}
+		}
+		return vals, styles
+	})
+}
+
+// summaryTable writes a head row and a row of cells for each question of
+// one of types, kept on one page, when there is any such question; it
+// returns the row after a blank one below.
+func (a *annex) summaryTable(w *sheetWriter, row int, heads, types []string, cells func(QuestionSummary) ([]any, []string)) int {
+	var qs []QuestionSummary
+	for _, q := range a.s.Questions {
+		if slices.Contains(types, q.Type) {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) == 0 {
+		return row
+	}
+	w.heads(row, heads)
+	for i, q := range qs {
+		vals, styles := cells(q)
+		w.setRow(row+1+i, vals, styles)
+	}
+	last := row + len(qs)
+	w.keepTogether(row, last)
+	return last + 2
+}
+
+// summaryChoices writes each single and multiple choice question: a table
+// and a bar chart beside it.
+func (a *annex) summaryChoices(w *sheetWriter, row int) {
+	for _, q := range a.s.Questions {
+		if q.Type == model.TypeSingle || q.Type == model.TypeMulti {
+			row = a.choiceBlock(w, row, q)
+		}
+	}
+}
+
+// choiceBlock writes choice question q from row on: its title (and, for
+// several answers, how to read the percentages), the table of options and
+// the bar chart to its right, kept on one page. It returns the row after a
+// blank one below.
+func (a *annex) choiceBlock(w *sheetWriter, row int, q QuestionSummary) int {
+	t := a.t
+	top := row
+	w.set(1, row, q.Text.In(a.lang)+fmt.Sprintf(" (n = %d)", q.N), "bold")
+	if q.Type == model.TypeMulti {
+		row++
+		w.set(1, row, t["multi_note"], "note")
 	}
 	row++
-	if *s.Respondents == 0 {
-		if err := a.set(sh, 1, row, t["none"], "note"); err != nil {
-			return err
+	headRow := row
+	w.heads(headRow, []string{t["option"], t["count"], t["percent"]})
+	for _, o := range q.Options {
+		row++
+		pct := 0.0
+		if q.N > 0 {
+			pct = float64(o.Percent) / 100
 		}
-		return a.applyHeights(sh)
+		w.setRow(row, []any{o.Label.In(a.lang), o.Count, pct}, []string{"wrap", "int", "percent"})
 	}
+	height := uint(90 + 30*len(q.Options))
+	w.applyHeights() // the chart's anchor is computed from them
+	w.chart("chart of "+q.Key, fmt.Sprintf("E%d", headRow), a.choiceChart(q, headRow, height))
+	end := max(row+1, a.chartEnd(w.sheet, headRow, height)+2)
+	w.keepTogether(top, end-1)
+	return end + 1
+}
 
-	// The Likert table: one row per item, percentages stored as fractions
-	// with the 0% format (0.94, shown 94%), so they stay numbers.
-	likert := s.LikertQuestions()
-	if len(likert) > 0 {
-		headRow := row
-		heads := []string{t["statement"], t["n"]}
-		for _, lb := range likert[0].Levels {
-			heads = append(heads, lb.Label.In(a.lang))
-		}
-		heads = append(heads, t["na"], t["agree"], t["mean"], t["sd"])
-		for i, h := range heads {
-			if err := a.set(sh, i+1, row, h, "head"); err != nil {
-				return err
-			}
-		}
-		row++
-		first := row
-		for _, q := range likert {
-			if err := a.set(sh, 1, row, q.Text.In(a.lang), "wrap"); err != nil {
-				return err
-			}
-			if err := a.set(sh, 2, row, q.N, "int"); err != nil {
-				return err
-			}
-			for i, lv := range q.Levels {
-				var v any = "" // no base, no percentage (everyone "not applicable")
-				if q.N > 0 {
-					v = float64(lv.Percent) / 100
-				}
-				if err := a.set(sh, 3+i, row, v, "percent"); err != nil {
-					return err
-				}
-			}
-			if err := a.set(sh, 8, row, q.NA, "int"); err != nil {
-				return err
-			}
-			var agree, mean, sd any = "", "", ""
-			if q.N > 0 {
-				agree = float64(q.Levels[0].Count+q.Levels[1].Count) / float64(q.N)
-				mean = q.mean
-			}
-			if q.SD != nil {
-				sd = *q.SD
-			}
-			for i, v := range []any{agree, mean, sd} {
-				style := []string{"percent", "decimal", "decimal"}[i]
-				if err := a.set(sh, 9+i, row, v, style); err != nil {
-					return err
-				}
-			}
-			row++
-		}
-		last := row - 1
-		var series []excelize.ChartSeries
-		for i := range likert[0].Levels {
-			series = append(series, excelize.ChartSeries{
-				Name:       ref(3+i, headRow),
-				Categories: refRange(1, first, 1, last),
-				Values:     refRange(3+i, first, 3+i, last),
-				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{LikertColours[i]}},
-			})
-		}
-		row++
-		height := uint(120 + 42*len(likert))
-		if err := a.applyHeights(sh); err != nil { // the chart's anchor is computed from them
-			return err
-		}
-		chartRow := row
-		err := a.f.AddChart(sh, fmt.Sprintf("A%d", row), &excelize.Chart{
-			Type:      excelize.BarPercentStacked,
-			Series:    series,
-			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: t["agreement"]}}},
-			Legend:    excelize.ChartLegend{Position: "bottom"},
-			Dimension: excelize.ChartDimension{Width: 960, Height: height},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
-			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%;;;"}}, // no label on an empty segment
-			Format:    excelize.GraphicOptions{PrintObject: pointerTo(true)},
-		})
-		if err != nil {
-			return fmt.Errorf("likert chart: %w", err)
-		}
-		row = a.chartEnd(sh, chartRow, height) + 2 // a spare row: programs draw charts a little taller
-		// The chart never split over two pages (the table above it may be).
-		a.keepTogether(sh, chartRow, row-1)
-		row++
+// choiceChart is the bar chart of the options of q, whose table has its
+// head at headRow.
+func (a *annex) choiceChart(q QuestionSummary, headRow int, height uint) *excelize.Chart {
+	first, last := headRow+1, headRow+len(q.Options)
+	return &excelize.Chart{
+		Type: excelize.Bar,
+		Series: []excelize.ChartSeries{{
+			Name: ref(3, headRow), Categories: refRange(1, first, 1, last), Values: refRange(3, first, 3, last),
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}},
+		}},
+		Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: q.Text.In(a.lang)}}},
+		Legend:     excelize.ChartLegend{Position: "none"},
+		VaryColors: pointerTo(false),
+		Dimension:  excelize.ChartDimension{Width: 520, Height: height},
+		XAxis:      excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
+		YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		Format:     excelize.GraphicOptions{PrintObject: pointerTo(true)},
 	}
-
-	// Ratings and NPS: one compact table.
-	var others []QuestionSummary
-	for _, q := range s.Questions {
-		if q.Type == model.TypeRating || q.Type == model.TypeNPS {
-			others = append(others, q)
-		}
-	}
-	if len(others) > 0 {
-		othersRow := row
-		for i, h := range []string{t["other"], t["n"], t["mean"], t["sd"], t["nps"]} {
-			if err := a.set(sh, i+1, row, h, "head"); err != nil {
-				return err
-			}
-		}
-		row++
-		for _, q := range others {
-			vals := []any{q.Text.In(a.lang), q.N, "", "", ""}
-			if q.Mean != nil {
-				vals[2] = q.mean
-			}
-			if q.SD != nil {
-				vals[3] = *q.SD
-			}
-			if q.NPS != nil {
-				vals[4] = *q.NPS
-			}
-			for i, v := range vals {
-				style := []string{"wrap", "int", "decimal", "decimal", "int"}[i]
-				if err := a.set(sh, i+1, row, v, style); err != nil {
-					return err
-				}
-			}
-			row++
-		}
-		a.keepTogether(sh, othersRow, row-1)
-		row++
-	}
-
-	// Number and date questions: one table; dates as dates.
-	var figures []QuestionSummary
-	for _, q := range s.Questions {
-		if q.Type == model.TypeNumber || q.Type == model.TypeDate {
-			figures = append(figures, q)
-		}
-	}
-	if len(figures) > 0 {
-		figuresRow := row
-		for i, h := range []string{t["numbers"], t["n"], t["mean"], t["median"], t["min"], t["max"], t["sd"]} {
-			if err := a.set(sh, i+1, row, h, "head"); err != nil {
-				return err
-			}
-		}
-		row++
-		for _, q := range figures {
-			vals := []any{q.Text.In(a.lang), q.N, "", "", "", "", ""}
-			styles := []string{"wrap", "int", "decimal", "number", "number", "number", "decimal"}
-			if q.Type == model.TypeNumber && q.Mean != nil {
-				vals[2], vals[3], vals[4], vals[5] = q.mean, *q.Median, *q.Min, *q.Max
-				if q.SD != nil {
-					vals[6] = *q.SD
-				}
-			}
-			if q.Type == model.TypeDate && q.Earliest != nil && q.Latest != nil {
-				for i, d := range []string{*q.Earliest, *q.Latest} {
-					if day, err := time.Parse(time.DateOnly, d); err == nil {
-						vals[4+i], styles[4+i] = day, "day"
-					}
-				}
-			}
-			for i, v := range vals {
-				if err := a.set(sh, i+1, row, v, styles[i]); err != nil {
-					return err
-				}
-			}
-			row++
-		}
-		a.keepTogether(sh, figuresRow, row-1)
-		row++
-	}
-
-	// Choice questions: a table and a bar chart beside it each.
-	for _, q := range s.Questions {
-		if q.Type != model.TypeSingle && q.Type != model.TypeMulti {
-			continue
-		}
-		blockRow := row
-		title := q.Text.In(a.lang) + fmt.Sprintf(" (n = %d)", q.N)
-		if err := a.set(sh, 1, row, title, "bold"); err != nil {
-			return err
-		}
-		if q.Type == model.TypeMulti {
-			if err := a.set(sh, 1, row+1, t["multi_note"], "note"); err != nil {
-				return err
-			}
-			row++
-		}
-		row++
-		for i, h := range []string{t["option"], t["count"], t["percent"]} {
-			if err := a.set(sh, i+1, row, h, "head"); err != nil {
-				return err
-			}
-		}
-		chartAt := row
-		row++
-		first := row
-		for _, o := range q.Options {
-			pct := 0.0
-			if q.N > 0 {
-				pct = float64(o.Percent) / 100
-			}
-			if err := a.set(sh, 1, row, o.Label.In(a.lang), "wrap"); err != nil {
-				return err
-			}
-			if err := a.set(sh, 2, row, o.Count, "int"); err != nil {
-				return err
-			}
-			if err := a.set(sh, 3, row, pct, "percent"); err != nil {
-				return err
-			}
-			row++
-		}
-		last := row - 1
-		height := uint(90 + 30*len(q.Options))
-		if err := a.applyHeights(sh); err != nil {
-			return err
-		}
-		err := a.f.AddChart(sh, fmt.Sprintf("E%d", chartAt), &excelize.Chart{
-			Type: excelize.Bar,
-			Series: []excelize.ChartSeries{{
-				Name: ref(3, chartAt), Categories: refRange(1, first, 1, last), Values: refRange(3, first, 3, last),
-				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}},
-			}},
-			Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: q.Text.In(a.lang)}}},
-			Legend:     excelize.ChartLegend{Position: "none"},
-			VaryColors: pointerTo(false),
-			Dimension:  excelize.ChartDimension{Width: 520, Height: height},
-			XAxis:      excelize.ChartAxis{ReverseOrder: true, Font: axisFont},
-			YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
-			Format:     excelize.GraphicOptions{PrintObject: pointerTo(true)},
-		})
-		if err != nil {
-			return fmt.Errorf("chart of %s: %w", q.Key, err)
-		}
-		if end := a.chartEnd(sh, chartAt, height) + 2; end > row {
-			row = end
-		}
-		a.keepTogether(sh, blockRow, row-1)
-		row++
-	}
-	return a.applyHeights(sh)
 }
 
 // axisFont is the charts' category labels: dark, so they print (the
@@ -753,45 +811,30 @@ func (a *annex) keepTogether(sheet string, first, last int) bool {
 }
 
 func (a *annex) writeNarrative(ctx context.Context) error {
-	sh, t, s := SheetNarrative, a.t, a.s
-	if err := a.setColWidth(sh, 1, 1, 20); err != nil {
-		return err
-	}
-	if err := a.setColWidth(sh, 2, 3, 60); err != nil {
-		return err
-	}
-	if err := a.set(sh, 1, 1, t["narrative"], "title"); err != nil {
-		return err
-	}
+	w, t, s := a.writer(SheetNarrative), a.t, a.s
+	w.colWidth(1, 1, 20)
+	w.colWidth(2, 3, 60)
+	w.set(1, 1, t["narrative"], "title")
 	base := fmt.Sprintf("%s: %d", t["respondents"], *s.Respondents)
 	if pct, ok := s.RatePercent(); ok {
 		base += fmt.Sprintf(" / %s: %d (%s %d%%)", t["invited"], s.Invited, t["rate"], pct)
 	} else if s.Invited > 0 {
 		base += fmt.Sprintf(" / %s: %d (%s)", t["invited"], s.Invited, fmt.Sprintf(t["no_rate"], *s.Respondents, *s.RosterRespondents))
 	}
-	if err := a.set(sh, 1, 2, base, "note"); err != nil {
-		return err
-	}
-	for i, h := range []string{t["key"], t["english"], t["chinese"]} {
-		if err := a.set(sh, i+1, 4, h, "head"); err != nil {
-			return err
-		}
-	}
+	w.set(1, 2, base, "note")
+	w.heads(4, []string{t["key"], t["english"], t["chinese"]})
 	row := 5
 	i := 0
 	for _, q := range s.Questions {
 		if q.Type != model.TypeLikert || q.N == 0 || q.Report.In("en") == "" {
 			continue // the same rule as BuildNarrative, so rows line up with its sentences
 		}
-		for c, v := range []string{q.Key, s.Narrative.En[i], s.Narrative.Zh[i]} {
-			if err := a.set(sh, c+1, row, v, "wrap"); err != nil {
-				return err
-			}
-		}
+		w.setRow(row, []any{q.Key, s.Narrative.En[i], s.Narrative.Zh[i]}, []string{"wrap", "wrap", "wrap"})
 		i++
 		row++
 	}
-	return a.applyHeights(sh)
+	w.applyHeights()
+	return w.err
 }
 
 // streamHeader starts a streamed sheet with a frozen, bold header row.

@@ -56,7 +56,7 @@ const (
 
 func narrativeSentence(q QuestionSummary, opts NarrativeOptions) (en, zh string) {
 	strongly := q.Levels[0].Count // levels run 5..1
-	agree := strongly + q.Levels[1].Count
+	agree := q.agreeing()
 	phraseEn, phraseZh := q.Report.In("en"), q.Report.In("zh")
 
 	// The base: "Of the 18 respondents" / "Of the 17 respondents (excluding

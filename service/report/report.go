@@ -629,7 +629,7 @@ func summarise(q definition.QuestionDef, aggs []aggregate, multiN, respondents i
 		}
 		if q.Type == model.TypeLikert && qs.N > 0 {
 			// levels are 5,4,3,2,1: counts[0] strongly agree … counts[4] strongly disagree.
-			agree := PercentHalfUp(counts[0]+counts[1], qs.N)
+			agree := PercentHalfUp(qs.agreeing(), qs.N)
 			strongly := PercentHalfUp(counts[0], qs.N)
 			disagree := PercentHalfUp(counts[3]+counts[4], qs.N)
 			qs.AgreePercent, qs.StronglyAgreePercent, qs.DisagreePercent = &agree, &strongly, &disagree
@@ -697,6 +697,11 @@ func levelLabels(q definition.QuestionDef) []model.Text {
 	}
 	return out
 }
+
+// agreeing is how many respondents agreed or strongly agreed with a Likert
+// item (its levels run 5..1): the one rule behind AgreePercent, the
+// narrative's "agreed or strongly agreed" and the annex's agree column.
+func (q QuestionSummary) agreeing() int { return q.Levels[0].Count + q.Levels[1].Count }
 
 // LikertQuestions returns the Likert items of a summary, in order.
 func (s *Summary) LikertQuestions() []QuestionSummary {
