@@ -275,6 +275,98 @@ func TestAPIXLSFormImportListsWhatItIgnored(t *testing.T) {
 	})
 }
 
+// TestXLSFormProblemsComeInTheReadersLanguage: an XLSForm's problems and
+// warnings, with their codes and paths, read in Chinese after ?lang or
+// Accept-Language on the API and in the console, the definition's problems
+// mapped to their rows included.
+func TestXLSFormProblemsComeInTheReadersLanguage(t *testing.T) {
+	refused := xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) {
+		s[5][0] = "geopoint"
+		s[3][1] = "useful" // the name of row 3 again
+		return s, c
+	})
+	ignoring := xlsformBook(t, func(s, c [][]any) ([][]any, [][]any) {
+		s[0] = append(s[0], "default")
+		s[5] = []any{"text", "comments", "Comments", "意见", "", "", "none"}
+		return append(s, []any{"end", "end"}), c
+	})
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		staff := a.signIn(model.RoleStaff)
+		messages := func(body string, list string) map[string]model.Problem {
+			t.Helper()
+			var got map[string]json.RawMessage
+			var ps []model.Problem
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%v: %s", err, body)
+			}
+			if err := json.Unmarshal(got[list], &ps); err != nil {
+				t.Fatalf("%s: %v: %s", list, err, body)
+			}
+			out := map[string]model.Problem{}
+			for _, p := range ps {
+				out[p.Path] = p
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			query   string
+			headers []string
+			want    map[string]string // path → message
+		}{
+			{"", nil, map[string]string{
+				"survey row 6, type": "type geopoint (a location) is not supported",
+				"survey row 4, name": `"useful" is already used at survey row 3`,
+			}},
+			{"?lang=zh", nil, map[string]string{
+				"survey row 6, type": "不支持类型 geopoint（地理位置）",
+				"survey row 4, name": `"useful" 已在 survey row 3 使用`,
+			}},
+			{"", []string{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5"}, map[string]string{
+				"survey row 6, type": "不支持类型 geopoint（地理位置）",
+				"survey row 4, name": `"useful" 已在 survey row 3 使用`,
+			}},
+		} {
+			w := a.send(http.MethodPost, "/api/v1/questionnaires"+tc.query, spreadsheet.XLSXContentType, refused, append(bearer(staff.Token), tc.headers...)...)
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("%s %v: %d %s", tc.query, tc.headers, w.Code, w.Body)
+			}
+			got := messages(w.Body, "problems")
+			if got["survey row 6, type"].Code != "unsupported_type" || got["survey row 4, name"].Code != "duplicate_key" {
+				t.Errorf("%s %v: codes %+v", tc.query, tc.headers, got)
+			}
+			for path, want := range tc.want {
+				if got[path].Message != want {
+					t.Errorf("%s %v: %s says %q, want %q", tc.query, tc.headers, path, got[path].Message, want)
+				}
+			}
+		}
+
+		w := a.send(http.MethodPost, "/api/v1/questionnaires?lang=zh&slug=ignoring-zh", spreadsheet.XLSXContentType, ignoring, bearer(staff.Token)...)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("warnings in Chinese: %d %s", w.Code, w.Body)
+		}
+		got := messages(w.Body, "warnings")
+		if p := got["survey row 6, default"]; p.Code != "ignored_default" || p.Message != `默认值 "none" 不会预先填入：问题初始为空` {
+			t.Errorf("ignored_default in Chinese: %+v", p)
+		}
+		if p := got["survey"]; p.Code != "ignored_metadata" || p.Message != "不收集元数据行：end（第 7 行）（本服务会记录每份答卷的提交时间）" {
+			t.Errorf("ignored_metadata in Chinese: %+v", p)
+		}
+
+		ct, body := multipartUpload(t, map[string]string{"mode": "upload", "slug": "refused-zh"}, "bad.xlsx", refused)
+		page := a.do(staff.Client, http.MethodPost, "/admin/questionnaires?lang=zh", ct, bytes.NewReader(body))
+		if page.Code != http.StatusUnprocessableEntity || !strings.Contains(page.Body, "survey row 6, type: 不支持类型 geopoint（地理位置）") || strings.Contains(page.Body, "is not supported") {
+			t.Fatalf("console refusal in Chinese: %d %s", page.Code, page.Body)
+		}
+		ct, body = multipartUpload(t, map[string]string{"mode": "upload", "slug": "ignoring-zh-console"}, "form.xlsx", ignoring)
+		page = a.do(staff.Client, http.MethodPost, "/admin/questionnaires?lang=zh", ct, bytes.NewReader(body))
+		if page.Code != http.StatusCreated || !strings.Contains(page.Body, "不会预先填入：问题初始为空") || strings.Contains(page.Body, "the question starts empty") {
+			t.Fatalf("console warnings in Chinese: %d %s", page.Code, page.Body)
+		}
+	})
+}
+
 func TestAPIDefinitionRoundTrips(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)

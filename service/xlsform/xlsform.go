@@ -26,6 +26,7 @@ import (
 	"seminareval/model"
 	"seminareval/service/definition"
 	"seminareval/service/spreadsheet"
+	"seminareval/templates"
 )
 
 // Options are choices made outside the workbook.
@@ -37,14 +38,48 @@ type Options struct {
 	FileName string
 }
 
-// xlsProblem makes a problem or a warning.
-func xlsProblem(code, path, format string, args ...any) model.Problem {
-	return model.Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)}
+// xlsProblem makes a problem or a warning of path. key is its code, or
+// code.variant when one code has several messages; the message is the
+// catalogue's "problem.xls.<key>", so that the edge shows it in the reader's
+// language (templates.Localize).
+func xlsProblem(key, path string, args ...any) model.Problem {
+	code, _, _ := strings.Cut(key, ".")
+	p := templates.Problem(code, "problem.xls."+key, args...)
+	p.Path = path
+	return p
 }
 
 // fileProblem refuses the whole file.
-func fileProblem(code, format string, args ...any) error {
-	return &definition.InvalidError{Problems: []model.Problem{xlsProblem(code, "", format, args...)}}
+func fileProblem(key string, args ...any) error {
+	return &definition.InvalidError{Problems: []model.Problem{xlsProblem(key, "", args...)}}
+}
+
+// xlsMsg is a part of a message that is itself a text of the catalogue
+// ("problem.xls.<key>": why something is ignored, what a type is), so that
+// it is translated with the message that quotes it.
+func xlsMsg(key string, args ...any) templates.Msg {
+	return templates.Msg{Key: "problem.xls." + key, Args: args}
+}
+
+// listOf writes items as a list in the reader's language: "a, b, c" in
+// English, "a、b、c" in Chinese.
+func listOf[T any](items []T) any {
+	return joined("list", items)
+}
+
+// andOf writes items joined by "and": "English and Chinese", "英文和中文".
+func andOf[T any](items []T) any {
+	return joined("and", items)
+}
+
+func joined[T any](key string, items []T) any {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return xlsMsg(key, items[0], joined(key, items[1:]))
 }
 
 // sheet is one worksheet read as a header row and data rows.
@@ -97,16 +132,19 @@ type textColumns struct {
 	byLang map[string]int
 }
 
-func (p *xlsParser) refuse(code, path, format string, args ...any) {
+// refuse records a problem of path (see xlsProblem), unless the cell
+// already has one.
+func (p *xlsParser) refuse(key, path string, args ...any) {
 	if p.cellProblems[path] {
 		return
 	}
 	p.cellProblems[path] = true
-	p.problems = append(p.problems, xlsProblem(code, path, format, args...))
+	p.problems = append(p.problems, xlsProblem(key, path, args...))
 }
 
-func (p *xlsParser) warn(code, path, format string, args ...any) {
-	p.warnings = append(p.warnings, xlsProblem(code, path, format, args...))
+// warn records a warning of path (see xlsProblem).
+func (p *xlsParser) warn(key, path string, args ...any) {
+	p.warnings = append(p.warnings, xlsProblem(key, path, args...))
 }
 
 // Parse reads an XLSForm workbook and returns the validated
@@ -115,22 +153,22 @@ func (p *xlsParser) warn(code, path, format string, args ...any) {
 // order.
 func Parse(data []byte, opts Options) (*definition.Definition, []model.Problem, error) {
 	if len(data) > definition.MaxDefinitionBytes*4 {
-		return nil, nil, fileProblem("too_large", "workbook is larger than %d bytes", definition.MaxDefinitionBytes*4)
+		return nil, nil, fileProblem("too_large", definition.MaxDefinitionBytes*4)
 	}
 	switch spreadsheet.Kind(data) {
 	case spreadsheet.KindODS:
-		return nil, nil, fileProblem("ods_workbook", "an OpenDocument spreadsheet (.ods): save it as .xlsx (Excel 2007-365) and upload that")
+		return nil, nil, fileProblem("ods_workbook")
 	case spreadsheet.KindXLS:
-		return nil, nil, fileProblem("xls_workbook", "an Excel 97-2003 workbook (.xls) or a password-protected file: save it as .xlsx (Excel Workbook) without a password and upload that")
+		return nil, nil, fileProblem("xls_workbook")
 	case "":
-		return nil, nil, fileProblem("not_xlsx", "not an .xlsx workbook (an XLSForm must be saved as Excel .xlsx)")
+		return nil, nil, fileProblem("not_xlsx")
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), spreadsheet.UnzipLimits(len(data)))
 	if spreadsheet.IsUnzipLimit(err) {
-		return nil, nil, fileProblem("zip_bomb", "the workbook unpacks to far more than a spreadsheet of this size holds: it is damaged or not a real workbook")
+		return nil, nil, fileProblem("zip_bomb")
 	}
 	if err != nil {
-		return nil, nil, fileProblem("unreadable_workbook", "not a readable .xlsx workbook: %s", err.Error())
+		return nil, nil, fileProblem("unreadable_workbook", err.Error())
 	}
 	defer f.Close()
 	p := &xlsParser{origins: map[string]string{}, sheetCols: map[string]map[string]textColumns{},
@@ -141,17 +179,17 @@ func Parse(data []byte, opts Options) (*definition.Definition, []model.Problem, 
 	}
 	survey, choices, settings := sheets["survey"], sheets["choices"], sheets["settings"]
 	if survey == nil {
-		return nil, nil, &definition.InvalidError{Problems: []model.Problem{xlsProblem("no_survey_sheet", "survey", "the workbook has no sheet named survey (it has: %s)", strings.Join(f.GetSheetList(), ", "))}}
+		return nil, nil, &definition.InvalidError{Problems: []model.Problem{xlsProblem("no_survey_sheet", "survey", listOf(f.GetSheetList()))}}
 	}
 	for _, c := range []string{"type", "name"} {
 		if _, ok := survey.col[c]; !ok {
-			p.refuse("missing_column", "survey row 1", "column %q is missing", c)
+			p.refuse("missing_column", "survey row 1", c)
 		}
 	}
 	if choices != nil && len(choices.rows) > 0 {
 		for _, c := range []string{"list_name", "name"} {
 			if _, ok := choices.col[c]; !ok {
-				p.refuse("missing_column", "choices row 1", "column %q is missing", c)
+				p.refuse("missing_column", "choices row 1", c)
 			}
 		}
 	}
@@ -177,8 +215,7 @@ func Parse(data []byte, opts Options) (*definition.Definition, []model.Problem, 
 			continue
 		}
 		if pr.Code == "required" && strings.Contains(pr.Path, "::") {
-			pr.Message = fmt.Sprintf("required: the questionnaire is in %s, and every text is needed in each", strings.Join(mapSlice(d.Languages, languageName), " and "))
-			pr.Key, pr.Args = "", nil
+			pr = xlsProblem("required.languages", pr.Path, andOf(mapSlice(d.Languages, languageName)))
 		}
 		if !p.cellProblems[pr.Path] {
 			p.cellProblems[pr.Path] = true
@@ -193,7 +230,7 @@ func Parse(data []byte, opts Options) (*definition.Definition, []model.Problem, 
 	// posted one: otherwise a 2 MB workbook becomes a definition whose export
 	// cannot be posted back.
 	if doc, err := json.Marshal(d); err == nil && len(doc) > definition.MaxDefinitionBytes {
-		return nil, nil, fileProblem("too_large", "the questionnaire made from this workbook is %d bytes as a definition, more than the %d a definition may have", len(doc), definition.MaxDefinitionBytes)
+		return nil, nil, fileProblem("too_large.definition", len(doc), definition.MaxDefinitionBytes)
 	}
 	return d, warnings, nil
 }
@@ -221,12 +258,12 @@ func (p *xlsParser) readSheets(f *excelize.File) (map[string]*sheet, error) {
 		name := strings.ToLower(strings.TrimSpace(title))
 		rows, err := f.GetRows(title)
 		if err != nil {
-			return nil, fileProblem("unreadable_sheet", "sheet %s cannot be read: %s", title, err.Error())
+			return nil, fileProblem("unreadable_sheet", title, err.Error())
 		}
 		switch name {
 		case "survey", "choices", "settings":
 			if out[name] != nil {
-				p.warn("ignored_sheet", title, "a second sheet named %s is not read", name)
+				p.warn("ignored_sheet.second", title, name)
 				continue
 			}
 			out[name] = newSheet(name, title, rows)
@@ -238,16 +275,12 @@ func (p *xlsParser) readSheets(f *excelize.File) (map[string]*sheet, error) {
 		near := nearSheetName(name)
 		switch {
 		case near != "":
-			p.warn("ignored_sheet", title, "sheet %s is not read: did you mean %s?", title, near)
+			p.warn("ignored_sheet.near", title, title, near)
 		case empty:
-		case name == "external_choices":
-			p.warn("ignored_sheet", title, "sheet external_choices is not read: it serves select_one_external, which is not supported")
-		case name == "entities":
-			p.warn("ignored_sheet", title, "sheet entities is not read: responses do not create or update ODK Central entities")
-		case name == "osm":
-			p.warn("ignored_sheet", title, "sheet osm is not read: it serves osm questions, which are not supported")
+		case name == "external_choices", name == "entities", name == "osm":
+			p.warn("ignored_sheet."+name, title)
 		default:
-			p.warn("ignored_sheet", title, "sheet %s is not part of an XLSForm and is not read", title)
+			p.warn("ignored_sheet.other", title, title)
 		}
 	}
 	return out, nil
@@ -362,7 +395,7 @@ func (p *xlsParser) checkHeader(s *sheet) {
 			continue
 		}
 		if j, dup := seen[h]; dup {
-			p.refuse("duplicate_column", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), "column %q is also column %s: which one counts?", s.raw[i], excelColumn(j))
+			p.refuse("duplicate_column", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), s.raw[i], excelColumn(j))
 			continue
 		}
 		seen[h] = i
@@ -377,7 +410,7 @@ func (p *xlsParser) checkHeader(s *sheet) {
 		}
 	}
 	for _, ci := range sortedKeys(headerless) {
-		p.warn("headerless_column", fmt.Sprintf("%s column %s", s.name, excelColumn(ci)), "column %s has no name in row 1: its cells (%s) are not read", excelColumn(ci), rowList(headerless[ci]))
+		p.warn("headerless_column", fmt.Sprintf("%s column %s", s.name, excelColumn(ci)), excelColumn(ci), rowList(headerless[ci]))
 	}
 }
 
@@ -390,20 +423,16 @@ func sortedKeys[V any](m map[int]V) []int {
 	return ks
 }
 
-// rowList writes row numbers for a message: "rows 3, 4, 9".
-func rowList(rows []int) string {
-	parts := make([]string, 0, len(rows))
-	for i, r := range rows {
-		if i == 8 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(rows)-i))
-			break
-		}
-		parts = append(parts, strconv.Itoa(r))
+// rowList writes row numbers for a message: "rows 3, 4, 9"; after eight,
+// "and 5 more".
+func rowList(rows []int) templates.Msg {
+	switch {
+	case len(rows) == 1:
+		return xlsMsg("rows.one", rows[0])
+	case len(rows) > 8:
+		return xlsMsg("rows.more", listOf(rows[:8]), len(rows)-8)
 	}
-	if len(rows) == 1 {
-		return "row " + parts[0]
-	}
-	return "rows " + strings.Join(parts, ", ")
+	return xlsMsg("rows", listOf(rows))
 }
 
 var (
@@ -448,7 +477,7 @@ func (p *xlsParser) scanTextColumns(s *sheet) {
 		}
 		lang, ok := parseLanguage(langName)
 		if !ok {
-			p.refuse("unknown_language", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), "unknown language %q in column %q: this service speaks zh and en (write label::English (en) or label::Chinese (zh))", lang, s.raw[i])
+			p.refuse("unknown_language.column", fmt.Sprintf("%s row 1, column %s", s.name, excelColumn(i)), lang, s.raw[i])
 			continue
 		}
 		if _, dup := tc.byLang[lang]; !dup {
@@ -494,7 +523,7 @@ func (p *xlsParser) readDefaultLanguage(s *sheet) {
 	}
 	l, ok := parseLanguage(dl)
 	if !ok {
-		p.refuse("unknown_language", "settings row 2, default_language", "unknown language %q: this service speaks zh and en", dl)
+		p.refuse("unknown_language", "settings row 2, default_language", dl)
 		return
 	}
 	p.defLang = l
@@ -540,7 +569,7 @@ func (p *xlsParser) dropUnofferedLanguages(sheets ...*sheet) {
 				}
 				delete(tc.byLang, l)
 				if columnHasData(s, i) {
-					p.warn("ignored_language", fmt.Sprintf("%s column %s", s.name, excelColumn(i)), "column %q is not used: the survey's labels are not written in %s, so the questionnaire is in %s only", s.raw[i], languageName(l), strings.Join(mapSlice(p.langs, languageName), " and "))
+					p.warn("ignored_language", fmt.Sprintf("%s column %s", s.name, excelColumn(i)), s.raw[i], languageName(l), andOf(mapSlice(p.langs, languageName)))
 				}
 			}
 			p.sheetCols[s.name][field] = tc
@@ -548,12 +577,11 @@ func (p *xlsParser) dropUnofferedLanguages(sheets ...*sheet) {
 	}
 }
 
-func languageName(l string) string {
+// languageName is the name of a language for a message ("Chinese", "中文").
+func languageName(l string) any {
 	switch l {
-	case "zh":
-		return "Chinese"
-	case "en":
-		return "English"
+	case "zh", "en":
+		return xlsMsg("language." + l)
 	}
 	return l
 }
@@ -597,32 +625,36 @@ func (p *xlsParser) text(s *sheet, row []string, field string) model.Text {
 }
 
 // settingsColumns says what becomes of each settings column: used here,
-// ignored with a warning (the reason), or refused (the reason).
-var settingsColumns = map[string]struct{ refused, reason string }{
+// ignored with a warning (why: the reason, problem.xls.reason.<why> in the
+// catalogue), or refused (problem.xls.unsupported_setting.<column>).
+var settingsColumns = map[string]struct {
+	refused bool
+	why     string
+}{
 	"form_title": {}, "form_id": {}, "id_string": {}, "default_language": {}, "slug": {}, "intro": {},
 	"thanks": {}, "access": {}, "anonymous": {},
-	"version":                 {reason: "the version of a form is not kept"},
-	"instance_name":           {reason: "responses are not named by an expression"},
-	"submission_url":          {reason: "responses are sent to this service"},
-	"style":                   {reason: "the participant page has its own layout"},
-	"allow_choice_duplicates": {reason: "choice names must be unique in a list here whatever it says"},
-	"clean_text_values":       {reason: "text answers are stored as typed, trimmed"},
-	"omit_instanceid":         {reason: "every response has its own id here"},
-	"auto_send":               {reason: "a participant submits the page here"},
-	"auto_delete":             {reason: "responses are kept on the server, never on a device"},
-	"namespaces":              {reason: "no XForm is written"},
-	"xml_root":                {reason: "no XForm is written"},
-	"flat":                    {reason: "no XForm is written"},
-	"prefix":                  {reason: "SMS submission is not offered"},
-	"delimiter":               {reason: "SMS submission is not offered"},
-	"sms_keyword":             {reason: "SMS submission is not offered"},
-	"sms_separator":           {reason: "SMS submission is not offered"},
-	"sms_allow_media":         {reason: "SMS submission is not offered"},
-	"sms_date_format":         {reason: "SMS submission is not offered"},
-	"sms_datetime_format":     {reason: "SMS submission is not offered"},
-	"sms_response":            {reason: "SMS submission is not offered"},
-	"public_key":              {refused: "public_key (encrypted submissions) is not supported: responses would be stored unencrypted here"},
-	"add_none_option":         {refused: "add_none_option (an extra \"None\" choice on every select_multiple) is not supported"},
+	"version":                 {why: "version"},
+	"instance_name":           {why: "instance_name"},
+	"submission_url":          {why: "submission_url"},
+	"style":                   {why: "style"},
+	"allow_choice_duplicates": {why: "allow_choice_duplicates"},
+	"clean_text_values":       {why: "clean_text_values"},
+	"omit_instanceid":         {why: "omit_instanceid"},
+	"auto_send":               {why: "auto_send"},
+	"auto_delete":             {why: "auto_delete"},
+	"namespaces":              {why: "no_xform"},
+	"xml_root":                {why: "no_xform"},
+	"flat":                    {why: "no_xform"},
+	"prefix":                  {why: "sms"},
+	"delimiter":               {why: "sms"},
+	"sms_keyword":             {why: "sms"},
+	"sms_separator":           {why: "sms"},
+	"sms_allow_media":         {why: "sms"},
+	"sms_date_format":         {why: "sms"},
+	"sms_datetime_format":     {why: "sms"},
+	"sms_response":            {why: "sms"},
+	"public_key":              {refused: true},
+	"add_none_option":         {refused: true},
 }
 
 func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Options) {
@@ -637,21 +669,21 @@ func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Option
 			switch {
 			case v == "" || h == "":
 			case !known:
-				p.warn("ignored_setting", where+", "+h, "setting %q is not an XLSForm setting this service knows: ignored", s.raw[i])
-			case rule.refused != "":
+				p.warn("ignored_setting.unknown", where+", "+h, s.raw[i])
+			case rule.refused:
 				if field != "add_none_option" || !isFalse(v) {
-					p.refuse("unsupported_setting", where+", "+h, "%s", rule.refused)
+					p.refuse("unsupported_setting."+field, where+", "+h)
 				}
-			case rule.reason != "":
+			case rule.why != "":
 				if field == "allow_choice_duplicates" && isFalse(v) {
 					continue
 				}
-				p.warn("ignored_setting", where+", "+h, "setting %s is ignored: %s", h, rule.reason)
+				p.warn("ignored_setting", where+", "+h, h, xlsMsg("reason."+rule.why))
 			}
 		}
 		for i := range s.rows[1:] {
 			if slices.ContainsFunc(s.rows[i+1], func(c string) bool { return strings.TrimSpace(c) != "" }) {
-				p.warn("ignored_setting", rowPath("settings", i+1), "only row 2 of the settings sheet is read")
+				p.warn("ignored_setting.row", rowPath("settings", i+1))
 			}
 		}
 	}
@@ -673,12 +705,12 @@ func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Option
 		switch {
 		case formID != "":
 			d.Title = p.everyLanguage(formID)
-			p.warn("title_from_form_id", where, "no form_title: the title is the form_id %q (change it in the editor)", formID)
+			p.warn("title_from_form_id", where, formID)
 		case stem != "":
 			d.Title = p.everyLanguage(stem)
-			p.warn("title_from_file_name", where, "no form_title: the title is the file name %q (change it in the editor)", stem)
+			p.warn("title_from_file_name", where, stem)
 		default:
-			p.refuse("no_title", "settings, form_title", "form_title is required (add a settings sheet with a form_title column)")
+			p.refuse("no_title", "settings, form_title")
 		}
 	}
 	d.Intro = p.textOf(s, row, "intro")
@@ -702,7 +734,7 @@ func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Option
 		d.Slug = slugify(stem)
 		p.origins["slug"] = "file name"
 	default:
-		p.refuse("no_slug", "settings, form_id", "no link name: give the settings sheet a form_id, or choose one on import (?slug= or --slug)")
+		p.refuse("no_slug", "settings, form_id")
 	}
 	if a := strings.ToLower(cellAt(row, colIndex(s, "access"))); a != "" {
 		d.Access = a
@@ -711,7 +743,7 @@ func (p *xlsParser) readSettings(d *definition.Definition, s *sheet, opts Option
 	if a := cellAt(row, colIndex(s, "anonymous")); a != "" {
 		v, ok := parseBool(a)
 		if !ok {
-			p.refuse("bad_boolean", where+", anonymous", "must be yes or no, not %q", a)
+			p.refuse("bad_boolean", where+", anonymous", a)
 		}
 		d.Anonymous = v
 	}
@@ -790,12 +822,12 @@ func (p *xlsParser) readChoices(s *sheet) map[string]*choiceList {
 		if h == "" || choicesColumns[field] || !columnHasData(s, i) {
 			continue
 		}
-		what := "it is not an XLSForm column"
+		why := "not_xlsform"
 		switch field {
 		case "image", "big-image", "audio", "video":
-			what = "pictures and sounds are not shown with choices"
+			why = "choice_media"
 		}
-		p.warn("ignored_column", fmt.Sprintf("choices column %s", excelColumn(i)), "column %q is not read: %s", s.raw[i], what)
+		p.warn("ignored_column.choices", fmt.Sprintf("choices column %s", excelColumn(i)), s.raw[i], xlsMsg("reason."+why))
 	}
 	for i, row := range s.rows {
 		list, name := s.cell(row, "list_name"), s.cell(row, "name")
@@ -804,11 +836,11 @@ func (p *xlsParser) readChoices(s *sheet) map[string]*choiceList {
 		}
 		where := rowPath("choices", i)
 		if list == "" {
-			p.refuse("required", where+", list_name", "required")
+			p.refuse("required", where+", list_name")
 			continue
 		}
 		if name == "" {
-			p.refuse("required", where+", name", "required (the option value stored with each answer)")
+			p.refuse("required.name", where+", name")
 			continue
 		}
 		cl := lists[list]
@@ -934,7 +966,10 @@ func sortProblems(ps []model.Problem) []model.Problem {
 	for _, p := range out {
 		if i, dup := at[p.Path]; dup && p.Path != "" && merged[i].Code == p.Code {
 			if !strings.Contains(merged[i].Message, p.Message) {
-				merged[i].Message += "; " + p.Message
+				// "first; second", each in the reader's language
+				both := templates.Problem(p.Code, "problem.xls.both", asMsg(merged[i]), asMsg(p))
+				both.Path = p.Path
+				merged[i] = both
 			}
 			continue
 		}
@@ -942,6 +977,14 @@ func sortProblems(ps []model.Problem) []model.Problem {
 		merged = append(merged, p)
 	}
 	return merged
+}
+
+// asMsg is the message of p as an argument of another message.
+func asMsg(p model.Problem) any {
+	if p.Key == "" {
+		return p.Message
+	}
+	return templates.Msg{Key: p.Key, Args: p.Args}
 }
 
 // ParseUpload reads an uploaded questionnaire: a spreadsheet (found by its

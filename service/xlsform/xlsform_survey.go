@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/service/definition"
+	"seminareval/templates"
 )
 
 // The survey sheet: what each row type and column becomes. docs/xlsform.md
@@ -25,53 +26,54 @@ var metadataTypes = []string{
 }
 
 // refusedTypes are XLSForm question types this service cannot ask, with
-// what they are, for the message. range is asked when its parameters fit
-// (see question).
+// what they are, for the message (problem.xls.kind.<what> in the
+// catalogue). range is asked when its parameters fit (see question).
 var refusedTypes = map[string]string{
-	"range": "a number on a slider", "time": "a time of day", "datetime": "a date and time",
-	"acknowledge": "an acknowledgement, a single OK",
-	"trigger":     "an acknowledgement, a single OK", "geopoint": "a location", "geotrace": "a line on a map",
-	"geoshape": "an area on a map", "image": "a photo", "photo": "a photo", "audio": "a sound recording",
-	"video": "a video", "file": "a file upload", "barcode": "a barcode scan",
-	"phone number": "a phone number of digits only", "rank": "a ranking of choices",
-	"osm": "an OpenStreetMap feature", "select_one_from_file": "choices read from a file",
-	"select_multiple_from_file": "choices read from a file",
-	"select_one_external":       "choices from the external_choices sheet", "include": "rows of another form",
-	"begin repeat": "a repeat: a response has one answer per question here",
-	"begin loop":   "a loop over choices: a response has one answer per question here",
+	"range": "slider", "time": "time", "datetime": "datetime",
+	"acknowledge": "acknowledge",
+	"trigger":     "acknowledge", "geopoint": "geopoint", "geotrace": "geotrace",
+	"geoshape": "geoshape", "image": "photo", "photo": "photo", "audio": "audio",
+	"video": "video", "file": "file", "barcode": "barcode",
+	"phone number": "phone_number", "rank": "rank",
+	"osm": "osm", "select_one_from_file": "from_file",
+	"select_multiple_from_file": "from_file",
+	"select_one_external":       "external", "include": "include",
+	"begin repeat": "repeat",
+	"begin loop":   "loop",
 }
 
 // ownTypes are this service's own question types, accepted as written.
 var ownTypes = []string{model.TypeLikert, model.TypeRating, model.TypeNPS, model.TypeLongText}
 
 // surveyColumn says what becomes of a survey column that is not read as
-// part of a question: refused when a row fills it (the feature), or ignored
-// with a warning (why); perColumn warns once for the column, not per row.
+// part of a question: refused when a row fills it (the feature:
+// problem.xls.unsupported_column.<column> in the catalogue), or ignored with
+// a warning (why: problem.xls.reason.<ignored>); perColumn warns once for
+// the column, not per row.
 type surveyColumn struct {
-	refused, ignored string
-	perColumn        bool
+	refused   bool
+	ignored   string
+	perColumn bool
 }
 
-const mediaIgnored = "pictures, sounds and videos are not shown with questions"
-
 var surveyColumns = map[string]surveyColumn{
-	"choice_filter":       {refused: "choice_filter (choices that depend on an earlier answer) is not supported"},
-	"repeat_count":        {refused: "repeat_count (repeats) is not supported"},
-	"trigger":             {refused: "trigger (a value recalculated when another answer changes) is not supported"},
-	"calculation":         {refused: "calculation on a question (an answer computed by the form) is not supported"},
-	"guidance_hint":       {ignored: "guidance hints are not shown"},
-	"default":             {ignored: "defaults are not filled in: the question starts empty"},
-	"required_message":    {ignored: "the participant sees this service's own message for a required question"},
-	"image":               {ignored: mediaIgnored, perColumn: true},
-	"big-image":           {ignored: mediaIgnored, perColumn: true},
-	"audio":               {ignored: mediaIgnored, perColumn: true},
-	"video":               {ignored: mediaIgnored, perColumn: true},
-	"autoplay":            {ignored: mediaIgnored, perColumn: true},
-	"rows":                {ignored: "a text box has the participant page's own height", perColumn: true},
-	"no_app_error_string": {ignored: "external apps are not launched", perColumn: true},
-	"buttontext":          {ignored: "external apps are not launched", perColumn: true},
-	"intent":              {ignored: "external apps are not launched", perColumn: true},
-	"save_to":             {ignored: "responses do not update ODK Central entities", perColumn: true},
+	"choice_filter":       {refused: true},
+	"repeat_count":        {refused: true},
+	"trigger":             {refused: true},
+	"calculation":         {refused: true},
+	"guidance_hint":       {ignored: "guidance_hint"},
+	"default":             {ignored: "default"},
+	"required_message":    {ignored: "required_message"},
+	"image":               {ignored: "media", perColumn: true},
+	"big-image":           {ignored: "media", perColumn: true},
+	"audio":               {ignored: "media", perColumn: true},
+	"video":               {ignored: "media", perColumn: true},
+	"autoplay":            {ignored: "media", perColumn: true},
+	"rows":                {ignored: "rows", perColumn: true},
+	"no_app_error_string": {ignored: "external_app", perColumn: true},
+	"buttontext":          {ignored: "external_app", perColumn: true},
+	"intent":              {ignored: "external_app", perColumn: true},
+	"save_to":             {ignored: "save_to", perColumn: true},
 }
 
 // questionColumns are read while converting a question row.
@@ -163,7 +165,7 @@ type surveyReader struct {
 	lists    map[string]*choiceList
 	open     []block
 	current  int // index of the section receiving questions; -1 for none
-	metadata []string
+	metadata []templates.Msg
 	// perColumn collects the rows of each column warned about once.
 	perColumn map[int][]int
 	// pipedChoices are the choices rows already refused for quoting an answer.
@@ -183,17 +185,17 @@ func (p *xlsParser) readSurvey(d *definition.Definition, s *sheet, lists map[str
 	r.likertConditions()
 	for _, b := range r.open {
 		what := strings.TrimPrefix(b.kind, "begin ")
-		p.refuse("unclosed_group", fmt.Sprintf("survey row %d, type", b.row), "begin %s without end %s", what, what)
+		p.refuse("unclosed_group", fmt.Sprintf("survey row %d, type", b.row), what, what)
 	}
 	for _, ci := range sortedKeys(r.perColumn) {
 		rule := columnRule(s.header[ci])
-		p.warn("ignored_column", fmt.Sprintf("survey column %s", excelColumn(ci)), "column %q is not read (%s): %s", s.raw[ci], rowList(r.perColumn[ci]), rule.ignored)
+		p.warn("ignored_column", fmt.Sprintf("survey column %s", excelColumn(ci)), s.raw[ci], rowList(r.perColumn[ci]), xlsMsg("reason."+rule.ignored))
 	}
 	if len(r.metadata) > 0 {
-		p.warn("ignored_metadata", "survey", "metadata rows are not collected: %s (this service records when each response is submitted)", strings.Join(r.metadata, ", "))
+		p.warn("ignored_metadata", "survey", listOf(r.metadata))
 	}
 	if r.questions == 0 && len(p.problems) == 0 {
-		p.refuse("no_questions", "survey", "no questions found: the survey has no row this service can ask")
+		p.refuse("no_questions", "survey")
 	}
 }
 
@@ -205,10 +207,10 @@ func columnRule(h string) surveyColumn {
 	}
 	for _, prefix := range []string{"bind::", "instance::", "body::", "control::"} {
 		if strings.HasPrefix(h, prefix) {
-			return surveyColumn{ignored: "custom XForm attributes are not used (no XForm is written)", perColumn: true}
+			return surveyColumn{ignored: "xform_attribute", perColumn: true}
 		}
 	}
-	return surveyColumn{ignored: "it is not an XLSForm column this service knows", perColumn: true}
+	return surveyColumn{ignored: "unknown_column", perColumn: true}
 }
 
 func (r *surveyReader) row(i int, row []string) {
@@ -216,7 +218,7 @@ func (r *surveyReader) row(i int, row []string) {
 	typeCell := r.s.cell(row, "type")
 	if typeCell == "" {
 		if slices.ContainsFunc(row, func(c string) bool { return strings.TrimSpace(c) != "" }) {
-			r.refuse("required", where+", type", "required: the row has content but no type")
+			r.refuse("required.type", where+", type")
 		}
 		return
 	}
@@ -229,16 +231,16 @@ func (r *surveyReader) row(i int, row []string) {
 		r.end(i, rt)
 		return
 	case slices.Contains(metadataTypes, rt.kind):
-		r.metadata = append(r.metadata, fmt.Sprintf("%s (row %d)", rt.kind, rowNumber(i)))
+		r.metadata = append(r.metadata, xlsMsg("metadata_row", rt.kind, rowNumber(i)))
 		return
 	case rt.kind == "calculate":
-		r.warn("ignored_calculate", where+", type", "calculate %q is not computed: calculations are not supported", r.s.cell(row, "name"))
+		r.warn("ignored_calculate", where+", type", r.s.cell(row, "name"))
 		return
 	case rt.kind == "hidden":
-		r.warn("ignored_hidden", where+", type", "hidden %q is not kept: it is not shown and nothing here computes it", r.s.cell(row, "name"))
+		r.warn("ignored_hidden", where+", type", r.s.cell(row, "name"))
 		return
 	case rt.kind == "xml-external" || rt.kind == "csv-external":
-		r.warn("ignored_external", where+", type", "%s %q is not attached: it serves calculations, which are not computed", rt.kind, r.s.cell(row, "name"))
+		r.warn("ignored_external", where+", type", rt.kind, r.s.cell(row, "name"))
 		return
 	}
 	q, ok := r.question(i, row, rt)
@@ -272,11 +274,11 @@ func (r *surveyReader) begin(i int, row []string, rt rowType) {
 	defer r.columns(i, row, rt.kind == "begin group", rt.kind == "begin repeat") // after the type's problem
 	switch {
 	case rt.kind != "begin group":
-		r.refuse("unsupported_type", where+", type", "type %s (%s) is not supported", rt.kind, refusedTypes[rt.kind])
+		r.refuse("unsupported_type", where+", type", rt.kind, xlsMsg("kind."+refusedTypes[rt.kind]))
 		return
 	case len(r.open) > 1:
 		outer := r.open[len(r.open)-2]
-		r.refuse("nested_group", where+", type", "a group inside the %s of row %d is not supported: sections cannot be nested (end the outer group first)", strings.TrimPrefix(outer.kind, "begin "), outer.row)
+		r.refuse("nested_group", where+", type", xlsMsg("block."+strings.TrimPrefix(outer.kind, "begin ")), outer.row)
 		return
 	}
 	title := r.text(r.s, row, "label")
@@ -287,18 +289,18 @@ func (r *surveyReader) begin(i int, row []string, rt rowType) {
 	if ap := strings.Fields(strings.ToLower(r.s.cell(row, "appearance"))); len(ap) > 0 {
 		// A section's questions are shown together anyway: field-list is what happens.
 		if rest := slices.DeleteFunc(ap, func(a string) bool { return a == "field-list" }); len(rest) > 0 {
-			r.warn("ignored_appearance", where+", appearance", "appearance %q of a group is ignored: a section is shown as one list of questions", strings.Join(rest, " "))
+			r.warn("ignored_appearance.group", where+", appearance", strings.Join(rest, " "))
 		}
 	}
 	if h := r.s.cell(row, "hint"); h != "" {
-		r.warn("ignored_hint", where+", hint", "a group's hint is not shown: sections have a title only")
+		r.warn("ignored_hint", where+", hint")
 	}
 }
 
 func (r *surveyReader) end(i int, rt rowType) {
 	want := "begin " + strings.TrimPrefix(rt.kind, "end ")
 	if len(r.open) == 0 || r.open[len(r.open)-1].kind != want {
-		r.refuse("unbalanced_group", rowPath("survey", i)+", type", "%s without %s", rt.kind, want)
+		r.refuse("unbalanced_group", rowPath("survey", i)+", type", rt.kind, want)
 		return
 	}
 	r.open = r.open[:len(r.open)-1]
@@ -322,15 +324,15 @@ func (r *surveyReader) columns(i int, row []string, imported, isRepeat bool) {
 		}
 		rule := columnRule(h)
 		switch {
-		case rule.refused != "":
-			r.refuse("unsupported_column", where+", "+field, "%s", rule.refused)
+		case rule.refused:
+			r.refuse("unsupported_column."+field, where+", "+field)
 		case !imported:
 		case rule.perColumn:
 			r.perColumn[ci] = append(r.perColumn[ci], rowNumber(i))
 		case field == "default":
-			r.warn("ignored_default", where+", default", "default %q is not filled in: the question starts empty", v)
+			r.warn("ignored_default", where+", default", v)
 		default:
-			r.warn("ignored_column", where+", "+h, "%s is ignored: %s", h, rule.ignored)
+			r.warn("ignored_column.row", where+", "+h, h, xlsMsg("reason."+rule.ignored))
 		}
 	}
 }
@@ -340,29 +342,29 @@ func (r *surveyReader) columns(i int, row []string, imported, isRepeat bool) {
 func (r *surveyReader) question(i int, row []string, rt rowType) (definition.QuestionDef, bool) {
 	s, where := r.s, rowPath("survey", i)
 	q := definition.QuestionDef{Key: s.cell(row, "name"), Text: r.text(s, row, "label"), Help: r.text(s, row, "hint"), Report: r.text(s, row, "report")}
-	refuseType := func(format string, args ...any) (definition.QuestionDef, bool) {
-		r.refuse("unsupported_type", where+", type", format, args...)
+	refuseType := func(key string, args ...any) (definition.QuestionDef, bool) {
+		r.refuse(key, where+", type", args...)
 		return q, false
 	}
-	if desc, known := refusedTypes[rt.kind]; known && rt.kind != "range" {
+	if what, known := refusedTypes[rt.kind]; known && rt.kind != "range" {
 		if rt.list != "" {
-			return refuseType("type %s %s (%s) is not supported", rt.kind, rt.list, desc)
+			return refuseType("unsupported_type.list", rt.kind, rt.list, xlsMsg("kind."+what))
 		}
-		return refuseType("type %s (%s) is not supported", rt.kind, desc)
+		return refuseType("unsupported_type", rt.kind, xlsMsg("kind."+what))
 	}
 	if rt.orOther && rt.kind != "select_one" && rt.kind != "select_multiple" {
-		r.refuse("unsupported_or_other", where+", type", "or_other belongs to select_one and select_multiple, not %s", rt.kind)
+		r.refuse("unsupported_or_other", where+", type", rt.kind)
 		return q, false
 	}
 	q.Relevant = strings.TrimSpace(s.cell(row, "relevant")) // checked with the definition: path …relevant
 	ok := true
 	if v := s.cell(row, "read_only"); v != "" && !isFalse(v) {
-		r.refuse("unsupported_column", where+", read_only", "read_only (a question nobody can answer) is not supported")
+		r.refuse("unsupported_column.read_only", where+", read_only")
 		ok = false
 	}
 	req, valid := parseBool(s.cell(row, "required"))
 	if !valid {
-		r.refuse("unsupported_required", where+", required", "must be yes or no, not %q (a condition that makes a question required only sometimes is not supported)", s.cell(row, "required"))
+		r.refuse("unsupported_required", where+", required", s.cell(row, "required"))
 		ok = false
 	}
 	q.Required = req
@@ -373,17 +375,17 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (definition.Que
 	case "select_one", "select_multiple":
 		cl := r.lists[rt.list]
 		if rt.list == "" {
-			r.refuse("list_required", where+", type", "%s needs a list name, e.g. \"%s agree5\"", rt.kind, rt.kind)
+			r.refuse("list_required", where+", type", rt.kind, rt.kind)
 			return q, false
 		}
 		if cl == nil {
-			r.refuse("unknown_list", where+", type", "list %q is not in the choices sheet", rt.list)
+			r.refuse("unknown_list", where+", type", rt.list)
 			return q, false
 		}
 		for _, cr := range cl.piped {
 			if !r.pipedChoices[cr] {
 				r.pipedChoices[cr] = true
-				r.refuse("unsupported_piping", fmt.Sprintf("choices row %d, label", cr), "the label quotes an answer (%s): text that changes with earlier answers is not supported", strings.Join(pipeRe.FindAllString(strings.Join(labelsOf(cl, cr), " "), -1), ", "))
+				r.refuse("unsupported_piping", fmt.Sprintf("choices row %d, label", cr), "label", listOf(pipeRe.FindAllString(strings.Join(labelsOf(cl, cr), " "), -1)))
 			}
 		}
 		q.Type = model.TypeSingle
@@ -395,14 +397,14 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (definition.Que
 			q, lok = r.likert(q, where, rt.list, cl)
 			ok = ok && lok
 			if rt.orOther {
-				r.refuse("unsupported_or_other", where+", type", "or_other on a Likert question is not supported: an agreement scale has no \"Other\"")
+				r.refuse("unsupported_or_other.likert", where+", type")
 				ok = false
 			}
 		} else {
 			q.Options = slices.Clone(cl.options)
 			q.Other = rt.orOther // "Other (please specify)", its text <name>_other as in XLSForm
 			if i := slices.IndexFunc(cl.options, func(o definition.Option) bool { return o.Value == definition.OtherValue }); q.Other && i >= 0 {
-				r.refuse("other_conflict", where+", type", "or_other adds the choice \"other\" with its text box, and list %s already has a choice named other (choices row %d): remove one of the two", rt.list, cl.rows[i])
+				r.refuse("other_conflict", where+", type", rt.list, cl.rows[i])
 				q.Other, ok = false, false
 			}
 		}
@@ -432,7 +434,7 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (definition.Que
 	case "note":
 		q.Type = model.TypeNote
 		if q.Required {
-			r.warn("ignored_required", where+", required", "a note has nothing to answer: required is ignored")
+			r.warn("ignored_required", where+", required")
 			q.Required = false
 		}
 	case "range":
@@ -445,34 +447,34 @@ func (r *surveyReader) question(i int, row []string, rt rowType) (definition.Que
 			q.Type = model.TypeNPS
 		case understood:
 			q.Type, q.Min, q.Max = model.TypeNumber, definition.NewLimit(float64(min(lo, hi))), definition.NewLimit(float64(max(lo, hi)))
-			r.warn("range_as_number", where+", type", "range from %d to %d is asked as a number box (%d to %d), not a slider", lo, hi, min(lo, hi), max(lo, hi))
+			r.warn("range_as_number", where+", type", lo, hi, min(lo, hi), max(lo, hi))
 		default:
-			return refuseType("type range with parameters %q is not supported: a slider needs whole steps of 1 (start=1 end=5 becomes a rating, start=0 end=10 an NPS, other bounds a number)", s.cell(row, "parameters"))
+			return refuseType("unsupported_type.range", s.cell(row, "parameters"))
 		}
 	default:
 		if slices.Contains(ownTypes, rt.kind) {
 			q.Type = rt.kind
 			break
 		}
-		return refuseType("question type %q is not an XLSForm type this service knows (use select_one, select_multiple, text, begin_group, end_group)", s.cell(row, "type"))
+		return refuseType("unsupported_type.unknown", s.cell(row, "type"))
 	}
 	if !constraintOK {
-		r.refuse("unsupported_constraint", where+", constraint", "constraint %q %s is not supported: only a text's maximum length (string-length(.) <= 500) and the bounds of a number or date (. >= 0 and . <= 50, . >= date('2018-01-10')) can be enforced", constraint, constraintKind(constraint))
+		r.refuse("unsupported_constraint", where+", constraint", constraint, constraintKind(constraint))
 		ok = false
 	}
 	if msg := s.cell(row, "constraint_message"); msg != "" || r.hasTranslated(row, "constraint_message") {
 		switch {
 		case constraint == "":
-			r.warn("ignored_constraint_message", where+", constraint_message", "constraint_message without a constraint is ignored")
+			r.warn("ignored_constraint_message.no_constraint", where+", constraint_message")
 		case constraintOK:
-			r.warn("ignored_constraint_message", where+", constraint_message", "constraint_message is not shown: the participant sees this service's own message (\"%s\")", constraintWords(q))
+			r.warn("ignored_constraint_message", where+", constraint_message", constraintWords(q))
 		}
 	}
 	if r.s.cell(row, "required_message") != "" || r.hasTranslated(row, "required_message") {
-		r.warn("ignored_required_message", where+", required_message", "required_message is not shown: the participant sees this service's own message for a required question")
+		r.warn("ignored_required_message", where+", required_message")
 	}
 	if v := s.cell(row, "parameters"); v != "" && rt.kind != "range" {
-		r.warn("ignored_parameters", where+", parameters", "parameters %q are ignored", v)
+		r.warn("ignored_parameters", where+", parameters", v)
 	}
 	ok = r.appearance(where, rt.kind, appearance) && ok
 	ok = r.checkPiping(where, "label", q.Text) && ok
@@ -508,7 +510,7 @@ func (r *surveyReader) hasTranslated(row []string, field string) bool {
 func (r *surveyReader) checkPiping(where, column string, t model.Text) bool {
 	for _, l := range sortedLangs(t) {
 		if refs := pipeRe.FindAllString(t[l], -1); len(refs) > 0 {
-			r.refuse("unsupported_piping", where+", "+column, "the %s quotes an answer (%s): text that changes with earlier answers is not supported", column, strings.Join(refs, ", "))
+			r.refuse("unsupported_piping", where+", "+column, column, listOf(refs))
 			return false
 		}
 	}
@@ -533,23 +535,23 @@ func (r *surveyReader) appearance(where, kind string, tokens []string) bool {
 		switch {
 		case a == "likert" && kind == "select_one", a == "multiline" && kind == "text":
 		case strings.HasPrefix(a, "ex:"):
-			r.refuse("unsupported_appearance", where+", appearance", "appearance %s (an answer from another app) is not supported", a)
+			r.refuse("unsupported_appearance.app", where+", appearance", a)
 			return false
 		case a == "label" && strings.HasPrefix(kind, "select"):
-			r.refuse("unsupported_appearance", where+", appearance", "appearance label (a header row of choices with nothing to answer) is not supported")
+			r.refuse("unsupported_appearance.label", where+", appearance")
 			return false
 		case (a == "month-year" || a == "year") && kind == "date":
-			r.refuse("unsupported_appearance", where+", appearance", "appearance %s (a date without its day) is not supported: a date question asks for a full date", a)
+			r.refuse("unsupported_appearance.no_day", where+", appearance", a)
 			return false
 		case strings.HasPrefix(a, "search(") || a == "search":
-			r.refuse("unsupported_appearance", where+", appearance", "appearance search() (choices read from a file) is not supported")
+			r.refuse("unsupported_appearance.search", where+", appearance")
 			return false
 		default:
 			ignored = append(ignored, a)
 		}
 	}
 	if len(ignored) > 0 {
-		r.warn("ignored_appearance", where+", appearance", "appearance %q is ignored: it only changes how ODK lays the question out", strings.Join(ignored, " "))
+		r.warn("ignored_appearance", where+", appearance", strings.Join(ignored, " "))
 	}
 	return true
 }
@@ -662,44 +664,48 @@ func maxLength(constraint string) (int, bool) {
 }
 
 // constraintKind names what a refused constraint does, for the message.
-func constraintKind(c string) string {
+func constraintKind(c string) templates.Msg {
 	switch {
 	case strings.Contains(c, "${"):
-		return "(a condition on another answer)"
+		return xlsMsg("constraint.reference")
 	case strings.Contains(c, "regex("):
-		return "(a pattern the answer must match)"
+		return xlsMsg("constraint.regex")
 	case strings.Contains(c, "count-selected("):
-		return "(a limit on the number of choices)"
+		return xlsMsg("constraint.count")
 	case strings.Contains(c, "string-length("):
-		return "(a length other than a maximum)"
+		return xlsMsg("constraint.length")
 	case strings.Contains(c, "selected("):
-		return "(a rule on which choices go together)"
+		return xlsMsg("constraint.selected")
 	}
-	return "(a rule on the answer)"
+	return xlsMsg("constraint.other")
 }
 
 // constraintWords is the rule a participant is told when breaking an
 // enforced constraint.
-func constraintWords(q definition.QuestionDef) string {
+func constraintWords(q definition.QuestionDef) templates.Msg {
 	switch q.Type {
 	case model.TypeText, model.TypeLongText:
-		return fmt.Sprintf("at most %d characters", q.MaxLength)
+		return xlsMsg("told.max_length", q.MaxLength)
 	case model.TypeRating:
-		return "a whole number from 1 to 5"
+		return xlsMsg("told.rating")
 	case model.TypeNPS:
-		return "a whole number from 0 to 10"
+		return xlsMsg("told.nps")
 	case model.TypeNumber, model.TypeDate:
+		of := "told.number_"
+		if q.Type == model.TypeDate {
+			of = "told.date_"
+		}
 		lo, hi := q.Min.String(), q.Max.String()
 		switch {
 		case lo != "" && hi != "":
-			return fmt.Sprintf("from %s to %s", lo, hi)
+			return xlsMsg(of+"range", lo, hi)
 		case lo != "":
-			return "at least " + lo
+			return xlsMsg(of+"min", lo)
 		case hi != "":
-			return "at most " + hi
+			return xlsMsg(of+"max", hi)
 		}
 	}
-	return "the answer is not valid"
+	return xlsMsg("told.invalid")
 }
 
 // naValues are the choice names that mean "not applicable" in a Likert list.
@@ -720,12 +726,12 @@ func (r *surveyReader) likert(q definition.QuestionDef, where, list string, cl *
 		}
 	}
 	if len(opts) != 5 {
-		r.refuse("likert_size", where+", appearance", "likert needs a list of 5 choices; list %q has %d", list, len(cl.options))
+		r.refuse("likert_size", where+", appearance", list, len(cl.options))
 		return q, false
 	}
 	ordered, ok := agreementOrder(opts)
 	if !ok {
-		r.refuse("likert_direction", where+", appearance", "cannot tell which end of list %q means agree: name its choices 1 to 5 (5 = strongly agree) or label them with agree/disagree (同意/不同意)", list)
+		r.refuse("likert_direction", where+", appearance", list)
 		return q, false
 	}
 	levels := map[string]int{}
@@ -765,7 +771,7 @@ func (r *surveyReader) likertConditions() {
 			return src
 		}
 		out := e.String()
-		r.warn("likert_condition", r.origin(path)+", relevant", "the condition is kept as %s: a Likert question's answers are its levels, 5 (strongly agree) to 1", out)
+		r.warn("likert_condition", r.origin(path)+", relevant", out)
 		return out
 	}
 	for si := range r.d.Sections {
