@@ -824,7 +824,15 @@ func (a *annex) writeNarrative(ctx context.Context) error {
 	w.set(1, 2, base, "note")
 	w.heads(4, []string{t["key"], t["english"], t["chinese"]})
 	row := 5
+	// A test's sentences lead (Summary.withTest), then one per Likert item.
 	i := 0
+	if s.Test != nil {
+		en, _ := testNarrative(s.Test)
+		for ; i < len(en); i++ {
+			w.setRow(row, []any{t["test"], s.Narrative.En[i], s.Narrative.Zh[i]}, []string{"wrap", "wrap", "wrap"})
+			row++
+		}
+	}
 	for _, q := range s.Questions {
 		if q.Type != model.TypeLikert || q.N == 0 || q.Report.In("en") == "" {
 			continue // the same rule as BuildNarrative, so rows line up with its sentences

@@ -17,7 +17,7 @@ type NarrativeOptions struct {
 // percentages (NarrativeOptions.Counts). A suppressed summary has none.
 func (s *Summary) UseCounts() {
 	if !s.Suppressed {
-		s.Narrative = BuildNarrative(s.Questions, NarrativeOptions{Counts: true})
+		s.Narrative = s.withTest(BuildNarrative(s.Questions, NarrativeOptions{Counts: true}))
 	}
 }
 

@@ -116,7 +116,9 @@ type Summary struct {
 	FirstResponse     *time.Time        `json:"first_response_at,omitempty"`
 	LastResponse      *time.Time        `json:"last_response_at,omitempty"`
 	Questions         []QuestionSummary `json:"questions"`
-	Narrative         Narrative         `json:"narrative"`
+	// Test is a knowledge test's scores (test_marks.go); nil for an evaluation.
+	Test      *TestSummary `json:"test,omitempty"`
+	Narrative Narrative    `json:"narrative"`
 
 	loaded *service.Loaded
 }
@@ -461,7 +463,12 @@ func (r *Reports) Summary(ctx context.Context, id uint64, f Filter) (*Summary, e
 			s.Questions = append(s.Questions, qs)
 		}
 	}
-	s.Narrative = BuildNarrative(s.Questions, NarrativeOptions{})
+	if l.Def.IsTest() {
+		if s.Test, err = r.testSummary(ctx, l, v); err != nil {
+			return nil, err
+		}
+	}
+	s.Narrative = s.withTest(BuildNarrative(s.Questions, NarrativeOptions{}))
 	return s, nil
 }
 
