@@ -104,6 +104,17 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 			if page.StatusCode != 200 || !strings.Contains(string(body), "My knowledge of the specific topics covered was improved.") {
 				t.Fatalf("demo page: %d", page.StatusCode)
 			}
+			for slug, title := range map[string]string{"sanya-2018-pretest": "Knowledge test before the seminar", "sanya-2018-posttest": "Knowledge test after the seminar"} {
+				res, err := http.Get(base + "/s/" + slug + "?lang=en")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 || !strings.Contains(string(b), title) {
+					t.Errorf("demo test %s: %d, want its page", slug, res.StatusCode)
+				}
+			}
 			if !strings.Contains(logs.String(), `"url":"`+base+`/s/sanya-2018-evaluation"`) {
 				t.Fatalf("the log does not say where to point a browser:\n%s", logs)
 			}

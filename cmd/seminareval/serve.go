@@ -19,8 +19,10 @@ import (
 	"seminareval/templates"
 )
 
-// demoDefinition is the demo questionnaire seeded on an empty database.
-const demoDefinition = "definitions/sanya-2018-evaluation.yaml"
+// demoDefinitions are the demo questionnaires seeded on an empty
+// database: the Sanya seminar's evaluation (the first, whose link the log
+// gives) and its knowledge tests before and after.
+var demoDefinitions = []string{"definitions/sanya-2018-evaluation.yaml", "definitions/sanya-2018-pretest.yaml", "definitions/sanya-2018-posttest.yaml"}
 
 func runServe(ctx context.Context, e env) error {
 	fs, cfgPath := e.flags("serve")
@@ -90,7 +92,7 @@ func serve(ctx context.Context, e env, a app) error {
 	return nil
 }
 
-// seedDemo imports the demo questionnaire into an empty database and says
+// seedDemo imports the demo questionnaires into an empty database and says
 // where to point a browser.
 func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, cfg service.Config) error {
 	qs := service.NewQuestionnaires(db, time.Now)
@@ -101,17 +103,24 @@ func seedDemo(ctx context.Context, db *gorm.DB, log *slog.Logger, cfg service.Co
 	if n > 0 {
 		return nil
 	}
-	data, err := templates.Definitions.ReadFile(demoDefinition)
-	if err != nil {
-		return err
+	var first *definition.Definition
+	for _, name := range demoDefinitions {
+		data, err := templates.Definitions.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		def, err := definition.ParseDefinition(data)
+		if err != nil {
+			return fmt.Errorf("demo definition %s: %w", name, err)
+		}
+		if _, err := qs.Import(ctx, def); err != nil {
+			return fmt.Errorf("seed demo %s: %w", name, err)
+		}
+		if first == nil {
+			first = def
+		}
 	}
-	def, err := definition.ParseDefinition(data)
-	if err != nil {
-		return fmt.Errorf("demo definition: %w", err)
-	}
-	if _, err := qs.Import(ctx, def); err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
+	def := first
 	log.Info("seeded the demo questionnaire: open it in a browser", "url", strings.TrimRight(cfg.Server.BaseURL, "/")+"/s/"+def.Slug)
 	return nil
 }
