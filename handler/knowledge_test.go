@@ -128,3 +128,78 @@ func TestBrowserTestResultOnAPhone(t *testing.T) {
 	assertFitsPhone(t, ctx)
 	screenshot(t, ctx, "test-result-zh")
 }
+
+// testAnswers answers the demo tests' questions, right for the keys given.
+func testAnswers(right ...string) map[string]any {
+	a := map[string]any{"t_elements": "a", "t_children": "a", "t_indicators": []string{"docs"}, "t_nonpunish": "b", "t_cooperation": "frontex", "t_referral": "b"}
+	keys := map[string]any{"t_elements": "b", "t_children": "b", "t_indicators": []string{"docs", "debt", "movement"},
+		"t_nonpunish": "a", "t_cooperation": "eurojust", "t_referral": "a"}
+	for _, k := range right {
+		a[k] = keys[k]
+	}
+	return a
+}
+
+// The post-test's report, through the API and on the dashboard: the six
+// participants of service/report's hand-computed case, through their invite
+// links (TestPostTestSummaryPairsPreAndPostPerParticipant has the sums).
+func TestPostTestReportInTheAPIAndOnTheDashboard(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		ev := a.demo()
+		pre := a.importDefinition("definitions/sanya-2018-pretest.yaml")
+		post := a.importDefinition("definitions/sanya-2018-posttest.yaml")
+		tokens := a.reportRoster(ev, "China", "China", "China", "Europe", "Europe", "Europe", "Europe")
+		all := []string{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"}
+		preRight := [][]string{{"t_elements"}, {"t_indicators"}, {"t_elements", "t_indicators"}, {"t_elements", "t_children", "t_indicators"}, {}, all}
+		postRight := [][]string{all[:3], all[:4], {"t_elements", "t_indicators"}, all[:5], {"t_indicators"}, all, all}
+		for i, right := range preRight {
+			if r := a.postJSON("/s/"+pre.Slug+"?t="+tokens[i], submission(fmt.Sprintf("pretest-%04d", i), testAnswers(right...))); r.Code != http.StatusCreated {
+				t.Fatalf("pre %d: %d %s", i, r.Code, r.Body)
+			}
+		}
+		for i, right := range postRight {
+			if r := a.postJSON("/s/"+post.Slug+"?t="+tokens[i], submission(fmt.Sprintf("posttest-%04d", i), testAnswers(right...))); r.Code != http.StatusCreated {
+				t.Fatalf("post %d: %d %s", i, r.Code, r.Body)
+			}
+		}
+		_, token := a.reportUser("organiser1", model.RoleAdmin)
+		res := a.get(fmt.Sprintf("/api/v1/questionnaires/%d/summary", post.ID), bearer(token)...)
+		if res.Code != 200 {
+			t.Fatalf("summary: %d %s", res.Code, res.Body)
+		}
+		test, _ := res.JSON(t)["test"].(map[string]any)
+		w, _ := test["wilcoxon"].(map[string]any)
+		if test["n_pre"] != 6.0 || test["n_post"] != 7.0 || test["n_paired"] != 6.0 || test["pre_mean_percent"] != 40.5 ||
+			test["post_mean_percent"] != 64.3 || test["normalized_gain"] != 0.4 || w["p"] != 0.0633 || w["method"] != "normal" {
+			t.Errorf("test block %v", test)
+		}
+
+		c := a.reportLogin("organiser1")
+		page := a.do(c, http.MethodGet, fmt.Sprintf("/admin/questionnaires/%d/report?lang=en", post.ID), "", nil)
+		for _, want := range []string{`id="learning-facts"`, "40.5% → 64.3%", "0.40", "0.0633 (normal approximation)", "17% → 33%",
+			"The average test score rose from 40% before the seminar to 64% after it"} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("dashboard lacks %q", want)
+			}
+		}
+		if n := strings.Count(page.Body, `class="pair"`); n != 6 {
+			t.Errorf("%d participant lines in the chart, want 6", n)
+		}
+		zh := a.do(c, http.MethodGet, fmt.Sprintf("/admin/questionnaires/%d/report?lang=zh", post.ID), "", nil)
+		if !strings.Contains(zh.Body, "标准化增益") || !strings.Contains(zh.Body, "正态近似") {
+			t.Error("the Chinese dashboard lacks the test's figures in Chinese")
+		}
+		if t.Name() == "TestPostTestReportInTheAPIAndOnTheDashboard/sqlite" {
+			ctx := newBrowser(t)
+			browserDo(t, ctx, chromedp.EmulateViewport(1280, 900))
+			browserDo(t, ctx, consoleSignInActions(a.ts.URL, "organiser1", "correct horse battery staple")...)
+			browserDo(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/questionnaires/%d/report?lang=zh", a.ts.URL, post.ID)),
+				chromedp.WaitVisible(chromedp.CSS(`section.learning`)))
+			if w := browserEval[int](t, ctx, `document.documentElement.scrollWidth`); w > 1280 {
+				t.Errorf("the dashboard is %d px wide at 1280", w)
+			}
+			screenshot(t, ctx, "report-learning-zh")
+		}
+	})
+}

@@ -136,3 +136,37 @@ func columnChart(q report.QuestionSummary, label string) template.HTML {
 func swatch(colour string) template.HTML {
 	return template.HTML(fmt.Sprintf(`<svg class="swatch" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" fill="#%s"/></svg>`, colour))
 }
+
+// slopeChart draws each paired participant's test score before (left) and
+// after (right) as a line on a 0–100% scale — green up, red down, grey the
+// same — with the means as a thick line.
+func slopeChart(pairs [][2]float64, before, after, aria string) template.HTML {
+	const left, right, top, bottom = 70.0, 250.0, 16.0, 176.0
+	y := func(p float64) float64 { return bottom - (bottom-top)*p/100 }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="slope" viewBox="0 0 320 210" role="img" aria-label="%s">`, html.EscapeString(aria))
+	for _, p := range []float64{0, 50, 100} {
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#dde3ea"/><text x="%.0f" y="%.1f" font-size="11" text-anchor="end" fill="#555">%.0f%%</text>`,
+			left, right, y(p), y(p), left-8, y(p)+4, p)
+	}
+	var preSum, postSum float64
+	for _, p := range pairs {
+		colour := "#9AA5B1"
+		switch {
+		case p[1] > p[0]:
+			colour = "#188038"
+		case p[1] < p[0]:
+			colour = "#B3261E"
+		}
+		fmt.Fprintf(&b, `<line class="pair" x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.6" stroke-width="1.5"/><circle cx="%.0f" cy="%.1f" r="2.5" fill="%s"/><circle cx="%.0f" cy="%.1f" r="2.5" fill="%s"/>`,
+			left, right, y(p[0]), y(p[1]), colour, left, y(p[0]), colour, right, y(p[1]), colour)
+		preSum += p[0]
+		postSum += p[1]
+	}
+	if n := float64(len(pairs)); n > 0 {
+		fmt.Fprintf(&b, `<line class="mean" x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#2F6690" stroke-width="4"/>`, left, right, y(preSum/n), y(postSum/n))
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="200" font-size="12" text-anchor="middle">%s</text><text x="%.0f" y="200" font-size="12" text-anchor="middle">%s</text></svg>`,
+		left, html.EscapeString(before), right, html.EscapeString(after))
+	return template.HTML(b.String())
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"seminareval/model"
+	"seminareval/service"
 	"seminareval/service/definition"
 	"seminareval/service/report"
 )
@@ -44,6 +45,7 @@ type reportPage struct {
 	Comments    []commentBlock
 	NarrativeEn []string
 	NarrativeZh []string
+	Learning    *learningView // a knowledge test's scores
 
 	XLSX, XLSXOther, XLSXOtherLabel, CSV, JSON string
 }
@@ -264,7 +266,85 @@ func newReportPage(base consolePage, d *report.Dashboard, counts bool) reportPag
 			p.Comments = append(p.Comments, commentBlock{Key: q.Key, Text: text, Asked: asked(q), N: q.N, Answers: q.Answers, Truncated: q.AnswersTruncated})
 		}
 	}
+	if s.Test != nil {
+		p.Learning = newLearning(s.Test, T, lang)
+	}
 	return p
+}
+
+// learningView is the knowledge-test section of the dashboard: the figures,
+// each paired participant's change as a slope chart, and the right
+// answers per question before and after.
+type learningView struct {
+	Post     bool
+	Facts    []learningFact
+	Chart    template.HTML
+	Withheld string
+	Items    []learningItem
+}
+
+type learningFact struct{ Label, Value string }
+
+type learningItem struct {
+	Key, Text, Pre, Post string
+	PreBar, PostBar      template.HTML
+}
+
+// newLearning says t in lang.
+func newLearning(t *report.TestSummary, T func(string, ...any) string, lang string) *learningView {
+	v := &learningView{Post: t.NPost != nil}
+	if !v.Post {
+		v.Facts = []learningFact{{T("report.t_n"), strconv.Itoa(*t.N)}, {T("report.t_mean"), pctf(t.MeanPercent)}, {T("report.t_max"), strconv.Itoa(t.MaxPoints)}}
+	} else {
+		v.Facts = []learningFact{{T("report.t_n_pre"), strconv.Itoa(*t.NPre)}, {T("report.t_n_post"), strconv.Itoa(*t.NPost)}, {T("report.t_max"), strconv.Itoa(t.MaxPoints)}}
+		switch ps := t.PairedScoresSummary; {
+		case t.Withheld:
+			v.Withheld = T("report.t_withheld", service.SuppressBelow)
+		case ps != nil:
+			p := "–"
+			if ps.Wilcoxon.P != nil {
+				p = strconv.FormatFloat(*ps.Wilcoxon.P, 'f', 4, 64)
+				if *ps.Wilcoxon.P < 0.001 {
+					p = "< 0.001"
+				}
+				p += " (" + T("report.t_method_"+ps.Wilcoxon.Method) + ")"
+			}
+			v.Facts = append(v.Facts,
+				learningFact{T("report.t_paired"), strconv.Itoa(ps.NPaired)},
+				learningFact{T("report.t_means"), pctf(ps.PreMeanPercent) + " → " + pctf(ps.PostMeanPercent)},
+				learningFact{T("report.t_gain"), dec(ps.NormalizedGain)},
+				learningFact{T("report.t_wilcoxon"), p},
+				learningFact{T("report.t_mastery", int(ps.MasteryPercent)), pct(ps.MasteryPrePercent) + " → " + pct(ps.MasteryPostPercent)})
+			if ps.NPaired > 0 {
+				v.Chart = slopeChart(t.Pairs(), T("report.t_before"), T("report.t_after"), T("report.t_chart_aria", ps.NPaired))
+			}
+		}
+	}
+	for _, it := range t.Items {
+		li := learningItem{Key: it.Key, Text: it.Text.In(lang)}
+		after := it.CorrectPercent
+		if v.Post {
+			li.Pre, li.PreBar = pct(it.PreCorrectPercent), percentBar(derefInt(it.PreCorrectPercent), "9AA5B1")
+			after = it.PostCorrectPercent
+		}
+		li.Post, li.PostBar = pct(after), percentBar(derefInt(after), "2F6690")
+		v.Items = append(v.Items, li)
+	}
+	return v
+}
+
+func pctf(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*p, 'f', 1, 64) + "%"
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // likertAria describes a diverging bar for screen readers.
