@@ -11,6 +11,7 @@ import (
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/servicetest"
 )
 
 func consoleDo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -60,11 +61,11 @@ func TestBrowserConsoleLoginAndRosterImport(t *testing.T) {
 		{"Marta Kowalska", "Komenda Główna Policji", "Poland", "Europe", "marta.kowalska@example.pl", "+48 600 000 000"},
 	}
 	rows = append(rows, people...)
-	if err := os.WriteFile(good, rosterXLSX(t, rows), 0o600); err != nil {
+	if err := os.WriteFile(good, servicetest.Workbook(t, rows), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "roster-with-mistakes.xlsx")
-	if err := os.WriteFile(bad, rosterXLSX(t, [][]any{
+	if err := os.WriteFile(bad, servicetest.Workbook(t, [][]any{
 		{"name", "organisation", "email"},
 		{"Jan de Vries", "Politie", "jan@example.nl"},
 		{"", "Politie", "someone@example.nl"},

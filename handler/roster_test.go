@@ -22,26 +22,9 @@ import (
 	"seminareval/model/modeltest"
 	"seminareval/service"
 	"seminareval/service/roster"
+	"seminareval/service/servicetest"
 	"seminareval/service/spreadsheet"
 )
-
-// rosterXLSX builds a workbook whose first sheet holds rows.
-func rosterXLSX(t testing.TB, rows [][]any) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // rosterUpload posts a file to the roster preview form.
 func (a *testApp) rosterUpload(u consoleUser, seminarID uint64, name string, data []byte) response {
@@ -65,7 +48,7 @@ func TestRosterUploadPreviewThenConfirm(t *testing.T) {
 		q := a.demo()
 		sem := *q.SeminarID
 		staff := a.signIn(model.RoleStaff)
-		data := rosterXLSX(t, [][]any{
+		data := servicetest.Workbook(t, [][]any{
 			{"姓名", "单位", "国家", "组别", "邮箱", "电话", "invite_token"},
 			{"王伟", "公安部", "中国", "China", "wang.wei@example.cn", "+86 138 0000 0001", "forged-token"},
 			{"Anna Müller", "Bundeskriminalamt", "Germany", "Europe", "anna@example.de", "", ""},
@@ -142,7 +125,7 @@ func TestRosterUploadShowsEveryProblemByRowAndImportsNothing(t *testing.T) {
 			status     int
 			want       []string
 		}{
-			{"wrong headers", "a.xlsx", rosterXLSX(t, [][]any{{"Nom", "Prénom"}, {"Dupont", "Jean"}}), 422,
+			{"wrong headers", "a.xlsx", servicetest.Workbook(t, [][]any{{"Nom", "Prénom"}, {"Dupont", "Jean"}}), 422,
 				[]string{"no name column", `&#34;Nom&#34;`}},
 			{"empty rows and bad cells", "b.csv", []byte("name,email,phone\nAnna,anna@example.de,\n,,\n,orphan@example.de,\nBob,bob-at-example,abc\n"), 422,
 				[]string{"<td>4</td><td>Name</td><td>required", "<td>5</td><td>Email</td>", "<td>5</td><td>Phone</td>", "Nothing was imported: 3 problems", "1 blank rows skipped"}},
@@ -208,7 +191,7 @@ func TestRosterAPIImportsJSONXLSXAndCSV(t *testing.T) {
 		if p.SeminarID != sem.ID || p.InviteToken == "mine" || p.OpenID != nil || p.ID == 5 || p.Organisation != "公安部" {
 			t.Fatalf("stored %+v", p)
 		}
-		xlsx := rosterXLSX(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
+		xlsx := servicetest.Workbook(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
 		res = a.do(nil, http.MethodPost, path, spreadsheet.XLSXContentType, bytes.NewReader(xlsx), auth...)
 		if res.Code != http.StatusCreated || res.JSON(t)["imported"] != float64(1) {
 			t.Fatalf("xlsx: %d %s", res.Code, res.Body)
@@ -468,7 +451,7 @@ func TestRosterImportIntoASeminarPastItsRetentionWarns(t *testing.T) {
 			t.Fatal(err)
 		}
 		staff := a.signIn(model.RoleStaff)
-		data := rosterXLSX(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
+		data := servicetest.Workbook(t, [][]any{{"name", "email"}, {"Carl", "carl@example.se"}})
 		res := a.rosterUpload(staff, old.ID, "old.xlsx", data)
 		if res.Code != http.StatusOK || !strings.Contains(res.Body, `id="past-retention"`) || !strings.Contains(res.Body, "was due for deletion on 2018-02-10") || !confirmFileRe.MatchString(res.Body) {
 			t.Fatalf("preview into the old seminar: %d %s", res.Code, res.Body)

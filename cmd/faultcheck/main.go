@@ -28,26 +28,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"seminareval/cmd/loadgen/load"
 	"seminareval/model"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "faultcheck:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { load.Main("faultcheck", run) }
 
 type config struct {
 	driver, mysql, bin         string

@@ -9,32 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"seminareval/model"
 	"seminareval/model/modeltest"
+	"seminareval/service/servicetest"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the server goroutine while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -73,7 +54,7 @@ func TestServeSeedsDemoAndShutsDownGracefully(t *testing.T) {
 				}
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			logs := &syncBuffer{}
+			logs := &servicetest.SyncBuffer{}
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, nil, strings.NewReader(""), io.Discard, logs, environ) }()
 

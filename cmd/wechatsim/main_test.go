@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/server"
 
 	"seminareval/cmd/wechatsim/sim"
+	"seminareval/service/servicetest"
 )
 
 // callback is a service callback built on the SDK, configured with token,
@@ -131,27 +131,9 @@ func TestEnvironmentSettingsSignPushes(t *testing.T) {
 	}
 }
 
-// syncBuffer lets the test read serve's banner while serve writes logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb servicetest.SyncBuffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, &out, &errb) }()
 

@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"seminareval/model/modeltest"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/servicetest"
 )
 
 // logicRespondents are five answer sets to logicYAML, worked out by hand:
@@ -36,16 +36,7 @@ var logicRespondents = []map[string]any{
 
 // parseLogic is testdata/definitions/logic.yaml.
 func parseLogic(t *testing.T) *definition.Definition {
-	t.Helper()
-	data, err := os.ReadFile("../../testdata/definitions/logic.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := definition.ParseDefinition(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return servicetest.ParseFile(t, "testdata/definitions/logic.yaml")
 }
 
 func TestSummaryCountsNotShownNumbersDatesAndOtherTexts(t *testing.T) {

@@ -17,26 +17,9 @@ import (
 	"seminareval/model"
 	"seminareval/model/modeltest"
 	"seminareval/service"
+	"seminareval/service/servicetest"
 	"seminareval/service/spreadsheet"
 )
-
-// rosterWorkbook builds an .xlsx whose first sheet holds rows.
-func rosterWorkbook(t testing.TB, rows [][]any) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func rosterSeminar(t *testing.T, db *gorm.DB, slug string) *model.Seminar {
 	t.Helper()
@@ -68,7 +51,7 @@ func participantCount(t *testing.T, db *gorm.DB, seminarID uint64) int64 {
 func TestRosterImportChineseHeadersXLSX(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		sem := rosterSeminar(t, db, "sanya-2018")
-		data := rosterWorkbook(t, [][]any{
+		data := servicetest.Workbook(t, [][]any{
 			{"姓名", "单位", "国家", "组别", "邮箱", "手机", "备注"},
 			{"王伟", "公安部", "中国", "China", "wang.wei@example.cn", "+86 138 0000 0001", "VIP"},
 			{"Anna Müller", "Bundeskriminalamt", "Germany", "Europe", "", "", ""},
@@ -116,7 +99,7 @@ func TestRosterImportRefusesBadFilesNamingRowsAndStoresNothing(t *testing.T) {
 			data []byte
 			want []string // substrings of the problems, each naming row and field
 		}{
-			{"wrong headers", rosterWorkbook(t, [][]any{{"Nom", "Société"}, {"Dupont", "Police"}}),
+			{"wrong headers", servicetest.Workbook(t, [][]any{{"Nom", "Société"}, {"Dupont", "Police"}}),
 				[]string{`row 1, name: no name column`, `"Nom"`}},
 			{"missing names and bad email", []byte("name,organisation,email\nAnna,BKA,anna@example.de\n,Police,x@example.cn\nBob,BKA,not-an-email\n"),
 				[]string{`row 3, name: required`, `row 4, email: "not-an-email" is not an email address`}},
@@ -213,7 +196,7 @@ func TestRosterImportsTenThousandRowsInOneTransaction(t *testing.T) {
 		for i := range size {
 			rows = append(rows, []any{fmt.Sprintf("参会者 %05d", i), "Org", "中国", "China", fmt.Sprintf("p%05d@example.cn", i), fmt.Sprintf("+86 139%08d", i)})
 		}
-		data := rosterWorkbook(t, rows)
+		data := servicetest.Workbook(t, rows)
 		// Count the statements: one transaction, batched inserts, not one
 		// INSERT per person.
 		var inserts int
@@ -254,7 +237,7 @@ func TestRosterExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		sem := rosterSeminar(t, db, "export")
-		data := rosterWorkbook(t, [][]any{
+		data := servicetest.Workbook(t, [][]any{
 			{"name", "organisation", "country", "group", "email", "phone"},
 			{"=HYPERLINK(\"http://evil\",\"x\")", "+cmd", "-2+3", "@SUM(A1)", "", ""},
 			{"王伟", "公安部", "中国", "China", "wang@example.cn", "+86 138 0000 0001"},

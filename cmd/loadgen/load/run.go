@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
+	"os/signal"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"seminareval/service/definition"
@@ -459,4 +464,19 @@ func submissionID(body []byte) string {
 	}
 	_ = json.Unmarshal(body, &s)
 	return s.SubmissionID
+}
+
+// Main runs a command of name — loadgen, faultcheck — until it returns or
+// is interrupted (SIGINT, SIGTERM cancel its context), and exits 1 when it
+// fails; -h is not a failure worth a message.
+func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+		}
+		os.Exit(1)
+	}
 }
