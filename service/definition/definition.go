@@ -313,12 +313,6 @@ func (ps *problems) add(path, key string, args ...any) {
 	ps.addKey(path, code, "problem."+key, args...)
 }
 
-// addAs records a problem whose message was written where it was found (an
-// expression's parser): it is shown as it is, under "problem.expression".
-func (ps *problems) addAs(path, code, msg string) {
-	ps.addKey(path, code, "problem.expression", msg)
-}
-
 func (ps *problems) addKey(path, code, key string, args ...any) {
 	p := templates.Problem(code, key, args...)
 	p.Path = path

@@ -2,11 +2,13 @@ package definition
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"seminareval/model"
+	"seminareval/templates"
 )
 
 // Skip logic: a question's or section's `relevant` condition, in the subset
@@ -113,19 +115,34 @@ func (e *Expr) References() []string {
 type ExprError struct {
 	Code string
 	Pos  int
-	Msg  string
+	// Key and Args are the explanation in the catalogue:
+	// "problem.expr.<Key>".
+	Key  string
+	Args []any
 }
 
-func (e *ExprError) Error() string { return fmt.Sprintf("%s (at character %d)", e.Msg, e.Pos+1) }
+func exprErr(code string, pos int, key string, args ...any) *ExprError {
+	return &ExprError{Code: code, Pos: pos, Key: key, Args: args}
+}
+
+// Problem is the error as a problem of path, in the catalogue: the
+// explanation and where in the condition (problem.expr_at).
+func (e *ExprError) Problem(path string) model.Problem {
+	p := templates.Problem(e.Code, "problem.expr_at", templates.Msg{Key: "problem.expr." + e.Key, Args: e.Args}, e.Pos+1)
+	p.Path = path
+	return p
+}
+
+func (e *ExprError) Error() string { return e.Problem("").Message }
 
 // ParseRelevant parses a condition. The result is always a condition (true
 // or false), never a bare value.
 func ParseRelevant(src string) (*Expr, error) {
 	if len(src) > MaxExpressionLength {
-		return nil, &ExprError{Code: "bad_expression", Msg: fmt.Sprintf("longer than %d characters", MaxExpressionLength)}
+		return nil, exprErr("bad_expression", 0, "too_long", MaxExpressionLength)
 	}
 	if !utf8.ValidString(src) {
-		return nil, &ExprError{Code: "bad_expression", Msg: "not valid UTF-8"}
+		return nil, exprErr("bad_expression", 0, "not_utf8")
 	}
 	toks, err := tokenize(src)
 	if err != nil {
@@ -137,10 +154,10 @@ func ParseRelevant(src string) (*Expr, error) {
 		return nil, err
 	}
 	if t := p.peek(); t.kind != tokEOF {
-		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("unexpected %q", t.text))
+		return nil, p.errAt(t, "bad_expression", "unexpected", t.text)
 	}
 	if !e.IsCondition() {
-		return nil, &ExprError{Code: "not_a_condition", Msg: "is a value, not a condition: compare it, e.g. ${key} = 'yes'"}
+		return nil, exprErr("not_a_condition", 0, "value_not_condition")
 	}
 	return e, nil
 }
@@ -190,22 +207,22 @@ func tokenize(src string) ([]token, error) {
 			i++
 		case c == '$':
 			if i+1 >= len(src) || src[i+1] != '{' {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "a reference is written ${key}"}
+				return nil, exprErr("bad_expression", i, "reference_syntax")
 			}
 			end := strings.IndexByte(src[i:], '}')
 			if end < 0 {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "missing } after ${"}
+				return nil, exprErr("bad_expression", i, "missing_brace")
 			}
 			key := strings.TrimSpace(src[i+2 : i+end])
 			if key == "" {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "empty reference ${}"}
+				return nil, exprErr("bad_expression", i, "empty_reference")
 			}
 			toks = append(toks, token{kind: tokRef, text: key, pos: i})
 			i += end + 1
 		case c == '\'' || c == '"':
 			end := strings.IndexByte(src[i+1:], c)
 			if end < 0 {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "unterminated string"}
+				return nil, exprErr("bad_expression", i, "unterminated")
 			}
 			toks = append(toks, token{kind: tokStr, text: src[i+1 : i+1+end], pos: i})
 			i += end + 2
@@ -215,7 +232,7 @@ func tokenize(src string) ([]token, error) {
 			rest := src[i+len(open):]
 			end := strings.IndexAny(rest, curlyClosers[open])
 			if end < 0 {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "unterminated string"}
+				return nil, exprErr("bad_expression", i, "unterminated")
 			}
 			_, closeSize := utf8.DecodeRuneInString(rest[end:])
 			toks = append(toks, token{kind: tokStr, text: rest[:end], pos: i})
@@ -228,7 +245,7 @@ func tokenize(src string) ([]token, error) {
 			}
 			n, err := strconv.ParseFloat(src[i:j], 64)
 			if err != nil {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: fmt.Sprintf("%q is not a number", src[i:j])}
+				return nil, exprErr("bad_expression", i, "not_a_number", src[i:j])
 			}
 			toks = append(toks, token{kind: tokNum, text: src[i:j], pos: i, num: n})
 			i = j
@@ -247,14 +264,14 @@ func tokenize(src string) ([]token, error) {
 				op += "="
 			}
 			if op == "!" {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: "use != or not(…)"}
+				return nil, exprErr("bad_expression", i, "use_not_equal")
 			}
 			toks = append(toks, token{kind: tokOp, text: op, pos: i})
 			i += len(op)
 		default:
 			r, size := utf8.DecodeRuneInString(src[i:])
 			if !unicode.IsLetter(r) && r != '_' {
-				return nil, &ExprError{Code: "bad_expression", Pos: i, Msg: fmt.Sprintf("unexpected %q", string(r))}
+				return nil, exprErr("bad_expression", i, "unexpected", string(r))
 			}
 			j := i + size
 			for j < len(src) {
@@ -296,11 +313,11 @@ type exprParser struct {
 func (p *exprParser) peek() token { return p.toks[p.i] }
 func (p *exprParser) next() token { t := p.toks[p.i]; p.i++; return t }
 
-func (p *exprParser) errAt(t token, code, msg string) *ExprError {
+func (p *exprParser) errAt(t token, code, key string, args ...any) *ExprError {
 	if t.kind == tokEOF {
-		msg = "the condition ends too early"
+		key, args = "ends_early", nil
 	}
-	return &ExprError{Code: code, Pos: t.pos, Msg: msg}
+	return exprErr(code, t.pos, key, args...)
 }
 
 func (p *exprParser) or(depth int) (*Expr, error) {
@@ -334,7 +351,7 @@ func (p *exprParser) joined(op string, next func() (*Expr, error)) (*Expr, error
 
 func bothConditions(t token, a, b *Expr) error {
 	if !a.IsCondition() || !b.IsCondition() {
-		return &ExprError{Code: "not_a_condition", Pos: t.pos, Msg: fmt.Sprintf("both sides of %q must be conditions, e.g. ${key} = 'yes'", t.text)}
+		return exprErr("not_a_condition", t.pos, "both_sides", t.text)
 	}
 	return nil
 }
@@ -351,7 +368,7 @@ func (p *exprParser) comparison(depth int) (*Expr, error) {
 			return nil, err
 		}
 		if left.IsCondition() || right.IsCondition() {
-			return nil, &ExprError{Code: "not_a_condition", Pos: t.pos, Msg: fmt.Sprintf("%q compares values, not conditions", t.text)}
+			return nil, exprErr("not_a_condition", t.pos, "compares_values", t.text)
 		}
 		return &Expr{Op: t.text, Args: []*Expr{left, right}}, nil
 	}
@@ -360,7 +377,7 @@ func (p *exprParser) comparison(depth int) (*Expr, error) {
 
 func (p *exprParser) operand(depth int) (*Expr, error) {
 	if depth > maxExpressionDepth {
-		return nil, p.errAt(p.peek(), "bad_expression", "nested too deeply")
+		return nil, p.errAt(p.peek(), "bad_expression", "nested")
 	}
 	t := p.next()
 	switch t.kind {
@@ -376,13 +393,13 @@ func (p *exprParser) operand(depth int) (*Expr, error) {
 			return nil, err
 		}
 		if c := p.next(); c.kind != tokRParen {
-			return nil, p.errAt(c, "bad_expression", "missing )")
+			return nil, p.errAt(c, "bad_expression", "missing_paren")
 		}
 		return e, nil
 	case tokIdent:
 		return p.call(t, depth)
 	}
-	return nil, p.errAt(t, "bad_expression", fmt.Sprintf("unexpected %q", t.text))
+	return nil, p.errAt(t, "bad_expression", "unexpected", t.text)
 }
 
 // call reads one of the supported functions after its name.
@@ -390,16 +407,15 @@ func (p *exprParser) call(name token, depth int) (*Expr, error) {
 	switch name.text {
 	case OpNot, OpSelected, OpCountSelected:
 	case "and", "or":
-		return nil, p.errAt(name, "bad_expression", fmt.Sprintf("%q needs a condition before it", name.text))
+		return nil, p.errAt(name, "bad_expression", "needs_condition_before", name.text)
 	default:
 		if p.peek().kind == tokLParen {
-			return nil, &ExprError{Code: "unsupported_function", Pos: name.pos,
-				Msg: fmt.Sprintf("%s() is not supported: use selected(), count-selected(), not(), and, or and comparisons", name.text)}
+			return nil, exprErr("unsupported_function", name.pos, "unsupported_function", name.text)
 		}
-		return nil, p.errAt(name, "bad_expression", fmt.Sprintf("unexpected %q: write references as ${key} and texts in quotes", name.text))
+		return nil, p.errAt(name, "bad_expression", "unexpected_word", name.text)
 	}
 	if t := p.next(); t.kind != tokLParen {
-		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("missing ( after %s", name.text))
+		return nil, p.errAt(t, "bad_expression", "missing_lparen", name.text)
 	}
 	var e *Expr
 	switch name.text {
@@ -409,31 +425,31 @@ func (p *exprParser) call(name token, depth int) (*Expr, error) {
 			return nil, err
 		}
 		if !arg.IsCondition() {
-			return nil, &ExprError{Code: "not_a_condition", Pos: name.pos, Msg: "not() takes a condition"}
+			return nil, exprErr("not_a_condition", name.pos, "not_takes_condition")
 		}
 		e = &Expr{Op: OpNot, Args: []*Expr{arg}}
 	case OpSelected:
 		ref := p.next()
 		if ref.kind != tokRef {
-			return nil, p.errAt(ref, "bad_expression", "selected() takes a question, as ${key}, then an option value")
+			return nil, p.errAt(ref, "bad_expression", "selected_args")
 		}
 		if c := p.next(); c.kind != tokComma {
-			return nil, p.errAt(c, "bad_expression", "selected() takes two arguments: ${key}, 'value'")
+			return nil, p.errAt(c, "bad_expression", "selected_two")
 		}
 		v := p.next()
 		if v.kind != tokStr && v.kind != tokNum {
-			return nil, p.errAt(v, "bad_expression", "the second argument of selected() is an option value in quotes")
+			return nil, p.errAt(v, "bad_expression", "selected_value")
 		}
 		e = &Expr{Op: OpSelected, Args: []*Expr{{Op: OpRef, Key: ref.text}}, Str: v.text}
 	case OpCountSelected:
 		ref := p.next()
 		if ref.kind != tokRef {
-			return nil, p.errAt(ref, "bad_expression", "count-selected() takes a question, as ${key}")
+			return nil, p.errAt(ref, "bad_expression", "count_selected_arg")
 		}
 		e = &Expr{Op: OpCountSelected, Args: []*Expr{{Op: OpRef, Key: ref.text}}}
 	}
 	if t := p.next(); t.kind != tokRParen {
-		return nil, p.errAt(t, "bad_expression", fmt.Sprintf("missing ) after the argument of %s", name.text))
+		return nil, p.errAt(t, "bad_expression", "missing_paren_after", name.text)
 	}
 	return e, nil
 }

@@ -205,11 +205,10 @@ func (d *Definition) validateLogic(ps *problems) {
 		e, err := ParseRelevant(src)
 		if err != nil {
 			var ee *ExprError
-			if errors.As(err, &ee) {
-				ps.addAs(path, ee.Code, ee.Error())
-			} else {
-				ps.addAs(path, "bad_expression", err.Error())
+			if !errors.As(err, &ee) {
+				ee = exprErr("bad_expression", 0, "other", err.Error())
 			}
+			*ps = append(*ps, ee.Problem(path))
 			return
 		}
 		for _, key := range e.References() {
@@ -233,8 +232,8 @@ func (d *Definition) validateLogic(ps *problems) {
 			}
 		}
 		lookup := func(key string) QuestionDef { return at[key].q }
-		if code, msg := checkOperands(e, lookup); code != "" {
-			ps.addAs(path, code, msg)
+		if code, key, args := checkOperands(e, lookup); code != "" {
+			ps.addKey(path, code, "problem.cmp."+key, args...)
 		}
 	}
 	n = 0
@@ -254,24 +253,24 @@ func (d *Definition) validateLogic(ps *problems) {
 
 // checkOperands finds the first function or comparison whose operands do not
 // fit the questions they name.
-func checkOperands(e *Expr, q func(string) QuestionDef) (code, msg string) {
+func checkOperands(e *Expr, q func(string) QuestionDef) (code, key string, args []any) {
 	for _, a := range e.Args {
-		if code, msg := checkOperands(a, q); code != "" {
-			return code, msg
+		if code, key, args := checkOperands(a, q); code != "" {
+			return code, key, args
 		}
 	}
 	switch {
 	case e.Op == OpSelected:
 		ref := q(e.Args[0].Key)
 		if ref.Type != model.TypeSingle && ref.Type != model.TypeMulti {
-			return "bad_comparison", fmt.Sprintf("selected() needs a single or multi question; ${%s} is %s", ref.Key, ref.Type)
+			return "bad_comparison", "selected_type", []any{ref.Key, ref.Type}
 		}
 		if !slices.ContainsFunc(ref.AllOptions(), func(o Option) bool { return o.Value == e.Str }) {
-			return "unknown_option", fmt.Sprintf("%q is not an option of ${%s} (options: %s)", e.Str, ref.Key, optionValues(ref))
+			return "unknown_option", "unknown_option", []any{e.Str, ref.Key, optionValues(ref)}
 		}
 	case e.Op == OpCountSelected:
 		if ref := q(e.Args[0].Key); ref.Type != model.TypeMulti {
-			return "bad_comparison", fmt.Sprintf("count-selected() needs a multi question; ${%s} is %s", ref.Key, ref.Type)
+			return "bad_comparison", "count_selected_type", []any{ref.Key, ref.Type}
 		}
 	case IsComparison(e.Op):
 		for i, side := range e.Args {
@@ -287,24 +286,24 @@ func checkOperands(e *Expr, q func(string) QuestionDef) (code, msg string) {
 			switch ref.Type {
 			case model.TypeSingle:
 				if lit != "" && !slices.ContainsFunc(ref.AllOptions(), func(o Option) bool { return o.Value == lit }) {
-					return "unknown_option", fmt.Sprintf("%q is not an option of ${%s} (options: %s)", lit, ref.Key, optionValues(ref))
+					return "unknown_option", "unknown_option", []any{lit, ref.Key, optionValues(ref)}
 				}
 			case model.TypeLikert, model.TypeRating, model.TypeNPS, model.TypeNumber:
 				if _, err := strconv.ParseFloat(strings.TrimSpace(lit), 64); err != nil && lit != "" {
-					return "bad_comparison", fmt.Sprintf("${%s} is a number; compare it with a number, not %q", ref.Key, lit)
+					return "bad_comparison", "number", []any{ref.Key, lit}
 				}
 			case model.TypeDate:
 				if lit != "" && !IsDate(lit) {
-					return "bad_comparison", fmt.Sprintf("${%s} is a date; compare it with a date in quotes, 'YYYY-MM-DD'", ref.Key)
+					return "bad_comparison", "date", []any{ref.Key}
 				}
 			case model.TypeMulti:
 				if e.Op != "=" && e.Op != "!=" || lit != "" {
-					return "bad_comparison", fmt.Sprintf("${%s} is a multi question: use selected(${%s}, 'value') or count-selected(${%s})", ref.Key, ref.Key, ref.Key)
+					return "bad_comparison", "multi", []any{ref.Key, ref.Key, ref.Key}
 				}
 			}
 		}
 	}
-	return "", ""
+	return "", "", nil
 }
 
 func optionValues(q QuestionDef) string {

@@ -101,3 +101,28 @@ func TestTestFieldsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// A condition's problems read in the reader's language, the explanation
+// and where in the condition alike.
+func TestConditionProblemsAreTranslated(t *testing.T) {
+	src := "format: seminareval/v1\nslug: cond-one\ntitle: {en: C}\nlanguages: [en]\nsections:\n  - questions:\n" +
+		"      - key: q1\n        type: single\n        text: {en: Q}\n        options: [{value: a, label: {en: A}}, {value: b, label: {en: B}}]\n" +
+		"      - key: q2\n        type: text\n        text: {en: Q2}\n        relevant: \"${q1} = 'zz'\"\n" +
+		"      - key: q3\n        type: text\n        text: {en: Q3}\n        relevant: \"${q1} =\"\n"
+	_, err := ParseDefinition([]byte(src))
+	ps, ok := AsInvalid(err)
+	if !ok || len(ps) != 2 {
+		t.Fatalf("problems %v, want two", err)
+	}
+	want := map[string][2]string{
+		"sections[0].questions[1].relevant": {`"zz" is not an option of ${q1} (options: a, b)`, `"zz" 不是 ${q1} 的选项（选项：a, b）`},
+		"sections[0].questions[2].relevant": {"the condition ends too early (at character 8)", "条件过早结束（第 8 个字符处）"},
+	}
+	zh := templates.Localize("zh", ps)
+	for i, p := range ps {
+		w := want[p.Path]
+		if p.Message != w[0] || zh[i].Message != w[1] || zh[i].Code != p.Code {
+			t.Errorf("%s: %q / %q, want %q / %q", p.Path, p.Message, zh[i].Message, w[0], w[1])
+		}
+	}
+}
