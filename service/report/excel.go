@@ -29,8 +29,20 @@ const (
 	SheetParticipants = "Participants"
 )
 
-// AnnexSheets lists the sheets in order.
+// AnnexSheets lists the sheets in order; a knowledge test's annex has
+// Learning after Narrative (SheetsOf).
 var AnnexSheets = []string{SheetSummary, SheetNarrative, SheetResponses, SheetComments, SheetParticipants}
+
+// SheetLearning is a knowledge test's scores (annex_learning.go).
+const SheetLearning = "Learning"
+
+// SheetsOf is the annex's sheets for s, in order.
+func SheetsOf(s *Summary) []string {
+	if s.Test == nil {
+		return AnnexSheets
+	}
+	return slices.Insert(slices.Clone(AnnexSheets), 2, SheetLearning)
+}
 
 // Colours of the agreement scale, strongly agree → strongly disagree: a
 // diverging palette (greens, grey, oranges) that stays distinguishable in
@@ -88,7 +100,7 @@ func (r *Reports) WriteAnnex(ctx context.Context, id uint64, w io.Writer, opts A
 		name string
 		fn   func(context.Context) error
 	}{
-		{SheetSummary, a.writeSummary}, {SheetNarrative, a.writeNarrative},
+		{SheetSummary, a.writeSummary}, {SheetNarrative, a.writeNarrative}, {SheetLearning, a.writeLearning},
 		{SheetResponses + "/" + SheetComments, a.writeResponses}, {SheetParticipants, a.writeParticipants},
 	}
 	for _, st := range steps {
@@ -110,7 +122,7 @@ func (a *annex) setup() error {
 	if err := a.f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return err
 	}
-	for _, name := range AnnexSheets[1:] {
+	for _, name := range SheetsOf(a.s)[1:] {
 		if _, err := a.f.NewSheet(name); err != nil {
 			return err
 		}
@@ -123,7 +135,7 @@ func (a *annex) setup() error {
 	// header row repeat it on every page. Set before the streamed sheets
 	// start: a StreamWriter copies the page setup when it is created.
 	landscape, a4, one, zero := "landscape", 9, 1, 0
-	for _, name := range AnnexSheets {
+	for _, name := range SheetsOf(a.s) {
 		fit := name != SheetResponses
 		layout := &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4}
 		if fit {
@@ -157,6 +169,8 @@ func (a *annex) setup() error {
 		"decimal": {NumFmt: 2, Border: thinBorder(), Alignment: top}, // 0.00
 		"pct":     {NumFmt: 9, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"num":     {NumFmt: 1, Alignment: &excelize.Alignment{Horizontal: "left"}},
+		"pct1":    {CustomNumFmt: pointerTo("0.0%"), Alignment: &excelize.Alignment{Horizontal: "left"}},
+		"num2":    {NumFmt: 2, Alignment: &excelize.Alignment{Horizontal: "left"}},
 		"date":    {CustomNumFmt: pointerTo("yyyy-mm-dd hh:mm")},
 		"number":  {Border: thinBorder(), Alignment: top}, // General: 12, 2.5
 		"day":     {CustomNumFmt: pointerTo("yyyy-mm-dd"), Border: thinBorder(), Alignment: top},
@@ -829,7 +843,7 @@ func (a *annex) writeNarrative(ctx context.Context) error {
 	if s.Test != nil {
 		en, _ := testNarrative(s.Test)
 		for ; i < len(en); i++ {
-			w.setRow(row, []any{t["test"], s.Narrative.En[i], s.Narrative.Zh[i]}, []string{"wrap", "wrap", "wrap"})
+			w.setRow(row, []any{t["learning"], s.Narrative.En[i], s.Narrative.Zh[i]}, []string{"wrap", "wrap", "wrap"})
 			row++
 		}
 	}

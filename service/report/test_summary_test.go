@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,20 +34,7 @@ import (
 func TestPostTestSummaryPairsPreAndPostPerParticipant(t *testing.T) {
 	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newReportFixture(t, db)
-		tests := f.ImportTests(t)
-		pre := [][]string{{"t_elements"}, {"t_indicators"}, {"t_elements", "t_indicators"}, {"t_elements", "t_children", "t_indicators"}, {},
-			{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"}}
-		post := [][]string{{"t_elements", "t_children", "t_indicators"}, {"t_elements", "t_children", "t_indicators", "t_nonpunish"},
-			{"t_elements", "t_indicators"}, {"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation"}, {"t_indicators"},
-			{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"},
-			{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"}}
-		for i, right := range pre {
-			f.SubmitTo(t, tests.Pre, i, servicetest.TestAnswers(right...))
-		}
-		for i, right := range post {
-			f.SubmitTo(t, tests.Post, i, servicetest.TestAnswers(right...))
-		}
-		f.SubmitTo(t, tests.Post, -1, servicetest.TestAnswers("t_elements")) // an open-link respondent, no pre-test
+		tests := fillTests(t, f)
 
 		var hashed int64
 		db.Model(&model.Response{}).Where("questionnaire_id IN ? AND pair_hash IS NOT NULL", []uint64{tests.Pre.ID, tests.Post.ID}).Count(&hashed)
@@ -108,6 +96,62 @@ func TestPostTestSummaryPairsPreAndPostPerParticipant(t *testing.T) {
 		}
 		if ps.Narrative.En[0] != "The average score on the test before the seminar was 40% (6 participants)." {
 			t.Errorf("pre-test narrative %q", ps.Narrative.En)
+		}
+	})
+}
+
+// fillTests imports the demo tests and answers them as the table of
+// TestPostTestSummaryPairsPreAndPostPerParticipant says.
+func fillTests(t *testing.T, f *reportFixture) servicetest.Tests {
+	t.Helper()
+	tests := f.ImportTests(t)
+	pre := [][]string{{"t_elements"}, {"t_indicators"}, {"t_elements", "t_indicators"}, {"t_elements", "t_children", "t_indicators"}, {},
+		{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"}}
+	post := [][]string{{"t_elements", "t_children", "t_indicators"}, {"t_elements", "t_children", "t_indicators", "t_nonpunish"},
+		{"t_elements", "t_indicators"}, {"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation"}, {"t_indicators"},
+		{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"},
+		{"t_elements", "t_children", "t_indicators", "t_nonpunish", "t_cooperation", "t_referral"}}
+	for i, right := range pre {
+		f.SubmitTo(t, tests.Pre, i, servicetest.TestAnswers(right...))
+	}
+	for i, right := range post {
+		f.SubmitTo(t, tests.Post, i, servicetest.TestAnswers(right...))
+	}
+	f.SubmitTo(t, tests.Post, -1, servicetest.TestAnswers("t_elements")) // an open-link respondent, no pre-test
+	return tests
+}
+
+// The annex of a post-test has its Learning sheet: the figures, the
+// questions before and after with a native chart, each pair numbered.
+func TestPostTestAnnexHasItsLearningSheet(t *testing.T) {
+	modeltest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newReportFixture(t, db)
+		tests := fillTests(t, f)
+		f.L = tests.Post
+		data, x := writeAnnex(t, f, AnnexOptions{Lang: "en"})
+		if got := x.GetSheetList(); !slices.Equal(got, []string{SheetSummary, SheetNarrative, SheetLearning, SheetResponses, SheetComments, SheetParticipants}) {
+			t.Fatalf("sheets %v", got)
+		}
+		cells := map[string]string{"A1": "Knowledge test: Knowledge test after the seminar", "A6": "Took both tests", "B6": "6",
+			"B7": "40.5%", "B8": "64.3%", "B9": "0.40", "B10": "W+ = 10, W− = 0, n = 4, p = 0.0633 (normal approximation)", "B11": "17% → 33%",
+			"C14": "67%", "D14": "88%"}
+		for cell, want := range cells {
+			if got, _ := x.GetCellValue(SheetLearning, cell); got != want {
+				t.Errorf("Learning!%s = %q, want %q", cell, got, want)
+			}
+		}
+		// The pairs, after the chart: lowest before first, 0% → 28.6%.
+		rows, _ := x.GetRows(SheetLearning)
+		head := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == "Participant (numbered, not named)" })
+		if head < 0 || len(rows) != head+7 || !slices.Equal(rows[head+1], []string{"1", "0%", "29%", "29%"}) || !slices.Equal(rows[head+6], []string{"6", "100%", "100%", "0%"}) {
+			t.Errorf("pairs table at %d of %d rows: %v", head, len(rows), rows[max(head, 0):])
+		}
+		if charts := zipParts(t, data, `^xl/charts/chart\d+\.xml$`); len(charts) < 2 {
+			t.Errorf("%d charts, want the choice charts and the learning chart", len(charts))
+		}
+		_, zx := writeAnnex(t, f, AnnexOptions{Lang: "zh"})
+		if got, _ := zx.GetCellValue(SheetLearning, "A6"); got != "参加两次测试" {
+			t.Errorf("Chinese Learning!A6 = %q", got)
 		}
 	})
 }
