@@ -527,8 +527,7 @@ func (p *participantHandler) thanks(c *gin.Context) {
 	if body == "" {
 		body = uiFor(lang).AlreadyBody
 	}
-	heading := uiFor(lang).ThanksHeading
-	page := messagePage{pageBase: p.base(c, q, lang, q.Def.Title.In(lang)+" · "+heading), Kind: "ok", Heading: heading, Paragraphs: []string{body}}
+	page := p.messagePage(c, q, lang, "ok", uiFor(lang).ThanksHeading, body)
 	if ref := c.Query("r"); ref != "" {
 		res, err := p.responses.Result(c.Request.Context(), q, ref)
 		switch {
@@ -589,12 +588,17 @@ func (p *participantHandler) localTime(q *service.Loaded, t time.Time) string {
 }
 
 func (p *participantHandler) message(c *gin.Context, status int, q *service.Loaded, lang, kind, heading string, paras ...string) {
+	p.render(c, status, "message.html", p.messagePage(c, q, lang, kind, heading, paras...))
+}
+
+// messagePage is the page of a message: heading and paragraphs under the
+// questionnaire's title.
+func (p *participantHandler) messagePage(c *gin.Context, q *service.Loaded, lang, kind, heading string, paras ...string) messagePage {
 	title := heading
 	if q != nil {
 		title = q.Def.Title.In(lang) + " · " + heading
 	}
-	page := messagePage{pageBase: p.base(c, q, lang, title), Kind: kind, Heading: heading, Paragraphs: paras}
-	p.render(c, status, "message.html", page)
+	return messagePage{pageBase: p.base(c, q, lang, title), Kind: kind, Heading: heading, Paragraphs: paras}
 }
 
 func (p *participantHandler) renderForm(c *gin.Context, status int, q *service.Loaded, lang string, errs map[string]string, values map[string][]string, submissionID string) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"seminareval/model/modeltest"
 	"seminareval/service"
 	"seminareval/service/definition"
+	"seminareval/service/servicetest"
 )
 
 // The tests SECURITY.md names that no other file had. Each states the
@@ -233,24 +233,6 @@ func TestStoredHTMLIsEscapedOnDashboardAndBoard(t *testing.T) {
 	})
 }
 
-// syncBuffer is a log sink safe for the concurrent writes of a server.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // Logs never hold answers, passwords, tokens or names: request lines carry
 // the path without the query, and SQL is logged with placeholders
 // (ParameterizedQueries). The slow-query threshold is set to 1 ns so that
@@ -263,7 +245,7 @@ func TestLogsHoldNoAnswersPasswordsOrTokens(t *testing.T) {
 
 func logsHoldNoSecrets(t *testing.T, target modeltest.Target) {
 	{
-		var sink syncBuffer
+		var sink servicetest.SyncBuffer
 		log := slog.New(slog.NewTextHandler(&sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		dbCfg := modeltest.NewDBConfig(t, target)
 		dbCfg.SlowThreshold = time.Nanosecond

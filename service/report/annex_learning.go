@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"seminareval/service"
 
@@ -114,13 +113,13 @@ func (a *annex) writeLearning(context.Context) error {
 // (before and after on a post-test) of the table with its head at headRow.
 func (a *annex) learningChart(headRow, n int, post bool, height uint) *excelize.Chart {
 	first, last := headRow+1, headRow+n
-	series := []excelize.ChartSeries{{Name: lref(3, headRow), Categories: lrefRange(1, first, 1, last), Values: lrefRange(3, first, 3, last),
+	series := []excelize.ChartSeries{{Name: refOn(SheetLearning, 3, headRow), Categories: refRangeOn(SheetLearning, 1, first, 1, last), Values: refRangeOn(SheetLearning, 3, first, 3, last),
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}}}}
 	if post {
 		series = []excelize.ChartSeries{
-			{Name: lref(3, headRow), Categories: lrefRange(1, first, 1, last), Values: lrefRange(3, first, 3, last),
+			{Name: refOn(SheetLearning, 3, headRow), Categories: refRangeOn(SheetLearning, 1, first, 1, last), Values: refRangeOn(SheetLearning, 3, first, 3, last),
 				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"9AA5B1"}}},
-			{Name: lref(4, headRow), Categories: lrefRange(1, first, 1, last), Values: lrefRange(4, first, 4, last),
+			{Name: refOn(SheetLearning, 4, headRow), Categories: refRangeOn(SheetLearning, 1, first, 1, last), Values: refRangeOn(SheetLearning, 4, first, 4, last),
 				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"2F6690"}}},
 		}
 	}
@@ -136,13 +135,4 @@ func (a *annex) learningChart(headRow, n int, post bool, height uint) *excelize.
 		PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 		Format:     excelize.GraphicOptions{PrintObject: pointerTo(true)},
 	}
-}
-
-// lref and lrefRange are ref and refRange on the Learning sheet.
-func lref(col, row int) string {
-	return strings.Replace(ref(col, row), "'"+SheetSummary+"'", "'"+SheetLearning+"'", 1)
-}
-
-func lrefRange(col1, row1, col2, row2 int) string {
-	return strings.Replace(refRange(col1, row1, col2, row2), "'"+SheetSummary+"'", "'"+SheetLearning+"'", 1)
 }

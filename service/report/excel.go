@@ -434,15 +434,23 @@ func (w *sheetWriter) keepTogether(first, last int) {
 
 // ref is an absolute reference into the Summary sheet, as chart series
 // want it: 'Summary'!$C$12.
-func ref(col, row int) string {
-	name, _ := excelize.ColumnNumberToName(col)
-	return fmt.Sprintf("'%s'!$%s$%d", SheetSummary, name, row)
-}
+func ref(col, row int) string { return refOn(SheetSummary, col, row) }
 
 func refRange(col1, row1, col2, row2 int) string {
+	return refRangeOn(SheetSummary, col1, row1, col2, row2)
+}
+
+// refOn and refRangeOn are absolute references to cells of sheet, as a
+// chart's series need them.
+func refOn(sheet string, col, row int) string {
+	name, _ := excelize.ColumnNumberToName(col)
+	return fmt.Sprintf("'%s'!$%s$%d", sheet, name, row)
+}
+
+func refRangeOn(sheet string, col1, row1, col2, row2 int) string {
 	n1, _ := excelize.ColumnNumberToName(col1)
 	n2, _ := excelize.ColumnNumberToName(col2)
-	return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, n1, row1, n2, row2)
+	return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", sheet, n1, row1, n2, row2)
 }
 
 // writeSummary writes the Summary sheet: the header block and, once there

@@ -13,7 +13,6 @@ import (
 	"seminareval/model"
 	"seminareval/service"
 	"seminareval/service/definition"
-	"seminareval/templates"
 )
 
 // Demo is the demo questionnaire (templates/definitions/sanya-2018-evaluation.yaml)
@@ -36,17 +35,7 @@ var Secret = []byte("test-secret-test-secret-test-sec")
 // NewDemo imports the demo questionnaire, after the edits, into db.
 func NewDemo(t testing.TB, db *gorm.DB, edit ...func(*definition.Definition)) *Demo {
 	t.Helper()
-	data, err := templates.Definitions.ReadFile("definitions/sanya-2018-evaluation.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := definition.ParseDefinition(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range edit {
-		e(def)
-	}
+	def := Embedded(t, "sanya-2018-evaluation", edit...)
 	d := &Demo{DB: db, Now: time.Date(2018, 1, 17, 7, 30, 0, 0, time.UTC)}
 	d.Questionnaires = service.NewQuestionnaires(db, d.Clock)
 	d.Responses = service.NewResponses(db, Secret, d.Clock)

@@ -25,8 +25,8 @@ func (d *Demo) ImportTests(t testing.TB, edit ...func(*definition.Definition)) T
 	return Tests{Pre: d.Import(t, "sanya-2018-pretest", edit...), Post: d.Import(t, "sanya-2018-posttest", edit...)}
 }
 
-// Import imports templates/definitions/<name>.yaml, after the edits.
-func (d *Demo) Import(t testing.TB, name string, edit ...func(*definition.Definition)) *service.Loaded {
+// Embedded parses templates/definitions/<name>.yaml and applies the edits.
+func Embedded(t testing.TB, name string, edit ...func(*definition.Definition)) *definition.Definition {
 	t.Helper()
 	data, err := templates.Definitions.ReadFile("definitions/" + name + ".yaml")
 	if err != nil {
@@ -34,12 +34,18 @@ func (d *Demo) Import(t testing.TB, name string, edit ...func(*definition.Defini
 	}
 	def, err := definition.ParseDefinition(data)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	for _, e := range edit {
 		e(def)
 	}
-	q, err := d.Questionnaires.Import(context.Background(), def)
+	return def
+}
+
+// Import imports templates/definitions/<name>.yaml, after the edits.
+func (d *Demo) Import(t testing.TB, name string, edit ...func(*definition.Definition)) *service.Loaded {
+	t.Helper()
+	q, err := d.Questionnaires.Import(context.Background(), Embedded(t, name, edit...))
 	if err != nil {
 		t.Fatal(err)
 	}
